@@ -1,0 +1,7 @@
+"""qbconnector: read and write QuickBooks data from anywhere.
+
+The qbXML codec lives in :mod:`qbconnector.qbxml`; backends (sandbox, COM, remote) implement the
+:class:`~qbconnector.qbxml.session.Session` contract; the records API is :func:`connect`.
+"""
+
+__version__ = "0.1.0"
