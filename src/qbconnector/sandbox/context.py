@@ -52,6 +52,11 @@ class Context:
     request: Request
     session: Any
     touched: set[str] = field(default_factory=set)   # records whose rendering went stale
+    warning: errors.QBStatus | None = None           # a warning status to answer with
+
+    def warn(self, status: errors.QBStatus) -> None:
+        """Answer with a warning (e.g. 570) while still returning the record."""
+        self.warning = self.warning or status
 
     @property
     def db(self) -> sqlite3.Connection:

@@ -172,7 +172,7 @@ class Engine:
             return self._status(rs_name, attrs, exc, exc.ret + "\n" if exc.ret else ""), \
                 exc.severity == "Error"
         body = "".join(r + "\n" for r in rets)
-        ok = status or errors.QBStatus(0, catalogue.status_message(0))
+        ok = status or ctx.warning or errors.QBStatus(0, catalogue.status_message(0))
         full = {**attrs, "statusCode": str(ok.code), "statusSeverity": ok.severity,
                 "statusMessage": ok.message, **extra}
         return render.response(rs_name, full, body), ok.severity == "Error"
