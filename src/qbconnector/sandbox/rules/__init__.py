@@ -31,4 +31,4 @@ def _load() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from qbconnector.sandbox.rules import lists, sales  # noqa: F401  (they register)
+    from qbconnector.sandbox.rules import banking, lists, purchases, sales  # noqa: F401
