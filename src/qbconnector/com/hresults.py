@@ -1,0 +1,81 @@
+"""HRESULTs of QuickBooks' request processors, by name, and what they mean for a session.
+
+QBXMLRP2 reports its own failures as ``0x8004xxxx`` codes (FACILITY_ITF) whose low word is the
+number of the message in its string table: 0x80040400 is message 1024, "parse error", and so
+on. The texts live in :mod:`qbconnector.qbxml.status`; this module names the codes the COM
+sessions act on and groups them by what a caller can do about them.
+"""
+
+from __future__ import annotations
+
+PARSE_ERROR = 0x80040400
+COULD_NOT_ACCESS_QUICKBOOKS = 0x80040401
+UNEXPECTED_ERROR = 0x80040402
+COULD_NOT_OPEN_COMPANY_FILE = 0x80040403
+COULD_NOT_START_QUICKBOOKS = 0x80040408
+DATA_FILE_VERSION_MISMATCH = 0x80040409
+DIFFERENT_COMPANY_FILE_OPEN = 0x8004040A
+BEGIN_SESSION_NOT_CALLED = 0x8004040C
+INVALID_TICKET = 0x8004040D
+OPEN_CONNECTION_NOT_CALLED = 0x8004040F
+FILE_OPEN_IN_OTHER_MODE = 0x80040410
+SESSION_ALREADY_BEGUN = 0x80040411
+CONNECTION_ALREADY_OPEN = 0x80040412
+MODAL_DIALOG_SHOWING = 0x80040414
+APPLICATION_NAME_REQUIRED = 0x80040415
+COMPANY_FILE_REQUIRED_QB_NOT_RUNNING = 0x80040416
+COMPANY_FILE_REQUIRED_FILE_NOT_OPEN = 0x80040417
+APPLICATION_NEVER_AUTHORIZED = 0x80040418
+CERTIFICATE_INVALID = 0x80040419
+APPLICATION_NOT_PERMITTED = 0x8004041A
+AUTOMATIC_LOGIN_NOT_ALLOWED = 0x8004041D
+CERTIFICATE_EXPIRED = 0x8004041E
+USER_DENIED_ACCESS = 0x80040420
+SINGLE_USER_CONFLICT = 0x80040422
+UNSUPPORTED_QBXML_VERSION = 0x80040423
+QUICKBOOKS_STILL_STARTING = 0x80040424
+INVALID_PARAMETER = 0x80040425
+CERTIFICATE_REVOKED = 0x8004042C
+NOT_ALLOWED_DURING_SESSION = 0x8004042E
+CONNECTION_TYPE_NOT_FOUND = 0x8004042F
+AUTOMATIC_LOGIN_MUST_BE_REGRANTED = 0x80040430
+EDITION_SIMPLE_START_NOT_SUPPORTED = 0x80040431
+EDITION_PRO_NOT_SUPPORTED = 0x80040432
+EDITION_PREMIER_NOT_SUPPORTED = 0x80040433
+EDITION_ENTERPRISE_NOT_SUPPORTED = 0x80040434
+AUTOMATIC_LOGIN_MUST_BE_REAUTHORIZED = 0x80040435
+
+# COM's own codes that show up around the request processor.
+DISP_E_EXCEPTION = 0x80020009
+CO_E_CLASSSTRING = 0x800401F3
+
+#: BeginSession failures that mean "this application may not use this company file (now)":
+#: never granted, refused, unattended login not granted, certificate problems, or an edition
+#: the application's AuthFlags exclude. An administrator fixes these in QuickBooks under
+#: Edit > Preferences > Integrated Applications.
+AUTHORIZATION_FAILURES = frozenset({
+    APPLICATION_NEVER_AUTHORIZED,
+    CERTIFICATE_INVALID,
+    APPLICATION_NOT_PERMITTED,
+    AUTOMATIC_LOGIN_NOT_ALLOWED,
+    CERTIFICATE_EXPIRED,
+    USER_DENIED_ACCESS,
+    CERTIFICATE_REVOKED,
+    AUTOMATIC_LOGIN_MUST_BE_REGRANTED,
+    EDITION_SIMPLE_START_NOT_SUPPORTED,
+    EDITION_PRO_NOT_SUPPORTED,
+    EDITION_PREMIER_NOT_SUPPORTED,
+    EDITION_ENTERPRISE_NOT_SUPPORTED,
+    AUTOMATIC_LOGIN_MUST_BE_REAUTHORIZED,
+})
+
+
+def unsigned(hresult: int) -> int:
+    """An HRESULT as the unsigned 32-bit number Windows prints (pywin32 hands out signed ints)."""
+    return int(hresult) & 0xFFFFFFFF
+
+
+def signed(value: int) -> int:
+    """A 32-bit value as the signed int a COM ``long`` (VT_I4) argument must be."""
+    value &= 0xFFFFFFFF
+    return value - 0x1_0000_0000 if value & 0x8000_0000 else value
