@@ -297,3 +297,26 @@ def test_without_pywin32_open_says_what_to_install():
     with pytest.raises(RuntimeError, match=r"qbconnector\[windows\]"):
         session.open()
     assert not session.is_open
+
+
+def test_versions_are_sorted_even_when_quickbooks_lists_them_out_of_order(quickbooks, desktop):
+    # QBXMLVersionsForSession can also list country versions such as 'CA3.0' (Intuit's own
+    # samples look for them); numeric versions come first by number, the others after.
+    quickbooks.versions = ("13.0", "CA3.0", "2.0", "10.0", "1.1", "UK3.0")
+    session = desktop()
+    session.open()
+    assert session.versions() == ["1.1", "2.0", "10.0", "13.0", "CA3.0", "UK3.0"]
+
+
+def test_close_still_closes_the_connection_when_end_session_fails(quickbooks, desktop):
+    session = desktop()
+    session.open()
+    quickbooks.processors[0]._ticket = "{SOMETHING-ELSE}"   # QuickBooks lost our session
+    with pytest.raises(RequestProcessorError) as caught:
+        session.close()
+    assert caught.value.hresult == hresults.INVALID_TICKET
+    assert quickbooks.journal.names()[-2:] == ["EndSession", "CloseConnection"]
+    assert not session.is_open
+    calls = len(quickbooks.journal)
+    session.close()
+    assert len(quickbooks.journal) == calls
