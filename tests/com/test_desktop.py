@@ -10,6 +10,7 @@ from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOpt
 from qbconnector.qbxml.status import hresult_message
 
 from .conftest import APP_ID, APP_NAME, COMPANY_FILE, OTHER_FILE
+from .fake_com import processor_error
 from .helpers import host_query, response_element
 
 SDK_SEQUENCE = [
@@ -320,3 +321,20 @@ def test_close_still_closes_the_connection_when_end_session_fails(quickbooks, de
     calls = len(quickbooks.journal)
     session.close()
     assert len(quickbooks.journal) == calls
+
+
+def test_close_reports_a_failing_close_connection(quickbooks, desktop, monkeypatch):
+    session = desktop()
+    session.open()
+    processor = quickbooks.processors[0]
+
+    def close_connection():
+        processor._record("CloseConnection")
+        raise processor_error(hresults.UNEXPECTED_ERROR)
+
+    monkeypatch.setattr(processor, "CloseConnection", close_connection)
+    with pytest.raises(RequestProcessorError) as caught:
+        session.close()
+    assert caught.value.hresult == hresults.UNEXPECTED_ERROR
+    assert quickbooks.journal.names()[-2:] == ["EndSession", "CloseConnection"]
+    assert not session.is_open
