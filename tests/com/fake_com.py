@@ -61,27 +61,27 @@ class FakeProcessorBase:
 
     def _open(self, app_id: str, app_name: str) -> None:
         if self._connected:
-            raise processor_error(hresults.CONNECTION_ALREADY_OPEN)
+            raise processor_error(hresults.HR_CONNECTION_ALREADY_OPEN)
         if not app_name:
-            raise processor_error(hresults.APPLICATION_NAME_REQUIRED)
+            raise processor_error(hresults.HR_APPLICATION_NAME_REQUIRED)
         self._connected = True
         self._app_name = app_name
 
     def _require_connection(self) -> None:
         if not self._connected:
-            raise processor_error(hresults.OPEN_CONNECTION_NOT_CALLED)
+            raise processor_error(hresults.HR_OPEN_CONNECTION_NOT_CALLED)
 
     def _require_no_session(self) -> None:
         self._require_connection()
         if self._ticket is not None:
-            raise processor_error(hresults.SESSION_ALREADY_BEGUN)
+            raise processor_error(hresults.HR_SESSION_ALREADY_BEGUN)
 
     def _check_ticket(self, ticket: str) -> None:
         self._require_connection()
         if self._ticket is None:
-            raise processor_error(hresults.BEGIN_SESSION_NOT_CALLED)
+            raise processor_error(hresults.HR_SESSION_NOT_BEGUN)
         if ticket != self._ticket:
-            raise processor_error(hresults.INVALID_TICKET)
+            raise processor_error(hresults.HR_INVALID_TICKET)
 
     def _start_session(self) -> str:
         self._ticket = new_ticket()
@@ -93,7 +93,7 @@ class FakeProcessorBase:
         self._record("EndSession", ticket)
         self._require_connection()
         if ticket is None or ticket != self._ticket:
-            raise processor_error(hresults.INVALID_TICKET)
+            raise processor_error(hresults.HR_INVALID_TICKET)
         self._end_session()
 
     def CloseConnection(self) -> None:

@@ -55,7 +55,7 @@ def parse_connection_string(text: str) -> dict[str, str]:
             continue
         key, sep, value = part.partition("=")
         if not sep or key not in KEYS or key in fields:
-            raise processor_error(hresults.INVALID_PARAMETER)
+            raise processor_error(hresults.HR_INVALID_PARAMETER)
         fields[key] = value
     return fields
 
@@ -87,25 +87,25 @@ class FakePosRequestProcessor(FakeProcessorBase):
         fields = parse_connection_string(connectionString)
         if not fields:
             if machine.open_company is None:
-                raise processor_error(hresults.COMPANY_FILE_REQUIRED_QB_NOT_RUNNING)
+                raise processor_error(hresults.HR_FILE_NAME_REQUIRED)
             self._company = (machine.open_company, machine.company_data[machine.open_company])
             return self._start_session()
         if fields.get("Computer Name", machine.computer_name).casefold() != \
                 machine.computer_name.casefold():
-            raise processor_error(hresults.COULD_NOT_ACCESS_QUICKBOOKS)
+            raise processor_error(hresults.HR_COULD_NOT_ACCESS)
         if "Version" in fields and fields["Version"] not in machine.installed_versions:
-            raise processor_error(hresults.DATA_FILE_VERSION_MISMATCH)
+            raise processor_error(hresults.HR_DATA_FILE_VERSION_MISMATCH)
         practice = fields.get("Practice", "No")
         if practice not in ("Yes", "No"):
-            raise processor_error(hresults.INVALID_PARAMETER)
+            raise processor_error(hresults.HR_INVALID_PARAMETER)
         if practice == "Yes":
             if machine.practice_company is None:
-                raise processor_error(hresults.COULD_NOT_OPEN_COMPANY_FILE)
+                raise processor_error(hresults.HR_COULD_NOT_OPEN_FILE)
             self._company = machine.practice_company
         else:
             name = fields.get("Company Data") or machine.open_company
             if name is None or name not in machine.company_data:
-                raise processor_error(hresults.COULD_NOT_OPEN_COMPANY_FILE)
+                raise processor_error(hresults.HR_COULD_NOT_OPEN_FILE)
             self._company = (name, machine.company_data[name])
         return self._start_session()
 

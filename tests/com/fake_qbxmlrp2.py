@@ -29,10 +29,10 @@ PROG_IDS = ("QBXMLRP2.RequestProcessor", "QBXMLRP2.RequestProcessor.1",
 CONNECTION_TYPES = {0: "unknown", 1: "localQBD", 2: "remoteQBD", 3: "localQBDLaunchUI",
                     4: "remoteQBOE"}
 FILE_MODES = {0: "SingleUser", 1: "MultiUser", 2: "DoNotCare"}
-EDITIONS = {0x1: hresults.EDITION_SIMPLE_START_NOT_SUPPORTED,
-            0x2: hresults.EDITION_PRO_NOT_SUPPORTED,
-            0x4: hresults.EDITION_PREMIER_NOT_SUPPORTED,
-            0x8: hresults.EDITION_ENTERPRISE_NOT_SUPPORTED}
+EDITIONS = {0x1: hresults.HR_EDITION_SIMPLE_START_NOT_SUPPORTED,
+            0x2: hresults.HR_EDITION_PRO_NOT_SUPPORTED,
+            0x4: hresults.HR_EDITION_PREMIER_NOT_SUPPORTED,
+            0x8: hresults.HR_EDITION_ENTERPRISE_NOT_SUPPORTED}
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class FakeAuthPreferences:
     def _put(self, name: str, value: Any) -> None:
         self._processor._record(f"AuthPreferences.{name}", value)
         if self._processor._ticket is not None:
-            raise processor_error(hresults.NOT_ALLOWED_DURING_SESSION)
+            raise processor_error(hresults.HR_NOT_ALLOWED_DURING_SESSION)
 
     def PutIsReadOnly(self, isReadOnly: bool) -> None:
         self._put("PutIsReadOnly", isReadOnly)
@@ -113,13 +113,13 @@ class FakeAuthPreferences:
     def PutUnattendedModePref(self, unattendedModePref: int) -> None:
         self._put("PutUnattendedModePref", unattendedModePref)
         if unattendedModePref not in (1, 2):
-            raise processor_error(hresults.INVALID_PARAMETER)
+            raise processor_error(hresults.HR_INVALID_PARAMETER)
         self.unattended_mode = unattendedModePref
 
     def PutPersonalDataPref(self, personalDataPref: int) -> None:
         self._put("PutPersonalDataPref", personalDataPref)
         if personalDataPref not in (1, 2, 3):
-            raise processor_error(hresults.INVALID_PARAMETER)
+            raise processor_error(hresults.HR_INVALID_PARAMETER)
         self.personal_data = personalDataPref
 
     def PutAuthFlags(self, authFlags: int) -> None:
@@ -188,27 +188,27 @@ class FakeRequestProcessor2(FakeProcessorBase):
     def OpenConnection2(self, appID: str, appName: str, connPref: int) -> None:
         self._record("OpenConnection2", appID, appName, connPref)
         if connPref not in (1, 3):  # the fake models local QuickBooks only
-            raise processor_error(hresults.CONNECTION_TYPE_NOT_FOUND)
+            raise processor_error(hresults.HR_CONNECTION_TYPE_NOT_FOUND)
         self._open(appID, appName)
 
     def BeginSession(self, qbFileName: str, reqFileMode: int) -> str:
         self._record("BeginSession", qbFileName, reqFileMode)
         self._require_no_session()
         if reqFileMode not in FILE_MODES:
-            raise processor_error(hresults.INVALID_PARAMETER)
+            raise processor_error(hresults.HR_INVALID_PARAMETER)
         machine = self._machine
         path = self._company_file_for(qbFileName)
         if machine.open_file is not None and reqFileMode != 2 and reqFileMode != machine.open_mode:
-            raise processor_error(hresults.FILE_OPEN_IN_OTHER_MODE)
+            raise processor_error(hresults.HR_FILE_MODE_MISMATCH)
         prefs = self._preferences
         if prefs.auth_flags and not prefs.auth_flags & machine.edition:
             raise processor_error(EDITIONS[machine.edition])
         grant = machine.grants.get((self._app_name or "", path))
         unattended = prefs.unattended_mode == 1
         if grant is None:
-            raise processor_error(hresults.APPLICATION_NEVER_AUTHORIZED)
+            raise processor_error(hresults.HR_FIRST_ACCESS_NEEDS_ADMIN)
         if unattended and not grant.automatic_login:
-            raise processor_error(hresults.AUTOMATIC_LOGIN_NOT_ALLOWED)
+            raise processor_error(hresults.HR_AUTO_LOGIN_NOT_ALLOWED)
         mode = machine.open_mode if reqFileMode == 2 else reqFileMode
         if machine.open_file is None:
             mode = 0 if reqFileMode == 2 else reqFileMode
@@ -222,13 +222,13 @@ class FakeRequestProcessor2(FakeProcessorBase):
         machine = self._machine
         if not requested:
             if machine.open_file is None:
-                raise processor_error(hresults.COMPANY_FILE_REQUIRED_QB_NOT_RUNNING)
+                raise processor_error(hresults.HR_FILE_NAME_REQUIRED)
             return machine.open_file
         path = machine.find(requested)
         if machine.open_file is not None and (path or requested) != machine.open_file:
-            raise processor_error(hresults.DIFFERENT_COMPANY_FILE_OPEN)
+            raise processor_error(hresults.HR_OTHER_FILE_OPEN)
         if path is None:
-            raise processor_error(hresults.COULD_NOT_OPEN_COMPANY_FILE)
+            raise processor_error(hresults.HR_COULD_NOT_OPEN_FILE)
         return path
 
     def _end_session(self) -> None:

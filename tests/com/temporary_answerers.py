@@ -11,34 +11,26 @@ from __future__ import annotations
 from lxml import etree
 
 from qbconnector.com import hresults
-from qbconnector.qbxml import spec
+from qbconnector.qbxml import spec, xmlsafe
 from qbconnector.qbxml.session import RequestProcessorError
 from qbconnector.qbxml.status import status_message
 
 from .fake_qbxmlrp2 import SessionContext
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False)
-
 
 def _parse(request: str, family: str) -> tuple[str, etree._Element]:
     """The requested version and the request message set; parse/version errors as QuickBooks."""
     try:
-        root = etree.fromstring(request.encode("utf-8"), _PARSER)
-    except etree.XMLSyntaxError as error:
-        raise RequestProcessorError(hresults.PARSE_ERROR) from error
-    version = None
-    node = root.getprevious()
-    while node is not None:
-        if isinstance(node, etree._ProcessingInstruction) and node.target == family:
-            version = node.text.split('"')[1] if node.text and '"' in node.text else None
-        node = node.getprevious()
+        root = xmlsafe.parse(request)
+    except xmlsafe.XMLError as error:
+        raise RequestProcessorError(hresults.HR_PARSE_ERROR) from error
+    version = (xmlsafe.processing_instruction(root, family) or {}).get("version")
     definition = spec.load(family)
     if version is None or version not in definition.versions:
-        raise RequestProcessorError(hresults.UNSUPPORTED_QBXML_VERSION)
+        raise RequestProcessorError(hresults.HR_VERSION_UNSUPPORTED)
     message_set = root.find(definition.root + "MsgsRq")
     if root.tag != definition.root or message_set is None:
-        raise RequestProcessorError(hresults.PARSE_ERROR)
+        raise RequestProcessorError(hresults.HR_PARSE_ERROR)
     return version, message_set
 
 

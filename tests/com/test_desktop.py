@@ -11,7 +11,7 @@ from qbconnector.qbxml.status import hresult_message
 
 from .conftest import APP_ID, APP_NAME, COMPANY_FILE, OTHER_FILE
 from .fake_com import processor_error
-from .helpers import host_query, response_element
+from .helpers import host_query, only_record, only_response, unchecked_host_query
 
 SDK_SEQUENCE = [
     "Dispatch",
@@ -41,8 +41,8 @@ def test_full_call_sequence_follows_the_sdk(quickbooks, desktop):
     assert ticket.startswith("{") and journal.args_of("EndSession") == (ticket,)
     assert journal.args_of("ProcessRequest")[1] == host_query()
     assert journal.args_of("AuthPreferences.WasAuthPreferencesObeyed") == (ticket,)
-    status = response_element(response, "QBXMLMsgsRs/HostQueryRs")
-    assert (status.get("statusCode"), status.get("requestID")) == ("0", "1")
+    answered = only_response(response)
+    assert (answered.name, answered.status_code, answered.request_id) == ("HostQueryRs", 0, "1")
 
 
 def test_session_satisfies_the_protocol(desktop):
@@ -63,17 +63,14 @@ def test_connection_modes_map_to_qbfilemode(quickbooks, desktop, mode, file_mode
     session = desktop(connection_mode=mode)
     session.open()
     assert quickbooks.journal.args_of("BeginSession") == (COMPANY_FILE, file_mode)
-    answer = session.process(host_query())
-    assert response_element(answer, "QBXMLMsgsRs/HostQueryRs/HostRet/QBFileMode").text == shown
+    assert only_record(session.process(host_query()))["QBFileMode"] == shown
 
 
 def test_dont_care_takes_the_mode_quickbooks_has_the_file_open_in(quickbooks, desktop):
     quickbooks.open_file, quickbooks.open_mode = COMPANY_FILE, 1
     session = desktop(connection_mode="DontCare")
     session.open()
-    answer = session.process(host_query())
-    assert response_element(answer, "QBXMLMsgsRs/HostQueryRs/HostRet/QBFileMode").text == \
-        "MultiUser"
+    assert only_record(session.process(host_query()))["QBFileMode"] == "MultiUser"
 
 
 def test_application_name_is_required(quickbooks):
@@ -93,8 +90,7 @@ def test_unattended_mode_preference(quickbooks, desktop, unattended, preference)
     assert quickbooks.journal.args_of("AuthPreferences.PutUnattendedModePref") == (preference,)
     answer = quickbooks.processors[0].ProcessRequest(quickbooks.processors[0]._ticket,
                                                      host_query())
-    shown = response_element(answer, "QBXMLMsgsRs/HostQueryRs/HostRet/IsAutomaticLogin").text
-    assert shown == ("true" if unattended else "false")
+    assert only_record(answer)["IsAutomaticLogin"] is unattended
 
 
 @pytest.mark.parametrize(("flags", "sent"), [
@@ -122,17 +118,17 @@ def test_personal_data_preference(quickbooks, desktop, preference, value):
 def test_edition_outside_auth_flags_is_refused(quickbooks, desktop):
     with pytest.raises(RequestProcessorError) as caught:
         desktop(auth_flags=0x8).open()                    # Enterprise only; this is Pro
-    assert caught.value.hresult == hresults.EDITION_PRO_NOT_SUPPORTED
+    assert caught.value.hresult == hresults.HR_EDITION_PRO_NOT_SUPPORTED
 
 
 @pytest.mark.parametrize(("setup", "changes", "hresult"), [
-    ("none", {"company_file": r"C:\nowhere\missing.qbw"}, hresults.COULD_NOT_OPEN_COMPANY_FILE),
-    ("none", {"company_file": OTHER_FILE}, hresults.APPLICATION_NEVER_AUTHORIZED),
-    ("manual-login", {}, hresults.AUTOMATIC_LOGIN_NOT_ALLOWED),
-    ("other-file-open", {}, hresults.DIFFERENT_COMPANY_FILE_OPEN),
-    ("open-multi", {"connection_mode": "Single"}, hresults.FILE_OPEN_IN_OTHER_MODE),
-    ("none", {"company_file": ""}, hresults.COMPANY_FILE_REQUIRED_QB_NOT_RUNNING),
-    ("none", {"app_name": "Someone Else"}, hresults.APPLICATION_NEVER_AUTHORIZED),
+    ("none", {"company_file": r"C:\nowhere\missing.qbw"}, hresults.HR_COULD_NOT_OPEN_FILE),
+    ("none", {"company_file": OTHER_FILE}, hresults.HR_FIRST_ACCESS_NEEDS_ADMIN),
+    ("manual-login", {}, hresults.HR_AUTO_LOGIN_NOT_ALLOWED),
+    ("other-file-open", {}, hresults.HR_OTHER_FILE_OPEN),
+    ("open-multi", {"connection_mode": "Single"}, hresults.HR_FILE_MODE_MISMATCH),
+    ("none", {"company_file": ""}, hresults.HR_FILE_NAME_REQUIRED),
+    ("none", {"app_name": "Someone Else"}, hresults.HR_FIRST_ACCESS_NEEDS_ADMIN),
 ])
 def test_begin_session_failures_carry_their_hresult(quickbooks, desktop, setup, changes,
                                                     hresult):
@@ -166,8 +162,8 @@ def test_open_works_after_the_administrator_grants_access(quickbooks, desktop):
 
 
 @pytest.mark.parametrize(("request_text", "hresult"), [
-    ("<QBXML><QBXMLMsgsRq", hresults.PARSE_ERROR),
-    (host_query(version="99.0"), hresults.UNSUPPORTED_QBXML_VERSION),
+    ("<QBXML><QBXMLMsgsRq", hresults.HR_PARSE_ERROR),
+    (unchecked_host_query("99.0"), hresults.HR_VERSION_UNSUPPORTED),
 ])
 def test_request_processor_errors_while_processing(desktop, request_text, hresult):
     session = desktop()
@@ -176,15 +172,14 @@ def test_request_processor_errors_while_processing(desktop, request_text, hresul
         session.process(request_text)
     assert caught.value.hresult == hresult
     assert session.is_open            # the session survives a bad request, as in QuickBooks
-    assert response_element(session.process(host_query()), "QBXMLMsgsRs/HostQueryRs") \
-        .get("statusCode") == "0"
+    assert only_response(session.process(host_query())).status_code == 0
 
 
 def test_process_before_open_is_refused_without_calling_com(quickbooks, desktop):
     session = desktop()
     with pytest.raises(RequestProcessorError) as caught:
         session.process(host_query())
-    assert caught.value.hresult == hresults.BEGIN_SESSION_NOT_CALLED
+    assert caught.value.hresult == hresults.HR_SESSION_NOT_BEGUN
     assert quickbooks.journal == []
 
 
@@ -243,7 +238,7 @@ def test_is_authorized(quickbooks, desktop):
 
     refused = desktop(company_file=OTHER_FILE)
     assert refused.is_authorized() is False
-    assert refused.last_error.hresult == hresults.APPLICATION_NEVER_AUTHORIZED
+    assert refused.last_error.hresult == hresults.HR_FIRST_ACCESS_NEEDS_ADMIN
 
     quickbooks.grant(APP_NAME, OTHER_FILE, automatic_login=False)
     assert desktop(company_file=OTHER_FILE).is_authorized() is False     # unattended refused
@@ -253,14 +248,14 @@ def test_is_authorized(quickbooks, desktop):
 def test_is_authorized_cannot_tell_when_the_file_is_missing(desktop):
     with pytest.raises(RequestProcessorError) as caught:
         desktop(company_file=r"C:\nowhere\missing.qbw").is_authorized()
-    assert caught.value.hresult == hresults.COULD_NOT_OPEN_COMPANY_FILE
+    assert caught.value.hresult == hresults.HR_COULD_NOT_OPEN_FILE
 
 
 def test_is_company_accessible(quickbooks, desktop):
     assert desktop().is_company_accessible() is True
     missing = desktop(company_file=r"C:\nowhere\missing.qbw")
     assert missing.is_company_accessible() is False
-    assert missing.last_error.hresult == hresults.COULD_NOT_OPEN_COMPANY_FILE
+    assert missing.last_error.hresult == hresults.HR_COULD_NOT_OPEN_FILE
     quickbooks.open_file = OTHER_FILE
     assert desktop().is_company_accessible() is False
 
@@ -315,7 +310,7 @@ def test_close_still_closes_the_connection_when_end_session_fails(quickbooks, de
     quickbooks.processors[0]._ticket = "{SOMETHING-ELSE}"   # QuickBooks lost our session
     with pytest.raises(RequestProcessorError) as caught:
         session.close()
-    assert caught.value.hresult == hresults.INVALID_TICKET
+    assert caught.value.hresult == hresults.HR_INVALID_TICKET
     assert quickbooks.journal.names()[-2:] == ["EndSession", "CloseConnection"]
     assert not session.is_open
     calls = len(quickbooks.journal)
@@ -330,11 +325,11 @@ def test_close_reports_a_failing_close_connection(quickbooks, desktop, monkeypat
 
     def close_connection():
         processor._record("CloseConnection")
-        raise processor_error(hresults.UNEXPECTED_ERROR)
+        raise processor_error(hresults.HR_UNEXPECTED)
 
     monkeypatch.setattr(processor, "CloseConnection", close_connection)
     with pytest.raises(RequestProcessorError) as caught:
         session.close()
-    assert caught.value.hresult == hresults.UNEXPECTED_ERROR
+    assert caught.value.hresult == hresults.HR_UNEXPECTED
     assert quickbooks.journal.names()[-2:] == ["EndSession", "CloseConnection"]
     assert not session.is_open

@@ -23,10 +23,10 @@ def test_hresult_comes_from_excepinfo_and_is_unsigned():
 
 def test_missing_description_falls_back_to_the_catalogue():
     error = ComError(-2147352567, "Exception occurred.",
-                     (0, None, None, None, 0, hresults.signed(hresults.PARSE_ERROR)), None)
+                     (0, None, None, None, 0, hresults.signed(hresults.HR_PARSE_ERROR)), None)
     converted = to_request_processor_error(error)
-    assert converted.hresult == hresults.PARSE_ERROR
-    assert converted.message == hresult_message(hresults.PARSE_ERROR)
+    assert converted.hresult == hresults.HR_PARSE_ERROR
+    assert converted.message == hresult_message(hresults.HR_PARSE_ERROR)
 
 
 def test_plain_com_error_keeps_its_hresult_and_windows_text():
@@ -42,8 +42,9 @@ def test_dispatch_exception_without_scode_keeps_the_description():
 
 
 def test_the_fake_raises_what_the_session_reads():
-    hresult, text = hresult_and_text(processor_error(hresults.INVALID_TICKET))
-    assert (hresult, text) == (hresults.INVALID_TICKET, hresult_message(hresults.INVALID_TICKET))
+    hresult, text = hresult_and_text(processor_error(hresults.HR_INVALID_TICKET))
+    expected = hresults.HR_INVALID_TICKET
+    assert (hresult, text) == (expected, hresult_message(expected))
 
 
 def test_non_com_errors_are_not_taken_for_com_errors():

@@ -31,32 +31,33 @@ def test_unregistered_prog_id(quickbooks):
 
 
 def test_calls_before_open_connection(processor):
-    fails_with(hresults.OPEN_CONNECTION_NOT_CALLED, processor.BeginSession, COMPANY_FILE, 2)
-    fails_with(hresults.OPEN_CONNECTION_NOT_CALLED, processor.ProcessRequest, "{x}", host_query())
-    fails_with(hresults.OPEN_CONNECTION_NOT_CALLED, processor.CloseConnection)
+    no_connection = hresults.HR_OPEN_CONNECTION_NOT_CALLED
+    fails_with(no_connection, processor.BeginSession, COMPANY_FILE, 2)
+    fails_with(no_connection, processor.ProcessRequest, "{x}", host_query())
+    fails_with(no_connection, processor.CloseConnection)
 
 
 def test_open_connection_rules(processor):
-    fails_with(hresults.APPLICATION_NAME_REQUIRED, processor.OpenConnection2, "", "", 1)
-    fails_with(hresults.CONNECTION_TYPE_NOT_FOUND, processor.OpenConnection2, "", APP_NAME, 4)
+    fails_with(hresults.HR_APPLICATION_NAME_REQUIRED, processor.OpenConnection2, "", "", 1)
+    fails_with(hresults.HR_CONNECTION_TYPE_NOT_FOUND, processor.OpenConnection2, "", APP_NAME, 4)
     processor.OpenConnection2("", APP_NAME, 1)
-    fails_with(hresults.CONNECTION_ALREADY_OPEN, processor.OpenConnection2, "", APP_NAME, 1)
+    fails_with(hresults.HR_CONNECTION_ALREADY_OPEN, processor.OpenConnection2, "", APP_NAME, 1)
 
 
 def test_session_rules(processor):
     processor.OpenConnection2("", APP_NAME, 1)
-    fails_with(hresults.BEGIN_SESSION_NOT_CALLED, processor.ProcessRequest, "{x}", host_query())
-    fails_with(hresults.INVALID_PARAMETER, processor.BeginSession, COMPANY_FILE, 7)
+    fails_with(hresults.HR_SESSION_NOT_BEGUN, processor.ProcessRequest, "{x}", host_query())
+    fails_with(hresults.HR_INVALID_PARAMETER, processor.BeginSession, COMPANY_FILE, 7)
     ticket = processor.BeginSession(COMPANY_FILE, 2)
-    fails_with(hresults.SESSION_ALREADY_BEGUN, processor.BeginSession, COMPANY_FILE, 2)
-    fails_with(hresults.INVALID_TICKET, processor.ProcessRequest, "{wrong}", host_query())
-    fails_with(hresults.INVALID_TICKET, processor.GetCurrentCompanyFileName, "{wrong}")
-    fails_with(hresults.INVALID_TICKET, processor.QBXMLVersionsForSession, "{wrong}")
-    fails_with(hresults.NOT_ALLOWED_DURING_SESSION,
+    fails_with(hresults.HR_SESSION_ALREADY_BEGUN, processor.BeginSession, COMPANY_FILE, 2)
+    fails_with(hresults.HR_INVALID_TICKET, processor.ProcessRequest, "{wrong}", host_query())
+    fails_with(hresults.HR_INVALID_TICKET, processor.GetCurrentCompanyFileName, "{wrong}")
+    fails_with(hresults.HR_INVALID_TICKET, processor.QBXMLVersionsForSession, "{wrong}")
+    fails_with(hresults.HR_NOT_ALLOWED_DURING_SESSION,
                processor.AuthPreferences.PutIsReadOnly, True)
-    fails_with(hresults.INVALID_TICKET, processor.EndSession, "{wrong}")
+    fails_with(hresults.HR_INVALID_TICKET, processor.EndSession, "{wrong}")
     processor.EndSession(ticket)
-    fails_with(hresults.INVALID_TICKET, processor.EndSession, ticket)
+    fails_with(hresults.HR_INVALID_TICKET, processor.EndSession, ticket)
     processor.AuthPreferences.PutIsReadOnly(True)          # allowed again between sessions
 
 

@@ -10,7 +10,7 @@ from qbconnector.qbxml import spec
 from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOptions
 
 from .conftest import APP_ID, APP_NAME
-from .helpers import company_query, response_element
+from .helpers import company_query, only_record
 
 
 @pytest.mark.parametrize(("company", "kwargs", "expected"), [
@@ -66,9 +66,9 @@ def test_full_call_sequence(point_of_sale, pos):
         "Computer Name=SHOP-SERVER;Company Data=Corner Store;Version=12",)
     ticket = journal.args_of("ProcessRequest")[0]
     assert journal.args_of("EndSession") == (ticket,)
-    company = response_element(answer, "QBPOSXMLMsgsRs/CompanyQueryRs/CompanyRet")
-    assert company.findtext("CompanyName") == "Corner Store"
-    assert company.findtext("IsSampleCompany") == "false"
+    company = only_record(answer)
+    assert (company.tag, company["CompanyName"]) == ("CompanyRet", "Corner Store")
+    assert company["IsSampleCompany"] is False
 
 
 def test_practice_mode_reaches_the_practice_company(point_of_sale, pos):
@@ -77,9 +77,7 @@ def test_practice_mode_reaches_the_practice_company(point_of_sale, pos):
     assert point_of_sale.journal.args_of("BeginSession") == (
         "Computer Name=SHOP-SERVER;Version=12;Practice=Yes",)
     assert session.company_file() == "Practice Store"
-    company = response_element(session.process(company_query()),
-                               "QBPOSXMLMsgsRs/CompanyQueryRs/CompanyRet")
-    assert company.findtext("IsSampleCompany") == "true"
+    assert only_record(session.process(company_query()))["IsSampleCompany"] is True
 
 
 def test_versions_and_company(pos):
@@ -91,9 +89,9 @@ def test_versions_and_company(pos):
 
 @pytest.mark.parametrize(("changes", "hresult"), [
     # Point of Sale's own HRESULTs are not documented; the fake uses QBXMLRP2's (see fake).
-    ({"pos_version": "10"}, hresults.DATA_FILE_VERSION_MISMATCH),
-    ({"company_file": "Nobody's Store"}, hresults.COULD_NOT_OPEN_COMPANY_FILE),
-    ({"computer_name": "ELSEWHERE"}, hresults.COULD_NOT_ACCESS_QUICKBOOKS),
+    ({"pos_version": "10"}, hresults.HR_DATA_FILE_VERSION_MISMATCH),
+    ({"company_file": "Nobody's Store"}, hresults.HR_COULD_NOT_OPEN_FILE),
+    ({"computer_name": "ELSEWHERE"}, hresults.HR_COULD_NOT_ACCESS),
 ])
 def test_begin_session_failures(point_of_sale, pos, changes, hresult):
     session = pos(**changes)

@@ -151,7 +151,7 @@ class ComSession:
     def _require_ticket(self) -> str:
         if self._ticket is None:
             # What the request processor itself answers when no session was begun.
-            raise RequestProcessorError(hresults.BEGIN_SESSION_NOT_CALLED)
+            raise RequestProcessorError(hresults.HR_SESSION_NOT_BEGUN)
         return self._ticket
 
     def _probe(self) -> None:
