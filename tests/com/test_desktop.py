@@ -86,11 +86,10 @@ def test_unknown_connection_mode_is_refused_before_any_com_call(quickbooks):
 
 @pytest.mark.parametrize(("unattended", "preference"), [(True, 1), (False, 2)])
 def test_unattended_mode_preference(quickbooks, desktop, unattended, preference):
-    desktop(unattended=unattended).open()
+    session = desktop(unattended=unattended)
+    session.open()
     assert quickbooks.journal.args_of("AuthPreferences.PutUnattendedModePref") == (preference,)
-    answer = quickbooks.processors[0].ProcessRequest(quickbooks.processors[0]._ticket,
-                                                     host_query())
-    assert only_record(answer)["IsAutomaticLogin"] is unattended
+    assert only_record(session.process(host_query()))["IsAutomaticLogin"] is unattended
 
 
 @pytest.mark.parametrize(("flags", "sent"), [
