@@ -170,7 +170,7 @@ def test_each_hresult_constant_maps_to_its_text():
 
 
 def test_unknown_hresult_gives_a_generic_text_with_the_hex():
-    for value in (0x80040499, 0x80040413, 0x1, -1):
+    for value in (0x80040499, 0x80040411, 0x1, -1):
         assert (value & 0xFFFFFFFF) not in st.HRESULTS
         text = st.hresult_message(value)
         assert f"0x{value & 0xFFFFFFFF:08X}" in text and "Unknown" in text

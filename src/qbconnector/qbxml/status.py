@@ -344,6 +344,7 @@ HR_COULD_NOT_START = 0x80040408
 HR_OTHER_FILE_OPEN = 0x8004040A
 HR_INVALID_TICKET = 0x8004040D
 HR_FILE_MODE_MISMATCH = 0x80040410
+HR_ROLLBACK_UNSUPPORTED = 0x80040413
 HR_MODAL_DIALOG = 0x80040414
 HR_FILE_NAME_REQUIRED = 0x80040416
 HR_FIRST_ACCESS_NEEDS_ADMIN = 0x80040418
@@ -387,6 +388,10 @@ HRESULTS: dict[int, str] = {
                         "from the one requested.",
     # capture (observed live)
     HR_INVALID_TICKET: "The ticket parameter is invalid.",
+    # qbconnector's own wording: QuickBooks Desktop refuses onError="rollbackOnError" with
+    # this HRESULT, but no public source shows its text.
+    HR_ROLLBACK_UNSUPPORTED: "The rollbackOnError setting is not supported by QuickBooks "
+                             "Desktop; use stopOnError or continueOnError.",
     # capture
     HR_FILE_MODE_MISMATCH: "The QuickBooks company data file is currently open in a mode "
                            "other than the one specified by your application.",
