@@ -46,15 +46,26 @@ class StockMove:
 
 
 def account_type(ctx: Context, account_id: str) -> str:
-    row = ctx.store.get(account_id)
+    return _type_of(ctx, ctx.store.get(account_id))
+
+
+def _type_of(ctx: Context, row: Any) -> str:
+    """An account row's AccountType, remembered per version of the row (EditSequence)."""
     if row is None:
         return ""
-    return json.loads(row["doc"]).get("AccountType", "")
+    known: dict[tuple[str, int], str] = ctx.store.cache.setdefault("account_type", {})
+    key = (row["id"], row["edit_sequence"])
+    kind = known.get(key)
+    if kind is None:
+        kind = known[key] = json.loads(row["doc"]).get("AccountType", "")
+    return kind
 
 
-def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> None:
+def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True,
+            row: Any = None) -> None:
     """Add ``delta`` to a record's Balance (``own``) and to its and its ancestors' totals."""
-    row = ctx.store.get(record_id)
+    if row is None:
+        row = ctx.store.get(record_id)
     current = record_id
     first = True
     while row is not None:
@@ -71,8 +82,9 @@ def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> N
 def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
     for account_id, amount_cents, entity_id in postings:
         amount = Decimal(amount_cents) / 100 * sign
-        kind = account_type(ctx, account_id)
-        _add_to(ctx, account_id, -amount if kind in CREDIT_NORMAL else amount)
+        account = ctx.store.get(account_id)
+        kind = _type_of(ctx, account)
+        _add_to(ctx, account_id, -amount if kind in CREDIT_NORMAL else amount, row=account)
         if entity_id and kind == "AccountsReceivable":
             _add_to(ctx, entity_id, amount)
         elif entity_id and kind == "AccountsPayable":
@@ -87,9 +99,12 @@ def unpost(ctx: Context, txn_id: str) -> None:
     ctx.db.execute("DELETE FROM postings WHERE txn_id=?", (txn_id,))
 
 
-def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting]) -> None:
-    """Replace a transaction's postings; they must balance (debits = credits)."""
-    unpost(ctx, txn_id)
+def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting],
+         new: bool = False) -> None:
+    """Replace a transaction's postings (``new``: it has none yet); they must balance
+    (debits = credits)."""
+    if not new:
+        unpost(ctx, txn_id)
     total = sum((cents(p.amount) for p in postings), Decimal(0))
     if total != 0:
         raise errors.fail(3180, "transaction", object_type="transaction",
@@ -100,42 +115,83 @@ def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting]) -> N
     _apply(ctx, [(r[1], r[2], r[3]) for r in rows], 1)
 
 
-def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove]) -> None:
-    """Replace a transaction's inventory moves; the items' renderings go stale."""
-    old = {r[0] for r in ctx.db.execute("SELECT item_id FROM stock_moves WHERE txn_id=?",
-                                        (txn_id,))}
-    ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
+def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove],
+               new: bool = False) -> None:
+    """Replace a transaction's inventory moves (``new``: it has none yet); the items'
+    renderings go stale."""
+    old: set[str] = set()
+    if not new:
+        old = {r[0] for r in ctx.db.execute("SELECT item_id FROM stock_moves WHERE txn_id=?",
+                                            (txn_id,))}
+        ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
     seq = ctx.store.next_seq()
-    ctx.db.executemany("INSERT INTO stock_moves VALUES (?, ?, ?, ?, ?, ?, ?)", [
-        (txn_id, m.item_id, str(m.quantity), str(m.cost), txn_date, seq, m.kind)
-        for m in moves])
+    rows = [(txn_id, m.item_id, str(m.quantity), str(m.cost), txn_date, seq, m.kind)
+            for m in moves]
+    ctx.db.executemany("INSERT INTO stock_moves VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     ctx.store.invalidate(*(old | {m.item_id for m in moves}))
+    running = _running_stock(ctx)
+    for item_id in old:
+        running.pop(item_id, None)
+    for _, item_id, quantity, cost, _, _, kind in rows:
+        state = running.get(item_id)
+        if state is None:
+            continue
+        if (txn_date, seq) >= state.last:
+            state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
+        else:
+            del running[item_id]          # a move back in time: recompute from the start
+
+
+@dataclass
+class _Stock:
+    """An item's stock figures after its moves in date order (up to ``last``)."""
+
+    on_hand: Decimal = Decimal(0)
+    value: Decimal = Decimal(0)
+    on_order: Decimal = Decimal(0)
+    on_sales_order: Decimal = Decimal(0)
+    last: tuple[str, int] = ("", 0)
+
+    def add(self, q: Decimal, c: Decimal, kind: str, key: tuple[str, int]) -> None:
+        if kind == "onorder":
+            self.on_order += q
+        elif kind == "onsalesorder":
+            self.on_sales_order += q
+        elif q >= 0:
+            self.on_hand += q
+            self.value += c
+        else:
+            average = self.value / self.on_hand if self.on_hand > 0 else Decimal(0)
+            self.on_hand += q
+            self.value += average * q
+        self.last = key
+
+
+def _running_stock(ctx: Context) -> dict[str, _Stock]:
+    return ctx.store.cache.setdefault("stock", {})
 
 
 def stock_figures(ctx: Context, item_id: str) -> dict[str, str]:
-    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item."""
-    on_hand = value = Decimal(0)
-    on_order = on_sales_order = Decimal(0)
-    for quantity, cost, kind in ctx.db.execute(
-            "SELECT quantity, cost, kind FROM stock_moves WHERE item_id=? "
-            "ORDER BY txn_date, seq", (item_id,)):
-        q, c = Decimal(quantity), Decimal(cost)
-        if kind == "onorder":
-            on_order += q
-        elif kind == "onsalesorder":
-            on_sales_order += q
-        elif q >= 0:
-            on_hand += q
-            value += c
-        else:
-            average = value / on_hand if on_hand > 0 else Decimal(0)
-            on_hand += q
-            value += average * q
-    average = value / on_hand if on_hand > 0 else Decimal(0)
-    return {"QuantityOnHand": output_text(on_hand, "QUANTYPE"),
+    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item.
+
+    The moves are replayed in date order once per transaction; later moves dated on or
+    after the last one are added to the running figures as they are written.
+    """
+    running = _running_stock(ctx)
+    state = running.get(item_id)
+    if state is None:
+        state = _Stock()
+        for quantity, cost, kind, txn_date, seq in ctx.db.execute(
+                "SELECT quantity, cost, kind, txn_date, seq FROM stock_moves WHERE item_id=? "
+                "ORDER BY txn_date, seq", (item_id,)):
+            state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
+        running[item_id] = state
+    average = state.value / state.on_hand if state.on_hand > 0 else Decimal(0)
+    return {"QuantityOnHand": output_text(state.on_hand, "QUANTYPE"),
             "AverageCost": output_text(average, "PRICETYPE"),
-            "QuantityOnOrder": output_text(max(on_order, Decimal(0)), "QUANTYPE"),
-            "QuantityOnSalesOrder": output_text(max(on_sales_order, Decimal(0)), "QUANTYPE")}
+            "QuantityOnOrder": output_text(max(state.on_order, Decimal(0)), "QUANTYPE"),
+            "QuantityOnSalesOrder": output_text(max(state.on_sales_order, Decimal(0)),
+                                                "QUANTYPE")}
 
 
 def average_cost(ctx: Context, item_id: str) -> Decimal:

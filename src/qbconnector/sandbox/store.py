@@ -190,16 +190,21 @@ class Store:
     def __init__(self, db: sqlite3.Connection, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or Clock()
+        # Facts derived from rows (special account ids, running stock figures...), valid
+        # for one transaction: cleared when one begins and whenever anything rolls back.
+        self.cache: dict[str, Any] = {}
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
     def transaction(self, write: bool) -> Iterator[None]:
         """One SQLite transaction: IMMEDIATE (the write lock) for writers, deferred for
         readers, who then see one consistent snapshot."""
+        self.cache.clear()
         self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield
         except BaseException:
+            self.cache.clear()
             self.db.execute("ROLLBACK")
             raise
         else:
@@ -212,6 +217,7 @@ class Store:
         try:
             yield
         except BaseException:
+            self.cache.clear()
             self.db.execute("ROLLBACK TO request")
             self.db.execute("RELEASE request")
             raise
@@ -224,6 +230,7 @@ class Store:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
+        self.cache.pop(f"meta:{key}", None)
         self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                         "value=excluded.value", (key, value))
 

@@ -50,10 +50,22 @@ SPECIAL_ACCOUNTS = {
 
 
 def special_account(ctx: Context, special: str) -> sqlite3.Row | None:
-    """The company's account of a special type (Accounts Receivable, Undeposited Funds...)."""
-    return ctx.db.execute("SELECT * FROM records WHERE type='Account' AND doc LIKE ? "
-                          "ORDER BY seq LIMIT 1",
-                          (f'%"SpecialAccountType":"{special}"%',)).fetchone()
+    """The company's account of a special type (Accounts Receivable, Undeposited Funds...).
+
+    Its id is remembered for the transaction (the type of a special account never changes);
+    a remembered account that no longer exists is looked up again.
+    """
+    known: dict[str, str] = ctx.store.cache.setdefault("special_account", {})
+    if special in known:
+        row = ctx.store.get(known[special])
+        if row is not None:
+            return row
+    row = ctx.db.execute("SELECT * FROM records WHERE type='Account' AND doc LIKE ? "
+                         "ORDER BY seq LIMIT 1",
+                         (f'%"SpecialAccountType":"{special}"%',)).fetchone()
+    if row is not None:
+        known[special] = row["id"]
+    return row
 
 
 def _default_tax_code(ctx: Context, taxable: bool) -> dict[str, str] | None:

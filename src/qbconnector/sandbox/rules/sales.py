@@ -53,6 +53,21 @@ def address_block(address: dict[str, str] | None) -> dict[str, str] | None:
     return {f"Addr{i}": text for i, text in enumerate(lines[:5], start=1)} or None
 
 
+def default_template(ctx: Context, kind: str) -> sqlite3.Row | None:
+    """The first form template of a kind (remembered for the transaction: templates are
+    never modified through qbXML)."""
+    known: dict[str, str] = ctx.store.cache.setdefault("template", {})
+    if kind in known:
+        row = ctx.store.get(known[kind])
+        if row is not None:
+            return row
+    row = ctx.db.execute("SELECT * FROM records WHERE type='Template' AND doc LIKE ? "
+                         "ORDER BY seq LIMIT 1", (f'%"TemplateType":"{kind}"%',)).fetchone()
+    if row is not None:
+        known[kind] = row["id"]
+    return row
+
+
 def customer_doc(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
     customer_id = ref_id(doc, "CustomerRef")
     row = ctx.store.get(customer_id) if customer_id else None
@@ -95,9 +110,7 @@ class SalesFormRules(TxnRules):
             if account is not None:
                 doc["ARAccountRef"] = _ref(account)
         if ret.child("TemplateRef") is not None and "TemplateRef" not in doc:
-            row = ctx.db.execute("SELECT * FROM records WHERE type='Template' AND doc LIKE ? "
-                                 "ORDER BY seq LIMIT 1",
-                                 (f'%"TemplateType":"{TEMPLATE_KIND[otype.name]}"%',)).fetchone()
+            row = default_template(ctx, TEMPLATE_KIND[otype.name])
             if row is not None:
                 doc["TemplateRef"] = _ref(row)
         if ret.child("DepositToAccountRef") is not None and "DepositToAccountRef" not in doc:
