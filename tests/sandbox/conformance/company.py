@@ -1,0 +1,540 @@
+"""Prepare a sandbox company file with the records a transcript refers to.
+
+Records are created through qbXML itself (Add requests built by :mod:`convert` from the Rets
+of the corpus), so the setup exercises the sandbox like any client would. Every created record
+is entered in the ID map: transcript ListID/TxnID/TxnLineID/EditSequence -> the sandbox's.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from qbconnector.qbxml.spec import Element
+
+from . import convert, xmlutil
+from .corpus import Knowledge
+from .xmlutil import build, leaf, text_of
+
+
+class SetupError(RuntimeError):
+    """The sandbox refused a request the setup needed; carries what it said."""
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A list the setup can look records up in and create records for."""
+
+    query: str
+    rets: tuple[str, ...]
+    hierarchical: bool = False
+
+
+KINDS: dict[str, Kind] = {
+    "Customer": Kind("CustomerQueryRq", ("CustomerRet",), True),
+    "Vendor": Kind("VendorQueryRq", ("VendorRet",)),
+    "Employee": Kind("EmployeeQueryRq", ("EmployeeRet",)),
+    "OtherName": Kind("OtherNameQueryRq", ("OtherNameRet",)),
+    "Account": Kind("AccountQueryRq", ("AccountRet",), True),
+    "Item": Kind("ItemQueryRq", ("ItemServiceRet", "ItemNonInventoryRet", "ItemOtherChargeRet",
+                                 "ItemInventoryRet", "ItemInventoryAssemblyRet",
+                                 "ItemFixedAssetRet", "ItemSubtotalRet", "ItemDiscountRet",
+                                 "ItemPaymentRet", "ItemSalesTaxRet", "ItemSalesTaxGroupRet",
+                                 "ItemGroupRet"), True),
+    "Class": Kind("ClassQueryRq", ("ClassRet",), True),
+    "Terms": Kind("TermsQueryRq", ("StandardTermsRet", "DateDrivenTermsRet")),
+    "SalesRep": Kind("SalesRepQueryRq", ("SalesRepRet",)),
+    "CustomerType": Kind("CustomerTypeQueryRq", ("CustomerTypeRet",), True),
+    "VendorType": Kind("VendorTypeQueryRq", ("VendorTypeRet",), True),
+    "JobType": Kind("JobTypeQueryRq", ("JobTypeRet",), True),
+    "PaymentMethod": Kind("PaymentMethodQueryRq", ("PaymentMethodRet",)),
+    "ShipMethod": Kind("ShipMethodQueryRq", ("ShipMethodRet",)),
+    "CustomerMsg": Kind("CustomerMsgQueryRq", ("CustomerMsgRet",)),
+    "PriceLevel": Kind("PriceLevelQueryRq", ("PriceLevelRet",)),
+    "SalesTaxCode": Kind("SalesTaxCodeQueryRq", ("SalesTaxCodeRet",)),
+    "ItemSalesTax": Kind("ItemQueryRq", ("ItemSalesTaxRet", "ItemSalesTaxGroupRet")),
+    "UnitOfMeasureSet": Kind("UnitOfMeasureSetQueryRq", ("UnitOfMeasureSetRet",)),
+}
+ENTITY_KINDS = ("Customer", "Vendor", "Employee", "OtherName")
+# Lists a file may lack a preference for (units of measure, price levels): a reference to them
+# is left out, and said so, when the sandbox refuses to create one.
+SOFT_KINDS = ("UnitOfMeasureSet", "PriceLevel", "Class")
+RET_KIND = {ret: name for name, kind in KINDS.items() for ret in kind.rets
+            if name != "ItemSalesTax"}
+REF_KIND = {
+    "CustomerRef": "Customer", "VendorRef": "Vendor", "PrefVendorRef": "Vendor",
+    "TaxVendorRef": "Vendor", "SupervisorRef": "Employee", "TermsRef": "Terms",
+    "ClassRef": "Class", "SalesRepRef": "SalesRep", "CustomerTypeRef": "CustomerType",
+    "VendorTypeRef": "VendorType", "JobTypeRef": "JobType", "PaymentMethodRef": "PaymentMethod",
+    "PreferredPaymentMethodRef": "PaymentMethod", "ShipMethodRef": "ShipMethod",
+    "CustomerMsgRef": "CustomerMsg", "PriceLevelRef": "PriceLevel",
+    "SalesTaxCodeRef": "SalesTaxCode", "CustomerSalesTaxCodeRef": "SalesTaxCode",
+    "PurchaseTaxCodeRef": "SalesTaxCode", "ItemSalesTaxRef": "ItemSalesTax",
+    "UnitOfMeasureSetRef": "UnitOfMeasureSet", "OverrideUOMSetRef": "UnitOfMeasureSet",
+    "EntityRef": "Entity", "PayeeEntityRef": "Entity", "SalesRepEntityRef": "Entity",
+}
+# Account type by the role of the reference (when the corpus has no AccountRet for it).
+ACCOUNT_ROLE = {
+    "IncomeAccountRef": "Income", "COGSAccountRef": "CostOfGoodsSold",
+    "AssetAccountRef": "OtherCurrentAsset", "ExpenseAccountRef": "Expense",
+    "ARAccountRef": "AccountsReceivable", "APAccountRef": "AccountsPayable",
+    "DepositToAccountRef": "Bank", "DiscountAccountRef": "Income",
+    "FinanceChargeAccountRef": "OtherIncome",
+}
+BALANCE_SHEET_OPENING = ("Bank", "OtherCurrentAsset", "FixedAsset", "OtherAsset", "CreditCard",
+                         "OtherCurrentLiability", "LongTermLiability", "Equity")
+LINE_TAGS = re.compile(r".*(LineRet|LineGroupRet|JournalDebitLine|JournalCreditLine)$")
+
+
+def _dec(text: str | None) -> Decimal | None:
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
+
+class Company:
+    """One sandbox company file under preparation, reached through a Session."""
+
+    def __init__(self, session, knowledge: Knowledge, version: str = xmlutil.NEWEST) -> None:
+        self.session = session
+        self.knowledge = knowledge
+        self.version = version
+        self.id_map: dict[str, str] = {}
+        self.current_es: dict[str, str] = {}          # our ID -> current EditSequence
+        self.not_reproduced: dict[str, frozenset[str]] = {}   # our ID -> fields left alone
+        self.steps: list[str] = []
+        self.loose: set[str] = set()     # real IDs whose sandbox record has another name
+        self._accounts: list[etree._Element] | None = None
+        self._hints: dict[str, tuple[str, str | None]] = {}
+        self._roles: dict[str, set[str]] = {}
+
+    # -- talking to the sandbox --------------------------------------------------------------
+    def process(self, text: str) -> str:
+        return self.session.process(text)
+
+    def request(self, rq: etree._Element, *, allow: tuple[int, ...] = (0,),
+                version: str | None = None) -> etree._Element:
+        """Send one request; return its Rs (SetupError unless the status is allowed)."""
+        text = xmlutil.message_set_text([rq], version or self.version)
+        rs = xmlutil.messages(xmlutil.parse(self.process(text)))[0]
+        code = int(rs.get("statusCode", "-1"))
+        if code not in allow:
+            body = etree.tostring(rq, encoding="unicode")[:300]
+            raise SetupError(f"{rq.tag} answered {code} {rs.get('statusMessage')!r} "
+                             f"for {body}")
+        return rs
+
+    def query(self, rq_name: str, *children: etree._Element) -> list[etree._Element]:
+        rs = self.request(build(rq_name, list(children)), allow=(0, 1, 500))
+        return [r for r in xmlutil.elements(rs) if r.tag.endswith("Ret")]
+
+    def preferences(self) -> dict[str, object]:
+        """The sandbox company's preferences that change what QuickBooks returns."""
+        rets = self.query("PreferencesQueryRq")
+        prefs = rets[0] if rets else build("PreferencesRet")
+        tax = prefs.find("SalesTaxPreferences")
+        return {
+            "sales_tax": tax is not None,
+            "default_item_sales_tax": tax is not None and tax.find("DefaultItemSalesTaxRef")
+            is not None,
+            "multicurrency": prefs.findtext("MultiCurrencyPreferences/IsMultiCurrencyOn")
+            == "true",
+            "account_numbers": prefs.findtext("AccountingPreferences/IsUsingAccountNumbers")
+            == "true",
+            "class_tracking": prefs.findtext("AccountingPreferences/IsUsingClassTracking")
+            == "true",
+        }
+
+    # -- finding ---------------------------------------------------------------------------
+    def find(self, kind: str, full_name: str) -> etree._Element | None:
+        """The sandbox record of ``kind`` called ``full_name`` (case-insensitive), or None."""
+        kinds = ENTITY_KINDS if kind == "Entity" else (kind,)
+        for k in kinds:
+            spec = KINDS[k]
+            for ret in self.query(spec.query, leaf("FullName", full_name)):
+                if ret.tag in spec.rets:
+                    return ret
+        if kind == "Account" and full_name.startswith("*"):
+            return self.find(kind, full_name.lstrip("*"))
+        return None
+
+    def accounts(self) -> list[etree._Element]:
+        if self._accounts is None:
+            self._accounts = self.query("AccountQueryRq", leaf("ActiveStatus", "All"))
+        return self._accounts
+
+    def remember(self, real: etree._Element | None, ours: etree._Element) -> str:
+        """Map the IDs and EditSequence of a real record onto ours; return our ID."""
+        our_id = text_of(ours, "ListID") or text_of(ours, "TxnID") or ""
+        es = text_of(ours, "EditSequence")
+        if es:
+            self.current_es[our_id] = es
+        if real is not None:
+            real_id = text_of(real, "ListID") or text_of(real, "TxnID")
+            if real_id:
+                self.id_map[real_id] = our_id
+            real_es = text_of(real, "EditSequence")
+            if real_es and es:
+                self.id_map.setdefault(real_es, es)
+        return our_id
+
+    # -- references ------------------------------------------------------------------------
+    def resolve(self, src: etree._Element, target: Element, path: str) -> etree._Element | None:
+        """Converter hook: make sure the referenced record exists; refer to it by ListID."""
+        kind = self._ref_kind(target.name, path)
+        if kind is None:
+            return None
+        real_id, name = text_of(src, "ListID"), text_of(src, "FullName")
+        try:
+            our_id = self.ensure(kind, name, real_id, src, path)
+        except SetupError as exc:
+            if kind not in SOFT_KINDS:
+                raise
+            self.steps.append(f"left out {target.name} {name!r}: {exc}")
+            return None
+        if our_id is None:
+            return None
+        return build(target.name, [leaf("ListID", our_id)])
+
+    def _ref_kind(self, ref: str, path: str) -> str | None:
+        if ref == "ParentRef":
+            owner = path.split("/")[0]
+            for kind_name, kind in KINDS.items():
+                if any(owner == r[:-3] + "Add" or owner == r[:-3] + "Mod" for r in kind.rets):
+                    return kind_name
+            return None
+        if ref.endswith("AccountRef") or ref == "AccountRef":
+            return "Account"
+        if ref.startswith("Item") and ref.endswith("Ref") and ref != "ItemSalesTaxRef":
+            return "Item"
+        return REF_KIND.get(ref)
+
+    def ensure(self, kind: str, name: str | None, real_id: str | None,
+               src: etree._Element | None = None, path: str = "") -> str | None:
+        """Our ListID for a referenced record, creating it (from the corpus if possible)."""
+        if real_id and real_id in self.id_map:
+            return self.id_map[real_id]
+        hint = self._hints.get(real_id or "")
+        if hint is not None and kind == "Entity" and hint[0] != "Entity":
+            if hint[1] is not None and name is not None and hint[1] != name:
+                self.loose.add(real_id or "")
+            kind, name = hint[0], hint[1] or name
+        tags = tuple(t for k in (ENTITY_KINDS if kind == "Entity" else (kind,))
+                     for t in KINDS[k].rets)
+        known = self.knowledge.record(real_id, name, tags)
+        if name is None and known is not None:
+            name = text_of(known, "FullName") or text_of(known, "Name")
+        if name is None:
+            return None
+        found = self.find(kind, name)
+        if found is not None:
+            found_name = text_of(found, "FullName") or text_of(found, "Name")
+            if real_id and found_name != name:
+                self.loose.add(real_id)
+            return self.remember(known or _stub(real_id), found)
+        if known is not None:
+            ours = self.create(known)
+            return text_of(ours, "ListID")
+        pseudo = _pseudo_ret(self, kind, name, real_id, src, path)
+        if pseudo is None:
+            return None
+        ours = self.create(pseudo, " (named only in the corpus)")
+        return text_of(ours, "ListID")
+
+    # -- creating --------------------------------------------------------------------------
+    def create(self, ret: etree._Element, mode_note: str = "") -> etree._Element:
+        """Create the record described by a real Ret (parents and references first)."""
+        existing = self._existing(ret)
+        if existing is not None:
+            return existing
+        self._scan(ret)
+        conv = convert.convert(ret, version=self.version, resolver=self._resolver(ret))
+        body = conv.body
+        skipped = self._adjust(ret, body)
+        rs = self.request(build(conv.request, [body]))
+        ours = next(r for r in xmlutil.elements(rs) if r.tag.endswith("Ret"))
+        our_id = self.remember(ret, ours)
+        self._map_lines(ret, ours)
+        if skipped:
+            self.not_reproduced[our_id] = frozenset(skipped)
+        self.steps.append(f"created {ret.tag[:-3]} {_label(ret)}{mode_note}")
+        for ext in ret.findall("DataExtRet"):
+            self.add_dataext(ext, ret, ours)
+        return ours
+
+    def _scan(self, ret: etree._Element) -> None:
+        """Note which list each referenced ID belongs to and the roles accounts play."""
+        for ref in ret.iter():
+            if not isinstance(ref.tag, str) or not ref.tag.endswith("Ref") or \
+                    ref.tag == "ParentRef":
+                continue
+            real_id = text_of(ref, "ListID")
+            if not real_id:
+                continue
+            kind = self._ref_kind(ref.tag, "")
+            if kind == "Account":
+                self._roles.setdefault(real_id, set()).add(ref.tag)
+            if kind and (kind != "Entity" or real_id not in self._hints):
+                self._hints[real_id] = (kind, text_of(ref, "FullName"))
+
+    def account_type(self, real_id: str | None, path: str) -> str:
+        """The type of an account known only by reference: by its strongest role."""
+        roles = self._roles.get(real_id or "", set())
+        for role in ("AssetAccountRef", "COGSAccountRef", "DepositToAccountRef",
+                     "ARAccountRef", "APAccountRef", "ExpenseAccountRef", "IncomeAccountRef"):
+            if role in roles:
+                return ACCOUNT_ROLE[role]
+        return _account_type(path)
+
+    def _resolver(self, ret: etree._Element):
+        def resolver(src: etree._Element, target: Element, path: str):
+            return self.resolve(src, target, path)
+        return resolver
+
+    def _existing(self, ret: etree._Element) -> etree._Element | None:
+        """A record the sandbox already has: same special account, or same name and list."""
+        kind = RET_KIND.get(ret.tag)
+        if kind is None:
+            return None
+        special = text_of(ret, "SpecialAccountType")
+        name = text_of(ret, "FullName") or text_of(ret, "Name")
+        found = None
+        if special:
+            found = next((a for a in self.accounts()
+                          if text_of(a, "SpecialAccountType") == special), None)
+        if found is None and name:
+            found = self.find(kind, name)
+        if found is None:
+            return None
+        our_id = self.remember(ret, found)
+        keep = {"Name", "FullName", "IsActive", "Sublevel", "AccountType", "SpecialAccountType"}
+        self.not_reproduced[our_id] = frozenset(
+            c.tag for c in ret.iter() if isinstance(c.tag, str) and c.tag not in keep)
+        self.steps.append(f"used the sandbox's own {kind} {_label(found)} for {_label(ret)}")
+        return found
+
+    def _adjust(self, ret: etree._Element, body: etree._Element) -> set[str]:
+        """Opening balances and stock for what the corpus shows; returns fields left as is."""
+        skipped: set[str] = set()
+        when = (text_of(ret, "TimeCreated") or date.today().isoformat())[:10]
+        balance = _dec(text_of(ret, "Balance"))
+        if body.tag in ("CustomerAdd", "VendorAdd") and balance:
+            _insert(body, "OpenBalance", f"{balance:.2f}")
+            _insert(body, "OpenBalanceDate", when)
+        elif body.tag == "AccountAdd" and balance:
+            if text_of(ret, "AccountType") in BALANCE_SHEET_OPENING:
+                _insert(body, "OpenBalance", f"{balance:.2f}")
+                _insert(body, "OpenBalanceDate", when)
+            else:
+                skipped |= {"Balance", "TotalBalance"}
+        if ret.find("TotalBalance") is not None and text_of(ret, "TotalBalance") != \
+                text_of(ret, "Balance") and body.tag == "AccountAdd":
+            skipped.add("TotalBalance")
+        qty = body.find("QuantityOnHand")
+        if qty is not None:
+            on_hand, cost = _dec(qty.text), _dec(text_of(ret, "AverageCost"))
+            if on_hand and on_hand > 0 and cost is not None:
+                _insert(body, "TotalValue", f"{on_hand * cost:.2f}")
+                _insert(body, "InventoryDate", when)
+            else:
+                body.remove(qty)
+                if on_hand:
+                    skipped |= {"QuantityOnHand", "AverageCost"}
+        for name in ("SpecialItemType", "SpecialAccountType", "TaxLineInfoRet"):
+            if ret.find(name) is not None and body.find(name) is None and \
+                    not (name == "TaxLineInfoRet" and body.find("TaxLineID") is not None):
+                skipped.add(name)
+        return skipped
+
+    def _map_lines(self, real: etree._Element, ours: etree._Element) -> None:
+        real_lines = [c for c in xmlutil.elements(real) if LINE_TAGS.match(c.tag)]
+        our_lines = [c for c in xmlutil.elements(ours) if LINE_TAGS.match(c.tag)]
+        for r, o in zip(real_lines, our_lines, strict=False):
+            rid, oid = text_of(r, "TxnLineID"), text_of(o, "TxnLineID")
+            if rid and oid:
+                self.id_map[rid] = oid
+
+    def add_dataext(self, ext: etree._Element, owner_ret: etree._Element | None,
+                    owner: etree._Element | None, other: str | None = None) -> None:
+        """A custom field value (and its definition when missing) on a record or the company."""
+        owner_id, name = text_of(ext, "OwnerID") or "0", text_of(ext, "DataExtName") or ""
+        if other is not None:
+            assign = other
+        else:
+            assert owner is not None
+            kind = RET_KIND.get(owner.tag) or owner.tag[:-3]
+            assign = "Item" if kind == "Item" else kind
+        defs = self.query("DataExtDefQueryRq", leaf("OwnerID", owner_id))
+        if not any(text_of(d, "DataExtName") == name for d in defs):
+            self.request(build("DataExtDefAddRq", [build("DataExtDefAdd", [
+                leaf("OwnerID", owner_id), leaf("DataExtName", name),
+                leaf("DataExtType", text_of(ext, "DataExtType") or "STR255TYPE"),
+                leaf("AssignToObject", assign)])]))
+        target: list[etree._Element]
+        if other is not None:
+            target = [leaf("OtherDataExtType", other)]
+        elif owner is not None and text_of(owner, "TxnID"):
+            target = [leaf("TxnDataExtType", owner.tag[:-3]),
+                      leaf("TxnID", text_of(owner, "TxnID") or "")]
+        else:
+            assert owner is not None
+            target = [leaf("ListDataExtType", assign),
+                      build("ListObjRef", [leaf("ListID", text_of(owner, "ListID") or "")])]
+        self.request(build("DataExtAddRq", [build("DataExtAdd", [
+            leaf("OwnerID", owner_id), leaf("DataExtName", name), *target,
+            leaf("DataExtValue", text_of(ext, "DataExtValue") or "")])]))
+        self.steps.append(f"set custom field {name!r}")
+
+
+def _stub(real_id: str | None) -> etree._Element | None:
+    return None if real_id is None else build("Ref", [leaf("ListID", real_id)])
+
+
+def _insert(body: etree._Element, name: str, value: str) -> None:
+    """Insert a leaf at its schema position in an Add aggregate."""
+    from qbconnector.qbxml import spec as specmod
+    definition = specmod.load().message(body.tag + "Rq").child(body.tag)
+    order = definition.child_names() if definition is not None else ()
+    new = leaf(name, value)
+    pos = order.index(name) if name in order else len(order)
+    for child in xmlutil.elements(body):
+        if child.tag in order and order.index(child.tag) > pos:
+            child.addprevious(new)
+            return
+    body.append(new)
+
+
+def _label(ret: etree._Element) -> str:
+    return repr(text_of(ret, "FullName") or text_of(ret, "Name") or text_of(ret, "RefNumber")
+                or text_of(ret, "TxnID") or "")
+
+
+def _context_value(src: etree._Element | None, name: str) -> str | None:
+    """A value from the record (or line) around a reference: TxnDate, SalesTaxPercentage..."""
+    node = src
+    while node is not None:
+        value = text_of(node, name)
+        if value is not None:
+            return value
+        node = node.getparent()
+    return None
+
+
+def _account_type(path: str) -> str:
+    parts = path.split("/")
+    role = parts[-1]
+    if role in ACCOUNT_ROLE:
+        return ACCOUNT_ROLE[role]
+    where = parts[-2] if len(parts) > 1 else ""
+    if where in ("SalesOrPurchase", "ItemDiscountAdd", "SalesAndPurchase"):
+        return "Income"
+    if where.startswith("ExpenseLine"):
+        return "Expense"
+    if where in ("CheckAdd", "DepositAdd", "BillPaymentCheckAdd"):
+        return "Bank"
+    if where in ("CreditCardChargeAdd", "CreditCardCreditAdd"):
+        return "CreditCard"
+    return "Expense"
+
+
+def _ref(tag: str, full_name: str | None) -> etree._Element:
+    return build(tag, [leaf("FullName", full_name)] if full_name else [])
+
+
+def _copy(src: etree._Element | None, names: dict[str, str]) -> list[etree._Element]:
+    """Deep copies of the children ``names`` of ``src``, renamed (old -> new)."""
+    out = []
+    if src is None:
+        return out
+    for old, new in names.items():
+        for child in src.findall(old):
+            copy = etree.fromstring(etree.tostring(child))
+            copy.tag = new
+            out.append(copy)
+    return out
+
+
+def _pseudo_ret(company: Company, kind: str, full_name: str, real_id: str | None,
+                src: etree._Element | None, path: str) -> etree._Element | None:
+    """A Ret standing for a record the corpus only names: the least a file would hold.
+
+    Where the reference sits in a transaction, the record takes what QuickBooks copies from
+    it into new transactions (a customer's addresses, terms, rep and tax settings).
+    """
+    parent, _, name = full_name.rpartition(":")
+    head = [leaf("ListID", real_id)] if real_id else []
+    head.append(leaf("Name", name))
+    holder = src.getparent() if src is not None else None
+    if src is not None and src.tag == "ParentRef" and holder is not None and \
+            kind in ("Item", "Account"):
+        # A parent takes its child's type (QuickBooks nests only alike items and accounts).
+        keep = {"SalesTaxCodeRef", "SalesOrPurchase", "SalesAndPurchase", "IncomeAccountRef",
+                "COGSAccountRef", "AssetAccountRef", "AccountType", "ItemDesc", "AccountRef",
+                "DepositToAccountRef", "DiscountRate"}
+        body = [etree.fromstring(etree.tostring(c)) for c in xmlutil.elements(holder)
+                if c.tag in keep]
+        parent_ref = [_ref("ParentRef", parent)] if parent else []
+        return build(holder.tag, head + parent_ref + body)
+    parent_ref = [_ref("ParentRef", parent)] if parent and kind in (
+        "Customer", "Account", "Item", "Class", "CustomerType", "VendorType", "JobType") else []
+    if kind == "Entity":
+        kind = "Customer" if parent else "Vendor"
+    if kind == "Customer":
+        txn = holder if holder is not None and holder.find("TxnID") is not None and \
+            src is not None and src.tag == "CustomerRef" else None
+        copied = _copy(txn, {"BillAddress": "BillAddress", "ShipAddress": "ShipAddress",
+                             "TermsRef": "TermsRef", "SalesRepRef": "SalesRepRef",
+                             "CustomerSalesTaxCodeRef": "SalesTaxCodeRef",
+                             "ItemSalesTaxRef": "ItemSalesTaxRef"})
+        return build("CustomerRet", head + parent_ref + _ordered("CustomerRet", copied))
+    if kind in ("Class", "CustomerType", "VendorType", "JobType"):
+        return build(f"{kind}Ret", head + parent_ref)
+    if kind in ("Vendor", "Employee", "OtherName", "PaymentMethod", "ShipMethod",
+                "CustomerMsg"):
+        return build(f"{kind}Ret", head)
+    if kind == "Account":
+        account_type = company.account_type(real_id, path)
+        return build("AccountRet", head + parent_ref + [leaf("AccountType", account_type)])
+    if kind == "Item":
+        code = holder.find("SalesTaxCodeRef") if holder is not None else None
+        extra = _copy(holder, {"SalesTaxCodeRef": "SalesTaxCodeRef"}) if code is not None else []
+        return build("ItemServiceRet", head + parent_ref + extra + [
+            build("SalesOrPurchase", [_ref("AccountRef", "Services")])])
+    if kind == "Terms":
+        days = None
+        due, txn_date = _context_value(src, "DueDate"), _context_value(src, "TxnDate")
+        if due and txn_date:
+            days = (date.fromisoformat(due) - date.fromisoformat(txn_date)).days
+        match = re.search(r"net\s*(\d+)", name, re.IGNORECASE)
+        if days is None and match:
+            days = int(match.group(1))
+        return build("StandardTermsRet", head + [leaf("StdDueDays", str(days or 0))])
+    if kind == "SalesRep":
+        return build("SalesRepRet", head[:-1] + [
+            leaf("Initial", name), _ref("SalesRepEntityRef", f"{name} sales rep")])
+    if kind == "PriceLevel":
+        return build("PriceLevelRet", head + [leaf("PriceLevelFixedPercentage", "0")])
+    if kind == "SalesTaxCode":
+        return build("SalesTaxCodeRet", head + [
+            leaf("IsTaxable", str(name.lower() != "non").lower())])
+    if kind == "ItemSalesTax":
+        rate = _context_value(src, "SalesTaxPercentage") or "0.00"
+        return build("ItemSalesTaxRet", head + [leaf("TaxRate", rate)])
+    if kind == "UnitOfMeasureSet":
+        return build("UnitOfMeasureSetRet", head + [
+            leaf("UnitOfMeasureType", "Count"),
+            build("BaseUnit", [leaf("Name", "each"), leaf("Abbreviation", "ea")])])
+    return None
+
+
+def _ordered(ret_tag: str, children: list[etree._Element]) -> list[etree._Element]:
+    """Children sorted into the schema order of ``ret_tag``."""
+    from qbconnector.qbxml import spec as specmod
+    message = specmod.load().message(ret_tag[:-3] + "AddRs").child(ret_tag)
+    order = message.child_names() if message is not None else ()
+    return sorted(children, key=lambda c: order.index(c.tag) if c.tag in order else len(order))
