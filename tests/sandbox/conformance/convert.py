@@ -211,6 +211,10 @@ class Converter:
                     dropped.append(f"{here} (aggregate in the Ret)")
                     return
                 text = inner
+            if definition.enum and text not in definition.enum:
+                # Rets may carry values an Add cannot send (PreferredDeliveryMethod Mail).
+                dropped.append(f"{here} ({text!r} cannot be sent)")
+                return
             etree.SubElement(out, definition.name).text = text
             return
         if is_ref(definition):
