@@ -121,7 +121,15 @@ class Company:
                 version: str | None = None) -> etree._Element:
         """Send one request; return its Rs (SetupError unless the status is allowed)."""
         text = xmlutil.message_set_text([rq], version or self.version)
-        rs = xmlutil.messages(xmlutil.parse(self.process(text)))[0]
+        try:
+            answer = self.process(text)
+        except Exception as exc:   # the request processor refused it (an HRESULT)
+            if not hasattr(exc, "hresult"):
+                raise
+            body = etree.tostring(rq, encoding="unicode")[:300]
+            raise SetupError(f"{rq.tag} refused by the request processor: {exc} for {body}") \
+                from exc
+        rs = xmlutil.messages(xmlutil.parse(answer))[0]
         code = int(rs.get("statusCode", "-1"))
         if code not in allow:
             body = etree.tostring(rq, encoding="unicode")[:300]
@@ -236,7 +244,7 @@ class Company:
             found_name = text_of(found, "FullName") or text_of(found, "Name")
             if real_id and found_name != name:
                 self.loose.add(real_id)
-            return self.remember(known or _stub(real_id), found)
+            return self.remember(known if known is not None else _stub(real_id), found)
         if known is not None:
             ours = self.create(known)
             return text_of(ours, "ListID")
@@ -302,7 +310,7 @@ class Company:
         if kind is None:
             return None
         special = text_of(ret, "SpecialAccountType")
-        name = text_of(ret, "FullName") or text_of(ret, "Name")
+        name = text_of(ret, "FullName") or text_of(ret, "Name") or text_of(ret, "Initial")
         found = None
         if special:
             found = next((a for a in self.accounts()
@@ -410,8 +418,8 @@ def _insert(body: etree._Element, name: str, value: str) -> None:
 
 
 def _label(ret: etree._Element) -> str:
-    return repr(text_of(ret, "FullName") or text_of(ret, "Name") or text_of(ret, "RefNumber")
-                or text_of(ret, "TxnID") or "")
+    return repr(text_of(ret, "FullName") or text_of(ret, "Name") or text_of(ret, "Initial")
+                or text_of(ret, "RefNumber") or text_of(ret, "TxnID") or "")
 
 
 def _context_value(src: etree._Element | None, name: str) -> str | None:

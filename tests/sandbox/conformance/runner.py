@@ -82,8 +82,9 @@ def replay_version(t: Transcript) -> str:
 
 def set_request_id(text: str, request_id: str) -> str:
     """Put ``requestID`` on the first request element (the corpus's request lacked it)."""
-    return re.sub(r"<(\w+Rq)(\s|>)", lambda m: f'<{m.group(1)} requestID="{request_id}"'
-                  f"{m.group(2)}", text, count=1)
+    first_request = re.compile(r"<((?!QBXMLMsgs)\w+Rq)(\s|>)")
+    return first_request.sub(lambda m: f'<{m.group(1)} requestID="{request_id}"{m.group(2)}',
+                             text, count=1)
 
 
 def map_edit_sequences(company: Company, t: Transcript) -> None:
