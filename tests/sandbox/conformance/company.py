@@ -319,12 +319,36 @@ class Company:
             found = self.find(kind, name)
         if found is None:
             return None
-        our_id = self.remember(ret, found)
         keep = {"Name", "FullName", "IsActive", "Sublevel", "AccountType", "SpecialAccountType"}
+        if special and found.tag == "AccountRet":
+            found, renamed = self._align_special(ret, found)
+            keep |= renamed
+        our_id = self.remember(ret, found)
         self.not_reproduced[our_id] = frozenset(
             c.tag for c in ret.iter() if isinstance(c.tag, str) and c.tag not in keep)
         self.steps.append(f"used the sandbox's own {kind} {_label(found)} for {_label(ret)}")
         return found
+
+    def _align_special(self, ret: etree._Element, found: etree._Element
+                       ) -> tuple[etree._Element, set[str]]:
+        """QuickBooks' own account (AR, Undeposited Funds...) as the real file had it: renamed,
+        numbered, described. Returns the record and the fields now reproduced."""
+        changes = [leaf(n, text_of(ret, n) or "") for n in ("Name", "AccountNumber", "Desc")
+                   if text_of(ret, n) is not None and text_of(ret, n) != text_of(found, n)]
+        if not changes:
+            return found, {"AccountNumber", "Desc"}
+        mod = build("AccountMod", [leaf("ListID", text_of(found, "ListID") or ""),
+                                   leaf("EditSequence", text_of(found, "EditSequence") or ""),
+                                   *changes])
+        try:
+            rs = self.request(build("AccountModRq", [mod]))
+        except SetupError as exc:
+            self.steps.append(f"could not align {_label(found)}: {exc}")
+            return found, set()
+        self._accounts = None
+        self.steps.append(f"renamed/renumbered the sandbox's {_label(found)} as {_label(ret)}")
+        return next(r for r in xmlutil.elements(rs) if r.tag == "AccountRet"), \
+            {"AccountNumber", "Desc"}
 
     def _adjust(self, ret: etree._Element, body: etree._Element) -> set[str]:
         """Opening balances and stock for what the corpus shows; returns fields left as is."""
