@@ -65,11 +65,13 @@ _PI_BY_FAMILY = {"qbxml": "qbxml", "qbposxml": "qbposxml"}
 
 
 def read_message_set(text: str | bytes | etree._Element, version: str | None = None,
-                     family: str | None = None, *, check: bool = True) -> MessageSet:
+                     family: str | None = None, *, check: bool = True,
+                     lengths: bool = True) -> MessageSet:
     """Parse (safely) and, with ``check``, validate a message set; problems are collected.
 
     ``version`` overrides the ``<?qbxml version?>`` header. XMLError is raised for text that is
-    not acceptable XML at all.
+    not acceptable XML at all. ``lengths=False`` leaves string lengths to the caller
+    (QuickBooks answers those with status 3070 rather than refusing the message set).
     """
     root = text if isinstance(text, etree._Element) else xmlsafe.parse(text)
     fam = family or _FAMILY_BY_ROOT.get(root.tag, "qbxml")
@@ -106,7 +108,7 @@ def read_message_set(text: str | bytes | etree._Element, version: str | None = N
         result.msgs = None
         return result
     if check:
-        Validator(sp, resolved, problems).message_set(set_spec, msgs)
+        Validator(sp, resolved, problems, lengths).message_set(set_spec, msgs)
     return result
 
 
@@ -129,11 +131,13 @@ def check(text: str | bytes, version: str | None = None, family: str | None = No
 class Validator:
     """Walks an XML tree against the spec at one version, collecting problems."""
 
-    def __init__(self, sp: Spec, version: str, problems: list[Problem]) -> None:
+    def __init__(self, sp: Spec, version: str, problems: list[Problem],
+                 lengths: bool = True) -> None:
         self.spec = sp
         self.version = version
         self.vkey = version_key(version)
         self.problems = problems
+        self.lengths = lengths
 
     # -- helpers -----------------------------------------------------------------------------
     def add(self, path: str, message: str) -> None:
@@ -212,7 +216,8 @@ class Validator:
         if problem:
             self.add(path, problem)
             return
-        limit = node.maxlen or (values.ID_MAX_LENGTH if type_name == "IDTYPE" else 0)
+        limit = (node.maxlen if self.lengths else 0) or (
+            values.ID_MAX_LENGTH if type_name == "IDTYPE" else 0)
         if limit and len(text) > limit:
             self.add(path, f"{len(text)} characters, at most {limit}")
         if text and (node.minv is not None or node.maxv is not None):
