@@ -102,6 +102,11 @@ class Company:
         self.not_reproduced: dict[str, frozenset[str]] = {}   # our ID -> fields left alone
         self.steps: list[str] = []
         self.loose: set[str] = set()     # real IDs whose sandbox record has another name
+        # Old files number each list on its own (a term and a customer type can both be
+        # 20000-933272658): references are mapped per list, and an ID that stands for two
+        # records is left out of the ID map (compared by form only).
+        self.ref_map: dict[tuple[str, str], str] = {}
+        self.ambiguous: set[str] = set()
         self._accounts: list[etree._Element] | None = None
         self._hints: dict[str, tuple[str, str | None]] = {}
         self._roles: dict[str, set[str]] = {}
@@ -169,7 +174,8 @@ class Company:
             self._accounts = self.query("AccountQueryRq", leaf("ActiveStatus", "All"))
         return self._accounts
 
-    def remember(self, real: etree._Element | None, ours: etree._Element) -> str:
+    def remember(self, real: etree._Element | None, ours: etree._Element,
+                 kind: str | None = None) -> str:
         """Map the IDs and EditSequence of a real record onto ours; return our ID."""
         our_id = text_of(ours, "ListID") or text_of(ours, "TxnID") or ""
         es = text_of(ours, "EditSequence")
@@ -178,11 +184,22 @@ class Company:
         if real is not None:
             real_id = text_of(real, "ListID") or text_of(real, "TxnID")
             if real_id:
-                self.id_map[real_id] = our_id
+                self.ref_map[(kind or RET_KIND.get(real.tag) or real.tag, real_id)] = our_id
+                self.map_id(real_id, our_id)
             real_es = text_of(real, "EditSequence")
             if real_es and es:
                 self.id_map.setdefault(real_es, es)
         return our_id
+
+    def map_id(self, real_id: str, our_id: str) -> None:
+        """Enter one ID in the map, unless it already stands for another of our records."""
+        if real_id in self.ambiguous:
+            return
+        if self.id_map.get(real_id, our_id) != our_id:
+            self.ambiguous.add(real_id)
+            del self.id_map[real_id]
+            return
+        self.id_map[real_id] = our_id
 
     # -- references ------------------------------------------------------------------------
     def resolve(self, src: etree._Element, target: Element, path: str) -> etree._Element | None:
@@ -218,13 +235,14 @@ class Company:
     def ensure(self, kind: str, name: str | None, real_id: str | None,
                src: etree._Element | None = None, path: str = "") -> str | None:
         """Our ListID for a referenced record, creating it (from the corpus if possible)."""
-        if real_id and real_id in self.id_map:
-            return self.id_map[real_id]
         hint = self._hints.get(real_id or "")
         if hint is not None and kind == "Entity" and hint[0] != "Entity":
             if hint[1] is not None and name is not None and hint[1] != name:
                 self.loose.add(real_id or "")
             kind, name = hint[0], hint[1] or name
+        for k in ENTITY_KINDS if kind == "Entity" else (kind,):
+            if real_id and (k, real_id) in self.ref_map:
+                return self.ref_map[(k, real_id)]
         tags = tuple(t for k in (ENTITY_KINDS if kind == "Entity" else (kind,))
                      for t in KINDS[k].rets)
         known = self.knowledge.record(real_id, name, tags)
@@ -237,15 +255,18 @@ class Company:
             found_name = text_of(found, "FullName") or text_of(found, "Name")
             if real_id and found_name != name:
                 self.loose.add(real_id)
-            return self.remember(known if known is not None else _stub(real_id), found)
+            return self.remember(known if known is not None else _stub(real_id), found, kind)
         if known is not None:
             ours = self.create(known)
-            return text_of(ours, "ListID")
-        stand_in = pseudo.stand_in(self, kind, name, real_id, src, path)
-        if stand_in is None:
-            return None
-        ours = self.create(stand_in, " (named only in the corpus)")
-        return text_of(ours, "ListID")
+        else:
+            stand_in = pseudo.stand_in(self, kind, name, real_id, src, path)
+            if stand_in is None:
+                return None
+            ours = self.create(stand_in, " (named only in the corpus)")
+        our_id = text_of(ours, "ListID") or ""
+        if real_id:
+            self.ref_map[(kind, real_id)] = our_id
+        return our_id
 
     # -- creating --------------------------------------------------------------------------
     def create(self, ret: etree._Element, mode_note: str = "") -> etree._Element:
@@ -257,6 +278,8 @@ class Company:
         conv = convert.convert(ret, version=self.version, resolver=self._resolver(ret))
         body = conv.body
         skipped = self._adjust(ret, body)
+        skipped |= {d.split(" ")[0].rsplit("/", 1)[-1] for d in conv.dropped
+                    if "cannot be sent" in d}
         rs = self.request(build(conv.request, [body]))
         ours = next(r for r in xmlutil.elements(rs) if r.tag.endswith("Ret"))
         our_id = self.remember(ret, ours)
@@ -280,7 +303,7 @@ class Company:
             kind = self._ref_kind(ref.tag, "")
             if kind == "Account":
                 self._roles.setdefault(real_id, set()).add(ref.tag)
-            if kind and (kind != "Entity" or real_id not in self._hints):
+            if kind in ENTITY_KINDS:
                 self._hints[real_id] = (kind, text_of(ref, "FullName"))
 
     def account_type(self, real_id: str | None, path: str) -> str:
@@ -382,7 +405,7 @@ class Company:
         for r, o in zip(real_lines, our_lines, strict=False):
             rid, oid = text_of(r, "TxnLineID"), text_of(o, "TxnLineID")
             if rid and oid:
-                self.id_map[rid] = oid
+                self.map_id(rid, oid)
 
     def add_dataext(self, ext: etree._Element, owner_ret: etree._Element | None,
                     owner: etree._Element | None, other: str | None = None) -> None:

@@ -156,6 +156,8 @@ class _Comparison:
         index = {self._key(o, mapped=False): i for i, o in enumerate(our_kids)}
         last, last_name = -1, None
         for r in real_kids:
+            if _matches(f"{path}/{r.tag}", self.rules.skip):
+                continue
             i = index.get(self._key(r, mapped=True))
             label = _label(r)
             if i is None:

@@ -22,7 +22,7 @@ from . import xmlutil
 # Never carried into an Add: QuickBooks computes or assigns them.
 COMPUTED = frozenset({
     "ListID", "TxnID", "TxnLineID", "TimeCreated", "TimeModified", "EditSequence", "TxnNumber",
-    "FullName", "Sublevel", "Balance", "TotalBalance", "LinkedTxn", "Subtotal", "TotalAmount",
+    "FullName", "Sublevel", "Balance", "TotalBalance", "LinkedTxn", "Subtotal",
     "BalanceRemaining", "AppliedAmount", "IsPaid", "SalesTaxTotal", "SalesTaxPercentage",
     "CreditRemaining", "UnusedPayment", "UnusedCredits", "QuantityOnOrder",
     "QuantityOnSalesOrder", "AverageCost", "TotalAmountInHomeCurrency", "IsFullyInvoiced",

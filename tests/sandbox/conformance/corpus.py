@@ -45,6 +45,7 @@ class Transcript:
     error: str | None = None
     real: str = ""
     notes: dict = field(default_factory=dict)
+    index_note: str = ""
 
     @property
     def label(self) -> str:
@@ -53,7 +54,8 @@ class Transcript:
     @property
     def trimmed(self) -> bool:
         """INDEX.md says the source or the corpus kept only some of the records."""
-        return "trimmed" in self.name or "TRIMMED" in self.notes.get("note", "")
+        return "trimmed" in self.name or "trimmed" in self.index_note.lower() or \
+            "shows only" in self.index_note.lower()
 
     def response_root(self) -> etree._Element:
         assert self.response is not None, f"{self.label} has no response"
@@ -91,6 +93,15 @@ def load_all() -> dict[int, Transcript]:
             if t is not None:
                 t.real = str(entry.get("real", ""))
                 t.notes = entry
+    index = folder / "INDEX.md"
+    if index.is_file():
+        for line in index.read_text(encoding="utf-8").splitlines():
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            match = NAME.match(cells[0]) if cells else None
+            if match and match.group(3) == "response.xml" and len(cells) >= 2:
+                t = found.get(int(match.group(1)))
+                if t is not None:
+                    t.index_note = " | ".join(cells[-2:])
     return found
 
 

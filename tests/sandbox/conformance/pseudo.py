@@ -118,6 +118,11 @@ def stand_in(company: Company, kind: str, full_name: str, real_id: str | None,
     if kind == "Account":
         account_type = company.account_type(real_id, path)
         return build("AccountRet", head + parent_ref + [leaf("AccountType", account_type)])
+    if kind == "Item" and src is not None and src.tag == "ItemInventoryRef":
+        # assembly components must be inventory parts
+        return build("ItemInventoryRet", head + parent_ref + [
+            _ref("IncomeAccountRef", "Sales"), _ref("COGSAccountRef", "Cost of Goods Sold"),
+            _ref("AssetAccountRef", "Inventory Asset")])
     if kind == "Item":
         code = holder.find("SalesTaxCodeRef") if holder is not None else None
         extra = _copy(holder, {"SalesTaxCodeRef": "SalesTaxCodeRef"}) if code is not None else []

@@ -52,8 +52,13 @@ def hcp(company: Company, t: Transcript) -> str:
     root = t.response_root()
     supported = [v.text or "" for v in root.iter("SupportedQBXMLVersion")]
     version = xmlutil.capped_version(supported[-1]) if supported else _version(t)
-    requests = [build(rs.tag[:-2] + "Rq", requestID=rs.get("requestID"))
-                for rs in xmlutil.messages(root)]
+    requests = []
+    for rs in xmlutil.messages(root):
+        rq = build(rs.tag[:-2] + "Rq", requestID=rs.get("requestID"))
+        # the Web Connector asks for its own custom fields (AppLock, FileID) by OwnerID
+        for owner in dict.fromkeys(o.text or "" for o in rs.iter("OwnerID")):
+            rq.append(leaf("OwnerID", owner))
+        requests.append(rq)
     return _text(requests, version or xmlutil.NEWEST)
 
 
