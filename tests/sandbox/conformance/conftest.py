@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .report import OUTCOMES, summary
+from .report import OUTCOMES, WHERE, summary
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
@@ -11,8 +11,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     text = summary()
     terminalreporter.write_sep("=", "sandbox conformance")
     terminalreporter.write_line(text.splitlines()[2])
-    factory = getattr(config, "_tmp_path_factory", None)
-    if factory is not None:
-        path = factory.getbasetemp() / "conformance-report.md"
-        path.write_text(text, encoding="utf-8")
-        terminalreporter.write_line(f"full report: {path}")
+    if WHERE:
+        WHERE[0].write_text(text, encoding="utf-8")
+        terminalreporter.write_line(f"full report: {WHERE[0]}")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from .runner import Outcome
 
 OUTCOMES: list[Outcome] = []
+WHERE: list[Path] = []       # where to keep the full report (pytest's temporary folder)
 
 
 def summary() -> str:

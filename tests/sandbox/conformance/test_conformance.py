@@ -13,7 +13,7 @@ import pytest
 
 from . import corpus
 from .recipes import RECIPES
-from .report import OUTCOMES
+from .report import OUTCOMES, WHERE
 from .runner import run
 
 NUMBERS = sorted(RECIPES)
@@ -25,7 +25,7 @@ def _id(num: int) -> str:
 
 
 @pytest.fixture(scope="module")
-def sandbox():
+def sandbox(tmp_path_factory):
     if corpus.transcripts_dir() is None:
         pytest.skip(f"no reference transcripts at {corpus.reference_dir() / 'transcripts'} "
                     "(a user's clone has none)")
@@ -34,6 +34,7 @@ def sandbox():
         from qbconnector.sandbox import SandboxSession, create_company
     except ImportError as exc:
         pytest.skip(f"the sandbox backend is not available yet: {exc}")
+    WHERE[:] = [tmp_path_factory.getbasetemp() / "conformance-report.md"]
     return types.SimpleNamespace(create_company=create_company, SandboxSession=SandboxSession,
                                  SessionOptions=SessionOptions,
                                  RequestProcessorError=RequestProcessorError)
