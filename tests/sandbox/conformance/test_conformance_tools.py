@@ -14,9 +14,10 @@ from lxml import etree
 from qbconnector.qbxml.validate import validate
 
 from . import convert, corpus, xmlutil
+from .company import Company
 from .compare import Rules, compare
 from .recipes import RECIPES
-from .runner import replay_version
+from .runner import Recipe, _judge, map_edit_sequences, replay_version, set_request_id
 
 # Rets whose Add cannot be complete from the Ret alone, and why.
 INCOMPLETE = {
@@ -400,3 +401,50 @@ def test_version_header_is_set_or_added() -> None:
     text = '<?xml version="1.0"?><?qbxml version="16.0"?><QBXML/>'
     assert xmlutil.with_version(text, "14.0") == \
         '<?xml version="1.0"?><?qbxml version="14.0"?><QBXML/>'
+
+
+# -- judging --------------------------------------------------------------------------------
+def _company() -> Company:
+    return Company(session=None, knowledge=None)
+
+
+def test_a_preference_excuses_only_the_differences_it_causes() -> None:
+    t = corpus.Transcript(5, "x")
+    tax = ["Rs[0] CustomerAddRs/CustomerRet: missing <SalesTaxCodeRef> (expected after X)"]
+    other = ["Rs[0] CustomerAddRs/CustomerRet: missing <Sublevel> (expected after IsActive)"]
+    unmet = ["sales_tax on"]
+    assert _judge(t, Recipe("replay"), unmet, tax, _company()).status == "xfail"
+    assert _judge(t, Recipe("replay"), unmet, tax + other, _company()).status == "fail"
+    assert _judge(t, Recipe("replay"), [], tax, _company()).status == "fail"
+    assert _judge(t, Recipe("replay"), unmet, [], _company()).status == "pass"
+
+
+def test_an_expected_mismatch_can_be_limited_to_what_it_names() -> None:
+    t = corpus.Transcript(64, "x")
+    uom = ["…/PurchaseOrderLineRet: missing <OverrideUOMSetRef> (expected after Rate)"]
+    other = ["…/PurchaseOrderRet: missing <TxnNumber> (expected after EditSequence)"]
+    narrow = Recipe("replay", expect="units of measure", expect_only=("OverrideUOMSetRef",))
+    assert _judge(t, narrow, [], uom, _company()).status == "xfail"
+    assert _judge(t, narrow, [], uom + other, _company()).status == "fail"
+    broad = Recipe("replay", expect="the report is not implemented")
+    assert _judge(t, broad, [], uom + other, _company()).status == "xfail"
+
+
+def test_request_id_is_set_on_the_first_request_only() -> None:
+    text = '<QBXML><QBXMLMsgsRq onError="x"><ARq requestID="16"/><BRq/></QBXMLMsgsRq></QBXML>'
+    assert set_request_id(text, "52") == \
+        '<QBXML><QBXMLMsgsRq onError="x"><ARq requestID="52"/><BRq/></QBXMLMsgsRq></QBXML>'
+    assert 'CRq requestID=""' in set_request_id("<QBXMLMsgsRq><CRq><X/></CRq>", "")
+
+
+def test_edit_sequences_of_mods_map_to_current_or_stale(transcripts) -> None:
+    for num, stale in ((40, False), (75, True)):
+        t = transcripts[num]
+        company = _company()
+        mod = next(e for e in t.request_root().iter() if e.tag.endswith("Mod"))
+        real_id = mod.findtext("ListID") or mod.findtext("TxnID")
+        company.id_map[real_id] = "80000001-1700000000"
+        company.current_es["80000001-1700000000"] = "1700000005"
+        map_edit_sequences(company, t)
+        want = "1700000004" if stale else "1700000005"
+        assert company.id_map[mod.findtext("EditSequence")] == want, num
