@@ -18,6 +18,14 @@ from .runner import run
 
 NUMBERS = sorted(RECIPES)
 
+# Transcripts the sandbox does not reproduce yet (measured). A listed case that fails is an
+# expected failure and shows its differences; a listed case that starts to match fails with
+# a request to take it off this list, so the list only ever shrinks. Any other failure is a
+# regression. The share that matches is printed at the end of the run and kept in the README.
+KNOWN_DIFFERENCES = {2, 3, 4, 9, 10, 14, 20, 22, 23, 24, 25, 26, 27, 29, 30, 31, 32, 33, 35,
+                     36, 38, 39, 40, 41, 45, 48, 51, 53, 54, 55, 56, 58, 62, 63, 64, 75, 77,
+                     82}
+
 
 def _id(num: int) -> str:
     t = corpus.load_all().get(num)
@@ -50,4 +58,9 @@ def test_transcript(num: int, sandbox, tmp_path) -> None:
     if outcome.status == "xfail":
         pytest.xfail(outcome.describe(limit=8))
     if outcome.status == "fail":
+        if num in KNOWN_DIFFERENCES:
+            pytest.xfail("known difference: " + outcome.describe(limit=8))
         pytest.fail(outcome.describe(), pytrace=False)
+    if num in KNOWN_DIFFERENCES:
+        pytest.fail(f"transcript {num:03d} now matches: take it off KNOWN_DIFFERENCES",
+                    pytrace=False)
