@@ -61,11 +61,9 @@ def _type_of(ctx: Context, row: Any) -> str:
     return kind
 
 
-def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True,
-            row: Any = None) -> None:
+def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> None:
     """Add ``delta`` to a record's Balance (``own``) and to its and its ancestors' totals."""
-    if row is None:
-        row = ctx.store.get(record_id)
+    row = ctx.store.get(record_id)
     current = record_id
     first = True
     while row is not None:
@@ -80,15 +78,23 @@ def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True,
 
 
 def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
+    """Move balances by a set of postings: one update per account or name touched."""
+    deltas: dict[str, Decimal] = {}
+    kinds: dict[str, str] = {}
     for account_id, amount_cents, entity_id in postings:
         amount = Decimal(amount_cents) / 100 * sign
-        account = ctx.store.get(account_id)
-        kind = _type_of(ctx, account)
-        _add_to(ctx, account_id, -amount if kind in CREDIT_NORMAL else amount, row=account)
+        kind = kinds.get(account_id)
+        if kind is None:
+            kind = kinds[account_id] = account_type(ctx, account_id)
+        deltas[account_id] = deltas.get(account_id, Decimal(0)) + (
+            -amount if kind in CREDIT_NORMAL else amount)
         if entity_id and kind == "AccountsReceivable":
-            _add_to(ctx, entity_id, amount)
+            deltas[entity_id] = deltas.get(entity_id, Decimal(0)) + amount
         elif entity_id and kind == "AccountsPayable":
-            _add_to(ctx, entity_id, -amount)
+            deltas[entity_id] = deltas.get(entity_id, Decimal(0)) - amount
+    for record_id, delta in deltas.items():
+        if delta:
+            _add_to(ctx, record_id, delta)
 
 
 def unpost(ctx: Context, txn_id: str) -> None:

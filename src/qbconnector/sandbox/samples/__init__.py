@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from qbconnector.sandbox.samples.activity import Executor
@@ -49,7 +50,7 @@ SIZES = {"small": SampleSize(customers=100, vendors=25, employees=8, inventory_v
          "large": SampleSize(customers=10_000, vendors=300, employees=60,
                              inventory_variants=12, transactions=200_000, deposits=1_500)}
 
-TRANSACTION_TYPES = tuple(k for k in PRIORITY if ":" not in k)
+TRANSACTION_TYPES = tuple(PRIORITY)
 
 
 @dataclass
@@ -94,7 +95,8 @@ def populate(session: Any, sample: str, seed: int = 0, *, progress: Progress | N
     rng = random.Random(seed)
     writer = SampleWriter(session)
     builder = CatalogBuilder(writer, rng, year, size.customers, size.vendors, size.employees,
-                             size.inventory_variants, progress)
+                             size.inventory_variants, progress,
+                             scale=max(Decimal(1), Decimal(size.transactions) / 2000))
     with writer.batch():
         catalog = builder.build()
     planner = Planner(catalog, rng, year, size.transactions, size.deposits, available_types())

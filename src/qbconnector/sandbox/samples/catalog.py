@@ -73,6 +73,11 @@ CHART: tuple[tuple[str, str, str, str, str | None, str], ...] = (
     ("interest_expense", "Interest Expense", "OtherExpense", "8000", None, ""),
 )
 
+# Balances on the day before the sample year, entered with the accounts (QuickBooks posts
+# them against Opening Bal Equity); scaled with the sample's size.
+OPENING = {"checking": "60000", "savings": "25000", "vehicles": "41850",
+           "equipment": "12400", "depreciation_acc": "9800", "loan": "32000"}
+
 SPECIAL = {"ar": "AccountsReceivable", "ap": "AccountsPayable",
            "undeposited": "UndepositedFunds", "inventory": "InventoryAssets",
            "sales_tax": "SalesTaxPayable", "cogs": "CostOfGoodsSold",
@@ -210,7 +215,8 @@ class CatalogBuilder:
 
     def __init__(self, writer: SampleWriter, rng: random.Random, year: int,
                  customers: int, vendors: int, employees: int, inventory_variants: int,
-                 progress: Callable[[str, int, int], None] | None = None) -> None:
+                 progress: Callable[[str, int, int], None] | None = None,
+                 scale: Decimal = Decimal(1)) -> None:
         self.writer = writer
         self.rng = rng
         self.year = year
@@ -219,6 +225,8 @@ class CatalogBuilder:
         self.n_employees = employees
         self.variants = inventory_variants
         self.progress = progress
+        self.scale = scale
+        self.opening_day = date(year - 1, 12, 31)
         self.names = names.UniqueNames()
         self.catalog = Catalog()
 
@@ -254,6 +262,10 @@ class CatalogBuilder:
                 data["Desc"] = desc
             if kind == "Bank":
                 data["BankNumber"] = str(self.rng.randint(10**8, 10**9 - 1))
+            if key in OPENING:
+                amount = D(OPENING[key]) * self.scale
+                data["OpenBalance"] = -amount if key == "depreciation_acc" else amount
+                data["OpenBalanceDate"] = self.opening_day
             self.catalog.accounts[key] = self.add("Account", data)
 
     def sales_tax(self) -> None:
@@ -564,7 +576,10 @@ class CatalogBuilder:
                     "IncomeAccountRef": _ref(acc["products"]), "PurchaseDesc": short,
                     "PurchaseCost": buy, "COGSAccountRef": _ref(acc["cogs"]),
                     "PrefVendorRef": _ref(vendor), "AssetAccountRef": _ref(acc["inventory"]),
-                    "ReorderPoint": D(rng.choice((2, 5, 10, 20))), "Max": D(50)})
+                    "ReorderPoint": D(rng.choice((2, 5, 10, 20))), "Max": D(50),
+                    "QuantityOnHand": D(rng.randint(10, 40) if D(price) < 100 else
+                                        rng.randint(2, 8)),
+                    "InventoryDate": self.opening_day})
                 weight = 3.0 if D(price) < 100 else 1.0
                 entry = Item(item, "inventory", name, sale, buy, vendor, weight)
                 out.append(entry)

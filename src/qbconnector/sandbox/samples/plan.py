@@ -25,7 +25,7 @@ from qbconnector.sandbox.samples.catalog import Catalog, Customer, Item
 D = Decimal
 
 # Within one day: purchases arrive first, then quotes and orders, sales, payments, deposits.
-PRIORITY = {"JournalEntry:opening": 0, "PurchaseOrder": 1, "Bill": 2, "BuildAssembly": 3,
+PRIORITY = {"PurchaseOrder": 1, "Bill": 2, "BuildAssembly": 3,
             "Estimate": 4, "SalesOrder": 5, "Invoice": 6, "SalesReceipt": 7, "CreditMemo": 8,
             "ReceivePayment": 9, "BillPaymentCheck": 10, "Check": 11,
             "SalesTaxPaymentCheck": 12, "Deposit": 13, "JournalEntry": 14}
@@ -63,7 +63,7 @@ class Event:
 
     @property
     def key(self) -> tuple[date, int, int]:
-        return (self.day, PRIORITY.get(self.data.get("priority_key", self.kind), 50), self.seq)
+        return (self.day, PRIORITY[self.kind], self.seq)
 
 
 @dataclass
@@ -145,7 +145,7 @@ class Planner:
             return everything or self.has(kind)
         inventory_vendors = {i.vendor for i in self.catalog.items["inventory"]}
         restocks = 4 * len(inventory_vendors) if has("Bill") else 0
-        return {"JournalEntry": (1 + 12 + 24) if has("JournalEntry") else 0,
+        return {"JournalEntry": (12 + 24) if has("JournalEntry") else 0,
                 "Deposit": self.deposit_count if has("Deposit") else 0,
                 "Bill": (56 + restocks) if has("Bill") else 0,
                 "PurchaseOrder": (restocks * 3 // 5) if has("PurchaseOrder") else 0,
@@ -424,15 +424,6 @@ class Planner:
                 self._event(day, "Check", vendor=vendors[role],
                             data={"expense": [(accounts[account], self._amount(low, high))]})
         if self.has("JournalEntry"):
-            opening = [(accounts["checking"], self._amount(60000, 60000)),
-                       (accounts["vehicles"], self._amount(41850, 41850)),
-                       (accounts["equipment"], self._amount(12400, 12400))]
-            loan = self._amount(32000, 32000)
-            total = sum((a for _, a in opening), D(0))
-            self._event(date(self.year, 1, 1), "JournalEntry", data={
-                "priority_key": "JournalEntry:opening", "debits": opening,
-                "credits": [(accounts["loan"], loan), (accounts["opening"], total - loan)],
-                "memo": "Opening balances"})
             for month in range(1, 13):
                 last = date(self.year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
                 amount = self._amount(850, 850)

@@ -155,6 +155,8 @@ class SampleWriter:
         ctx = self._ctx
         if ctx is None:
             raise SampleError("SampleWriter.add outside a batch")
+        # Some rules read the request itself (e.g. an inventory item's opening quantity).
+        ctx.request.data = {f"{type_name}Add": data}
         try:
             record_id = records.add_record(ctx, self.types[type_name], data, extra)
         except errors.QBStatus as exc:
