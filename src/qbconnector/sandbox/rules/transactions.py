@@ -247,8 +247,10 @@ class TxnRules(Rules):
             if ref:
                 entry["RefNumber"] = ref
             entry["LinkType"] = link_type
-            if link_type == "AMTTYPE":
-                entry["Amount"] = output_text(-money(amount), "AMTTYPE")
+            # Amount is required; a quantity link (order or estimate to invoice) moves no
+            # money, so QuickBooks shows 0.00 there.
+            entry["Amount"] = output_text(-money(amount) if link_type == "AMTTYPE" else 0,
+                                          "AMTTYPE")
             out.append(entry)
         return out
 

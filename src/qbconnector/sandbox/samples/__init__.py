@@ -11,6 +11,7 @@ postings, stock and links are exactly what the same qbXML requests would give.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -18,12 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from qbconnector.sandbox.samples.activity import Executor
 from qbconnector.sandbox.samples.catalog import CatalogBuilder
 from qbconnector.sandbox.samples.plan import PRIORITY, Planner
 from qbconnector.sandbox.samples.writer import SampleError, SampleWriter, has_rules
+from qbconnector.sandbox.store import connect
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +82,15 @@ def available_types() -> set[str]:
 
 
 def populate(session: Any, sample: str, seed: int = 0, *, progress: Progress | None = None,
-             as_of: date | None = None, size: SampleSize | None = None) -> SampleReport:
+             as_of: date | None = None, size: SampleSize | None = None,
+             check: bool = False) -> SampleReport:
     """Fill an open sandbox session's (new) company file with sample data.
 
     ``size`` overrides the named sample's size. Transaction types the sandbox has no rules
     for yet are not written; their planned share goes to the other types and is reported in
-    ``SampleReport.skipped`` (and logged), never dropped silently.
+    ``SampleReport.skipped`` (and logged), never dropped silently. ``check`` also builds
+    each record's ``*AddRq`` with the codec, refusing data that is not valid qbXML (slow;
+    for tests).
     """
     if size is None:
         if sample not in SIZES:
@@ -93,7 +99,7 @@ def populate(session: Any, sample: str, seed: int = 0, *, progress: Progress | N
     started = time.perf_counter()
     year = (as_of or DEFAULT_AS_OF).year - 1
     rng = random.Random(seed)
-    writer = SampleWriter(session)
+    writer = SampleWriter(session, check=check)
     builder = CatalogBuilder(writer, rng, year, size.customers, size.vendors, size.employees,
                              size.inventory_variants, progress,
                              scale=max(Decimal(1), Decimal(size.transactions) / 2000))
@@ -107,9 +113,28 @@ def populate(session: Any, sample: str, seed: int = 0, *, progress: Progress | N
     Executor(writer, catalog).run(plan.events, progress)
     report = SampleReport(sample, seed, year, dict(sorted(writer.counts.items())),
                           plan.skipped, time.perf_counter() - started)
+    with writer.batch():
+        writer.store.set_meta("sample", json.dumps({
+            "sample": sample, "seed": seed, "year": year, "created": report.created,
+            "skipped": report.skipped}))
     for kind, count in report.created.items():
         log.info("sample %s: %d %s", sample, count, kind)
     return report
 
 
-__all__ = ["SIZES", "Progress", "SampleError", "SampleReport", "SampleSize", "populate"]
+def read_report(path: str | Path) -> SampleReport | None:
+    """What :func:`populate` wrote into a company file (None for a company without)."""
+    db = connect(path, readonly=True)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='sample'").fetchone()
+    finally:
+        db.close()
+    if row is None:
+        return None
+    facts = json.loads(row[0])
+    return SampleReport(facts["sample"], facts["seed"], facts["year"], facts["created"],
+                        facts["skipped"])
+
+
+__all__ = ["SIZES", "Progress", "SampleError", "SampleReport", "SampleSize", "populate",
+           "read_report"]

@@ -60,16 +60,18 @@ class Executor:
             "SalesTaxPaymentCheck": self.sales_tax_payment}
 
     def run(self, events: list[Event], progress: Progress | None = None,
-            batch_size: int = 5000) -> None:
+            batch_size: int = 5000, report_every: int = 250) -> None:
         total = len(events)
         for start in range(0, total, batch_size):
             with self.writer.batch():
-                for event in events[start: start + batch_size]:
+                for done, event in enumerate(events[start: start + batch_size], start + 1):
                     data = self.handlers[event.kind](event)
                     event.txn_id = self.writer.add(event.kind, data)
                     self.after(event)
-            if progress is not None:
-                progress("transactions", min(start + batch_size, total), total)
+                    if progress is not None and done % report_every == 0:
+                        progress("transactions", done, total)
+        if progress is not None:
+            progress("transactions", total, total)
 
     def after(self, event: Event) -> None:
         if event.kind in ("ReceivePayment", "SalesReceipt"):

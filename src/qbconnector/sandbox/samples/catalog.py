@@ -307,8 +307,7 @@ class CatalogBuilder:
             "IsUsingVendorTaxCode": "false", "IsUsingCustomerTaxCode": "true",
             "IsUsingAmountsIncludeTax": "false"}
         prefs.setdefault("AccountingPreferences", {}).update(
-            {"IsUsingClassTracking": "true", "AssignClassesTo": "OneToEachTransaction",
-             "IsUsingAccountNumbers": "true"})
+            {"IsUsingClassTracking": "true", "IsUsingAccountNumbers": "true"})
         store.set_meta("preferences", json.dumps(prefs))
 
     # -- small lists -----------------------------------------------------------------------
@@ -437,7 +436,7 @@ class CatalogBuilder:
                 "AccountNumber": f"C{10000 + made}",
                 "PreferredPaymentMethodRef": _ref(self.catalog.payment_methods[rng.choice(
                     ("Check", "Visa", "MasterCard", "American Express", "Cash", "E-Check"))]),
-                "PreferredDeliveryMethod": rng.choice(("Email", "Mail", "None"))}
+                "PreferredDeliveryMethod": rng.choice(("Email", "Email", "None"))}
             if company:
                 data["CompanyName"] = company[:41]
                 data["CreditLimit"] = D(rng.choice((5000, 10000, 25000, 50000)))

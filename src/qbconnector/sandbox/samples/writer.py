@@ -122,8 +122,9 @@ class BulkStore(Store):
 class SampleWriter:
     """Adds records to an open sandbox session through the generic Add machinery."""
 
-    def __init__(self, session: Any) -> None:
+    def __init__(self, session: Any, check: bool = False) -> None:
         self.session = session
+        self.check = check
         self.store = BulkStore(session.store)
         self.types = registry()
         self.counts: Counter[str] = Counter()
@@ -155,6 +156,8 @@ class SampleWriter:
         ctx = self._ctx
         if ctx is None:
             raise SampleError("SampleWriter.add outside a batch")
+        if self.check:
+            _check_request(type_name, data)
         # Some rules read the request itself (e.g. an inventory item's opening quantity).
         ctx.request.data = {f"{type_name}Add": data}
         try:
@@ -172,6 +175,16 @@ class SampleWriter:
         """Forget cached item facts (after list records changed inside a batch)."""
         if self._ctx is not None:
             self._ctx = self._context()
+
+
+def _check_request(type_name: str, data: dict[str, Any]) -> None:
+    """Refuse data that would not make a valid ``*AddRq`` (the Python path skips the
+    validation a qbXML request gets)."""
+    from qbconnector.qbxml.build import Message, build
+    try:
+        build([Message(f"{type_name}Add", data)], version=VERSION)
+    except ValueError as exc:
+        raise SampleError(f"{type_name}Add data is not valid qbXML {VERSION}: {exc}") from None
 
 
 def _summary(data: dict[str, Any]) -> str:

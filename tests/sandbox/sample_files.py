@@ -1,0 +1,21 @@
+"""The sample company files the sandbox tests share: built once per test session."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from functools import cache
+from pathlib import Path
+
+from qbconnector.sandbox.company import create_company
+from qbconnector.sandbox.store import Clock
+
+# When the sample companies are created (timestamps and IDs follow from it).
+CREATED = datetime(2025, 1, 6, 8, 30, tzinfo=timezone(timedelta(hours=-7)))
+
+
+@cache
+def small_company(directory: Path) -> Path:
+    """The ``small`` sample (seed 0), created once per test session in ``directory``."""
+    path = directory / "small.qbdb"
+    create_company(path, sample="small", seed=0, clock=Clock(fixed=CREATED))
+    return path
