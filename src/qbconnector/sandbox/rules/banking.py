@@ -83,6 +83,10 @@ class JournalEntryRules(TxnRules):
         if not doc.get("RefNumber") and numbering == "true":
             doc["RefNumber"] = self.next_ref(ctx, otype)
 
+    def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
+        self.note_ref(ctx, otype, doc.get("RefNumber"))
+        return super().columns(ctx, otype, doc)
+
     def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
         if old is None:
@@ -501,6 +505,9 @@ class VehicleMileageRules(TxnRules):
         if not doc.get("TotalMiles"):
             raise errors.missing_element("TotalMiles")
         miles = money(doc["TotalMiles"])
+        if miles < 0:
+            raise refuse("VehicleMileage", "The odometer end reading is less than the start "
+                                           "reading.")
         rate = money(doc.get("StandardMileageRate"))
         doc["StandardMileageRate"] = output_text(rate, "PERCENTTYPE")
         doc["StandardMileageTotalAmount"] = output_text(miles * rate, "AMTTYPE")
