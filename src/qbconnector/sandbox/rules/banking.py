@@ -12,8 +12,10 @@ What QuickBooks does, and the choices made where it is not known (docs/sandbox-b
 - Deposit: a line either names a payment waiting in Undeposited Funds (PaymentTxnID: the whole
   payment moves to the bank and the payment is linked) or is an account line; cash back comes
   off the total. No line at all is 3150 (transcript 077).
-- Transfer, SalesTaxPaymentCheck, ARRefundCreditCard post what their names say; TimeTracking
-  and VehicleMileage post nothing.
+- Transfer and SalesTaxPaymentCheck post what their names say.
+
+Credit card refunds (rules/refunds.py) and time and mileage (rules/time_and_mileage.py) live in
+their own modules; importing this one registers them too.
 """
 
 from __future__ import annotations
@@ -28,8 +30,7 @@ from qbconnector.sandbox.render import SEQUENCE, money, output_text
 from qbconnector.sandbox.rules import register
 from qbconnector.sandbox.rules.items import item_info
 from qbconnector.sandbox.rules.lists import special_account
-from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id, refunded
-from qbconnector.sandbox.store import dumps
+from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id
 
 if TYPE_CHECKING:
     import sqlite3
@@ -51,7 +52,8 @@ def refuse(object_type: str, message: str) -> errors.QBStatus:
     return errors.fail(3180, "transaction", object_type=object_type, qb_message=message)
 
 
-def _default_account(ctx: Context, doc: dict[str, Any], key: str, special: str) -> None:
+def default_account(ctx: Context, doc: dict[str, Any], key: str, special: str) -> None:
+    """Fill an account Ref with the company's special account when the request named none."""
     if key not in doc:
         row = special_account(ctx, special)
         if row is not None:
@@ -361,166 +363,5 @@ class SalesTaxPaymentCheckRules(TxnRules):
         return out
 
 
-# -- credit card refunds -----------------------------------------------------------------------
-
-@register("ARRefundCreditCard")
-class ARRefundCreditCardRules(TxnRules):
-    """A refund to a customer's card of credit held on a credit memo or an unused payment.
-
-    Each credit used is linked from the refund (refund -> credit); the credit memo's
-    CreditRemaining and the payment's UnusedPayment count it.
-    """
-
-    def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
-        super().defaults(ctx, otype, doc)
-        _default_account(ctx, doc, "ARAccountRef", "AccountsReceivable")
-        _default_account(ctx, doc, "RefundFromAccountRef", "UndepositedFunds")
-        customer = ctx.store.get(ref_id(doc, "CustomerRef") or "")
-        if customer is not None and "Address" not in doc:
-            address = json.loads(customer["doc"]).get("BillAddress")
-            if address:
-                doc["Address"] = address
-
-    def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
-                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        from qbconnector.sandbox.rules.sales import address_block
-        requested = as_list(data.get("RefundAppliedToTxnAdd"))
-        if old is not None and not requested:
-            requested = [{"TxnID": a["TxnID"], "RefundAmount": a["RefundAmount"]}
-                         for a in as_list(old.get("RefundAppliedToTxnRet"))]
-        customer_id = ref_id(doc, "CustomerRef")
-        applied, total = [], ZERO
-        for entry in requested:
-            txn_id = entry.get("TxnID", "")
-            row = ctx.store.get(txn_id)
-            if row is None or row["type"] not in ("CreditMemo", "ReceivePayment"):
-                raise errors.object_not_found(txn_id)
-            if row["entity_id"] != customer_id:
-                raise refuse("ARRefundCreditCard", f"The credit {txn_id} belongs to another "
-                                                   "customer.")
-            amount = money(entry.get("RefundAmount"))
-            if amount > credit_remaining(ctx, row, exclude=doc.get("TxnID")):
-                raise errors.fail(3210, field="RefundAmount",
-                                  value=output_text(amount, "AMTTYPE"),
-                                  qb_message="You cannot refund more than the credit "
-                                             "remaining.")
-            credit = json.loads(row["doc"])
-            item = {"TxnID": txn_id, "TxnType": row["type"], "TxnDate": row["txn_date"],
-                    "RefNumber": credit.get("RefNumber"),
-                    "RefundAmount": output_text(amount, "AMTTYPE")}
-            applied.append({k: v for k, v in item.items() if v is not None})
-            total += amount
-        doc["RefundAppliedToTxnRet"] = applied
-        doc["TotalAmount"] = output_text(total, "AMTTYPE")
-        block = address_block(doc.get("Address"))
-        if block:
-            doc["AddressBlock"] = block
-        else:
-            doc.pop("AddressBlock", None)
-
-    def postings(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> list[Posting]:
-        total = money(doc.get("TotalAmount"))
-        return [Posting(ref_id(doc, "ARAccountRef") or "", total, ref_id(doc, "CustomerRef")),
-                Posting(ref_id(doc, "RefundFromAccountRef") or "", -total)]
-
-    def links(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> list[Link]:
-        return [Link(a["TxnID"], money(a["RefundAmount"]))
-                for a in as_list(doc.get("RefundAppliedToTxnRet"))]
-
-    def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
-                   doc: dict[str, Any], old: dict[str, Any] | None) -> None:
-        before = {a["TxnID"] for a in as_list((old or {}).get("RefundAppliedToTxnRet"))}
-        super().after_save(ctx, otype, record_id, doc, old)
-        now = {a["TxnID"] for a in as_list(doc.get("RefundAppliedToTxnRet"))}
-        _restate_payments(ctx, before | now)
-
-    def after_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
-                     doc: dict[str, Any]) -> None:
-        super().after_delete(ctx, otype, row, doc)
-        _restate_payments(ctx, {a["TxnID"] for a in as_list(doc.get("RefundAppliedToTxnRet"))})
-
-    def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
-                 doc: dict[str, Any]) -> None:
-        super().computed(ctx, otype, row, doc)
-        for applied in as_list(doc.get("RefundAppliedToTxnRet")):
-            credit = ctx.store.get(applied["TxnID"])
-            if credit is not None:
-                applied["CreditRemaining"] = output_text(credit_remaining(ctx, credit),
-                                                         "AMTTYPE")
-
-
-def _restate_payments(ctx: Context, txn_ids: set[str]) -> None:
-    """A payment keeps UnusedPayment in its document: it follows the refunds made from it."""
-    for txn_id in txn_ids:
-        row = ctx.store.get(txn_id)
-        if row is None or row["type"] != "ReceivePayment":
-            continue
-        payment = json.loads(row["doc"])
-        payment["UnusedPayment"] = output_text(credit_remaining(ctx, row), "AMTTYPE")
-        ctx.store.update(txn_id, {"doc": dumps(payment), "xml": None})
-
-
-def credit_remaining(ctx: Context, row: sqlite3.Row, exclude: str | None = None) -> Decimal:
-    """Credit left on a credit memo or a payment, not counting the refund ``exclude``."""
-    doc = json.loads(row["doc"])
-    if row["type"] == "ReceivePayment":
-        used = sum((money(a.get("Amount")) for a in as_list(doc.get("AppliedToTxnRet"))), ZERO)
-    else:
-        used = ZERO
-        for (amount,) in ctx.db.execute("SELECT amount FROM links WHERE from_id=? AND "
-                                        "link_type='AMTTYPE'", (row["id"],)):
-            used += money(amount)
-    return money(doc.get("TotalAmount")) - used - refunded(ctx, row["id"], exclude)
-
-
-# -- time and mileage (no postings) --------------------------------------------------------------
-
-@register("TimeTracking")
-class TimeTrackingRules(TxnRules):
-    """Time worked by an employee, vendor or other name, billable to a customer or not."""
-
-    def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
-        super().defaults(ctx, otype, doc)
-        if "BillableStatus" not in doc:
-            doc["BillableStatus"] = "Billable" if doc.get("CustomerRef") else "NotBillable"
-
-
-@register("VehicleMileage")
-class VehicleMileageRules(TxnRules):
-    """Trips in a company vehicle: miles from the odometer, billable at the item's rate."""
-
-    def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
-        super().defaults(ctx, otype, doc)
-        today = ctx.store.clock.now().date().isoformat()
-        doc.setdefault("TripEndDate", doc.get("TripStartDate") or today)
-        doc.setdefault("TripStartDate", doc["TripEndDate"])
-        if "BillableStatus" not in doc:
-            doc["BillableStatus"] = "Billable" if doc.get("CustomerRef") else "NotBillable"
-
-    def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
-                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        start, end = doc.get("OdometerStart"), doc.get("OdometerEnd")
-        if "TotalMiles" not in data and start and end:
-            doc["TotalMiles"] = output_text(money(end) - money(start), "QUANTYPE")
-        if not doc.get("TotalMiles"):
-            raise errors.missing_element("TotalMiles")
-        miles = money(doc["TotalMiles"])
-        if miles < 0:
-            raise refuse("VehicleMileage", "The odometer end reading is less than the start "
-                                           "reading.")
-        rate = money(doc.get("StandardMileageRate"))
-        doc["StandardMileageRate"] = output_text(rate, "PERCENTTYPE")
-        doc["StandardMileageTotalAmount"] = output_text(miles * rate, "AMTTYPE")
-        info = item_info(ctx, ref_id(doc, "ItemRef") or "")
-        if info is not None:
-            billable_rate = info.sales_price or ZERO
-            doc["BillableRate"] = output_text(billable_rate, "PRICETYPE")
-            doc["BillableAmount"] = output_text(miles * billable_rate, "AMTTYPE")
-        else:
-            doc.pop("BillableRate", None)
-            doc.pop("BillableAmount", None)
-
-    def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
-        out = super().columns(ctx, otype, doc)
-        out["txn_date"] = doc.get("TripEndDate")
-        return out
+# The other banking-area rules register themselves when imported.
+from qbconnector.sandbox.rules import refunds, time_and_mileage  # noqa: E402, F401, I001
