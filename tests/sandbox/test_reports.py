@@ -264,6 +264,31 @@ def test_trial_balance_nets_to_zero(books: Books) -> None:
     assert by_account["Rent"] == (RENT, None)                     # July's rent is later
 
 
+# -- filters -------------------------------------------------------------------------------------
+
+def test_filters_narrow_the_postings(books: Books) -> None:
+    journal_only = books.report("ProfitAndLossStandard",
+                                ReportTxnTypeFilter={"TxnTypeFilter": ["JournalEntry"]})
+    assert not journal_only.has("Total Income")
+    assert journal_only.find("Net Income").amount() == \
+        -(COGS + EXPENSES + BANK_CHARGES)
+    expenses = books.report("ProfitAndLossStandard", ReportAccountFilter={
+        "AccountTypeFilter": "ExpenseAndOtherExpense"})
+    assert [r.account for r in expenses.account_rows()] == [
+        "Office Supplies", "Rent", "Utilities:Electric", "Utilities:Gas", "Utilities",
+        "Bank Charges"]
+    supplier = books.report("BalanceSheetStandard",
+                            ReportEntityFilter={"FullName": "Supplier"})
+    assert {r.account: r.amount() for r in supplier.account_rows()} == {
+        "Accounts Payable": COGS}
+    checking = books.report("TrialBalance", ReportAccountFilter={"FullName": "Checking"})
+    assert [(r.account, r.amount(2)) for r in checking.account_rows()] == [
+        ("Checking", CHECKING)]
+    children = books.report("ProfitAndLossStandard", ReportAccountFilter={
+        "FullNameWithChildren": "Utilities"})
+    assert children.find("Net Income").amount() == -UTILITIES
+
+
 # -- options and refusals ------------------------------------------------------------------------
 
 def test_return_rows_all_lists_quiet_accounts(books: Books) -> None:

@@ -22,6 +22,7 @@ from qbconnector.sandbox import errors, statements
 from qbconnector.sandbox.context import Context
 from qbconnector.sandbox.dates import fiscal_year_start, macro_range
 from qbconnector.sandbox.render import output_text
+from qbconnector.sandbox.report_filters import full_macro, posting_filter
 
 Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
 
@@ -57,11 +58,7 @@ def report_period(ctx: Context, data: dict[str, Any]) -> tuple[date | None, date
     first_month = _first_month(ctx, calendar)
     macro = data.get("ReportDateMacro")
     if macro:
-        kind = "Calendar" if calendar == "CalendarYear" else "Fiscal"
-        for unit in ("Quarter", "Year"):
-            if unit in macro and f"{kind}{unit}" not in macro:
-                macro = macro.replace(unit, f"{kind}{unit}")
-        return macro_range(macro, today, first_month)
+        return macro_range(full_macro(macro, calendar), today, first_month)
     period = data.get("ReportPeriod")
     if isinstance(period, dict) and (period.get("FromReportDate") or
                                      period.get("ToReportDate")):
@@ -170,7 +167,8 @@ LABEL: Column = ("STRTYPE", "Label", [None])
 
 def _profit_and_loss(ctx: Context, since: date | None, until: date | None,
                      data: dict[str, Any], basis: str) -> str:
-    rows, _ = statements.profit_and_loss(ctx, since, until, _return_rows(data))
+    rows, _ = statements.profit_and_loss(ctx, since, until, _return_rows(data),
+                                         posting_filter(ctx, data))
     columns = [LABEL, ("AMTTYPE", "Amount", [period_column(since, until)])]
     return report_ret(TITLES["ProfitAndLossStandard"], period_subtitle(since, until), basis,
                       columns, rows)
@@ -189,7 +187,8 @@ def _balance_sheet(ctx: Context, since: date | None, until: date | None,
                    data: dict[str, Any], basis: str) -> str:
     as_of = _as_of(ctx, until)
     first_month = _first_month(ctx, "FiscalYear")
-    rows, _, _ = statements.balance_sheet(ctx, as_of, first_month, _return_rows(data))
+    rows, _, _ = statements.balance_sheet(ctx, as_of, first_month, _return_rows(data),
+                                          posting_filter(ctx, data))
     columns = [LABEL, ("AMTTYPE", "Amount", [_short(as_of)])]
     return report_ret(TITLES["BalanceSheetStandard"], f"As of {_long(as_of)}", basis, columns,
                       rows)
@@ -199,7 +198,8 @@ def _trial_balance(ctx: Context, since: date | None, until: date | None,
                    data: dict[str, Any], basis: str) -> str:
     as_of = _as_of(ctx, until)
     first_month = _first_month(ctx, "FiscalYear")
-    rows, _, _ = statements.trial_balance(ctx, as_of, first_month, _return_rows(data))
+    rows, _, _ = statements.trial_balance(ctx, as_of, first_month, _return_rows(data),
+                                          posting_filter(ctx, data))
     heading = _short(as_of)
     columns = [("STRTYPE", "Label", [None, None]), ("AMTTYPE", "Debit", [heading, "Debit"]),
                ("AMTTYPE", "Credit", [heading, "Credit"])]

@@ -20,9 +20,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from qbconnector.sandbox.context import Context
 from qbconnector.sandbox.dates import fiscal_year_start
+from qbconnector.sandbox.report_filters import PostingFilter
 from qbconnector.sandbox.rules.lists import special_account
 
 ZERO = Decimal(0)
@@ -88,10 +90,14 @@ def chart(ctx: Context) -> list[Account]:
 
 
 def sums(ctx: Context, since: date | None, until: date | None,
-         accounts: list[Account] | None = None) -> Ledger:
-    """Debit-positive sums per account of the postings dated in [since, until]."""
+         accounts: list[Account] | None = None, scope: PostingFilter | None = None) -> Ledger:
+    """Debit-positive sums per account of the postings dated in [since, until] (and in
+    ``scope``, the request's filters)."""
     sql = "SELECT account_id, SUM(amount_cents), COUNT(*) FROM postings WHERE 1=1"
-    params: list[str] = []
+    params: list[Any] = []
+    if scope is not None:
+        sql += scope.sql()
+        params += scope.params
     if since is not None:
         sql += " AND txn_date >= ?"
         params.append(since.isoformat())
@@ -183,9 +189,10 @@ def group(ledger: Ledger, title: str, total_label: str, types: Iterable[str],
 # -- the three statements ------------------------------------------------------------------------
 
 def profit_and_loss(ctx: Context, since: date | None, until: date | None,
-                    return_rows: str = "ActiveOnly") -> tuple[list[Row], Decimal]:
+                    return_rows: str = "ActiveOnly", scope: PostingFilter | None = None
+                    ) -> tuple[list[Row], Decimal]:
     """Income, cost of goods sold, expenses, other income and expense; the net income."""
-    ledger = sums(ctx, since, until)
+    ledger = sums(ctx, since, until, scope=scope)
     income_rows, income = group(ledger, "Income", "Total Income", ["Income"], return_rows)()
     cogs_rows, cogs = group(ledger, "Cost of Goods Sold", "Total COGS", ["CostOfGoodsSold"],
                             return_rows)()
@@ -214,15 +221,15 @@ def profit_and_loss(ctx: Context, since: date | None, until: date | None,
     return rows, net
 
 
-def _equity_parts(ctx: Context, as_of: date, first_month: int) -> tuple[Ledger, Decimal,
-                                                                        bool, str | None]:
+def _equity_parts(ctx: Context, as_of: date, first_month: int, scope: PostingFilter | None
+                  ) -> tuple[Ledger, Decimal, bool, str | None]:
     """Balance sheet sums as of a date, the fiscal year's net income (and whether the year
     had any income or expense), and the Retained Earnings account that absorbs earlier years."""
     accounts = chart(ctx)
-    cumulative = sums(ctx, None, as_of, accounts)
+    cumulative = sums(ctx, None, as_of, accounts, scope)
     year_start = fiscal_year_start(as_of, first_month)
-    year = sums(ctx, year_start, as_of, accounts)
-    earlier = sums(ctx, None, year_start - timedelta(days=1), accounts)
+    year = sums(ctx, year_start, as_of, accounts, scope)
+    earlier = sums(ctx, None, year_start - timedelta(days=1), accounts, scope)
     retained = special_account(ctx, "RetainedEarnings")
     retained_id = retained["id"] if retained is not None else None
     net_income = ZERO
@@ -243,9 +250,10 @@ def _equity_parts(ctx: Context, as_of: date, first_month: int) -> tuple[Ledger, 
 
 
 def balance_sheet(ctx: Context, as_of: date, first_month: int,
-                  return_rows: str = "ActiveOnly") -> tuple[list[Row], Decimal, Decimal]:
+                  return_rows: str = "ActiveOnly", scope: PostingFilter | None = None
+                  ) -> tuple[list[Row], Decimal, Decimal]:
     """Assets = liabilities + equity as of a date; returns rows and the two totals."""
-    ledger, net_income, year_active, _ = _equity_parts(ctx, as_of, first_month)
+    ledger, net_income, year_active, _ = _equity_parts(ctx, as_of, first_month, scope)
 
     def accounts(title: str, total_label: str, types: list[str]) -> Part:
         return group(ledger, title, total_label, types, return_rows)
@@ -286,10 +294,11 @@ def balance_sheet(ctx: Context, as_of: date, first_month: int,
 
 
 def trial_balance(ctx: Context, as_of: date, first_month: int,
-                  return_rows: str = "ActiveOnly") -> tuple[list[Row], Decimal, Decimal]:
+                  return_rows: str = "ActiveOnly", scope: PostingFilter | None = None
+                  ) -> tuple[list[Row], Decimal, Decimal]:
     """Every account's balance as a debit or a credit; the two totals are equal."""
-    cumulative, _, _, _ = _equity_parts(ctx, as_of, first_month)
-    year = sums(ctx, fiscal_year_start(as_of, first_month), as_of, cumulative.accounts)
+    cumulative, _, _, _ = _equity_parts(ctx, as_of, first_month, scope)
+    year = sums(ctx, fiscal_year_start(as_of, first_month), as_of, cumulative.accounts, scope)
     rows: list[Row] = []
     debits = credits = ZERO
     for account in cumulative.accounts:
