@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from qbconnector.qbxml import xmlsafe
+from qbconnector.qbxml.build import Message
 from qbconnector.sandbox.reports import period_column, period_subtitle
 
 from .ledger_helpers import Books, Report, copy_company, new_company
@@ -343,3 +344,54 @@ def test_report_shape_follows_a_real_report(books: Books, transcripts: Path) -> 
             {tuple(sorted(el.attrib)) for el in ret.iter("ColData")}
     assert header(ours) == header(real)
     assert {el.get("rowType") for el in ours.iter("RowData")} <= {"account"}
+
+
+# -- TransactionQuery ----------------------------------------------------------------------------
+
+def test_transaction_query_lists_every_type_in_date_order(books: Books) -> None:
+    found = books.one("TransactionQuery", {"TransactionDateRangeFilter": {
+        "FromTxnDate": "2024-05-31", "ToTxnDate": "2024-06-05"}}).records
+    assert [(r["TxnType"], str(r["TxnDate"])) for r in found] == [
+        ("Deposit", "2024-05-31"), ("JournalEntry", "2024-06-01"), ("Transfer", "2024-06-05")]
+    deposit, journal, transfer = found
+    assert (deposit["AccountRef"]["FullName"], deposit["Amount"]) == ("Checking", INTEREST)
+    assert journal["Amount"] == BANK_CHARGES and "AccountRef" not in journal
+    assert (transfer["AccountRef"]["FullName"], transfer["Amount"]) == ("Checking", -TRANSFER)
+
+
+def test_transaction_query_filters(books: Books) -> None:
+    def types(**data: object) -> list[str]:
+        return [r["TxnType"] for r in books.one("TransactionQuery", data).records]
+    assert types(TransactionEntityFilter={"FullName": "Acme"}) == ["Invoice", "ReceivePayment"]
+    assert types(TransactionAccountFilter={"FullName": "Savings"}) == ["Transfer"]
+    assert types(TransactionAccountFilter={"FullName": "Undeposited Funds"}) == [
+        "ReceivePayment", "Deposit"]
+    journals = types(TransactionTypeFilter={"TxnTypeFilter": ["JournalEntry"]})
+    assert journals == ["JournalEntry"] * 9            # the journal entries of the year
+    assert types(TransactionEntityFilter={"EntityTypeFilter": "Vendor"}) == []
+    assert types(TransactionPaidStatusFilter="Open",
+                 TransactionTypeFilter={"TxnTypeFilter": ["Invoice"]}) == ["Invoice"]
+    assert types(TransactionPaidStatusFilter="Closed",
+                 TransactionTypeFilter={"TxnTypeFilter": ["Invoice"]}) == []
+
+
+def test_transaction_query_iterates(books: Books) -> None:
+    everything = books.one("TransactionQuery").records
+    first = books.send(Message("TransactionQuery", {"MaxReturned": 5}, iterator="Start"))[0]
+    assert len(first.records) == 5
+    assert first.iterator_remaining_count == len(everything) - 5
+    seen = [r["TxnID"] for r in first.records]
+    while True:
+        page = books.send(Message("TransactionQuery", {"MaxReturned": 5}, iterator="Continue",
+                                  iteratorID=first.iterator_id))[0]
+        seen += [r["TxnID"] for r in page.records]
+        if page.iterator_remaining_count == 0:
+            break
+    assert seen == [r["TxnID"] for r in everything]
+
+
+def test_transaction_query_refusals(books: Books) -> None:
+    missing = books.one("TransactionQuery", {"TxnID": "FFFF-1"})
+    assert (missing.status_code, missing.status_severity) == (500, "Warn")
+    detail = books.one("TransactionQuery", {"TransactionDetailLevelFilter": "All"})
+    assert detail.status_code == 1030 and "SummaryOnly" in detail.status_message

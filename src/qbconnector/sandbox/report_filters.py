@@ -118,7 +118,8 @@ def named_ids(ctx: Context, spec: dict[str, Any], types: tuple[str, ...]) -> lis
     return ids
 
 
-def _account_ids(ctx: Context, spec: dict[str, Any]) -> list[str]:
+def account_ids(ctx: Context, spec: dict[str, Any]) -> list[str]:
+    """The accounts an account filter names (by type, ListID or FullName)."""
     kind = spec.get("AccountTypeFilter")
     if not kind:
         return named_ids(ctx, spec, ("Account",))
@@ -156,7 +157,7 @@ def posting_filter(ctx: Context, data: dict[str, Any], prefix: str = "Report"
     out = PostingFilter()
     accounts = data.get(f"{prefix}AccountFilter")
     if accounts:
-        ids = _account_ids(ctx, accounts)
+        ids = account_ids(ctx, accounts)
         out.add(f"account_id IN ({_marks(ids)})", ids)
     entities = data.get(f"{prefix}EntityFilter")
     if entities:

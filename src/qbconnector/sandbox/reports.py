@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from qbconnector.qbxml.build import escape
-from qbconnector.sandbox import errors, statements
+from qbconnector.sandbox import errors, statements, transaction_query
 from qbconnector.sandbox.context import Context
 from qbconnector.sandbox.dates import fiscal_year_start, macro_range
 from qbconnector.sandbox.render import output_text
@@ -235,4 +235,6 @@ def general_summary_report(ctx: Context) -> Result:
     return [BUILDERS[kind](ctx, since, until, data, basis)], {}, None
 
 
-HANDLERS = {"GeneralSummaryReportQueryRq": general_summary_report}
+# TransactionQuery, the other cross-type read, is wired in with the reports.
+HANDLERS = {"GeneralSummaryReportQueryRq": general_summary_report,
+            **transaction_query.HANDLERS}
