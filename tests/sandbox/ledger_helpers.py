@@ -71,6 +71,12 @@ class Books:
         assert rs.records, f"{name}: no record returned"
         return rs.records[0]
 
+    def done(self, name: str, data: Any = None) -> Response:
+        """A request that must succeed and answers with fields rather than a record."""
+        rs = self.one(name, data)
+        assert (rs.status_code, rs.status_severity) == (0, "Info"), rs.status_message
+        return rs
+
     def ok_text(self, name: str, data: Any = None) -> str:
         """The raw response text of a request that must succeed."""
         text = self.raw(build([Message(name, data)], version=self.version))

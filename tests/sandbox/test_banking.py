@@ -208,10 +208,10 @@ def test_journal_entry_mod_replaces_the_line_set(books: Books) -> None:
 def test_void_and_delete_take_a_journal_entry_out_of_the_balances(books: Books) -> None:
     entry = books.journal("2024-06-01", [("Accounts Receivable", D("75"), "Acme")],
                           [("Sales", D("75"), None)])
-    books.ok("TxnVoid", {"TxnVoidType": "JournalEntry", "TxnID": entry["TxnID"]})
+    books.done("TxnVoid", {"TxnVoidType": "JournalEntry", "TxnID": entry["TxnID"]})
     assert books.name_balance("Customer", "Acme") == 0 and books.balance("Sales") == 0
     other = books.journal("2024-06-02", [("Rent", D("9"), None)], [("Checking", D("9"), None)])
-    books.ok("TxnDel", {"TxnDelType": "JournalEntry", "TxnID": other["TxnID"]})
+    books.done("TxnDel", {"TxnDelType": "JournalEntry", "TxnID": other["TxnID"]})
     assert books.balance("Rent") == 0 and books.balance("Checking") == 0
 
 
@@ -236,7 +236,7 @@ def test_deposit_moves_payments_out_of_undeposited_funds(books: Books) -> None:
                                      "DepositToAccountRef": {"FullName": "Savings"},
                                      "DepositLineAdd": [{"PaymentTxnID": payment_id}]})
     assert again.status_code == 3180 and "already been deposited" in again.status_message
-    books.ok("TxnDel", {"TxnDelType": "Deposit", "TxnID": deposit["TxnID"]})
+    books.done("TxnDel", {"TxnDelType": "Deposit", "TxnID": deposit["TxnID"]})
     assert books.balance("Undeposited Funds") == D("300.00") and books.balance("Checking") == 0
     redeposit = books.ok("DepositAdd", {"TxnDate": "2024-06-04",
                                         "DepositToAccountRef": {"FullName": "Savings"},
@@ -373,7 +373,7 @@ def test_credit_card_refund_of_a_credit_memo(books: Books) -> None:
     assert books.name_balance("Customer", "Beta") == D("-50.00")
     assert books.balance("Checking") == D("-100.00")
     assert books.ok("CreditMemoQuery", {"TxnID": memo["TxnID"]})["CreditRemaining"] == D("50")
-    books.ok("TxnDel", {"TxnDelType": "ARRefundCreditCard", "TxnID": refund["TxnID"]})
+    books.done("TxnDel", {"TxnDelType": "ARRefundCreditCard", "TxnID": refund["TxnID"]})
     assert books.ok("CreditMemoQuery", {"TxnID": memo["TxnID"]})["CreditRemaining"] == D("150")
     assert books.name_balance("Customer", "Beta") == D("-150.00")
 

@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.sandbox import errors, ledger
+from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.ledger import Posting
 from qbconnector.sandbox.render import SEQUENCE, money, output_text
 from qbconnector.sandbox.rules import register
@@ -335,18 +336,13 @@ class SalesTaxPaymentCheckRules(TxnRules):
 
     def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        from qbconnector.sandbox.rules.sales import address_block
         total = ZERO
         for line in as_list(doc.get("SalesTaxPaymentCheckLineRet")):
             amount = money(line.get("Amount"))
             line["Amount"] = output_text(amount, "AMTTYPE")
             total += amount
         doc["Amount"] = output_text(total, "AMTTYPE")
-        block = address_block(doc.get("Address"))
-        if block:
-            doc["AddressBlock"] = block
-        else:
-            doc.pop("AddressBlock", None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
 
     def postings(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> list[Posting]:
         payable = special_account(ctx, "SalesTaxPayable")

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.sandbox import errors
+from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.ledger import Posting
 from qbconnector.sandbox.render import money, output_text
 from qbconnector.sandbox.rules import register
@@ -48,7 +49,6 @@ class ARRefundCreditCardRules(TxnRules):
 
     def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        from qbconnector.sandbox.rules.sales import address_block
         requested = as_list(data.get("RefundAppliedToTxnAdd"))
         if old is not None and not requested:
             requested = [{"TxnID": a["TxnID"], "RefundAmount": a["RefundAmount"]}
@@ -77,11 +77,7 @@ class ARRefundCreditCardRules(TxnRules):
             total += amount
         doc["RefundAppliedToTxnRet"] = applied
         doc["TotalAmount"] = output_text(total, "AMTTYPE")
-        block = address_block(doc.get("Address"))
-        if block:
-            doc["AddressBlock"] = block
-        else:
-            doc.pop("AddressBlock", None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
 
     def postings(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> list[Posting]:
         total = money(doc.get("TotalAmount"))
