@@ -437,3 +437,22 @@ def test_vehicle_mileage_computes_miles_and_billing(books: Books) -> None:
                                                 "OdometerStart": D("100"),
                                                 "OdometerEnd": D("90")})
     assert backwards.status_code == 3180
+
+
+def test_deposit_mod_replaces_lines(books: Books) -> None:
+    payment_id = paid_invoice(books, amount_lines=1)
+    deposit = books.ok("DepositAdd", {
+        "TxnDate": "2024-06-03", "DepositToAccountRef": {"FullName": "Checking"},
+        "DepositLineAdd": [{"PaymentTxnID": payment_id},
+                           {"AccountRef": {"FullName": "Interest Income"}, "Amount": D("5")}]})
+    interest_line = deposit["DepositLineRet"][1]["TxnLineID"]
+    modified = books.ok("DepositMod", {
+        "TxnID": deposit["TxnID"], "EditSequence": deposit["EditSequence"],
+        "DepositLineMod": [{"TxnLineID": interest_line, "Amount": D("7.50")}]})
+    assert [line["Amount"] for line in modified["DepositLineRet"]] == [D("7.50")]
+    assert modified["DepositTotal"] == D("7.50")
+    assert (books.balance("Checking"), books.balance("Undeposited Funds"),
+            books.balance("Interest Income")) == (D("7.50"), D("150.00"), D("7.50"))
+    again = books.ok("DepositAdd", {"DepositToAccountRef": {"FullName": "Savings"},
+                                    "DepositLineAdd": [{"PaymentTxnID": payment_id}]})
+    assert again["DepositTotal"] == D("150.00") and books.balance("Undeposited Funds") == 0
