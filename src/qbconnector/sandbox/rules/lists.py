@@ -24,6 +24,20 @@ CASH_FLOW = {"Bank": "NotApplicable", "AccountsReceivable": "Operating",
              "Expense": "None", "OtherIncome": "None", "OtherExpense": "None",
              "NonPosting": "NotApplicable"}
 
+# Tax lines QuickBooks assigns new balance-sheet accounts by type (Form 1120-style lines seen
+# in transcripts 009, 023, 032); income, expense and equity accounts get none by default.
+DEFAULT_TAX_LINES = {
+    "Bank": (1535, "B/S-Assets: Cash"),
+    "AccountsReceivable": (1537, "B/S-Assets: Accts. Rec. and trade notes"),
+    "OtherCurrentAsset": (1547, "B/S-Assets: Other current assets"),
+    "FixedAsset": (1555, "B/S-Assets: Buildings/oth. depr. assets"),
+    "OtherAsset": (1569, "B/S-Assets: Other assets"),
+    "AccountsPayable": (1573, "B/S-Liabs/Eq.: Accounts payable"),
+    "CreditCard": (1577, "B/S-Liabs/Eq.: Other current liabilities"),
+    "OtherCurrentLiability": (1577, "B/S-Liabs/Eq.: Other current liabilities"),
+    "LongTermLiability": (1581, "B/S-Liabs/Eq.: L-T Mortgage/note/bonds pay."),
+}
+
 # The order QuickBooks lists accounts and items in: by type first (transcripts 023, 031).
 ACCOUNT_ORDER = ("Bank", "AccountsReceivable", "OtherCurrentAsset", "FixedAsset", "OtherAsset",
                  "AccountsPayable", "CreditCard", "OtherCurrentLiability", "LongTermLiability",
@@ -119,8 +133,13 @@ class AccountRules(Rules):
 
     def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
         super().defaults(ctx, otype, doc)
-        doc.setdefault("CashFlowClassification", CASH_FLOW.get(doc.get("AccountType", ""),
-                                                                "None"))
+        kind = doc.get("AccountType", "")
+        flow = "NotApplicable" if doc.get("SpecialAccountType") == "UndepositedFunds" else \
+            CASH_FLOW.get(kind, "None")
+        doc.setdefault("CashFlowClassification", flow)
+        if "TaxLineInfoRet" not in doc and kind in DEFAULT_TAX_LINES:
+            line_id, line_name = DEFAULT_TAX_LINES[kind]
+            doc["TaxLineInfoRet"] = {"TaxLineID": str(line_id), "TaxLineName": line_name}
 
     def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
         kind = doc.get("AccountType", "")
