@@ -7,7 +7,7 @@ import base64
 import pytest
 from lxml import etree
 
-from tests.server.conftest import HOST_QUERY, client, post, raw_exchange
+from tests.server.helpers import HOST_QUERY, client, post, raw_exchange
 
 
 def test_execute_returns_the_session_response(server):
