@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""One-command entry points for a fresh clone: needs only Python 3.11+.
+
+    python3 run.py serve   install everything, then run the remote connector serving a sample
+                           sandbox company on 127.0.0.1 (prints a demo password and a curl line)
+    python3 run.py test    install everything, then run ruff and the whole test suite
+
+Both create (or reuse) a virtual environment in .venv and install qbconnector into it with
+pip; nothing is installed outside that folder. Extra arguments are passed on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+EXTRAS = {"serve": "export", "test": "test"}
+
+
+def ensure_environment(extra: str) -> None:
+    """Create .venv and install the package with ``extra``, unless already up to date."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"qbconnector needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PYTHON.exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed-{extra}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    print(f"installing qbconnector[{extra}] into {VENV}", flush=True)
+    subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                    "-e", f"{ROOT}[{extra}]"], check=True)
+    stamp.write_text(digest)
+
+
+def main(argv: list[str]) -> int:
+    command = argv[0] if argv else "serve"
+    if command not in EXTRAS:
+        print(__doc__)
+        return 2
+    ensure_environment(EXTRAS[command])
+    os.chdir(ROOT)
+    if command == "test":
+        lint = subprocess.run([str(PYTHON), "-m", "ruff", "check", "src", "tests", "tools",
+                               "bench", "run.py"])
+        if lint.returncode != 0:
+            return lint.returncode
+        return subprocess.run([str(PYTHON), "-m", "pytest", *argv[1:]]).returncode
+    return subprocess.run([str(PYTHON), "-m", "qbconnector.cli.main", "serve", "--demo",
+                           *argv[1:]]).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,379 @@
+"""Parse qbXML response message sets into responses and typed records.
+
+Each response carries its name, requestID, statusCode, statusSeverity, statusMessage,
+retCount, iteratorID and iteratorRemainingCount; each record (``CustomerRet``,
+``InvoiceRet``...) is a dict of typed values: Decimal amounts, date / datetime, bool, int,
+nested dicts for aggregates and lists for elements that may repeat (always lists, even with
+one item, so code does not break on the second line of an invoice). Attributes of an element
+are kept under ``"@name"`` keys.
+
+:func:`parse_response` reads a whole message set; :func:`stream_response` and
+:func:`iter_records` read a file of any size with constant memory.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from lxml import etree
+
+from qbconnector.qbxml import spec as specmod
+from qbconnector.qbxml import xmlsafe
+from qbconnector.qbxml.spec import Element
+from qbconnector.qbxml.values import PARSERS
+
+
+class Record(dict):
+    """One returned object (e.g. a ``CustomerRet``): a dict of typed values with its ``tag``."""
+
+    __slots__ = ("tag",)
+
+    def __init__(self, tag: str, values: dict[str, Any] | None = None) -> None:
+        super().__init__(values or {})
+        self.tag = tag
+
+    def __repr__(self) -> str:
+        return f"Record({self.tag!r}, {dict.__repr__(self)})"
+
+
+@dataclass
+class Response:
+    """One response of a message set: status, iterator state and its records."""
+
+    name: str
+    status_code: int
+    status_severity: str
+    status_message: str
+    request_id: str | None = None
+    iterator_id: str | None = None
+    iterator_remaining_count: int | None = None
+    records: list[Record] = field(default_factory=list)
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ret_count(self) -> int:
+        return len(self.records)
+
+    @property
+    def is_error(self) -> bool:
+        return self.status_severity == "Error"
+
+
+@dataclass
+class ResponseSet:
+    """A parsed response message set."""
+
+    responses: list[Response]
+    family: str = "qbxml"
+    attrs: dict[str, str] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[Response]:
+        return iter(self.responses)
+
+    def __len__(self) -> int:
+        return len(self.responses)
+
+    def __getitem__(self, index: int) -> Response:
+        return self.responses[index]
+
+
+# -- typed conversion -------------------------------------------------------------------------
+
+_Plan = dict[str, tuple[Element, bool, Callable[[str], Any] | None]]
+_PLANS: dict[int, _Plan] = {}
+
+
+def _plan(element: Element) -> _Plan:
+    """For an aggregate: child name -> (child spec, always a list?, value parser)."""
+    plan = _PLANS.get(id(element))
+    if plan is None:
+        plan = {}
+        _fill_plan(element.children, plan, False)
+        _PLANS[id(element)] = plan
+    return plan
+
+
+def _fill_plan(particles: tuple, plan: _Plan, in_repeat: bool) -> None:
+    for p in particles:
+        if isinstance(p, Element):
+            if p.name not in plan:
+                plan[p.name] = (p, p.repeats or in_repeat, PARSERS.get(p.type))
+        else:
+            for branch in p.branches:
+                _fill_plan(branch, plan, in_repeat or p.repeats)
+
+
+def _safe(parser: Callable[[str], Any], text: str) -> Any:
+    try:
+        return parser(text)
+    except (ValueError, ArithmeticError):
+        return text
+
+
+def convert(el: etree._Element, element: Element | None) -> dict[str, Any]:
+    """An aggregate element to a dict of typed values, following its spec when known."""
+    out: dict[str, Any] = {}
+    if el.attrib:
+        for key, value in el.attrib.items():
+            out["@" + key] = value
+    plan = _plan(element) if element is not None else None
+    for child in el:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        entry = plan.get(tag) if plan is not None else None
+        if entry is None:
+            value: Any = convert(child, None) if len(child) or child.attrib else (child.text or "")
+            if tag in out:
+                current = out[tag]
+                if isinstance(current, list):
+                    current.append(value)
+                else:
+                    out[tag] = [current, value]
+            else:
+                out[tag] = value
+            continue
+        child_spec, repeats, parser = entry
+        if child_spec.type:
+            text = child.text or ""
+            value = _safe(parser, text) if parser is not None and text else text
+            if child.attrib:
+                value = {**{"@" + k: v for k, v in child.attrib.items()}, "#text": value}
+        else:
+            value = convert(child, child_spec)
+        if repeats:
+            bucket = out.get(tag)
+            if bucket is None:
+                out[tag] = [value]
+            else:
+                bucket.append(value)
+        elif tag in out:
+            current = out[tag]
+            out[tag] = current + [value] if isinstance(current, list) else [current, value]
+        else:
+            out[tag] = value
+    return out
+
+
+def _response_meta(el: etree._Element) -> Response:
+    attrs = dict(el.attrib)
+    try:
+        code = int(attrs.get("statusCode", "0"))
+    except ValueError:
+        code = -1
+    remaining = attrs.get("iteratorRemainingCount")
+    return Response(
+        name=el.tag,
+        status_code=code,
+        status_severity=attrs.get("statusSeverity", ""),
+        status_message=attrs.get("statusMessage", ""),
+        request_id=attrs.get("requestID"),
+        iterator_id=attrs.get("iteratorID"),
+        iterator_remaining_count=int(remaining) if remaining and remaining.isdigit() else None,
+        attrs=attrs,
+    )
+
+
+def _family_of(root_tag: str) -> str:
+    return "qbposxml" if root_tag == "QBPOSXML" else "qbxml"
+
+
+def _message_spec(sp: specmod.Spec, name: str) -> Element | None:
+    return sp.messages.get(name)
+
+
+class ResponseError(ValueError):
+    """Text that is not a qbXML response message set."""
+
+
+def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES) -> ResponseSet:
+    """Parse a whole response message set (safely) into responses and typed records."""
+    try:
+        root = xmlsafe.parse(text, max_bytes)
+    except xmlsafe.XMLError as exc:
+        raise ResponseError(str(exc)) from None
+    if root.tag not in ("QBXML", "QBPOSXML"):
+        raise ResponseError(f"not a qbXML response: the root element is {root.tag}")
+    family = _family_of(root.tag)
+    sp = specmod.load(family)
+    responses: list[Response] = []
+    set_attrs: dict[str, str] = {}
+    for msgs in root:
+        if not isinstance(msgs.tag, str):
+            continue
+        if not msgs.tag.endswith("MsgsRs"):
+            raise ResponseError(f"not a response message set: {msgs.tag}")
+        set_attrs = dict(msgs.attrib)
+        for rs in msgs:
+            if not isinstance(rs.tag, str):
+                continue
+            response = _response_meta(rs)
+            rs_spec = _message_spec(sp, rs.tag)
+            plan = _plan(rs_spec) if rs_spec is not None else {}
+            for ret in rs:
+                if not isinstance(ret.tag, str):
+                    continue
+                entry = plan.get(ret.tag)
+                response.records.append(Record(ret.tag, convert(ret, entry[0] if entry else None)))
+            responses.append(response)
+    return ResponseSet(responses, family, set_attrs)
+
+
+# -- streaming --------------------------------------------------------------------------------
+
+class StreamedResponse:
+    """A response whose records are read on demand by :meth:`records` (once, in order).
+
+    It has the same status and iterator attributes as :class:`Response`.
+    """
+
+    def __init__(self, meta: Response, reader: _StreamReader) -> None:
+        self.name = meta.name
+        self.status_code = meta.status_code
+        self.status_severity = meta.status_severity
+        self.status_message = meta.status_message
+        self.request_id = meta.request_id
+        self.iterator_id = meta.iterator_id
+        self.iterator_remaining_count = meta.iterator_remaining_count
+        self.attrs = meta.attrs
+        self._reader = reader
+        self.count = 0
+
+    @property
+    def ret_count(self) -> int:
+        """Records read so far (all of them once :meth:`records` is exhausted)."""
+        return self.count
+
+    @property
+    def is_error(self) -> bool:
+        return self.status_severity == "Error"
+
+    def records(self) -> Iterator[Record]:
+        """Yield this response's records one by one; memory stays constant."""
+        yield from self._reader.records_of(self)
+
+
+class _StreamReader:
+    def __init__(self, source: IO[bytes], max_bytes: int) -> None:
+        self.events = xmlsafe.iterparse(source, (), max_bytes)
+        self.current: StreamedResponse | None = None
+        self.done_current = True
+        self.family = "qbxml"
+        self.spec = specmod.load("qbxml")
+        self.depth = 0
+        self.plan: _Plan = {}
+
+    def responses(self) -> Iterator[StreamedResponse]:
+        for event, el in self.events:
+            if event == "start":
+                self.depth += 1
+                if self.depth == 1:
+                    if el.tag not in ("QBXML", "QBPOSXML"):
+                        raise ResponseError(f"not a qbXML response: the root element is {el.tag}")
+                    self.family = _family_of(el.tag)
+                    self.spec = specmod.load(self.family)
+                elif self.depth == 3:
+                    rs_spec = _message_spec(self.spec, el.tag)
+                    self.plan = _plan(rs_spec) if rs_spec is not None else {}
+                    self.current = StreamedResponse(_response_meta(el), self)
+                    self.done_current = False
+                    yield self.current
+                    if not self.done_current:
+                        for _ in self.records_of(self.current):
+                            pass
+            else:
+                self.depth -= 1
+                if self.depth == 2:
+                    el.clear()
+                    _drop_previous(el)
+
+    def records_of(self, response: StreamedResponse) -> Iterator[Record]:
+        if response is not self.current or self.done_current:
+            return
+        depth = self.depth
+        for event, el in self.events:
+            if event == "start":
+                self.depth += 1
+                continue
+            self.depth -= 1
+            if self.depth == depth:          # a record ended
+                entry = self.plan.get(el.tag)
+                record = Record(el.tag, convert(el, entry[0] if entry else None))
+                el.clear()
+                _drop_previous(el)
+                response.count += 1
+                yield record
+            elif self.depth < depth:         # the response itself ended
+                self.depth = depth - 1
+                el.clear()
+                _drop_previous(el)
+                self.done_current = True
+                return
+        self.done_current = True
+
+
+def _drop_previous(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is not None:
+        while el.getprevious() is not None:
+            del parent[0]
+
+
+def _open(source: str | bytes | os.PathLike | IO[bytes]) -> IO[bytes]:
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    if isinstance(source, str) and source.lstrip().startswith("<"):
+        return io.BytesIO(xmlsafe.to_bytes(source))
+    if isinstance(source, str | os.PathLike):
+        return open(source, "rb")  # noqa: SIM115 - closed by the caller's generator
+    return source
+
+
+def stream_response(source: str | bytes | os.PathLike | IO[bytes],
+                    max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES) -> Iterator[StreamedResponse]:
+    """Yield responses one by one; read each one's records with ``response.records()``.
+
+    ``source`` is response text, bytes, a path or a binary file. Memory stays constant
+    whatever the size: records are converted and dropped from the tree as they are read.
+    """
+    handle = _open(source)
+    try:
+        yield from _StreamReader(handle, max_bytes).responses()
+    except xmlsafe.XMLError as exc:
+        raise ResponseError(str(exc)) from None
+    finally:
+        if handle is not source:
+            handle.close()
+
+
+def iter_records(source: str | bytes | os.PathLike | IO[bytes],
+                 max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES
+                 ) -> Iterator[tuple[StreamedResponse, Record]]:
+    """Yield ``(response, record)`` for every record of every response, streaming."""
+    for response in stream_response(source, max_bytes):
+        for record in response.records():
+            yield response, record
+
+
+def parse_request(text: str | bytes | etree._Element, family: str | None = None
+                  ) -> list[tuple[str, dict[str, str], dict[str, Any]]]:
+    """The requests of a request message set as (name, attributes, typed data) triples.
+
+    No validation happens here; see :mod:`qbconnector.qbxml.validate`.
+    """
+    root = text if isinstance(text, etree._Element) else xmlsafe.parse(text)
+    sp = specmod.load(family or _family_of(root.tag))
+    out = []
+    for msgs in root:
+        if not isinstance(msgs.tag, str):
+            continue
+        for rq in msgs:
+            if isinstance(rq.tag, str):
+                data = convert(rq, _message_spec(sp, rq.tag))
+                attrs = {k[1:]: data.pop(k) for k in list(data) if k.startswith("@")}
+                out.append((rq.tag, attrs, data))
+    return out
