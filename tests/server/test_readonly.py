@@ -6,6 +6,7 @@ import pytest
 from lxml import etree
 
 from qbconnector.qbxml import spec as qbspec
+from qbconnector.qbxml.example import example
 from qbconnector.server.readonly import read_only_requests, refusal, writes_in
 from tests.server.helpers import Journal, client, post, recording
 
@@ -16,8 +17,17 @@ QUERIES = sorted(read_only_requests("qbxml"))
 POS_WRITES = sorted(set(QBPOSXML.requests) - read_only_requests("qbposxml"))
 
 
+def minimal_request(name: str) -> str:
+    """A valid minimal request of type ``name``, or a bare envelope where QuickBooks Desktop
+    has no such request (the server only looks at element names)."""
+    try:
+        return example([name], minimal=True)
+    except ValueError:
+        return envelope(QBXML, name)
+
+
 def envelope(spec: qbspec.Spec, *names: str, root: str = "QBXML") -> str:
-    """A minimal message set holding ``names`` (the server only looks at element names)."""
+    """A message set of empty ``names`` elements."""
     message_set = spec.message_set_of[names[0]]
     body = "".join(f'<{name} requestID="{i}"/>' for i, name in enumerate(names, 1))
     header = "qbxml" if root == "QBXML" else "qbposxml"
@@ -58,12 +68,12 @@ def test_read_only_user_is_refused_every_write_type(journaled):
     assert len(WRITES) > 100
     with client(server, "reader") as c:
         for name in WRITES:
-            r = post(c, envelope(QBXML, name))
+            r = post(c, minimal_request(name))
             assert r.status_code == 200, name
             rs = etree.fromstring(r.content)[0]
             assert rs.tag == QBXML.message_set_of[name][:-2] + "Rs"
-            assert [(x.tag, x.get("statusCode"), x.get("requestID")) for x in rs] == [
-                (name[:-2] + "Rs", "3260", "1")], name
+            assert [(x.tag, x.get("statusCode")) for x in rs] == [
+                (name[:-2] + "Rs", "3260")], name
     assert journal.created == 0, "a refused write reached a session"
 
 
@@ -71,8 +81,8 @@ def test_a_write_among_queries_refuses_the_whole_message_set(journaled):
     server, journal = journaled
     with client(server, "reader") as c:
         r = post(c, envelope(QBXML, "CustomerQueryRq", "InvoiceAddRq", "HostQueryRq"))
-    codes = [x.get("statusCode") for x in etree.fromstring(r.content)[0]]
-    assert codes == ["3260", "3260", "3260"]
+    answers = [(x.get("statusCode"), x.get("requestID")) for x in etree.fromstring(r.content)[0]]
+    assert answers == [("3260", "1"), ("3260", "2"), ("3260", "3")]
     assert journal.created == 0
 
 

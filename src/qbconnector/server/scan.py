@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-PARSE_ERROR = 0x80040400
+from qbconnector.qbxml import xmlsafe
 
-_PARSER_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False,
-                       huge_tree=False, remove_comments=True, remove_pis=False)
+PARSE_ERROR = 0x80040400
 
 
 # Declarations a qbXML request never needs, in every encoding libxml2 would read.
@@ -63,11 +62,10 @@ def scan_request(body: bytes) -> RequestScan:
         raise HostileOrMalformed("a DOCTYPE or entity declaration is not allowed in qbXML")
     if body.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise HostileOrMalformed("UTF-32 is not accepted; send UTF-8")
-    parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
-        root = etree.fromstring(body, parser)
-    except etree.XMLSyntaxError as exc:
-        raise HostileOrMalformed(f"not well-formed XML: {exc}") from None
+        root = xmlsafe.parse(body)
+    except xmlsafe.XMLError as exc:
+        raise HostileOrMalformed(str(exc)) from None
     info = root.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
         raise HostileOrMalformed("a DOCTYPE / DTD is not allowed in qbXML")
