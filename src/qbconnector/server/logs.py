@@ -14,7 +14,8 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -158,3 +159,51 @@ def request_line(*, client: str, user: str | None, interaction: int | None,
     if detail:
         parts.append(f"detail={_clean(detail)}")
     return " ".join(parts)
+
+
+def last_lines(path: str | os.PathLike[str], count: int) -> list[str]:
+    """The last ``count`` lines of a text file (reads from the end; files may be large)."""
+    if count <= 0:
+        return []
+    with open(path, "rb") as f:
+        position = f.seek(0, os.SEEK_END)
+        data = b""
+        while position > 0 and data.count(b"\n") <= count:
+            step = min(65536, position)
+            position -= step
+            f.seek(position)
+            data = f.read(step) + data
+    lines = data.decode("utf-8", "replace").splitlines()
+    return lines[-count:]
+
+
+def follow(directory: str | os.PathLike[str], *, start_at_end: bool = True,
+           poll: float = 0.5, stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
+    """Yield log lines written from now on, moving on to newer files when logs rotate."""
+    current = newest_log_file(directory)
+    offset = current.stat().st_size if (current and start_at_end) else 0
+
+    def lines() -> Iterator[str]:
+        nonlocal current, offset
+        pending = b""
+        while not stop():
+            newest = newest_log_file(directory)
+            if newest is not None and newest != current:
+                if current is not None and current.exists():
+                    with open(current, "rb") as f:       # finish the old file first
+                        f.seek(offset)
+                        pending += f.read()
+                current, offset = newest, 0
+            if current is not None and current.exists():
+                with open(current, "rb") as f:
+                    f.seek(offset)
+                    chunk = f.read()
+                offset += len(chunk)
+                pending += chunk
+            *complete, pending = pending.split(b"\n")
+            for line in complete:
+                yield line.decode("utf-8", "replace")
+            if not complete:
+                time.sleep(poll)
+
+    return lines()
