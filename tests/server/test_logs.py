@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
 
 import pytest
 
@@ -127,3 +129,43 @@ def test_configure_logging_replaces_its_handlers(tmp_path):
     assert not any(isinstance(h, RotatingLogFile) for h in logger.handlers)
     assert files[0]._stream is None      # closed
     assert logger.level == logging.WARNING
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_log_port_streams_lines_to_authenticated_clients(start_server):
+    from qbconnector.server.logport import LogBroadcast, read_live
+
+    port = _free_port()
+    server = start_server(LogPort=port, LocalAuth="admin-secret")
+    with pytest.raises(PermissionError):
+        next(read_live(port, "wrong", timeout=5))
+    lines = read_live(port, "admin-secret", timeout=5)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(next(lines)))
+    reader.start()          # connects, authenticates, then waits for a line
+    broadcast = next(h for h in server.app.log.handlers if isinstance(h, LogBroadcast))
+    deadline = time.monotonic() + 5
+    while not broadcast.queues:
+        assert time.monotonic() < deadline, "the client never subscribed"
+        time.sleep(0.01)
+    with client(server) as c:
+        post(c)
+    reader.join(5)
+    assert got and "user=alice type=0 requests=HostQueryRq status=200" in got[0]
+
+
+def test_log_port_needs_local_auth(start_server, caplog):
+    import socket
+
+    port = _free_port()
+    start_server(LogPort=port)
+    assert f"LogPort {port} is not opened" in caplog.text
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1)

@@ -597,12 +597,17 @@ def log_group() -> None:
 @click.option("-n", "lines", type=click.IntRange(0), default=20, show_default=True)
 @click.option("-f/-F", "--follow/--no-follow", default=True, show_default=True,
               help="Keep printing new lines.")
-def log_tail(config: Path | None, lines: int, follow: bool) -> None:
+@click.option("--live", is_flag=True, help="Read a running server's LogPort instead of the "
+                                           "files (needs LogPort and LocalAuth).")
+def log_tail(config: Path | None, lines: int, follow: bool, live: bool) -> None:
     """Print the end of the newest log file (and follow it)."""
     from qbconnector.server.logs import default_log_dir, last_lines, newest_log_file
     from qbconnector.server.logs import follow as follow_lines
 
     settings = _load(config)
+    if live:
+        _tail_live(settings)
+        return
     folder = settings.LogDir or default_log_dir()
     newest = newest_log_file(folder)
     if newest is None and not follow:
@@ -619,6 +624,20 @@ def log_tail(config: Path | None, lines: int, follow: bool) -> None:
                 click.echo(line)
         except KeyboardInterrupt:
             pass
+
+
+def _tail_live(settings: Any) -> None:
+    from qbconnector.server.logport import read_live
+
+    if not settings.LogPort or not settings.LocalAuth:
+        raise click.ClickException("--live needs LogPort and LocalAuth in the settings")
+    try:
+        for line in read_live(settings.LogPort, settings.LocalAuth):
+            click.echo(line)
+    except (OSError, PermissionError) as exc:
+        raise click.ClickException(f"cannot read LogPort {settings.LogPort}: {exc}") from None
+    except KeyboardInterrupt:
+        pass
 
 
 def register(cli: click.Group) -> None:

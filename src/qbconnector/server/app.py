@@ -20,6 +20,7 @@ from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOpt
 from qbconnector.server import protocol
 from qbconnector.server.auth import Authenticator, LoginBackoff
 from qbconnector.server.clients import AllowedClients
+from qbconnector.server.logport import LogPortServer
 from qbconnector.server.logs import LOGGER_NAME, request_line
 from qbconnector.server.protocol import Call, Reply, RequestHead
 from qbconnector.server.readonly import refusal, writes_in
@@ -101,11 +102,23 @@ class ConnectorApp:
         self._log(client, outcome, reply, time.perf_counter() - started)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
+        log_port = None
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                if self.settings.LogPort:
+                    log_port = LogPortServer(self.settings.LogPort, self.settings.LocalAuth,
+                                             self.log)
+                    try:
+                        await log_port.start()
+                    except OSError as exc:
+                        await send({"type": "lifespan.startup.failed",
+                                    "message": f"LogPort {self.settings.LogPort}: {exc}"})
+                        return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if log_port is not None:
+                    await log_port.stop()
                 await asyncio.to_thread(self.workers.stop)
                 await send({"type": "lifespan.shutdown.complete"})
                 return

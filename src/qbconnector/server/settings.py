@@ -346,6 +346,9 @@ def warnings_for(settings: Settings) -> list[Problem]:
     if settings.SSLEnabled and not settings.SSLCertStore:
         found.append(Problem(file, "SSLCertStore", "SSLEnabled needs a certificate "
                                                    "(qbconnector cert generate)", False))
+    if settings.LogPort and not settings.LocalAuth:
+        found.append(Problem(file, "LogPort", "LogPort stays closed without LocalAuth (the "
+                                              "secret log clients send)", True))
     if settings.bind_host not in ("127.0.0.1", "::1", "localhost") and not settings.SSLEnabled:
         found.append(Problem(file, "SSLEnabled", f"listening on {settings.bind_host} without "
                                                  "TLS sends passwords in clear text", True))
