@@ -27,7 +27,7 @@ EXTRAS = {"serve": "export", "test": "test"}
 
 def ensure_environment(extra: str) -> None:
     """Create .venv and install the package with ``extra``, unless already up to date."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - run.py may be started by an older Python
         sys.exit(f"qbconnector needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PYTHON.exists():
         print(f"creating virtual environment in {VENV}", flush=True)

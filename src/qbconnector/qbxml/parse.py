@@ -53,6 +53,7 @@ class Response:
     iterator_remaining_count: int | None = None
     records: list[Record] = field(default_factory=list)
     attrs: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)   # values directly in the Rs
 
     @property
     def ret_count(self) -> int:
@@ -107,44 +108,42 @@ def _fill_plan(particles: tuple, plan: _Plan, in_repeat: bool) -> None:
                 _fill_plan(branch, plan, in_repeat or p.repeats)
 
 
-def _safe(parser: Callable[[str], Any], text: str) -> Any:
-    try:
-        return parser(text)
-    except (ValueError, ArithmeticError):
-        return text
-
-
 def convert(el: etree._Element, element: Element | None) -> dict[str, Any]:
-    """An aggregate element to a dict of typed values, following its spec when known."""
+    """An aggregate element to a dict of typed values, following its spec when known.
+
+    This is the hot loop of every parse, hence the local names and the single pass.
+    """
     out: dict[str, Any] = {}
-    if el.attrib:
-        for key, value in el.attrib.items():
+    if element is None or element.attrs:
+        for key, value in el.items():
             out["@" + key] = value
-    plan = _plan(element) if element is not None else None
+    plan = _plan(element) if element is not None else _EMPTY
+    get = plan.get
     for child in el:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        entry = plan.get(tag) if plan is not None else None
+        entry = get(tag)
         if entry is None:
+            if not isinstance(tag, str):
+                continue
             value: Any = convert(child, None) if len(child) or child.attrib else (child.text or "")
-            if tag in out:
-                current = out[tag]
-                if isinstance(current, list):
-                    current.append(value)
-                else:
-                    out[tag] = [current, value]
-            else:
-                out[tag] = value
-            continue
-        child_spec, repeats, parser = entry
-        if child_spec.type:
-            text = child.text or ""
-            value = _safe(parser, text) if parser is not None and text else text
-            if child.attrib:
-                value = {**{"@" + k: v for k, v in child.attrib.items()}, "#text": value}
+            repeats = False
         else:
-            value = convert(child, child_spec)
+            child_spec, repeats, parser = entry
+            if child_spec.type:
+                text = child.text
+                if text is None:
+                    value = ""
+                elif parser is None:
+                    value = text
+                else:
+                    try:
+                        value = parser(text)
+                    except (ValueError, ArithmeticError):
+                        value = text
+                if child_spec.attrs and child.attrib:
+                    value = {**{"@" + k: v for k, v in child.items()}, "#text": value}
+            else:
+                value = convert(child, child_spec)
         if repeats:
             bucket = out.get(tag)
             if bucket is None:
@@ -157,6 +156,20 @@ def convert(el: etree._Element, element: Element | None) -> dict[str, Any]:
         else:
             out[tag] = value
     return out
+
+
+_EMPTY: _Plan = {}
+
+
+def _leaf_value(el: etree._Element, entry: tuple | None) -> Any:
+    """A value that sits directly in a response (ListDelRs/ListID, ...), typed."""
+    text = el.text or ""
+    if entry is None or entry[2] is None or not text:
+        return text
+    try:
+        return entry[2](text)
+    except (ValueError, ArithmeticError):
+        return text
 
 
 def _response_meta(el: etree._Element) -> Response:
@@ -193,7 +206,7 @@ class ResponseError(ValueError):
 def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES) -> ResponseSet:
     """Parse a whole response message set (safely) into responses and typed records."""
     try:
-        root = xmlsafe.parse(text, max_bytes)
+        root = xmlsafe.parse(text, max_bytes, keep_pis=False)
     except xmlsafe.XMLError as exc:
         raise ResponseError(str(exc)) from None
     if root.tag not in ("QBXML", "QBPOSXML"):
@@ -203,22 +216,20 @@ def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES
     responses: list[Response] = []
     set_attrs: dict[str, str] = {}
     for msgs in root:
-        if not isinstance(msgs.tag, str):
-            continue
         if not msgs.tag.endswith("MsgsRs"):
             raise ResponseError(f"not a response message set: {msgs.tag}")
         set_attrs = dict(msgs.attrib)
         for rs in msgs:
-            if not isinstance(rs.tag, str):
-                continue
             response = _response_meta(rs)
             rs_spec = _message_spec(sp, rs.tag)
             plan = _plan(rs_spec) if rs_spec is not None else {}
+            append = response.records.append
             for ret in rs:
-                if not isinstance(ret.tag, str):
-                    continue
                 entry = plan.get(ret.tag)
-                response.records.append(Record(ret.tag, convert(ret, entry[0] if entry else None)))
+                if (entry is not None and entry[0].type) or (entry is None and len(ret) == 0):
+                    response.fields[ret.tag] = _leaf_value(ret, entry)
+                    continue
+                append(Record(ret.tag, convert(ret, entry[0] if entry else None)))
             responses.append(response)
     return ResponseSet(responses, family, set_attrs)
 
@@ -240,6 +251,7 @@ class StreamedResponse:
         self.iterator_id = meta.iterator_id
         self.iterator_remaining_count = meta.iterator_remaining_count
         self.attrs = meta.attrs
+        self.fields: dict[str, Any] = {}
         self._reader = reader
         self.count = 0
 
@@ -258,11 +270,16 @@ class StreamedResponse:
 
 
 class _StreamReader:
+    """Reads start/end events, counting depth (cheaper than asking lxml for parents),
+    converts each record when it ends and drops it from the tree so memory stays flat.
+
+    Depth 1 is the root, 2 the message set, 3 a response, 4 a record.
+    """
+
     def __init__(self, source: IO[bytes], max_bytes: int) -> None:
-        self.events = xmlsafe.iterparse(source, (), max_bytes)
+        self.events = xmlsafe.iterparse(source, ("start", "end"), max_bytes)
         self.current: StreamedResponse | None = None
         self.done_current = True
-        self.family = "qbxml"
         self.spec = specmod.load("qbxml")
         self.depth = 0
         self.plan: _Plan = {}
@@ -274,8 +291,7 @@ class _StreamReader:
                 if self.depth == 1:
                     if el.tag not in ("QBXML", "QBPOSXML"):
                         raise ResponseError(f"not a qbXML response: the root element is {el.tag}")
-                    self.family = _family_of(el.tag)
-                    self.spec = specmod.load(self.family)
+                    self.spec = specmod.load(_family_of(el.tag))
                 elif self.depth == 3:
                     rs_spec = _message_spec(self.spec, el.tag)
                     self.plan = _plan(rs_spec) if rs_spec is not None else {}
@@ -294,21 +310,26 @@ class _StreamReader:
     def records_of(self, response: StreamedResponse) -> Iterator[Record]:
         if response is not self.current or self.done_current:
             return
-        depth = self.depth
+        depth = self.depth                   # the response's own depth
+        plan_get = self.plan.get
         for event, el in self.events:
             if event == "start":
                 self.depth += 1
                 continue
             self.depth -= 1
             if self.depth == depth:          # a record ended
-                entry = self.plan.get(el.tag)
+                entry = plan_get(el.tag)
+                if (entry is not None and entry[0].type) or (entry is None and len(el) == 0):
+                    response.fields[el.tag] = _leaf_value(el, entry)
+                    el.clear()
+                    _drop_previous(el)
+                    continue
                 record = Record(el.tag, convert(el, entry[0] if entry else None))
                 el.clear()
                 _drop_previous(el)
                 response.count += 1
                 yield record
             elif self.depth < depth:         # the response itself ended
-                self.depth = depth - 1
                 el.clear()
                 _drop_previous(el)
                 self.done_current = True

@@ -260,6 +260,9 @@ STATUSES: dict[int, Status] = dict([
     _s(3231, ERROR, "The request has not been processed.", TRANSCRIPT, "transcript 081"),
     _s(3250, ERROR, "This feature is not enabled or not available in this version of "
                     "QuickBooks.", TRANSCRIPT, "transcript 074"),
+    # {iterator_id}: the iteratorID sent (braces included).
+    _s(3391, ERROR, 'The iteratorID "{iterator_id}" is not valid.',
+       CAPTURE, "quoted from a real Web Connector session in a public issue report"),
     _s(3260, ERROR, "Insufficient permission level to perform this action.",
        CAPTURE, "quoted in a public library's error handler"),
     _s(3261, ERROR, "The integrated application has no permission to access personal data.",

@@ -1,0 +1,208 @@
+"""Codec benchmark: typed parsing, streaming memory, build + validate, spec load.
+
+Every figure is a ratio against a baseline measured in the same run:
+- parse: records/s and MB/s of ``parse_response`` and streaming ``iter_records`` against a raw
+  ``lxml.etree.fromstring`` of the same bytes (the floor) and against ``xmltodict``;
+- streaming peak memory (RSS of a child process) for responses of growing size;
+- build + validate: messages/s for a CustomerAdd and a 20-line InvoiceAdd against building the
+  same tree with bare lxml and serialising it;
+- spec load: a cold interpreter loading the spec against a cold interpreter doing nothing.
+
+Run: ``python bench/bench_codec.py [--mb 50]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from lxml import etree
+
+from qbconnector.qbxml.build import Message, build
+from qbconnector.qbxml.parse import iter_records, parse_response
+
+CUSTOMER = (
+    "<CustomerRet><ListID>{n:X}-1700000000</ListID><TimeCreated>2024-01-15T10:30:00-05:00"
+    "</TimeCreated><TimeModified>2024-02-01T08:00:00-05:00</TimeModified><EditSequence>"
+    "1706792400</EditSequence><Name>Customer {n}</Name><FullName>Customer {n}</FullName>"
+    "<IsActive>true</IsActive><Sublevel>0</Sublevel><CompanyName>Company {n} LLC</CompanyName>"
+    "<FirstName>Pat</FirstName><LastName>Smith{n}</LastName><BillAddress><Addr1>{n} Main St"
+    "</Addr1><City>Springfield</City><State>IL</State><PostalCode>62701</PostalCode>"
+    "</BillAddress><BillAddressBlock><Addr1>{n} Main St</Addr1><Addr2>Springfield, IL 62701"
+    "</Addr2></BillAddressBlock><Phone>555-010-{m:04d}</Phone><Email>c{n}@example.com</Email>"
+    "<TermsRef><ListID>80000002-1700000000</ListID><FullName>Net 30</FullName></TermsRef>"
+    "<Balance>{b}.25</Balance><TotalBalance>{b}.25</TotalBalance><SalesTaxCodeRef><ListID>"
+    "80000001-1700000000</ListID><FullName>Tax</FullName></SalesTaxCodeRef><JobStatus>None"
+    "</JobStatus></CustomerRet>")
+
+LINE = ("<InvoiceLineRet><TxnLineID>{n:X}-{k}</TxnLineID><ItemRef><ListID>8000000{k}-1700000000"
+        "</ListID><FullName>Item {k}</FullName></ItemRef><Desc>Line {k} of invoice {n}</Desc>"
+        "<Quantity>{k}</Quantity><Rate>12.5</Rate><Amount>{a}.50</Amount><SalesTaxCodeRef>"
+        "<ListID>80000001-1700000000</ListID><FullName>Tax</FullName></SalesTaxCodeRef>"
+        "</InvoiceLineRet>")
+INVOICE = (
+    "<InvoiceRet><TxnID>{n:X}-1700000000</TxnID><TimeCreated>2024-01-15T10:30:00-05:00"
+    "</TimeCreated><TimeModified>2024-01-15T10:30:00-05:00</TimeModified><EditSequence>"
+    "1705332600</EditSequence><TxnNumber>{n}</TxnNumber><CustomerRef><ListID>8000{n:X}-1700000000"
+    "</ListID><FullName>Customer {n}</FullName></CustomerRef><ARAccountRef><ListID>"
+    "80000005-1700000000</ListID><FullName>Accounts Receivable</FullName></ARAccountRef>"
+    "<TxnDate>2024-01-15</TxnDate><RefNumber>{n}</RefNumber><IsPending>false</IsPending>"
+    "<DueDate>2024-02-14</DueDate><Subtotal>250.00</Subtotal><SalesTaxPercentage>7.5"
+    "</SalesTaxPercentage><SalesTaxTotal>18.75</SalesTaxTotal><AppliedAmount>0.00"
+    "</AppliedAmount><BalanceRemaining>268.75</BalanceRemaining><IsPaid>false</IsPaid>{lines}"
+    "</InvoiceRet>")
+
+
+def generate(kind: str, megabytes: float, path: Path) -> int:
+    """Write a response of about ``megabytes`` MB; return the number of records."""
+    target = int(megabytes * 1024 * 1024)
+    count = 0
+    with path.open("w", encoding="ascii") as out:
+        out.write(f'<?xml version="1.0" ?>\n<QBXML><QBXMLMsgsRs><{kind}QueryRs requestID="1" '
+                  'statusCode="0" statusSeverity="Info" statusMessage="Status OK">')
+        size = 0
+        while size < target:
+            count += 1
+            if kind == "Customer":
+                chunk = CUSTOMER.format(n=count, m=count % 10000, b=count % 5000)
+            else:
+                lines = "".join(LINE.format(n=count, k=k, a=k * 12) for k in range(1, 6))
+                chunk = INVOICE.format(n=count, lines=lines)
+            out.write(chunk)
+            size += len(chunk)
+        out.write(f"</{kind}QueryRs></QBXMLMsgsRs></QBXML>\n")
+    return count
+
+
+def best_of(func, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def bench_parse(kind: str, megabytes: float, workdir: Path) -> None:
+    import xmltodict
+
+    path = workdir / f"{kind}.xml"
+    records = generate(kind, megabytes, path)
+    data = path.read_bytes()
+    mb = len(data) / 1e6
+    parser = etree.XMLParser(resolve_entities=False, huge_tree=True)
+    raw = best_of(lambda: etree.fromstring(data, parser))
+    ours = best_of(lambda: parse_response(data))
+    stream = best_of(lambda: sum(1 for _ in iter_records(path)))
+    todict = best_of(lambda: xmltodict.parse(data), repeat=1)
+    print(f"\n{kind}QueryRs: {mb:.1f} MB, {records} records")
+    print(f"  {'':28} {'seconds':>8} {'records/s':>11} {'MB/s':>8} {'vs raw lxml':>11}")
+    for label, seconds in (("raw lxml fromstring (floor)", raw), ("parse_response (typed)", ours),
+                           ("iter_records (streaming)", stream), ("xmltodict", todict)):
+        print(f"  {label:28} {seconds:8.2f} {records / seconds:11,.0f} {mb / seconds:8.1f} "
+              f"{raw / seconds:10.2f}x")
+
+
+def peak_rss_streaming(path: Path) -> float:
+    code = ("import resource,sys; from qbconnector.qbxml.parse import iter_records; "
+            "n=sum(1 for _ in iter_records(sys.argv[1])); "
+            "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    return int(out[1]) / 1024
+
+
+def peak_rss_baseline() -> float:
+    code = ("import resource; import qbconnector.qbxml.parse; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout) / 1024
+
+
+def bench_stream_memory(workdir: Path, sizes: list[float]) -> None:
+    print("\nStreaming peak memory (child process RSS, MB):")
+    print(f"  interpreter + qbconnector imported (baseline): {peak_rss_baseline():.0f}")
+    for megabytes in sizes:
+        path = workdir / f"stream-{megabytes}.xml"
+        generate("Invoice", megabytes, path)
+        print(f"  {megabytes:>6.0f} MB InvoiceQueryRs: {peak_rss_streaming(path):.0f}")
+        path.unlink()
+
+
+def bench_build(n: int = 2000) -> None:
+    customer = {"Name": "Acme Supplies", "CompanyName": "Acme Supplies LLC", "FirstName": "Pat",
+                "LastName": "Smith", "BillAddress": {"Addr1": "1 Main St", "City": "Springfield",
+                                                     "State": "IL", "PostalCode": "62701"},
+                "Phone": "555-0100", "Email": "pat@example.com", "CreditLimit": Decimal("2500")}
+    invoice = {"CustomerRef": {"FullName": "Acme Supplies"}, "TxnDate": "2024-01-15",
+               "RefNumber": "1001", "InvoiceLineAdd": [
+                   {"ItemRef": {"FullName": f"Item {k}"}, "Desc": f"Line {k}",
+                    "Quantity": k, "Rate": Decimal("12.5")} for k in range(1, 21)]}
+
+    def bare_lxml(name: str, data: dict) -> bytes:
+        root = etree.Element("QBXML")
+        msgs = etree.SubElement(root, "QBXMLMsgsRq", onError="stopOnError")
+        body = etree.SubElement(etree.SubElement(msgs, name + "Rq"), name)
+
+        def fill(parent, value):
+            for key, val in value.items():
+                for item in val if isinstance(val, list) else [val]:
+                    child = etree.SubElement(parent, key)
+                    if isinstance(item, dict):
+                        fill(child, item)
+                    else:
+                        child.text = str(item)
+        fill(body, data)
+        return etree.tostring(root)
+
+    print("\nBuild + validate (messages/s):")
+    for name, data in (("CustomerAdd", customer), ("InvoiceAdd", invoice)):
+        base = best_of(lambda name=name, data=data: [bare_lxml(name, data) for _ in range(n)])
+        plain = best_of(lambda name=name, data=data: [
+            build(Message(name, data), version="13.0", check=False) for _ in range(n)])
+        checked = best_of(lambda name=name, data=data: [
+            build(Message(name, data), version="13.0") for _ in range(n)])
+        print(f"  {name:12} bare lxml tree+tostring {n / base:9,.0f}/s | build {n / plain:9,.0f}/s "
+              f"({base / plain:.2f}x) | build+validate {n / checked:9,.0f}/s "
+              f"({base / checked:.2f}x)")
+
+
+def bench_spec_load(repeat: int = 5) -> None:
+    def cold(code: str) -> float:
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    empty = cold("pass")
+    loaded = cold("from qbconnector.qbxml import spec; spec.load()")
+    print(f"\nSpec load, cold interpreter: nothing {empty * 1000:.0f} ms, spec.load() "
+          f"{loaded * 1000:.0f} ms -> the spec costs {(loaded - empty) * 1000:.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=float, default=50, help="size of each parse test file")
+    parser.add_argument("--stream-sizes", default="50,200", help="MB sizes for the memory test")
+    args = parser.parse_args()
+    print(f"qbconnector codec benchmark - Python {sys.version.split()[0]}, "
+          f"lxml {etree.__version__}, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        bench_parse("Customer", args.mb, workdir)
+        bench_parse("Invoice", args.mb, workdir)
+        bench_stream_memory(workdir, [float(s) for s in args.stream_sizes.split(",")])
+    bench_build()
+    bench_spec_load()
+
+
+if __name__ == "__main__":
+    main()

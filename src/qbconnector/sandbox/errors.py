@@ -1,0 +1,51 @@
+"""Business errors a request can end in: a qbXML status code with QuickBooks' wording."""
+
+from __future__ import annotations
+
+from qbconnector.qbxml import status as catalogue
+
+
+class QBStatus(Exception):
+    """Raised by a request handler to answer with a status instead of records.
+
+    ``ret`` optionally carries a rendered record to return anyway (QuickBooks returns the
+    current record with a stale-EditSequence error, for instance).
+    """
+
+    def __init__(self, code: int, message: str, severity: str | None = None,
+                 ret: str = "") -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.severity = severity or catalogue.severity_of(code)
+        self.ret = ret
+
+
+def fail(code: int, variant: str | None = None, **fields: object) -> QBStatus:
+    """A QBStatus worded from the status catalogue (``raise fail(3100, name=...)``)."""
+    return QBStatus(code, catalogue.status_message(code, variant, **fields))
+
+
+def not_found_suffix() -> str:
+    return catalogue.QB_MSG_RECORD_NOT_FOUND
+
+
+def invalid_reference(object_type: str, name: str, context: str) -> QBStatus:
+    """3140: a reference to nothing."""
+    return fail(3140, object_type=object_type, name=name, context=context,
+                qb_message=catalogue.QB_MSG_RECORD_NOT_FOUND)
+
+
+def object_not_found(object_id: str) -> QBStatus:
+    """3120: the record a Mod/Del/Void names does not exist."""
+    return fail(3120, object_id=object_id, qb_message=catalogue.QB_MSG_RECORD_NOT_FOUND)
+
+
+def too_long(value: str, field: str) -> QBStatus:
+    """3070: a string longer than QuickBooks Desktop stores."""
+    return fail(3070, value=value, field=field)
+
+
+def missing_element(element: str) -> QBStatus:
+    """3150: a business rule needs an element the schema made optional."""
+    return fail(3150, element=element)

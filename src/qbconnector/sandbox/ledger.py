@@ -1,0 +1,165 @@
+"""Double-entry bookkeeping: postings, account and name balances, inventory quantities.
+
+Every posting transaction writes balanced postings (debits positive, credits negative, in
+cents). Balances are columns kept up to date inside the same SQLite transaction:
+
+- an account's Balance is the sum of its postings, shown with the sign its type carries
+  (assets and expenses debit-positive; liabilities, equity and income credit-positive);
+  TotalBalance adds its sub-accounts;
+- a customer's Balance is what it owes on Accounts Receivable (its own transactions),
+  TotalBalance adds its jobs; a vendor's Balance is what is owed to it on Accounts Payable.
+
+Inventory lives in stock moves (quantity and cost per transaction line); quantity on hand and
+average cost are derived from them in date order.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from qbconnector.sandbox import errors
+from qbconnector.sandbox.context import Context
+from qbconnector.sandbox.render import cents, money, output_text
+
+CREDIT_NORMAL = {"AccountsPayable", "CreditCard", "OtherCurrentLiability", "LongTermLiability",
+                 "Equity", "Income", "OtherIncome"}
+
+
+@dataclass
+class Posting:
+    account_id: str
+    amount: Decimal                      # debit positive, credit negative
+    entity_id: str | None = None
+    item_id: str | None = None
+    class_id: str | None = None
+
+
+@dataclass
+class StockMove:
+    item_id: str
+    quantity: Decimal
+    cost: Decimal
+    kind: str = "onhand"                 # onhand | onorder | onsalesorder
+
+
+def account_type(ctx: Context, account_id: str) -> str:
+    row = ctx.store.get(account_id)
+    if row is None:
+        return ""
+    return json.loads(row["doc"]).get("AccountType", "")
+
+
+def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> None:
+    """Add ``delta`` to a record's Balance (``own``) and to its and its ancestors' totals."""
+    row = ctx.store.get(record_id)
+    current = record_id
+    first = True
+    while row is not None:
+        fields: dict[str, Any] = {"total_balance": output_text(money(row["total_balance"]) + delta,
+                                                               "AMTTYPE"), "xml": None}
+        if first and own:
+            fields["balance"] = output_text(money(row["balance"]) + delta, "AMTTYPE")
+        ctx.store.update(current, fields)
+        first = False
+        current = row["parent_id"]
+        row = ctx.store.get(current) if current else None
+
+
+def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
+    """Move balances by a set of postings: one update per account or name touched."""
+    deltas: dict[str, Decimal] = {}
+    kinds: dict[str, str] = {}
+    for account_id, amount_cents, entity_id in postings:
+        amount = Decimal(amount_cents) / 100 * sign
+        kind = kinds.get(account_id)
+        if kind is None:
+            kind = kinds[account_id] = account_type(ctx, account_id)
+        deltas[account_id] = deltas.get(account_id, Decimal(0)) + (
+            -amount if kind in CREDIT_NORMAL else amount)
+        if entity_id and kind == "AccountsReceivable":
+            deltas[entity_id] = deltas.get(entity_id, Decimal(0)) + amount
+        elif entity_id and kind == "AccountsPayable":
+            deltas[entity_id] = deltas.get(entity_id, Decimal(0)) - amount
+    for record_id, delta in deltas.items():
+        if delta:
+            _add_to(ctx, record_id, delta)
+
+
+def unpost(ctx: Context, txn_id: str) -> None:
+    """Remove a transaction's postings and take them out of every balance."""
+    rows = ctx.db.execute("SELECT account_id, amount_cents, entity_id FROM postings "
+                          "WHERE txn_id=?", (txn_id,)).fetchall()
+    _apply(ctx, [tuple(r) for r in rows], -1)
+    ctx.db.execute("DELETE FROM postings WHERE txn_id=?", (txn_id,))
+
+
+def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting]) -> None:
+    """Replace a transaction's postings; they must balance (debits = credits)."""
+    unpost(ctx, txn_id)
+    total = sum((cents(p.amount) for p in postings), Decimal(0))
+    if total != 0:
+        raise errors.fail(3180, "transaction", object_type="transaction",
+                          qb_message=f"The transaction is not in balance ({total}).")
+    rows = [(txn_id, p.account_id, int(cents(p.amount) * 100), p.entity_id, p.item_id,
+             p.class_id, txn_date) for p in postings if cents(p.amount) != 0]
+    ctx.db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    _apply(ctx, [(r[1], r[2], r[3]) for r in rows], 1)
+
+
+def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove]) -> None:
+    """Replace a transaction's inventory moves; the items' renderings go stale."""
+    old = {r[0] for r in ctx.db.execute("SELECT item_id FROM stock_moves WHERE txn_id=?",
+                                        (txn_id,))}
+    ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
+    seq = ctx.store.next_seq()
+    ctx.db.executemany("INSERT INTO stock_moves VALUES (?, ?, ?, ?, ?, ?, ?)", [
+        (txn_id, m.item_id, str(m.quantity), str(m.cost), txn_date, seq, m.kind)
+        for m in moves])
+    ctx.store.invalidate(*(old | {m.item_id for m in moves}))
+
+
+def stock_figures(ctx: Context, item_id: str) -> dict[str, str]:
+    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item."""
+    on_hand = value = Decimal(0)
+    on_order = on_sales_order = Decimal(0)
+    for quantity, cost, kind in ctx.db.execute(
+            "SELECT quantity, cost, kind FROM stock_moves WHERE item_id=? "
+            "ORDER BY txn_date, seq", (item_id,)):
+        q, c = Decimal(quantity), Decimal(cost)
+        if kind == "onorder":
+            on_order += q
+        elif kind == "onsalesorder":
+            on_sales_order += q
+        elif q >= 0:
+            on_hand += q
+            value += c
+        else:
+            average = value / on_hand if on_hand > 0 else Decimal(0)
+            on_hand += q
+            value += average * q
+    average = value / on_hand if on_hand > 0 else Decimal(0)
+    return {"QuantityOnHand": output_text(on_hand, "QUANTYPE"),
+            "AverageCost": output_text(average, "PRICETYPE"),
+            "QuantityOnOrder": output_text(max(on_order, Decimal(0)), "QUANTYPE"),
+            "QuantityOnSalesOrder": output_text(max(on_sales_order, Decimal(0)), "QUANTYPE")}
+
+
+def average_cost(ctx: Context, item_id: str) -> Decimal:
+    return Decimal(stock_figures(ctx, item_id)["AverageCost"])
+
+
+def account_balance(ctx: Context, account_id: str, until: str | None = None,
+                    since: str | None = None) -> Decimal:
+    """Debit-positive sum of an account's postings between two dates (inclusive)."""
+    sql = "SELECT COALESCE(SUM(amount_cents), 0) FROM postings WHERE account_id=?"
+    params: list[Any] = [account_id]
+    if since:
+        sql += " AND txn_date >= ?"
+        params.append(since)
+    if until:
+        sql += " AND txn_date <= ?"
+        params.append(until)
+    return Decimal(ctx.db.execute(sql, params).fetchone()[0]) / 100

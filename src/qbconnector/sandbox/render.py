@@ -1,0 +1,135 @@
+"""Turning stored documents into qbXML text, and qbXML values into QuickBooks' output form.
+
+A document is a dict keyed by ``*Ret`` element names whose values are text (leaves), dicts
+(aggregates) or lists (repeating elements). Rendering walks the spec, so elements always come
+out in schema order and only those the request's qbXML version knows are returned, as
+QuickBooks does for an older client.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from functools import cache
+from typing import Any
+
+from qbconnector.qbxml import spec as specmod
+from qbconnector.qbxml.build import escape
+from qbconnector.qbxml.spec import Element, version_key
+from qbconnector.qbxml.values import format_amount, format_datetime, format_interval
+
+LATEST = (99, 0)
+
+
+def money(value: Any) -> Decimal:
+    """A stored amount (text or number) as Decimal; '' and None are zero."""
+    if value is None or value == "":
+        return Decimal("0")
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _trim(value: Decimal, places: int) -> str:
+    """At most five decimals, at least ``places``, no trailing zeros beyond that."""
+    text = format(value.quantize(Decimal("0.00001"), rounding=ROUND_HALF_UP), "f")
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0").ljust(places, "0")
+    text = f"{whole}.{frac}" if frac else whole
+    return text[1:] if text.startswith("-") and Decimal(text) == 0 else text
+
+
+def output_text(value: Any, type_name: str) -> str:
+    """How QuickBooks writes a value in a response: amounts with 2 decimals, prices and
+    percents with at least 2 (at most 5), quantities as short as possible."""
+    if isinstance(value, str) and type_name not in ("AMTTYPE", "PRICETYPE", "PERCENTTYPE",
+                                                     "QUANTYPE"):
+        return value
+    if value is None:
+        return ""
+    if type_name == "AMTTYPE":
+        return "" if value == "" else format_amount(money(value))
+    if type_name in ("PRICETYPE", "PERCENTTYPE"):
+        return "" if value == "" else _trim(money(value), 2)
+    if type_name == "QUANTYPE":
+        return "" if value == "" else _trim(money(value), 0)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return format_interval(value)
+    return str(value)
+
+
+@cache
+def _plan(element: Element, vkey: tuple[int, int]) -> tuple[tuple[str, Element], ...]:
+    """The child elements of an aggregate that exist in QuickBooks Desktop at a version."""
+    out = []
+    seen = set()
+    for child in specmod.iter_elements(element.children):
+        if child.name in seen or not child.qbd:
+            continue
+        if child.since and version_key(child.since) > vkey:
+            continue
+        seen.add(child.name)
+        out.append((child.name, child))
+    return tuple(out)
+
+
+def render(element: Element, doc: dict[str, Any], vkey: tuple[int, int] = LATEST,
+           include: frozenset[str] | None = None) -> str:
+    """``<Name>...</Name>`` for a document, children in schema order."""
+    parts: list[str] = [f"<{element.name}>"]
+    _children(element, doc, vkey, include, parts)
+    parts.append(f"</{element.name}>")
+    return "".join(parts)
+
+
+def fields(element: Element, doc: dict[str, Any], vkey: tuple[int, int] = LATEST) -> str:
+    """Only the children of ``element`` (for responses whose fields sit directly in the Rs)."""
+    parts: list[str] = []
+    _children(element, doc, vkey, None, parts)
+    return "".join(parts)
+
+
+def _children(element: Element, doc: dict[str, Any], vkey: tuple[int, int],
+              include: frozenset[str] | None, parts: list[str]) -> None:
+    for name, child in _plan(element, vkey):
+        value = doc.get(name)
+        if value is None:
+            continue
+        if include is not None and name not in include:
+            continue
+        items = value if isinstance(value, list) else (value,)
+        for item in items:
+            if child.type:
+                parts.append(f"<{name}>{escape(item if isinstance(item, str) else output_text(item, child.type))}</{name}>")  # noqa: E501
+            elif isinstance(item, dict):
+                parts.append(f"<{name}>")
+                _children(child, item, vkey, None, parts)
+                parts.append(f"</{name}>")
+
+
+def response(name: str, attrs: dict[str, str], body: str = "") -> str:
+    """One ``*Rs`` element; self-closing when it has no body, like QuickBooks' errors."""
+    text = "".join(f' {k}="{escape(str(v))}"' for k, v in attrs.items() if v is not None)
+    if not body:
+        return f"<{name}{text} />"
+    return f"<{name}{text}>\n{body}</{name}>"
+
+
+def message_set(responses: list[str], new_message_set_id: str | None = None) -> str:
+    """The response envelope; with error recovery it names the message set and its status."""
+    body = "\n".join(responses)
+    attrs = ""
+    if new_message_set_id is not None:
+        attrs = f' newMessageSetID="{escape(new_message_set_id)}" messageSetStatusCode="0"'
+    text = (f'<?xml version="1.0" ?>\n<QBXML>\n<QBXMLMsgsRs{attrs}>\n{body}\n'
+            f'</QBXMLMsgsRs>\n</QBXML>\n')
+    # QuickBooks writes characters above 127 as numeric references.
+    return text if text.isascii() else text.encode("ascii", "xmlcharrefreplace").decode()
