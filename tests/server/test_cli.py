@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from click.testing import CliRunner
 from qbconnector.cli import server_commands
 from qbconnector.cli.main import cli
 from qbconnector.qbxml.session import RequestProcessorError
+from qbconnector.sandbox import create_company
 from qbconnector.server import service as service_mod
 from qbconnector.server.logs import log_file_stem
 from qbconnector.server.passwords import verify_password
@@ -40,7 +42,7 @@ def backend(monkeypatch, session_factory):
     created = []
 
     def create(path):
-        path.write_text("sample company")
+        create_company(path)
         created.append(path)
 
     server_commands.use_backend(lambda company: session_factory, create)
@@ -135,11 +137,11 @@ def test_cert_generate_and_enable(config, tmp_path):
     server_context(settings.SSLCertStore, settings.SSLCertType)   # loads
 
 
-def test_test_connection_reports_and_records_authorization(config, backend):
+def test_test_connection_reports_and_records_authorization(config, backend, company_path):
     run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
     out = run("test-connection", "--config", config, "--user", "ann",
-              "--company", "/books/a.qbdb").output
-    assert "OK: company file /books/a.qbdb" in out
+              "--company", company_path).output
+    assert f"OK: company file {Path(company_path).resolve()}" in out
     assert "application authorized: yes" in out
     assert load_settings(config).Users["ann"].Authorized
 
@@ -268,15 +270,17 @@ def background_run(monkeypatch):
         server.stop()
 
 
-def test_serve_uses_config_port_and_company(config, backend, background_run, session_factory):
+def test_serve_uses_config_port_and_company(config, background_run, other_company_path,
+                                            monkeypatch):
+    monkeypatch.setattr(server_commands, "_backend", {})      # the real default: the sandbox
     run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
     run("config", "set", "Port", "1", "--config", config)
-    run("serve", "--config", config, "--port", "0", "--company", "/books/x.qbdb")
+    run("serve", "--config", config, "--port", "0", "--company", other_company_path)
     server = background_run[0]
     assert server.port != 1 and server.host == "127.0.0.1"
     r = httpx.post(server.url, content=b"", auth=("ann", "pw"),
                    headers={"X-AcctSyncInteractionType": "1"})
-    assert r.text == "/books/x.qbdb\r\n"
+    assert r.text == f"{Path(other_company_path).resolve()}\r\n"
 
 
 def test_serve_refuses_without_users(config, backend, background_run):

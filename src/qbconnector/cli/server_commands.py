@@ -48,10 +48,7 @@ def _factory_for(company: str) -> SessionFactory:
     if "factory_for" in _backend:
         return _backend["factory_for"](company)
     sandbox = _sandbox()
-    session_class = getattr(sandbox, "SandboxSession", None)
-    if session_class is None:
-        raise click.ClickException("no session backend is available: qbconnector.sandbox has "
-                                   "no SandboxSession yet")
+    session_class = sandbox.SandboxSession
 
     def factory(options: SessionOptions) -> Any:
         path = options.company_file or company
@@ -66,12 +63,16 @@ def _factory_for(company: str) -> SessionFactory:
 
 def _create_sample(path: Path) -> None:
     creator = _backend.get("create_sample")
-    if creator is None:
-        creator = getattr(_sandbox(), "create_sample_company", None)
-    if creator is None:
-        raise click.ClickException("no sample company can be created: the backend has no "
-                                   "create_sample_company")
-    creator(path)
+    if creator is not None:
+        creator(path)
+        return
+    create_company = _sandbox().create_company
+    try:
+        create_company(path, sample="small")
+    except ImportError:      # this build has no sample data: an empty company will do
+        for leftover in path.parent.glob(path.name + "*"):
+            leftover.unlink()
+        create_company(path)
 
 
 # -- shared helpers -----------------------------------------------------------------------------
