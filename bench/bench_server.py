@@ -126,7 +126,8 @@ def sandbox_company(folder: Path) -> tuple[str, str] | None:
 
 
 # -- the server process -------------------------------------------------------------------------
-def _serve(kind: str, backend: str, company: str, log_dir: str, log_level: int, conn) -> None:
+def _serve(kind: str, backend: str, company: str, log_dir: str, log_level: int, conn,
+           persistent: bool = False) -> None:
     from qbconnector.server import passwords
     from qbconnector.server.runner import ConnectorServer, _Config, bind_socket
     from qbconnector.server.settings import settings_from_dict
@@ -134,6 +135,7 @@ def _serve(kind: str, backend: str, company: str, log_dir: str, log_level: int, 
     if kind == "connector":
         settings = settings_from_dict({
             "Port": 0, "LogEnabled": True, "LogDir": log_dir, "LogLevel": log_level,
+            "PersistentEnabled": persistent,
             "Users": {USER: {"Password": passwords.hash_password(PASSWORD)}}})
         if backend == "sandbox":
             from qbconnector import sandbox
@@ -179,11 +181,12 @@ def _serve(kind: str, backend: str, company: str, log_dir: str, log_level: int, 
 
 class ServerProcess:
     def __init__(self, kind: str, backend: str, company: str, log_dir: str, log_level: int,
-                 responses: dict[str, str] | None = None) -> None:
+                 responses: dict[str, str] | None = None, persistent: bool = False) -> None:
         context = mp.get_context("spawn")
         parent, child = context.Pipe()
         self.process = context.Process(target=_serve, args=(kind, backend, company, log_dir,
-                                                            log_level, child), daemon=True)
+                                                            log_level, child, persistent),
+                                       daemon=True)
         self.process.start()
         if not parent.poll(60):
             self.process.kill()
@@ -278,6 +281,8 @@ def main(argv: list[str]) -> int:
               + ("" if found else " (qbconnector.sandbox not available: prepared responses)"))
         connector = ServerProcess("connector", backend, company, str(folder / "logs"),
                                   args.log_level)
+        persistent = ServerProcess("connector", backend, company, str(folder / "logs-p"),
+                                   args.log_level, persistent=True)
         try:
             responses = {"host": fetch(connector.port, HOST_QUERY),
                          "customers": fetch(connector.port, CUSTOMER_QUERY)}
@@ -285,23 +290,33 @@ def main(argv: list[str]) -> int:
                 raise SystemExit("CustomerQuery did not return 100 customers")
             bare = ServerProcess("constant", backend, company, "", 0, responses)
             try:
-                print(f"{'request':<14}{'clients':>8}{'bare rps':>11}{'conn rps':>11}"
-                      f"{'ratio':>8}{'bare p50':>10}{'conn p50':>10}{'bare p99':>10}"
-                      f"{'conn p99':>10}  (ms)")
+                print("rps = requests/s; ratio = connector rps / bare rps; latency p50/p99 ms\n"
+                      "per-request: each request opens and closes the company file (the "
+                      "default); persistent: PersistentEnabled")
+                print(f"{'request':<14}{'clients':>8}{'bare rps':>10}{'per-req':>9}"
+                      f"{'ratio':>7}{'persist':>9}{'ratio':>7}   {'bare p50/p99':>13}"
+                      f"{'per-req p50/p99':>17}{'persist p50/p99':>17}")
                 for name, body in (("HostQuery", HOST_QUERY), ("CustomerQuery", CUSTOMER_QUERY)):
                     for clients in concurrency:
                         b = measure(bare.port, body, clients, args.seconds)
                         c = measure(connector.port, body, clients, args.seconds)
-                        print(f"{name:<14}{clients:>8}{b['rps']:>11.0f}{c['rps']:>11.0f}"
-                              f"{c['rps'] / b['rps']:>8.2f}{b['p50']:>10.2f}{c['p50']:>10.2f}"
-                              f"{b['p99']:>10.2f}{c['p99']:>10.2f}")
+                        p = measure(persistent.port, body, clients, args.seconds)
+                        print(f"{name:<14}{clients:>8}{b['rps']:>10.0f}{c['rps']:>9.0f}"
+                              f"{c['rps'] / b['rps']:>7.2f}{p['rps']:>9.0f}"
+                              f"{p['rps'] / b['rps']:>7.2f}   {_lat(b):>13}{_lat(c):>17}"
+                              f"{_lat(p):>17}")
             finally:
                 bare.stop()
             if args.soak:
                 soak(connector, args.soak)
         finally:
             connector.stop()
+            persistent.stop()
     return 0
+
+
+def _lat(m: dict[str, float]) -> str:
+    return f"{m['p50']:.2f}/{m['p99']:.2f}"
 
 
 def soak(server: ServerProcess, seconds: float) -> None:
