@@ -16,6 +16,7 @@ from qbconnector.cli.main import cli
 from qbconnector.qbxml.session import RequestProcessorError
 from qbconnector.sandbox import create_company
 from qbconnector.server import service as service_mod
+from qbconnector.server.admin import DEMO_REQUEST
 from qbconnector.server.logs import log_file_stem
 from qbconnector.server.passwords import verify_password
 from qbconnector.server.settings import load_settings, read_raw
@@ -301,7 +302,7 @@ def test_demo_creates_company_and_user_and_prints_curl(tmp_path, backend, backgr
     server = background_run[0]
     curl = re.search(r"^  (curl .*)$", out, re.M).group(1)
     assert server.url in curl and f"demo:{password}" in curl
-    r = httpx.post(server.url, content=server_commands.DEMO_REQUEST, auth=("demo", password))
+    r = httpx.post(server.url, content=DEMO_REQUEST, auth=("demo", password))
     assert r.status_code == 200 and "HostQueryRs" in r.text
     stored = read_raw(tmp_path / "demo" / "connector.toml")
     assert password not in (tmp_path / "demo" / "connector.toml").read_text()
@@ -310,3 +311,22 @@ def test_demo_creates_company_and_user_and_prints_curl(tmp_path, backend, backgr
     out2 = run("serve", "--demo", "--dir", tmp_path / "demo", "--port", "0").output
     assert re.search(r"password: (\S+)", out2).group(1) != password
     assert len(backend) == 1
+
+
+def test_admin_functions_refuse_what_they_cannot_do(config):
+    from qbconnector.server import admin
+
+    admin.add_user(config, "ann", password="pw", connection_mode="single")
+    assert load_settings(config).Users["ann"].ConnectionMode == "Single"
+    before = config.read_text()
+    with pytest.raises(admin.AdminError, match="exists"):
+        admin.add_user(config, "ann", password="pw")
+    with pytest.raises(admin.AdminError, match="no user bob"):
+        admin.edit_user(config, "bob", read_only=True)
+    with pytest.raises(admin.AdminError, match="connection mode"):
+        admin.edit_user(config, "ann", connection_mode="sometimes")
+    with pytest.raises(admin.AdminError, match="no user bob"):
+        admin.remove_user(config, "bob")
+    assert config.read_text() == before
+    admin.edit_user(config, "ann", auth="system")
+    assert "Password" not in read_raw(config)["Users"]["ann"]
