@@ -248,13 +248,13 @@ class Executor:
                 "JournalCreditLine": lines(event.data["credits"])}
 
     def sales_tax_payment(self, event: Event) -> dict[str, Any]:
-        """Pay the month's sales tax: what the month's sales put on Sales Tax Payable."""
+        """Pay what Sales Tax Payable owes at the end of a month (the month's tax, since the
+        months before were paid)."""
         month = event.data["through"]
         payable = self.catalog.accounts["sales_tax"]
         row = self.writer.store.db.execute(
             "SELECT COALESCE(-SUM(amount_cents), 0) FROM postings WHERE account_id=? AND "
-            "txn_date >= ? AND txn_date < ? AND amount_cents < 0",
-            (payable, month.isoformat(), _next_month(month).isoformat())).fetchone()
+            "txn_date < ?", (payable, _next_month(month).isoformat())).fetchone()
         amount = D(row[0]) / 100
         state = self.catalog.tax_code.get("item:CO State", "")
         assert event.vendor is not None

@@ -115,12 +115,13 @@ SERVICES = (("Labor", None, "services", "Labour"),
 # name, sales price, cost, description (bought from a subcontractor)
 SUBCONTRACTED = (("Subcontract:Electrical", "140", "92", "Licensed electrician, per hour"),
                  ("Subcontract:Excavation", "165", "110", "Trenching and excavation, per hour"))
-# name, sales price, purchase cost, description (bought per job, not stocked)
-MATERIALS = (("Duct Materials", "4.75", "2.10", "Duct, fittings and sealant, per foot"),
-             ("Copper Fittings", "3.25", "1.35", "Assorted copper fittings"),
-             ("Misc Hardware", "1.00", "0.45", "Fasteners and hardware"),
-             ("Refrigerant R-410A", "85", "38", "Refrigerant, per pound"),
-             ("Wire 12/2 NM-B", "1.15", "0.52", "Cable, per foot"))
+# name, sales price, purchase cost, description, quantity per job (bought per job)
+MATERIALS = (("Duct Materials", "4.75", "2.10", "Duct, fittings and sealant, per foot",
+              (10, 120)),
+             ("Copper Fittings", "3.25", "1.35", "Assorted copper fittings", (2, 30)),
+             ("Misc Hardware", "1.00", "0.45", "Fasteners and hardware", (5, 60)),
+             ("Refrigerant R-410A", "85", "38", "Refrigerant, per pound", (1, 8)),
+             ("Wire 12/2 NM-B", "1.15", "0.52", "Cable, per foot", (25, 250)))
 # name, price, percent, income account key, description
 CHARGES = (("Delivery Fee", "45", None, "fees", "Delivery of equipment"),
            ("Disposal Fee", "75", None, "fees", "Haul-away of old equipment"),
@@ -164,6 +165,7 @@ class Item:
     vendor: str | None = None
     weight: float = 1.0
     parts: dict[str, Decimal] = field(default_factory=dict)    # assembly components
+    per_job: tuple[int, int] = (1, 1)                           # quantity sold per line
 
 
 @dataclass
@@ -503,14 +505,15 @@ class CatalogBuilder:
                     "PrefVendorRef": _ref(vendor)}})
             items["subcontract"].append(Item(ids[full], "subcontract", full, D(price), D(cost),
                                              vendor))
-        for name, price, cost, desc in MATERIALS:
+        for name, price, cost, desc, per_job in MATERIALS:
             vendor = rng.choice(self.catalog.suppliers)
             item = self.add("ItemNonInventory", {"Name": name, "SalesAndPurchase": {
                 "SalesDesc": desc, "SalesPrice": D(price),
                 "IncomeAccountRef": _ref(acc["materials_income"]), "PurchaseDesc": desc,
                 "PurchaseCost": D(cost), "ExpenseAccountRef": _ref(acc["job_materials"]),
                 "PrefVendorRef": _ref(vendor)}})
-            items["material"].append(Item(item, "material", name, D(price), D(cost), vendor))
+            items["material"].append(Item(item, "material", name, D(price), D(cost), vendor,
+                                          per_job=per_job))
         for name, price, percent, account, desc in CHARGES:
             part: dict[str, Any] = {"Desc": desc, "AccountRef": _ref(acc[account])}
             if price:

@@ -197,7 +197,7 @@ class Planner:
         elif category == "subcontract":
             quantity = D(rng.randint(2, 16))
         elif category == "material":
-            quantity = D(rng.randint(5, 150))
+            quantity = D(rng.randint(*item.per_job))
         elif category == "inventory":
             cheap = item.price is not None and item.price < 100
             quantity = D(rng.randint(1, 6 if cheap else (3 if commercial else 1)))

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from lxml import etree
+
 from qbconnector.qbxml.spec import version_key
 from qbconnector.sandbox import errors, records
 from qbconnector.sandbox.context import Context, Request
@@ -131,7 +133,10 @@ class SampleWriter:
         self._ctx: Context | None = None
 
     def _context(self) -> Context:
-        request = Request("SampleAddRq", {}, None, None, {}, VERSION,  # type: ignore[arg-type]
+        # No request text exists; rules that look at the element see one without children
+        # (a journal entry's lines then come debits first, as in the data).
+        element = etree.Element("SampleAddRq")
+        request = Request("SampleAddRq", {}, element, None, {}, VERSION,  # type: ignore[arg-type]
                           version_key(VERSION))
         return Context(self.store, request, self.session)
 
