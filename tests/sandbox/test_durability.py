@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,39 @@ def test_killed_writers_lose_no_acknowledged_write(company: Path) -> None:
                                      version="13.0"))
     assert parse_response(text)[0].status_code == 0
     assert integrity(company) == "ok"
+
+
+def test_a_connection_sees_what_another_committed(company: Path) -> None:
+    """Figures a session keeps between its writes (running stock) follow what another
+    connection committed in between."""
+    def ask(session: SandboxSession, *messages: Message) -> list:
+        text = session.process(build(list(messages), version="13.0"))
+        assert validate(text, "13.0") == []
+        responses = list(parse_response(text))
+        assert all(r.status_code == 0 for r in responses), [r.status_message for r in responses]
+        return [r.records[0] for r in responses]
+
+    first = SandboxSession(company)
+    second = SandboxSession(company)
+    with first, second:
+        ask(first, Message("AccountAdd", {"Name": "Sales", "AccountType": "Income"}),
+            Message("CustomerAdd", {"Name": "Stock Buyer"}))
+        item, = ask(first, Message("ItemInventoryAdd", {
+            "Name": "Widget", "SalesPrice": Decimal("9.00"), "PurchaseCost": Decimal("4.00"),
+            "IncomeAccountRef": {"FullName": "Sales"},
+            "COGSAccountRef": {"FullName": "Cost of Goods Sold"},
+            "AssetAccountRef": {"FullName": "Inventory Asset"},
+            "QuantityOnHand": Decimal(10)}))
+
+        def sell(session: SandboxSession, quantity: int) -> None:
+            ask(session, Message("InvoiceAdd", {
+                "CustomerRef": {"FullName": "Stock Buyer"},
+                "InvoiceLineAdd": [{"ItemRef": {"FullName": "Widget"},
+                                    "Quantity": Decimal(quantity)}]}))
+
+        sell(first, 2)
+        sell(second, 3)          # another connection, between two writes of the first
+        modified, = ask(first, Message("ItemInventoryMod", {
+            "ListID": item["ListID"], "EditSequence": item["EditSequence"],
+            "SalesDesc": "Blue widget"}))
+        assert modified["QuantityOnHand"] == 5

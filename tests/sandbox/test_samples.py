@@ -201,7 +201,9 @@ def test_sample_responses_validate(small: Path) -> None:
         ("SalesOrderQuery", {"IncludeLineItems": True, "IncludeLinkedTxns": True}),
         ("ReceivePaymentQuery", {"IncludeLineItems": True}),
         ("ItemQuery", {}), ("AccountQuery", {}), ("VendorQuery", {}), ("CustomerQuery", {}),
-        ("ClassQuery", {}), ("SalesRepQuery", {}))))
+        ("ClassQuery", {}), ("SalesRepQuery", {}), ("DepositQuery", {"IncludeLineItems": True}),
+        ("JournalEntryQuery", {"IncludeLineItems": True}))),
+        Message("CompanyQuery", {}), Message("PreferencesQuery", {}))
 
 
 # -- determinism --------------------------------------------------------------------------

@@ -197,25 +197,43 @@ class Store:
     def __init__(self, db: sqlite3.Connection, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or Clock()
-        # Facts derived from rows (special account ids, running stock figures...), valid
-        # for one transaction: cleared when one begins and whenever anything rolls back.
+        # Facts derived from rows (account types, running stock figures, preferences...),
+        # kept up to date by this connection's own writes. Another connection's commit
+        # (PRAGMA data_version moves) or any rollback clears them.
         self.cache: dict[str, Any] = {}
+        self._cache_version: int | None = None
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
     def transaction(self, write: bool) -> Iterator[None]:
         """One SQLite transaction: IMMEDIATE (the write lock) for writers, deferred for
         readers, who then see one consistent snapshot."""
-        self.cache.clear()
         self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        self._check_cache(write)
         try:
             yield
         except BaseException:
             self.cache.clear()
+            self._cache_version = None
             self.db.execute("ROLLBACK")
             raise
         else:
             self.db.execute("COMMIT")
+
+    def _check_cache(self, write: bool) -> None:
+        """Keep the cache only while no other connection committed since it was filled.
+
+        Holding the write lock, the data version read now is exact; a reader's snapshot may
+        start before or after the version is read, so a reader starts afresh and the next
+        writer too."""
+        if not write:
+            self.cache.clear()
+            self._cache_version = None
+            return
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._cache_version:
+            self.cache.clear()
+        self._cache_version = version
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -103,8 +103,7 @@ def populate(session: Any, sample: str, seed: int = 0, *, progress: Progress | N
     builder = CatalogBuilder(writer, rng, year, size.customers, size.vendors, size.employees,
                              size.inventory_variants, progress,
                              scale=max(Decimal(1), Decimal(size.transactions) / 2000))
-    with writer.batch():
-        catalog = builder.build()
+    catalog = builder.build()
     planner = Planner(catalog, rng, year, size.transactions, size.deposits, available_types())
     plan = planner.plan()
     for kind, count in sorted(plan.skipped.items()):

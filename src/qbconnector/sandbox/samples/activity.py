@@ -261,7 +261,7 @@ class Executor:
         return {"PayeeEntityRef": _ref(event.vendor), "TxnDate": event.day,
                 "BankAccountRef": _ref(self.catalog.accounts["checking"]),
                 "IsToBePrinted": False, "RefNumber": self.number("SalesTaxPaymentCheck"),
-                "SalesTaxPaymentCheckLine": [{"ItemSalesTaxRef": _ref(state),
+                "SalesTaxPaymentCheckLineAdd": [{"ItemSalesTaxRef": _ref(state),
                                               "Amount": amount}]}
 
 

@@ -270,7 +270,9 @@ class CatalogBuilder:
                 data["OpenBalanceDate"] = self.opening_day
             self.catalog.accounts[key] = self.add("Account", data)
 
-    def sales_tax(self) -> None:
+    def sales_tax(self) -> dict[str, Any]:
+        """A tax agency, tax items and one group per district; returns the preferences that
+        turn sales tax on with them."""
         agency = self.add("Vendor", {
             "Name": self.names.take("Colorado Department of Revenue", self.rng),
             "CompanyName": "Colorado Department of Revenue",
@@ -298,19 +300,14 @@ class CatalogBuilder:
         assert ctx is not None
         codes = _existing(ctx, "SalesTaxCode")
         self.catalog.tax_code.update(codes)
-        store = self.writer.store
-        prefs = json.loads(store.meta("preferences", "{}") or "{}")
-        prefs["SalesTaxPreferences"] = {
+        return {"SalesTaxPreferences": {
             "DefaultItemSalesTaxRef": {"ListID": groups["Boulder"],
                                        "FullName": TAX_GROUPS["Boulder"][0]},
             "PaySalesTax": "Monthly",
             "DefaultTaxableSalesTaxCodeRef": {"ListID": codes["Tax"], "FullName": "Tax"},
             "DefaultNonTaxableSalesTaxCodeRef": {"ListID": codes["Non"], "FullName": "Non"},
             "IsUsingVendorTaxCode": "false", "IsUsingCustomerTaxCode": "true",
-            "IsUsingAmountsIncludeTax": "false"}
-        prefs.setdefault("AccountingPreferences", {}).update(
-            {"IsUsingClassTracking": "true", "IsUsingAccountNumbers": "true"})
-        store.set_meta("preferences", json.dumps(prefs))
+            "IsUsingAmountsIncludeTax": "false"}}
 
     # -- small lists -----------------------------------------------------------------------
     def small_lists(self) -> None:
@@ -589,14 +586,30 @@ class CatalogBuilder:
         return by_name
 
     def build(self) -> Catalog:
-        self.company()
-        self.accounts()
-        self.small_lists()
-        self.sales_tax()
-        self.employees()
-        self.vendors()
-        self.items()
-        self.customers()
+        """Preferences first (account numbers decide how accounts sort), then the lists;
+        sales tax is turned on once its items exist, before the names and items that take
+        their default tax codes from it."""
+        session = self.writer.session
+
+        def set_preferences(changes: dict[str, Any]) -> None:
+            from qbconnector.sandbox import preferences
+            preferences.set_preferences(session, changes)
+            # Written through the session's store: the writer's must read them afresh.
+            self.writer.store.cache.pop("meta:preferences", None)
+
+        set_preferences({"AccountingPreferences": {"IsUsingAccountNumbers": "true",
+                                                   "IsUsingClassTracking": "true"}})
+        with self.writer.batch():
+            self.company()
+            self.accounts()
+            self.small_lists()
+            tax_preferences = self.sales_tax()
+        set_preferences(tax_preferences)
+        with self.writer.batch():
+            self.employees()
+            self.vendors()
+            self.items()
+            self.customers()
         return self.catalog
 
 
