@@ -216,11 +216,9 @@ class BillPaymentRules(TxnRules):
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
         """A bill this payment paid was deleted or voided: the payment stays, unapplied."""
-        kept = []
-        for applied in as_list(doc.get("AppliedToTxnRet")):
-            bill = ctx.store.get(applied["TxnID"])
-            if bill is not None and not bill["is_void"]:
-                kept.append(applied)
+        linked = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
+                                               (row["id"],))}
+        kept = [a for a in as_list(doc.get("AppliedToTxnRet")) if a["TxnID"] in linked]
         if len(kept) != len(as_list(doc.get("AppliedToTxnRet"))):
             if kept:
                 doc["AppliedToTxnRet"] = kept

@@ -336,10 +336,12 @@ class PurchaseFormRules(LineSetRules):
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
         """A received purchase order was deleted or voided: its lines here lose the link."""
+        linked = set(ctx.db.execute("SELECT to_id, line_id FROM links WHERE from_id=?",
+                                    (row["id"],)).fetchall())
         changed = False
         for line in self.item_lines(doc):
-            order = ctx.store.get(line["_link"]["TxnID"]) if line.get("_link") else None
-            if line.get("_link") and (order is None or order["is_void"]):
+            link = line.get("_link")
+            if link and (link["TxnID"], link["TxnLineID"]) not in linked:
                 line.pop("_link")
                 changed = True
         if changed:
