@@ -214,3 +214,35 @@ def test_transfer_inventory_needs_multiple_sites(books: Books) -> None:
     assert response.status_message == ("This feature is not enabled or not available in this "
                                        "version of QuickBooks.")
     books.rq("TransferInventoryQuery", {}, expect=1)
+
+
+def test_new_item_with_opening_stock(books: Books) -> None:
+    books.add("ItemInventory", {"Name": "Nut", "PurchaseCost": "0.25", "QuantityOnHand": 40,
+                                "InventoryDate": "2024-01-01",
+                                "IncomeAccountRef": _ref("Sales"),
+                                "COGSAccountRef": _ref("Cost of Goods Sold"),
+                                "AssetAccountRef": _ref("Inventory Asset")})
+    assert books.stock("Nut") == (D(40), D("0.25"))
+    books.add("ItemInventory", {"Name": "Washer", "QuantityOnHand": 10, "TotalValue": 3,
+                                "IncomeAccountRef": _ref("Sales"),
+                                "COGSAccountRef": _ref("Cost of Goods Sold"),
+                                "AssetAccountRef": _ref("Inventory Asset")})
+    assert books.stock("Washer") == (D(10), D("0.30"))
+    assert books.balance("Inventory Asset") == D("13.00")
+    assert books.balance("Opening Bal Equity") == D("13.00")
+    books.rq("ListDel", {"ListDelType": "ItemInventory", "ListID": books.rq(
+        "ItemQuery", {"FullName": "Nut"}).records[0]["ListID"]}, expect=3170)
+    books.assert_balanced()
+
+
+def test_build_query_returns_component_lines_when_asked(books: Books) -> None:
+    books.buy("Bolt", 4, "1")
+    books.buy("Plate", 1, "2")
+    build_id = books.add("BuildAssembly", {"ItemInventoryAssemblyRef": _ref("Bracket"),
+                                           "QuantityToBuild": 1})["TxnID"]
+    plain = books.rq("BuildAssemblyQuery", {"TxnID": build_id}).records[0]
+    assert "ComponentItemLineRet" not in plain
+    full = books.rq("BuildAssemblyQuery", {"TxnID": build_id,
+                                           "IncludeComponentLineItems": True}).records[0]
+    assert [x["QuantityOnHand"] for x in full["ComponentItemLineRet"]] == [D(0), D(0)]
+    assert full["QuantityCanBuild"] == D(0) and books.stock("Bracket") == (D(1), D("6.00"))

@@ -259,6 +259,31 @@ def test_purchase_order_is_on_order_and_posts_nothing(books: Books) -> None:
     assert "ItemLineRet" not in response.records[0]         # saved without the order
 
 
+def test_purchase_order_mod_of_lines(books: Books) -> None:
+    order = _order(books)
+    widget, gadget = (x["TxnLineID"] for x in order["PurchaseOrderLineRet"])
+    changed = books.rq("PurchaseOrderMod", {
+        "TxnID": order["TxnID"], "EditSequence": order["EditSequence"],
+        "PurchaseOrderLineMod": [{"TxnLineID": widget, "Quantity": 12},
+                                 {"TxnLineID": "-1", "ItemRef": _ref("Repairs"),
+                                  "Quantity": 2}]}).records[0]
+    lines = changed["PurchaseOrderLineRet"]
+    assert [x["TxnLineID"] for x in lines][0] == widget and gadget not in {
+        x["TxnLineID"] for x in lines}
+    assert [(x["Quantity"], x["Rate"], x["Amount"]) for x in lines] == [
+        (D(12), D("3.50"), D("42.00")), (D(2), D("50.00"), D("100.00"))]
+    assert changed["TotalAmount"] == D("142.00")
+    assert books.item("Widget")["QuantityOnOrder"] == D(12)
+    assert books.item("Gadget")["QuantityOnOrder"] == D(0)
+    closed = books.rq("PurchaseOrderMod", {
+        "TxnID": order["TxnID"], "EditSequence": changed["EditSequence"],
+        "PurchaseOrderLineMod": [{"TxnLineID": widget, "IsManuallyClosed": True},
+                                 {"TxnLineID": lines[1]["TxnLineID"]}]}).records[0]
+    assert [x["IsManuallyClosed"] for x in closed["PurchaseOrderLineRet"]] == [True, False]
+    assert closed["IsManuallyClosed"] is False
+    assert books.item("Widget")["QuantityOnOrder"] == D(0)
+
+
 def test_receipt_and_bill_receive_a_purchase_order(books: Books) -> None:
     order = _order(books)
     widget_line = order["PurchaseOrderLineRet"][0]["TxnLineID"]

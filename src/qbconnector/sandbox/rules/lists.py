@@ -132,6 +132,12 @@ class ItemRules(Rules):
             from qbconnector.sandbox.ledger import stock_figures
             doc.update(stock_figures(ctx, row["id"]))
 
+    def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
+                   doc: dict[str, Any], old: dict[str, Any] | None) -> None:
+        if old is None and otype.name in ("ItemInventory", "ItemInventoryAssembly"):
+            from qbconnector.sandbox.rules.inventory import opening_stock
+            opening_stock(ctx, otype, record_id)
+
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
 
