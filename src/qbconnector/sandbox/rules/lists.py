@@ -51,9 +51,8 @@ SPECIAL_ACCOUNTS = {
 
 def special_account(ctx: Context, special: str) -> sqlite3.Row | None:
     """The company's account of a special type (Accounts Receivable, Undeposited Funds...)."""
-    return ctx.db.execute("SELECT * FROM records WHERE type='Account' AND doc LIKE ? "
-                          "ORDER BY seq LIMIT 1",
-                          (f'%"SpecialAccountType":"{special}"%',)).fetchone()
+    return ctx.db.execute("SELECT * FROM records WHERE type='Account' AND special=? "
+                          "ORDER BY seq LIMIT 1", (special,)).fetchone()
 
 
 def _default_tax_code(ctx: Context, taxable: bool) -> dict[str, str] | None:
@@ -83,6 +82,9 @@ class AccountRules(Rules):
         super().defaults(ctx, otype, doc)
         doc.setdefault("CashFlowClassification", CASH_FLOW.get(doc.get("AccountType", ""),
                                                                 "None"))
+
+    def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
+        return {"special": doc.get("SpecialAccountType")}
 
 
 @register("Customer")
