@@ -180,6 +180,21 @@ def test_bill_due_date_from_preference_and_explicit_cost(books: Books) -> None:
     books.assert_balanced()
 
 
+def test_date_driven_terms_fall_on_their_day(books: Books) -> None:
+    books.add("DateDrivenTerms", {"Name": "15th", "DayOfMonthDue": 15, "DueNextMonthDays": 5})
+    due = []
+    for day in ("2024-03-01", "2024-03-12", "2024-03-20", "2024-01-31"):
+        record = books.add("Bill", {"VendorRef": _ref("Plain Vendor"), "TxnDate": day,
+                                    "TermsRef": _ref("15th"),
+                                    "ExpenseLineAdd": [{"AccountRef": _ref("Supplies"),
+                                                        "Amount": 1}]})
+        due.append(str(record["DueDate"]))
+    assert due == ["2024-03-15", "2024-04-15", "2024-04-15", "2024-02-15"]
+    moved = books.rq("BillMod", {"TxnID": record["TxnID"], "EditSequence":
+                                 record["EditSequence"], "TxnDate": "2024-02-02"}).records[0]
+    assert str(moved["DueDate"]) == "2024-02-15"
+
+
 def test_item_group_line_expands_the_group(books: Books) -> None:
     record = books.add("Bill", {"VendorRef": _ref("Acme Supply"),
                                 "ItemGroupLineAdd": [{"ItemGroupRef": _ref("Bundle"),
@@ -354,6 +369,31 @@ def test_bill_payment_check_pays_bills(books: Books) -> None:
     assert books.balance("Purchase Discounts") == D("5.00")
     assert books.balance("Checking") == D("-60.00")
     assert books.rq("BillQuery", {"PaidStatus": "NotPaidOnly"}, expect=1).records == []
+    books.assert_balanced()
+
+
+def test_bill_payment_mod(books: Books) -> None:
+    first, second = bill(books), bill(books)
+    payment = books.add("BillPaymentCheck", {
+        "PayeeEntityRef": _ref("Acme Supply"), "BankAccountRef": _ref("Checking"),
+        "IsToBePrinted": True,
+        "AppliedToTxnAdd": [{"TxnID": first["TxnID"], "PaymentAmount": 65},
+                            {"TxnID": second["TxnID"], "PaymentAmount": 10}]})
+    memo = books.rq("BillPaymentCheckMod", {"TxnID": payment["TxnID"],
+                                            "EditSequence": payment["EditSequence"],
+                                            "Memo": "two bills"}).records[0]
+    assert [a["Amount"] for a in memo["AppliedToTxnRet"]] == [D("65.00"), D("10.00")]
+    assert memo["Amount"] == D("75.00")
+    changed = books.rq("BillPaymentCheckMod", {
+        "TxnID": payment["TxnID"], "EditSequence": memo["EditSequence"],
+        "AppliedToTxnMod": [{"TxnID": second["TxnID"], "PaymentAmount": 60}]}).records[0]
+    assert [(a["TxnID"], a["Amount"], a["BalanceRemaining"])
+            for a in changed["AppliedToTxnRet"]] == [(second["TxnID"], D("60.00"), D("5.00"))]
+    assert books.get("Bill", first["TxnID"])["IsPaid"] is False
+    assert books.vendor_balance() == D("70.00") and books.balance("Checking") == D("-60.00")
+    books.rq("BillPaymentCheckMod", {
+        "TxnID": payment["TxnID"], "EditSequence": changed["EditSequence"],
+        "AppliedToTxnMod": [{"TxnID": second["TxnID"], "PaymentAmount": 66}]}, expect=3210)
     books.assert_balanced()
 
 

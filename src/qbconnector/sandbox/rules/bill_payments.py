@@ -94,11 +94,11 @@ class BillPaymentRules(TxnRules):
         own_id = doc.get("TxnID", "")
         vendor_id = ref_id(doc, "PayeeEntityRef")
         requested = as_list(data.get("AppliedToTxnAdd") or data.get("AppliedToTxnMod"))
-        if old is not None and not requested:
-            requested = [self._as_request(a) for a in as_list(old.get("AppliedToTxnRet"))]
-        elif old is not None:
-            before = {a["TxnID"]: self._as_request(a) for a in as_list(old.get("AppliedToTxnRet"))}
-            requested = [{**before.get(r["TxnID"], {}), **r} for r in requested]
+        if old is not None:
+            before = {a["TxnID"]: self._as_request(ctx, a)
+                      for a in as_list(old.get("AppliedToTxnRet"))}
+            requested = [{**before.get(r["TxnID"], {}), **r} for r in requested] if requested \
+                else list(before.values())
         applied = []
         credit_use: dict[str, Decimal] = {}
         for entry in requested:
@@ -150,10 +150,13 @@ class BillPaymentRules(TxnRules):
         if doc.get("RefNumber") and "IsToBePrinted" not in data:
             doc["IsToBePrinted"] = "false"
 
-    def _as_request(self, applied: dict[str, Any]) -> dict[str, Any]:
-        """A stored AppliedToTxnRet as the request that would apply it again."""
+    def _as_request(self, ctx: Context, applied: dict[str, Any]) -> dict[str, Any]:
+        """A stored AppliedToTxnRet as the request that would apply it again (credits
+        deleted or voided since then left out)."""
+        credits = [c for c in applied.get("_credits", [])
+                   if (row := ctx.store.get(c["CreditTxnID"])) is not None and not row["is_void"]]
         out = {"TxnID": applied["TxnID"], "PaymentAmount": applied.get("Amount"),
-               "SetCredit": applied.get("_credits", [])}
+               "SetCredit": credits}
         if applied.get("DiscountAmount"):
             out["DiscountAmount"] = applied["DiscountAmount"]
             out["DiscountAccountRef"] = applied.get("DiscountAccountRef")

@@ -92,7 +92,7 @@ def due_date(ctx: Context, txn_date: str, terms: dict[str, str] | None,
         return (start + timedelta(days=int(doc.get("StdDueDays") or 0))).isoformat()
     if "DayOfMonthDue" in doc:
         due_day = int(doc["DayOfMonthDue"])
-        grace = int(doc.get("DueNextMonthIfWithinDays") or 0)
+        grace = int(doc.get("DueNextMonthDays") or 0)
         due = _add_months(start, 0, due_day)
         if due < start or (due - start).days < grace:
             due = _add_months(start, 1, due_day)
