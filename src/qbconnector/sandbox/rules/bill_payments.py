@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 from qbconnector.qbxml import status as catalogue
 from qbconnector.sandbox import errors
+from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.ledger import Posting
 from qbconnector.sandbox.render import money, output_text
 from qbconnector.sandbox.rules import register
 from qbconnector.sandbox.rules.purchase_lines import ZERO, default_account, entity_address
-from qbconnector.sandbox.rules.sales import address_block
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id
 from qbconnector.sandbox.store import dumps
 
@@ -141,12 +141,7 @@ class BillPaymentRules(TxnRules):
             doc["AppliedToTxnRet"] = applied
         else:
             doc.pop("AppliedToTxnRet", None)
-        if otype.ret.child("AddressBlock") is not None:
-            block = address_block(doc.get("Address"))
-            if block:
-                doc["AddressBlock"] = block
-            else:
-                doc.pop("AddressBlock", None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
         if doc.get("RefNumber") and "IsToBePrinted" not in data:
             doc["IsToBePrinted"] = "false"
 

@@ -1,9 +1,4 @@
-"""Inventory transactions: inventory adjustments, assembly builds and inventory transfers,
-and the opening stock of a new inventory item.
-
-A new inventory part or assembly added with QuantityOnHand (and TotalValue, else quantity x
-PurchaseCost) starts with that stock as of its InventoryDate, the value debited to its asset
-account against Opening Bal Equity.
+"""Inventory transactions: inventory adjustments, assembly builds and inventory transfers.
 
 An inventory adjustment line changes an item's quantity (NewQuantity or QuantityDifference;
 the units come or go at the item's average cost of the adjustment's date) or its value
@@ -30,13 +25,12 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors, ledger
+from qbconnector.sandbox import errors
 from qbconnector.sandbox.ledger import Posting, StockMove, stock_position
 from qbconnector.sandbox.meta import preference
 from qbconnector.sandbox.render import cents, money, output_text
 from qbconnector.sandbox.rules import register
 from qbconnector.sandbox.rules.items import item_info
-from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.purchase_lines import ZERO, LineSetRules, exact_average
 from qbconnector.sandbox.rules.transactions import TxnRules, as_list, ref_id
 
@@ -55,29 +49,6 @@ def _inventory_item(ctx: Context, line: dict[str, Any], where: str) -> str:
         name = (line.get("ItemRef") or {}).get("FullName") or item_id
         raise errors.invalid_reference("Item", name, where)
     return item_id
-
-
-def opening_stock(ctx: Context, otype: ObjectType, item_id: str) -> None:
-    """A new inventory item's QuantityOnHand and TotalValue (quantity x purchase cost when
-    not given) as of InventoryDate: stock in, the asset account debited against Opening Bal
-    Equity, like the opening entry QuickBooks makes."""
-    data = ctx.request.data.get(f"{otype.name}Add") or {}
-    quantity = money(data.get("QuantityOnHand"))
-    if data.get("TotalValue") not in (None, ""):
-        value = money(data["TotalValue"])
-    else:
-        info = item_info(ctx, item_id)
-        value = cents(quantity * (info.purchase_cost or ZERO)) if info else ZERO
-    if not quantity and not value:
-        return
-    when = data.get("InventoryDate") or ctx.store.clock.now().date()
-    when = when.isoformat() if hasattr(when, "isoformat") else str(when)
-    info = item_info(ctx, item_id)
-    equity = special_account(ctx, "OpeningBalanceEquity")
-    if value and info is not None and info.asset_account and equity is not None:
-        ledger.post(ctx, item_id, when, [Posting(info.asset_account, value, None, item_id),
-                                         Posting(equity["id"], -value, None, item_id)])
-    ledger.move_stock(ctx, item_id, when, [StockMove(item_id, quantity, value)])
 
 
 @register("InventoryAdjustment")

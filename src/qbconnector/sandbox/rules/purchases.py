@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.sandbox import errors
+from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.ledger import Posting, StockMove, move_stock
 from qbconnector.sandbox.meta import preference
 from qbconnector.sandbox.render import money, output_text
@@ -46,7 +47,6 @@ from qbconnector.sandbox.rules.purchase_lines import (
     exact_average,
     ref_of,
 )
-from qbconnector.sandbox.rules.sales import address_block
 from qbconnector.sandbox.rules.transactions import Link, as_list, ref_id
 
 if TYPE_CHECKING:
@@ -54,14 +54,6 @@ if TYPE_CHECKING:
 
     from qbconnector.sandbox.context import Context
     from qbconnector.sandbox.objects import ObjectType
-
-
-def _set_block(otype: ObjectType, doc: dict[str, Any], key: str) -> None:
-    block = address_block(doc.get(key))
-    if block and otype.ret.child(key + "Block") is not None:
-        doc[key + "Block"] = block
-    else:
-        doc.pop(key + "Block", None)
 
 
 def received(ctx: Context, order_id: str, line_id: str, types: tuple[str, ...] = ()
@@ -144,8 +136,7 @@ class PurchaseOrderRules(LineSetRules):
             doc["DueDate"] = due_date(ctx, txn_date, doc.get("TermsRef"), 0)
         if "ExpectedDate" not in doc:
             doc["ExpectedDate"] = txn_date
-        for key in ("VendorAddress", "ShipAddress"):
-            _set_block(otype, doc, key)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
         total = sum((cost_line(ctx, line, "Rate")
                      for line in as_list(doc.get("PurchaseOrderLineRet"))), ZERO)
         total += sum((cost_group(ctx, group, "PurchaseOrderLineRet", "Rate")
@@ -245,8 +236,7 @@ class PurchaseFormRules(LineSetRules):
             days = preference(ctx, "PurchasesAndVendorsPreferences", "DaysBillsAreDue")
             doc["DueDate"] = due_date(ctx, doc.get("TxnDate", ""), doc.get("TermsRef"),
                                       int(days or 0))
-        for key in ("VendorAddress", "Address"):
-            _set_block(otype, doc, key)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
         total = sum((money(line.get("Amount")) for line in as_list(doc.get("ExpenseLineRet"))),
                     ZERO)
         total += sum((cost_line(ctx, line) for line in as_list(doc.get("ItemLineRet"))), ZERO)
