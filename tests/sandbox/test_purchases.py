@@ -438,6 +438,8 @@ def test_vendor_credit_applied_by_a_card_payment(books: Books) -> None:
     assert books.get("VendorCredit", credit["TxnID"])["OpenAmount"] == D("0.00")
     assert books.vendor_balance() == D(0) and books.balance("Visa") == D("50.00")
     books.rq("TxnVoid", {"TxnVoidType": "BillPaymentCreditCard", "TxnID": payment["TxnID"]})
+    voided = books.get("BillPaymentCreditCard", payment["TxnID"])
+    assert voided["Amount"] == D("0.00") and "LinkedTxn" not in voided["AppliedToTxnRet"][0]
     assert books.get("VendorCredit", credit["TxnID"])["OpenAmount"] == D("15.00")
     assert books.get("Bill", first["TxnID"])["OpenAmount"] == D("65.00")
     assert books.vendor_balance() == D("50.00") and books.balance("Visa") == D(0)

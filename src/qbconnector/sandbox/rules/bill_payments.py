@@ -230,14 +230,16 @@ class BillPaymentRules(TxnRules):
                  doc: dict[str, Any]) -> None:
         super().computed(ctx, otype, row, doc)
         for applied in as_list(doc.get("AppliedToTxnRet")):
-            credits = applied.pop("_credits", [])
+            applied.pop("_credits", None)
             bill = ctx.store.get(applied["TxnID"])
             if bill is not None:
                 applied["BalanceRemaining"] = output_text(self.bill_balance(ctx, bill, ""),
                                                           "AMTTYPE")
             linked = []
-            for credit in credits:
-                source = ctx.store.get(credit["CreditTxnID"])
+            for credit_id, amount in ctx.db.execute(
+                    "SELECT from_id, amount FROM links WHERE to_id=? AND line_id=? AND "
+                    "link_type='AMTTYPE'", (applied["TxnID"], row["id"])):
+                source = ctx.store.get(credit_id)
                 if source is None:
                     continue
                 entry = {"TxnID": source["id"], "TxnType": source["type"],
@@ -245,7 +247,7 @@ class BillPaymentRules(TxnRules):
                 if source["ref_number"]:
                     entry["RefNumber"] = source["ref_number"]
                 entry["LinkType"] = "AMTTYPE"
-                entry["Amount"] = output_text(-money(credit["AppliedAmount"]), "AMTTYPE")
+                entry["Amount"] = output_text(-money(amount), "AMTTYPE")
                 linked.append(entry)
             if linked:
                 applied["LinkedTxn"] = linked
