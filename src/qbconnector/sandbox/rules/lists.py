@@ -99,7 +99,7 @@ def _open_with_balance(ctx: Context, record_id: str, doc: dict[str, Any],
     """Post an opening balance against Opening Bal Equity (QuickBooks records it as a
     transaction of its own; the sandbox keeps its postings under ``<ListID>:open``)."""
     from qbconnector.sandbox import ledger
-    day = doc.get("OpenBalanceDate") or ctx.store.clock.now().date().isoformat()
+    day = str(ctx.add_data.get("OpenBalanceDate") or ctx.store.clock.now().date())
     ledger.post(ctx, f"{record_id}:open", day, postings)
 
 
@@ -154,7 +154,7 @@ class AccountRules(Rules):
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
         from qbconnector.sandbox.ledger import CREDIT_NORMAL, Posting
         from qbconnector.sandbox.render import money
-        amount = money(doc.get("OpenBalance"))
+        amount = money(ctx.add_data.get("OpenBalance"))
         equity = _equity(ctx)
         if old is not None or not amount or equity is None or equity == record_id:
             return
@@ -184,7 +184,21 @@ class CustomerRules(Rules):
 
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
-        _name_opening_balance(ctx, record_id, doc, old, "AccountsReceivable", 1)
+        """A customer's OpenBalance becomes an invoice, as in QuickBooks (transcript 056):
+        memo and one description line "Opening balance", posted against Opening Bal
+        Equity, dated OpenBalanceDate (or today)."""
+        from qbconnector.sandbox.objects import registry
+        from qbconnector.sandbox.records import add_record
+        from qbconnector.sandbox.render import money
+        amount = money(ctx.add_data.get("OpenBalance"))
+        if old is not None or not amount:
+            return
+        day = str(ctx.add_data.get("OpenBalanceDate") or ctx.store.clock.now().date())
+        add_record(ctx, registry()["Invoice"], {
+            "CustomerRef": {"ListID": record_id}, "TxnDate": day, "DueDate": day,
+            "Memo": "Opening balance", "IsToBePrinted": False,
+            "InvoiceLineAdd": [{"Desc": "Opening balance", "Rate": amount,
+                                "Amount": amount}]}, {"_opening": True})
 
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
@@ -231,7 +245,7 @@ class ItemRules(Rules):
             return
         from qbconnector.sandbox import ledger
         from qbconnector.sandbox.render import money
-        data = ctx.request.data.get(f"{otype.name}Add", {})
+        data = ctx.add_data
         quantity = money(data.get("QuantityOnHand"))
         if not quantity:
             return
@@ -278,7 +292,7 @@ def _name_opening_balance(ctx: Context, record_id: str, doc: dict[str, Any],
     """A customer's (vendor's) OpenBalance: owed on A/R (A/P) from OpenBalanceDate."""
     from qbconnector.sandbox.ledger import Posting
     from qbconnector.sandbox.render import money
-    amount = money(doc.get("OpenBalance"))
+    amount = money(ctx.add_data.get("OpenBalance"))
     account = special_account(ctx, special)
     equity = _equity(ctx)
     if old is not None or not amount or account is None or equity is None:
