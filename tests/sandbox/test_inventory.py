@@ -246,3 +246,30 @@ def test_build_query_returns_component_lines_when_asked(books: Books) -> None:
                                            "IncludeComponentLineItems": True}).records[0]
     assert [x["QuantityOnHand"] for x in full["ComponentItemLineRet"]] == [D(0), D(0)]
     assert full["QuantityCanBuild"] == D(0) and books.stock("Bracket") == (D(1), D("6.00"))
+
+
+def test_inventory_asset_account_matches_the_stock_value(books: Books) -> None:
+    books.add("Customer", {"Name": "Dana"})
+    books.buy("Bolt", 30, "0.7")
+    books.buy("Bolt", 13, "0.9", date="2024-04-02")
+    books.buy("Plate", 7, "6.5")
+    books.add("VendorCredit", {"VendorRef": _ref("Parts Co"),
+                               "ItemLineAdd": [{"ItemRef": _ref("Bolt"), "Quantity": 3,
+                                                "Cost": "0.95"}]})
+    books.add("Invoice", {"CustomerRef": _ref("Dana"), "TxnDate": "2024-04-02",
+                          "InvoiceLineAdd": [{"ItemRef": _ref("Plate"), "Quantity": 2,
+                                              "Rate": 20}]})
+    books.add("InventoryAdjustment", {
+        "AccountRef": _ref("Shrinkage"), "TxnDate": "2024-04-02",
+        "InventoryAdjustmentLineAdd": [
+            {"ItemRef": _ref("Bolt"), "QuantityAdjustment": {"QuantityDifference": -1}},
+            {"ItemRef": _ref("Plate"), "ValueAdjustment": {"ValueDifference": "1.25"}}]})
+    books.add("BuildAssembly", {"ItemInventoryAssemblyRef": _ref("Bracket"),
+                                "TxnDate": "2024-04-02", "QuantityToBuild": 3})
+    value = Decimal(0)
+    for name in ("Bolt", "Plate", "Bracket"):
+        quantity, average = books.stock(name)
+        value += quantity * average
+    assert books.stock("Bolt")[0] == D(27) and books.stock("Bracket")[0] == D(3)
+    assert abs(books.balance("Inventory Asset") - value) < D("0.01")
+    books.assert_balanced()
