@@ -121,11 +121,30 @@ def test_names_are_case_insensitive(qb: QB) -> None:
                                           ("OtherNameAdd", "CustomerAdd")])
 def test_customers_vendors_employees_other_names_share_names(qb: QB, first: str,
                                                              second: str) -> None:
-    qb.ok(first, {"Name": "Acme"})
-    rs = qb.one(second, {"Name": "Acme"})
+    def named(request: str) -> dict:
+        # An employee is named after its first, middle and last names.
+        return {"FirstName": "Acme", "LastName": "Co"} if request == "EmployeeAdd" else \
+            {"Name": "Acme Co"}
+
+    qb.ok(first, named(first))
+    rs = qb.one(second, named(second))
     assert (rs.status_code, rs.status_severity, rs.status_message) == (
-        3100, "Error", 'The name "Acme" of the list element is already in use.')
+        3100, "Error", 'The name "Acme Co" of the list element is already in use.')
     assert rs.records == []
+
+
+def test_employee_name_is_first_middle_last(qb: QB) -> None:
+    employee = qb.ok("EmployeeAdd", {"FirstName": "Dan", "MiddleName": "T.",
+                                     "LastName": "Miller"})
+    assert employee["Name"] == "Dan T. Miller"
+    assert qb.ok("EmployeeQuery", {"FullName": "dan t. miller"})["ListID"] == \
+        employee["ListID"]
+    renamed = qb.ok("EmployeeMod", {"ListID": employee["ListID"],
+                                    "EditSequence": employee["EditSequence"],
+                                    "LastName": "Mills"})
+    assert renamed["Name"] == "Dan T. Mills"
+    assert qb.one("VendorAdd", {"Name": "Dan T. Mills"}).status_code == 3100
+    assert qb.ok("VendorAdd", {"Name": "Dan T. Miller"})
 
 
 def test_other_lists_have_their_own_names(qb: QB) -> None:
@@ -176,10 +195,13 @@ def test_same_name_under_different_parents_but_unique_full_name(qb: QB) -> None:
     assert names == ["North", "North:Kitchen", "South", "South:Kitchen"]
 
 
-def test_name_with_a_colon_is_refused(qb: QB) -> None:
-    rs = qb.one("CustomerAdd", {"Name": "Bad:Name"})
-    assert rs.status_severity == "Error"
-    assert qb.one("CustomerQuery").status_code == 1
+@pytest.mark.parametrize("request_name", ["CustomerAdd", "VendorAdd", "ClassAdd"])
+def test_name_with_a_colon_is_refused(qb: QB, request_name: str) -> None:
+    rs = qb.one(request_name, {"Name": "Bad:Name"})
+    assert (rs.status_code, rs.status_severity, rs.status_message) == (
+        3090, "Error", 'There was an error when storing "Bad:Name" in the "Name" field.  '
+                       f"QuickBooks error message: {catalogue.QB_MSG_NAME_HAS_COLON}")
+    assert qb.one(request_name.replace("Add", "Query")).status_code == 1
 
 
 # -- references ---------------------------------------------------------------------------------
@@ -256,7 +278,7 @@ def test_refs_answer_list_id_and_current_full_name(qb: QB) -> None:
     assert invoice["CustomerRef"] == {"ListID": job["ListID"], "FullName": "Parent:Job"}
 
 
-# -- lengths ----------------------------------------------------------------------------------------
+# -- lengths ---------------------------------------------------------------------------------
 
 def unchecked(qb: QB, name: str, data: dict) -> tuple[int, str, str]:
     rs = parse_response(qb.raw(build(Message(name, data), version="13.0", check=False)))[0]

@@ -135,6 +135,8 @@ class Context:
         if key.endswith("Ref") and ref_target(key, owner) is not None:
             row = self.resolve(key, value, owner, where)
             return self.ref_doc(row, target) if row is not None else {}
+        if "Line" in key and not where.endswith(" line"):
+            where = f"{where} line"        # 3140 says "in the Invoice line." for line refs
         return self.to_doc(value, source or target, target, owner, where)
 
     def check_lengths(self, data: dict[str, Any], spec: Element) -> None:

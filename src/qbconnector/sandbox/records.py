@@ -3,6 +3,10 @@
 The stored document is built from the request in ``*Ret`` shape; names and hierarchy
 (FullName, Sublevel, ParentRef, one name space shared by customers, vendors, employees and
 other names) are handled here; per-type rules compute the rest (totals, postings, defaults).
+
+Names in hierarchical lists and in the customer/vendor/employee/other-name space cannot hold a
+colon (3090 with QuickBooks' own reason). Which field description QuickBooks puts in that
+message is not known; the sandbox names the element (``Name``).
 """
 
 from __future__ import annotations
@@ -52,9 +56,27 @@ def render_row(ctx: Context, otype: ObjectType, row: sqlite3.Row,
 
 # -- names and hierarchy -----------------------------------------------------------------------
 
+EMPLOYEE_NAME_PARTS = ("FirstName", "MiddleName", "LastName")
+
+
 def _name_of(otype: ObjectType, doc: dict[str, Any]) -> str | None:
+    if otype.name == "Employee":
+        # QuickBooks Desktop takes no Name for an employee: it names one after its first,
+        # middle and last names ("Dan T. Miller"), in the customers' and vendors' name space.
+        parts = [doc[k] for k in EMPLOYEE_NAME_PARTS if doc.get(k)]
+        if parts:
+            doc["Name"] = " ".join(parts)
+        return doc.get("Name")
     element = otype.name_element
     return doc.get(element) if element else None
+
+
+def names_changed(otype: ObjectType, changes: dict[str, Any]) -> bool:
+    """Whether a Mod touches what a record's name and place in its list come from."""
+    fields = {otype.name_element, "ParentRef"}
+    if otype.name == "Employee":
+        fields.update(EMPLOYEE_NAME_PARTS)
+    return bool(fields & changes.keys())
 
 
 def place(ctx: Context, otype: ObjectType, doc: dict[str, Any], own_id: str | None,
@@ -63,6 +85,10 @@ def place(ctx: Context, otype: ObjectType, doc: dict[str, Any], own_id: str | No
     name = _name_of(otype, doc)
     if name is None:
         return {"full_name": None, "name_key": None, "sort_key": None, "parent_id": None}
+    if ":" in name and (otype.hierarchical or otype.namespace == "entity"):
+        # The colon separates levels of a FullName, so these lists refuse it in a name.
+        raise errors.fail(3090, value=name, field=otype.name_element or "Name",
+                          qb_message=catalogue.QB_MSG_NAME_HAS_COLON)
     parent_id = None
     full_name = name
     if otype.hierarchical and doc.get("ParentRef"):
@@ -236,7 +262,7 @@ def modify(ctx: Context, otype: ObjectType) -> str:
     doc["EditSequence"] = str(edit)
     names: dict[str, Any] = {}
     renamed = False
-    if otype.kind == "list" and (otype.name_element in changes or "ParentRef" in changes):
+    if otype.kind == "list" and names_changed(otype, changes):
         names = place(ctx, otype, doc, record_id, renaming=True)
         renamed = names.get("full_name") != row["full_name"]
     rules.prepare(ctx, otype, doc, old, data)
