@@ -118,7 +118,7 @@ def test_unsupported_version_is_0x80040423(session: SandboxSession, version: str
     assert nothing_written(session)
 
 
-# -- responses -------------------------------------------------------------------------------------
+# -- responses ------------------------------------------------------------------------------------
 
 def test_responses_come_in_request_order_echoing_request_ids(qb: QB) -> None:
     responses = qb.send(Message("CustomerAdd", {"Name": "B"}, request_id="first"),
@@ -196,7 +196,7 @@ def test_later_requests_see_earlier_ones_in_the_same_message_set(qb: QB) -> None
     assert responses[2].records[0]["ListID"] == responses[1].records[0]["ListID"]
 
 
-# -- atomic requests -------------------------------------------------------------------------------
+# -- atomic requests ------------------------------------------------------------------------------
 
 def test_failing_list_add_leaves_nothing_behind(qb: QB) -> None:
     before = qb.ok("CustomerAdd", {"Name": "Before"})
