@@ -7,6 +7,9 @@ other names) are handled here; per-type rules compute the rest (totals, postings
 Names in hierarchical lists and in the customer/vendor/employee/other-name space cannot hold a
 colon (3090 with QuickBooks' own reason). Which field description QuickBooks puts in that
 message is not known; the sandbox names the element (``Name``).
+
+A Mod keeps what it omits and clears what it sends empty, except what QuickBooks insists on a
+value for (3190): whatever the Add requires, and a form's AR/AP account, template and date.
 """
 
 from __future__ import annotations
@@ -228,6 +231,28 @@ def _merge(doc: dict[str, Any], changes: dict[str, Any]) -> None:
             doc[key] = value
 
 
+# Fields QuickBooks will not clear although the Add may omit them (the forms' accounts and
+# templates, the date); besides these, nothing an Add requires can be cleared either.
+NOT_CLEARABLE = frozenset({"ARAccountRef", "APAccountRef", "TemplateRef", "TxnDate"})
+
+
+def _is_empty(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_is_empty(v) for k, v in value.items() if not k.startswith("@"))
+    return value in ("", None, [])
+
+
+def refuse_clearing(otype: ObjectType, data: dict[str, Any]) -> None:
+    """3190 for an empty element QuickBooks requires a value in (Name, CustomerRef...)."""
+    for key, value in data.items():
+        if key in HEADER or not _is_empty(value):
+            continue
+        required = otype.add is not None and otype.add.child(key) is not None and \
+            otype.add.child(key).min >= 1
+        if required or key in NOT_CLEARABLE:
+            raise errors.fail(3190, field=key)
+
+
 def load_for_change(ctx: Context, otype: ObjectType, record_id: str,
                     edit_sequence: str | None) -> sqlite3.Row:
     """The record a Mod names, checking it exists (3120) and is current (3200)."""
@@ -249,6 +274,7 @@ def modify(ctx: Context, otype: ObjectType) -> str:
     record_id = data.get(id_field, "")
     row = load_for_change(ctx, otype, record_id, data.get("EditSequence"))
     ctx.check_lengths(data, otype.mod)
+    refuse_clearing(otype, data)
     rules = rules_for(otype.name)
     old = json.loads(row["doc"])
     rules.check(ctx, otype, data, old)

@@ -69,6 +69,18 @@ def _default_item_sales_tax(ctx: Context) -> dict[str, str] | None:
     return dict(ref) if ref else None
 
 
+def address_blocks(otype: ObjectType, doc: dict[str, Any]) -> None:
+    """QuickBooks returns each address also as the printed block (``BillAddressBlock``...)."""
+    from qbconnector.sandbox.rules.sales import address_block
+    for name in otype.ret.child_names():
+        if name.endswith("AddressBlock"):
+            block = address_block(doc.get(name[: -len("Block")]))
+            if block:
+                doc[name] = block
+            else:
+                doc.pop(name, None)
+
+
 @register("Account")
 class AccountRules(Rules):
     def check(self, ctx: Context, otype: ObjectType, data: dict[str, Any],
@@ -100,6 +112,10 @@ class CustomerRules(Rules):
         doc.setdefault("JobStatus", "None")
         doc.setdefault("PreferredDeliveryMethod", "None")
 
+    def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
+                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
+        address_blocks(otype, doc)
+
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
 
@@ -109,6 +125,10 @@ class VendorRules(Rules):
     def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
         super().defaults(ctx, otype, doc)
         doc.setdefault("IsVendorEligibleFor1099", "false")
+
+    def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
+                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
+        address_blocks(otype, doc)
 
 
 @register("ItemService", "ItemNonInventory", "ItemOtherCharge", "ItemInventory",
@@ -144,12 +164,32 @@ class SalesTaxCodeRules(Rules):
 
 
 @register("StandardTerms", "DateDrivenTerms", "Class", "SalesRep", "CustomerType", "VendorType",
-          "JobType", "CustomerMsg", "PaymentMethod", "ShipMethod", "PriceLevel", "Employee",
-          "OtherName", "InventorySite", "Currency", "Vehicle", "WorkersCompCode", "ToDo",
+          "JobType", "CustomerMsg", "PaymentMethod", "ShipMethod", "PriceLevel",
+          "OtherName", "InventorySite", "Currency", "Vehicle", "WorkersCompCode",
           "BillingRate", "UnitOfMeasureSet", "PayrollItemWage", "Lead")
 class PlainListRules(Rules):
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
+
+
+@register("Employee")
+class EmployeeRules(PlainListRules):
+    def check(self, ctx: Context, otype: ObjectType, data: dict[str, Any],
+              old: dict[str, Any] | None) -> None:
+        # An employee is named after its first/middle/last names, so it needs one of them;
+        # which element QuickBooks names when all are missing is not known: FirstName.
+        if old is None and not any(data.get(k) for k in ("FirstName", "MiddleName",
+                                                         "LastName")):
+            raise errors.missing_element("FirstName")
+
+
+@register("ToDo")
+class ToDoRules(PlainListRules):
+    def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
+        # A new to-do is not done and reminds on the day it is written, as in QuickBooks.
+        super().defaults(ctx, otype, doc)
+        doc.setdefault("IsDone", "false")
+        doc.setdefault("ReminderDate", ctx.store.clock.now().date().isoformat())
 
 
 def _refuse_with_children(ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
