@@ -32,3 +32,24 @@ def xsd(reference: Path):
     from lxml import etree
 
     return etree.XMLSchema(etree.parse(str(reference / "qbxml" / "qbxmlops130.xsd")))
+
+
+@pytest.fixture(scope="session")
+def _blank_company_template(tmp_path_factory) -> Path:
+    """One new company file, created once; tests get copies (creating one takes ~0.1 s)."""
+    from qbconnector.sandbox import create_company
+
+    return create_company(tmp_path_factory.mktemp("template") / "blank.qbdb", name="Blank")
+
+
+@pytest.fixture
+def blank_company(_blank_company_template, tmp_path):
+    """Make a fresh copy of a new (sample none) company file: ``blank_company("name")``."""
+    import shutil
+
+    def make(name: str = "company") -> Path:
+        target = tmp_path / f"{name}.qbdb"
+        shutil.copyfile(_blank_company_template, target)
+        return target
+
+    return make

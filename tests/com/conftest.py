@@ -8,10 +8,11 @@ import pytest
 
 from qbconnector.com import DesktopSession, PosSession
 from qbconnector.qbxml.session import SessionOptions
+from qbconnector.sandbox import SandboxSession
 
+from .answerers import company_query_answerer, sandbox_answerer
 from .fake_qbposxmlrp import FakePointOfSale
 from .fake_qbxmlrp2 import FakeQuickBooks
-from .temporary_answerers import company_query_answerer, host_query_answerer
 
 COMPANY_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Rock Castle.qbw"
 OTHER_FILE = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Larry's Landscaping.qbw"
@@ -20,12 +21,21 @@ APP_ID = "qbconnector-test-app"
 
 
 @pytest.fixture
-def quickbooks() -> FakeQuickBooks:
-    """QuickBooks Pro, not running, two company files; our application authorized for one."""
-    machine = FakeQuickBooks(company_files={COMPANY_FILE: host_query_answerer,
-                                            OTHER_FILE: host_query_answerer})
+def quickbooks(blank_company):
+    """QuickBooks Pro, not running, two company files (real sandbox company files behind
+    them); our application authorized for one."""
+    sessions = []
+    answerers = {}
+    for name, stem in ((COMPANY_FILE, "rock-castle"), (OTHER_FILE, "larrys-landscaping")):
+        session = SandboxSession(blank_company(stem))
+        session.open()
+        sessions.append(session)
+        answerers[name] = sandbox_answerer(session)
+    machine = FakeQuickBooks(company_files=answerers)
     machine.grant(APP_NAME, COMPANY_FILE)
-    return machine
+    yield machine
+    for session in sessions:
+        session.close()
 
 
 @pytest.fixture

@@ -332,3 +332,18 @@ def test_close_reports_a_failing_close_connection(quickbooks, desktop, monkeypat
     assert caught.value.hresult == hresults.HR_UNEXPECTED
     assert quickbooks.journal.names()[-2:] == ["EndSession", "CloseConnection"]
     assert not session.is_open
+
+
+def test_requests_reach_the_company_file_through_com(quickbooks, desktop):
+    """A write and a read through the COM session land in the company file behind it."""
+    from qbconnector.qbxml.build import Message, build
+    from qbconnector.qbxml.parse import parse_response
+
+    session = desktop()
+    session.open()
+    added = parse_response(session.process(build(
+        Message("CustomerAdd", {"Name": "Through COM"}), version="13.0")))
+    assert added[0].status_code == 0
+    found = parse_response(session.process(build(
+        Message("CustomerQuery", {"FullName": "Through COM"}), version="13.0")))
+    assert found[0].records[0]["ListID"] == added[0].records[0]["ListID"]

@@ -132,15 +132,17 @@ def test_lists_come_back_by_name_children_after_their_parent(qb: QB) -> None:
                                               "beta"]
 
 
-def test_item_query_orders_every_item_type_by_name(qb: QB) -> None:
+def test_item_query_orders_items_by_type_then_name(qb: QB) -> None:
+    # QuickBooks' item list shows services, then non-inventory parts, then other charges...
     account = {"AccountRef": {"FullName": "Uncategorized Income"}}
+    qb.ok("ItemOtherChargeAdd", {"Name": "Delivery", "SalesOrPurchase": account})
     qb.ok("ItemServiceAdd", {"Name": "Mowing", "SalesOrPurchase": account})
     qb.ok("ItemNonInventoryAdd", {"Name": "Bolts", "SalesOrPurchase": account})
-    qb.ok("ItemOtherChargeAdd", {"Name": "Delivery", "SalesOrPurchase": account})
+    qb.ok("ItemServiceAdd", {"Name": "Edging", "SalesOrPurchase": account})
     items = qb.all("ItemQuery")
     assert [(i.tag, i["Name"]) for i in items] == [
-        ("ItemNonInventoryRet", "Bolts"), ("ItemOtherChargeRet", "Delivery"),
-        ("ItemServiceRet", "Mowing")]
+        ("ItemServiceRet", "Edging"), ("ItemServiceRet", "Mowing"),
+        ("ItemNonInventoryRet", "Bolts"), ("ItemOtherChargeRet", "Delivery")]
 
 
 def test_transactions_come_back_by_date_then_creation(sales: QB) -> None:

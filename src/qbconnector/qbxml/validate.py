@@ -10,6 +10,7 @@ checking before sending saves a round trip and says what is wrong.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -242,7 +243,9 @@ class Validator:
                 known.append(child)
         if not known and not node.children:
             return
-        matched = self.match(node, known, path)
+        matched = _fast_match(node, known)
+        if matched is None:
+            matched = self.match(node, known, path)
         counts: dict[str, int] = {}
         for child, spec_el, gates in matched:
             counts[child.tag] = counts.get(child.tag, 0) + 1
@@ -373,6 +376,62 @@ class _Run:
 
     def available(self, p: Particle, gates: tuple) -> bool:
         return self.v.usable(p) and all(self.v.usable(g) for g in gates)
+
+
+# -- fast path: a content model compiled to a regular expression over child-name tokens ----------
+
+_TOKENS: dict[str, str] = {}
+_PATTERNS: dict[int, re.Pattern[str]] = {}
+_GATES: dict[int, dict[str, tuple]] = {}
+_QUANT = {(1, 1): "", (0, 1): "?", (0, UNBOUNDED): "*", (1, UNBOUNDED): "+"}
+
+
+def _token(name: str) -> str:
+    token = _TOKENS.get(name)
+    if token is None:
+        token = _TOKENS[name] = chr(0xE000 + len(_TOKENS))
+    return token
+
+
+def _regex(particles: tuple[Particle, ...]) -> str:
+    out = []
+    for p in particles:
+        if isinstance(p, Element):
+            body = re.escape(_token(p.name))
+        else:
+            body = "(?:" + "|".join(_regex(b) for b in p.branches) + ")"
+        out.append(body + _QUANT.get((min(p.min, 1), p.max), "*"))
+    return "".join(out)
+
+
+def _gates(element: Element) -> dict[str, tuple]:
+    index = _GATES.get(id(element))
+    if index is None:
+        index = {}
+
+        def walk(particles: tuple, gates: tuple) -> None:
+            for p in particles:
+                if isinstance(p, Element):
+                    index.setdefault(p.name, gates)
+                else:
+                    for branch in p.branches:
+                        walk(branch, gates + (p,))
+        walk(element.children, ())
+        _GATES[id(element)] = index
+    return index
+
+
+def _fast_match(node: Element, children: list[etree._Element]) -> list | None:
+    """The children matched in one regular-expression test when they fit the content model
+    (the usual case); None sends the caller to the slow matcher, which explains problems."""
+    pattern = _PATTERNS.get(id(node))
+    if pattern is None:
+        pattern = _PATTERNS[id(node)] = re.compile(_regex(node.children))
+    if pattern.fullmatch("".join(_token(c.tag) for c in children)) is None:
+        return None
+    gates = _gates(node)
+    child = node.child
+    return [(c, child(c.tag), gates[c.tag]) for c in children]
 
 
 _FIRST: dict[int, frozenset[str]] = {}

@@ -100,7 +100,7 @@ def _seed_templates(store: Store) -> None:
                       "namespace": "Template", "full_name": name, "name_key": name.lower(),
                       "sort_key": sort_key(name), "is_active": 1, "seq": store.next_seq(),
                       "created": created, "modified": created, "modified_utc": created_utc,
-                      "edit_sequence": edit, "doc": dumps(doc)})
+                      "edit_sequence": edit, "special": kind, "doc": dumps(doc)})
 
 
 def _standard_lists() -> list[Message]:

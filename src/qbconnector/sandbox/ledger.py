@@ -69,14 +69,23 @@ def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> N
 
 
 def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
+    """Move balances by a set of postings: one update per account or name touched."""
+    deltas: dict[str, Decimal] = {}
+    kinds: dict[str, str] = {}
     for account_id, amount_cents, entity_id in postings:
         amount = Decimal(amount_cents) / 100 * sign
-        kind = account_type(ctx, account_id)
-        _add_to(ctx, account_id, -amount if kind in CREDIT_NORMAL else amount)
+        kind = kinds.get(account_id)
+        if kind is None:
+            kind = kinds[account_id] = account_type(ctx, account_id)
+        deltas[account_id] = deltas.get(account_id, Decimal(0)) + (
+            -amount if kind in CREDIT_NORMAL else amount)
         if entity_id and kind == "AccountsReceivable":
-            _add_to(ctx, entity_id, amount)
+            deltas[entity_id] = deltas.get(entity_id, Decimal(0)) + amount
         elif entity_id and kind == "AccountsPayable":
-            _add_to(ctx, entity_id, -amount)
+            deltas[entity_id] = deltas.get(entity_id, Decimal(0)) - amount
+    for record_id, delta in deltas.items():
+        if delta:
+            _add_to(ctx, record_id, delta)
 
 
 def unpost(ctx: Context, txn_id: str) -> None:

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS records (
     total_balance TEXT NOT NULL DEFAULT '0.00',  -- with sub-records
     open_amount TEXT,                 -- what is left to pay / apply on a transaction
     is_void INTEGER NOT NULL DEFAULT 0,
+    special TEXT,                     -- SpecialAccountType of accounts, TemplateType of forms
     doc TEXT NOT NULL,                -- the Ret as JSON (text values)
     xml TEXT                          -- cached rendering of the full Ret, NULL when stale
 );
@@ -61,6 +62,7 @@ CREATE INDEX IF NOT EXISTS records_modified ON records(type, modified_utc);
 CREATE INDEX IF NOT EXISTS records_entity ON records(entity_id, type);
 CREATE INDEX IF NOT EXISTS records_parent ON records(parent_id);
 CREATE INDEX IF NOT EXISTS records_ref ON records(type, ref_number);
+CREATE INDEX IF NOT EXISTS records_special ON records(type, special) WHERE special IS NOT NULL;
 CREATE TABLE IF NOT EXISTS postings (
     txn_id TEXT NOT NULL,
     account_id TEXT NOT NULL,
@@ -101,6 +103,11 @@ CREATE TABLE IF NOT EXISTS deleted (
     created TEXT NOT NULL,
     deleted TEXT NOT NULL,
     deleted_utc REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS message_sets (  -- error recovery: responses kept by message set ID
+    id TEXT PRIMARY KEY,
+    response TEXT NOT NULL,
+    created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS data_ext_defs (
     owner_id TEXT NOT NULL,

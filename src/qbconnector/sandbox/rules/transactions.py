@@ -92,12 +92,20 @@ class TxnRules(Rules):
             doc["RefNumber"] = self.next_ref(ctx, otype)
 
     def next_ref(self, ctx: Context, otype: ObjectType) -> str:
-        """One more than the highest numeric RefNumber of this type, like QuickBooks."""
-        row = ctx.db.execute("SELECT MAX(CAST(ref_number AS INTEGER)) FROM records WHERE "
-                             "type=? AND ref_number GLOB '[0-9]*'", (otype.name,)).fetchone()
-        return str((row[0] or 0) + 1)
+        """One more than the last number used on this form type, like QuickBooks."""
+        row = ctx.db.execute("SELECT value FROM counters WHERE name=?",
+                             (f"ref:{otype.name}",)).fetchone()
+        return str((row[0] if row else 0) + 1)
+
+    def note_ref(self, ctx: Context, otype: ObjectType, ref: str | None) -> None:
+        """Remember the highest numeric RefNumber used, so automatic numbers continue it."""
+        if ref and ref.isdigit() and len(ref) < 18:
+            ctx.db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
+                           "value=max(value, excluded.value)", (f"ref:{otype.name}", int(ref)))
 
     def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
+        if self.auto_ref:
+            self.note_ref(ctx, otype, doc.get("RefNumber"))
         entity = next((ref_id(doc, k) for k in ENTITY_KEYS if ref_id(doc, k)), None)
         account = next((ref_id(doc, k) for k in ACCOUNT_KEYS if ref_id(doc, k)), None)
         return {"txn_date": doc.get("TxnDate"), "ref_number": doc.get("RefNumber"),

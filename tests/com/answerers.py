@@ -1,9 +1,9 @@
-"""TEMPORARY qbXML/qbposXML answerers for the fake request processors.
+"""What answers qbXML behind the fake request processors.
 
-TEMPORARY: until the sandbox (``qbconnector.sandbox``, a Session over a SQLite company file)
-is on main, the fake QuickBooks answers HostQueryRq only, and the fake Point of Sale answers
-CompanyQueryRq only (the sandbox has no Point of Sale yet). Any other request fails loudly.
-Replace :func:`host_query_answerer` with one that forwards to a sandbox Session.
+The fake QuickBooks Desktop describes itself (HostQueryRq: its file mode and automatic-login
+state are the running program's, which the fake models) and hands every other request to a
+real sandbox company file. The fake Point of Sale answers CompanyQueryRq for its company data
+(the sandbox has no Point of Sale); any other POS request fails loudly.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from lxml import etree
 
 from qbconnector.com import hresults
 from qbconnector.qbxml import spec, xmlsafe
-from qbconnector.qbxml.session import RequestProcessorError
+from qbconnector.qbxml.session import RequestProcessorError, Session
 from qbconnector.qbxml.status import status_message
 
 from .fake_qbxmlrp2 import SessionContext
@@ -50,14 +50,26 @@ def _serialise(root: etree._Element) -> str:
     return '<?xml version="1.0" ?>\n' + etree.tostring(root, encoding="unicode")
 
 
+def sandbox_answerer(session: Session):
+    """Host queries from the fake program; everything else from a sandbox company file."""
+
+    def answer(request: str, context: SessionContext) -> str:
+        _, message_set = _parse(request, "qbxml")
+        if len(message_set) and all(rq.tag == "HostQueryRq" for rq in message_set):
+            return host_query_answerer(request, context)
+        return session.process(request)
+
+    return answer
+
+
 def host_query_answerer(request: str, context: SessionContext) -> str:
-    """TEMPORARY: answer HostQueryRq from what the fake QuickBooks knows of the session."""
+    """Answer HostQueryRq from what the fake QuickBooks knows of the session."""
     version, message_set = _parse(request, "qbxml")
     root = etree.Element("QBXML")
     responses = etree.SubElement(root, "QBXMLMsgsRs")
     for rq in message_set:
         if rq.tag != "HostQueryRq":
-            raise NotImplementedError(f"TEMPORARY answerer handles HostQueryRq only, not {rq.tag}")
+            raise NotImplementedError(f"the host answers HostQueryRq only, not {rq.tag}")
         rs = etree.SubElement(responses, "HostQueryRs")
         _status(rs, rq)
         host = etree.SubElement(rs, "HostRet")
@@ -73,7 +85,7 @@ def host_query_answerer(request: str, context: SessionContext) -> str:
 
 
 def company_query_answerer(company_name: str, *, sample: bool):
-    """TEMPORARY: a Point of Sale answerer for CompanyQueryRq, for one company data."""
+    """The fake Point of Sale's answer to CompanyQueryRq, for one company data."""
 
     def answer(request: str) -> str:
         _, message_set = _parse(request, "qbposxml")
@@ -82,7 +94,7 @@ def company_query_answerer(company_name: str, *, sample: bool):
         for rq in message_set:
             if rq.tag != "CompanyQueryRq":
                 raise NotImplementedError(
-                    f"TEMPORARY answerer handles CompanyQueryRq only, not {rq.tag}")
+                    f"the fake Point of Sale answers CompanyQueryRq only, not {rq.tag}")
             rs = etree.SubElement(responses, "CompanyQueryRs")
             _status(rs, rq)
             company = etree.SubElement(rs, "CompanyRet")
