@@ -257,8 +257,10 @@ class TxnRules(Rules):
             if ref:
                 entry["RefNumber"] = ref
             entry["LinkType"] = link_type
-            if link_type == "AMTTYPE":
-                entry["Amount"] = output_text(-money(amount), "AMTTYPE")
+            # LinkedTxn requires an Amount: what was applied for money links, none (0.00)
+            # for quantity links such as an invoice made from a sales order.
+            entry["Amount"] = output_text(-money(amount) if link_type == "AMTTYPE" else 0,
+                                          "AMTTYPE")
             out.append(entry)
         return out
 
