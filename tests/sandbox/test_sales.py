@@ -189,6 +189,22 @@ def test_customer_balance_follows_invoice_mods_and_deletes(shop: QB) -> None:
     assert balance(shop, "Exempt Co") == (D("150.00"), D("150.00"))
 
 
+def test_moving_a_job_moves_its_balance(shop: QB) -> None:
+    form(shop, "Invoice", "Acme:Kitchen", lines=[line("Labor", 2)])
+    shop.ok("CustomerAdd", {"Name": "Bath", "ParentRef": {"FullName": "Acme:Kitchen"}})
+    form(shop, "Invoice", "Acme:Kitchen:Bath", lines=[line("Labor", 1)])
+    kitchen = shop.ok("CustomerQuery", {"FullName": "Acme:Kitchen"})
+    moved = shop.ok("CustomerMod", {"ListID": kitchen["ListID"],
+                                    "EditSequence": kitchen["EditSequence"],
+                                    "ParentRef": {"FullName": "Exempt Co"}})
+    assert (moved["FullName"], moved["Balance"], moved["TotalBalance"]) == \
+        ("Exempt Co:Kitchen", D("100.00"), D("150.00"))
+    bath = shop.ok("CustomerQuery", {"FullName": "Exempt Co:Kitchen:Bath"})
+    assert (bath["Sublevel"], bath["TotalBalance"]) == (2, D("50.00"))
+    assert balance(shop, "Acme") == (0, 0)
+    assert balance(shop, "Exempt Co") == (0, D("150.00"))
+
+
 def test_due_date_follows_terms(shop: QB) -> None:
     invoice = form(shop, "Invoice", TermsRef={"FullName": "Net 30"}, TxnDate="2024-01-31")
     assert invoice["DueDate"] == TODAY.replace(month=3, day=1)

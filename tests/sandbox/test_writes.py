@@ -540,3 +540,21 @@ def test_voided_transactions_are_not_deleted(billing: QB) -> None:
     invoice = three_line_invoice(billing)
     billing.one("TxnVoid", {"TxnVoidType": "Invoice", "TxnID": invoice["TxnID"]})
     assert billing.one("TxnDeletedQuery", {"TxnDelType": ["Invoice"]}).status_code == 1
+
+
+def test_moving_a_sub_account_moves_its_balance(billing: QB) -> None:
+    billing.ok("AccountAdd", {"Name": "Sales", "AccountType": "Income"})
+    sub = billing.ok("AccountAdd", {"Name": "Design Fees", "AccountType": "Income",
+                                    "ParentRef": {"FullName": "Sales"}})
+    billing.ok("InvoiceAdd", {"CustomerRef": {"FullName": "Buyer"}, "InvoiceLineAdd": [
+        {"ItemRef": {"FullName": "Design"}, "Quantity": 2,
+         "OverrideItemAccountRef": {"FullName": "Sales:Design Fees"}}]})
+    sales = billing.ok("AccountQuery", {"FullName": "Sales"})
+    assert (sales["Balance"], sales["TotalBalance"]) == (0, Decimal("200.00"))
+    moved = billing.ok("AccountMod", {"ListID": sub["ListID"],
+                                      "EditSequence": billing.ok("AccountQuery", {
+                                          "ListID": sub["ListID"]})["EditSequence"],
+                                      "ParentRef": {"FullName": ""}})
+    assert (moved["FullName"], moved["Sublevel"], moved["TotalBalance"]) == \
+        ("Design Fees", 0, Decimal("200.00"))
+    assert billing.ok("AccountQuery", {"FullName": "Sales"})["TotalBalance"] == 0

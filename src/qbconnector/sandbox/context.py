@@ -115,10 +115,14 @@ class Context:
             if key.startswith("@"):
                 continue
             name = ret_name(key, target)
+            src = source.child(key)
             if name is None:
+                if key.endswith("Ref") and src is not None and isinstance(value, dict):
+                    # A Ref the Ret does not show (an invoice line's OverrideItemAccountRef)
+                    # is kept, resolved, for the rules; rendering leaves it out.
+                    doc[key] = self.to_value(value, src, src, key, owner, where)
                 continue
             child = target.child(name)
-            src = source.child(key)
             doc[name] = self.to_value(value, src, child, key, owner, where)
         return doc
 

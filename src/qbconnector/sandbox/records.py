@@ -298,6 +298,10 @@ def modify(ctx: Context, otype: ObjectType) -> str:
     if otype.kind == "txn":
         fields["sort_key"] = f"{doc.get('TxnDate', '')}|{row['seq']:012d}"
     ctx.store.update(record_id, fields)
+    if otype.hierarchical and names and names.get("parent_id") != row["parent_id"]:
+        from qbconnector.sandbox.ledger import carry_total
+        from qbconnector.sandbox.render import money
+        carry_total(ctx, row["parent_id"], names.get("parent_id"), money(row["total_balance"]))
     if renamed:
         changed = [record_id]
         if otype.hierarchical:
