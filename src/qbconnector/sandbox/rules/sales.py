@@ -225,6 +225,9 @@ class SalesFormRules(TxnRules):
             subtotal += total
         if lines:
             doc[self.line_key(otype)] = lines
+        if doc.get("_opening"):
+            for line in lines:    # QuickBooks writes this rate as entered (transcript 056)
+                line["Rate"] = format(money(line["Rate"]).normalize(), "f")
         rate = ZERO
         tax_item = ref_id(doc, "ItemSalesTaxRef")
         if tax_item:
@@ -260,6 +263,10 @@ class SalesFormRules(TxnRules):
             item_id = ref_id(line, "ItemRef")
             info = item_info(ctx, item_id) if item_id else None
             amount = money(line.get("Amount"))
+            if info is None and amount and doc.get("_opening"):
+                equity = special_account(ctx, "OpeningBalanceEquity")
+                out.append(Posting(equity["id"], -sign * amount, customer))
+                continue
             if info is None or info.type == "ItemSubtotal" or amount == 0:
                 continue
             account = ref_id(line, "OverrideItemAccountRef") or info.income_account
@@ -338,6 +345,7 @@ class SalesFormRules(TxnRules):
                  doc: dict[str, Any]) -> None:
         super().computed(ctx, otype, row, doc)
         doc.pop("_linked_to", None)
+        doc.pop("_opening", None)
         if otype.name == "Invoice":
             applied = self.applied_to(ctx, row["id"])
             balance = self.total(doc) - applied
