@@ -624,3 +624,20 @@ def test_host_company_preferences_in_one_message_set(qb: QB) -> None:
 def test_include_ret_element_on_company_query(qb: QB) -> None:
     company = qb.ok("CompanyQuery", {"IncludeRetElement": ["CompanyName"]})
     assert list(company) == ["CompanyName"]
+
+
+def test_from_date_after_to_date_is_3030(sales: QB) -> None:
+    invoice(sales)
+    expected = (3030, "Error", "Invalid date range: From date is greater than To date.")
+    rs = sales.one("InvoiceQuery", {"TxnDateRangeFilter": {"FromTxnDate": "2024-03-15",
+                                                           "ToTxnDate": "2024-03-14"}})
+    assert status(rs) == expected
+    rs = sales.one("InvoiceQuery", {"ModifiedDateRangeFilter": {
+        "FromModifiedDate": SANDBOX_NOW, "ToModifiedDate": SANDBOX_NOW - timedelta(seconds=1)}})
+    assert status(rs) == expected
+    rs = sales.one("CustomerQuery", {"FromModifiedDate": "2024-03-16",
+                                     "ToModifiedDate": "2024-03-15"})
+    assert status(rs) == expected
+    same_day = sales.all("InvoiceQuery", {"TxnDateRangeFilter": {"FromTxnDate": "2024-03-15",
+                                                                 "ToTxnDate": "2024-03-15"}})
+    assert len(same_day) == 1

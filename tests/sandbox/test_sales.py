@@ -536,3 +536,19 @@ def test_deleting_the_invoice_reopens_the_order(shop: QB, order: dict) -> None:
     assert after["IsFullyInvoiced"] is False
     assert [x["Invoiced"] for x in after["SalesOrderLineRet"]] == [0, 0]
     assert "LinkedTxn" not in after
+
+
+def test_deleting_an_applied_credit_memo_takes_the_credit_back(shop: QB) -> None:
+    invoice = form(shop, "Invoice", lines=[line("Labor", 2)])                        # 100
+    credit = form(shop, "CreditMemo", lines=[line("Labor", 1)])                      # 50
+    payment = pay(shop, total="10.00", AppliedToTxnAdd=[applied(
+        invoice["TxnID"], "10.00", SetCredit=[{"CreditTxnID": credit["TxnID"],
+                                               "AppliedAmount": "50.00"}])])
+    assert shop.one("TxnDel", {"TxnDelType": "CreditMemo",
+                               "TxnID": credit["TxnID"]}).status_code == 0
+    assert shop.ok("InvoiceQuery", {"TxnID": invoice["TxnID"]})["BalanceRemaining"] == \
+        D("90.00")
+    (entry,) = shop.ok("ReceivePaymentQuery", {"TxnID": payment["TxnID"]})["AppliedToTxnRet"]
+    assert (entry["Amount"], entry["BalanceRemaining"], "LinkedTxn" in entry) == \
+        (D("10.00"), D("90.00"), False)
+    assert balance(shop, "Acme") == (D("90.00"), D("90.00"))

@@ -558,3 +558,12 @@ def test_moving_a_sub_account_moves_its_balance(billing: QB) -> None:
     assert (moved["FullName"], moved["Sublevel"], moved["TotalBalance"]) == \
         ("Design Fees", 0, Decimal("200.00"))
     assert billing.ok("AccountQuery", {"FullName": "Sales"})["TotalBalance"] == 0
+
+
+def test_list_del_refused_for_an_account_with_sub_accounts(qb: QB) -> None:
+    parent = qb.ok("AccountAdd", {"Name": "Travel", "AccountType": "Expense"})
+    qb.ok("AccountAdd", {"Name": "Air", "AccountType": "Expense",
+                         "ParentRef": {"FullName": "Travel"}})
+    rs = qb.one("ListDel", {"ListDelType": "Account", "ListID": parent["ListID"]})
+    assert (rs.status_code, rs.status_severity) == (3170, "Error")
+    assert qb.ok("AccountQuery", {"ListID": parent["ListID"]})["Name"] == "Travel"

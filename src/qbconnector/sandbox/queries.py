@@ -62,6 +62,17 @@ def _date_bound(value: Any, end: bool, zone: tzinfo | None = None) -> float:
     return moment.timestamp()
 
 
+def _check_range(low: Any, high: Any, ctx: Context) -> None:
+    """3030 when a From date (or date-time) comes after its To, as QuickBooks answers."""
+    if low is None or high is None:
+        return
+    zone = local_zone(ctx)
+    if isinstance(low, datetime) or isinstance(high, datetime):
+        low, high = _date_bound(low, False, zone), _date_bound(high, True, zone)
+    if low > high:
+        raise errors.fail(3030)
+
+
 def _localize(moment: datetime, zone: tzinfo | None) -> datetime:
     return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
 
@@ -169,6 +180,7 @@ def matching_ids(ctx: Context, otypes: tuple[ObjectType, ...], data: dict[str, A
     else:
         where.append("is_void IN (0, 1)")
         bounds = data.get("ModifiedDateRangeFilter", {})
+    _check_range(bounds.get("FromModifiedDate"), bounds.get("ToModifiedDate"), ctx)
     if bounds.get("FromModifiedDate") is not None:
         where.append("modified_utc >= ?")
         params.append(_date_bound(bounds["FromModifiedDate"], False, local_zone(ctx)))
@@ -181,6 +193,7 @@ def matching_ids(ctx: Context, otypes: tuple[ObjectType, ...], data: dict[str, A
         if txn_dates.get("DateMacro"):
             first = int(ctx.store.meta("fiscal_first_month", "1") or 1)
             low, high = macro_range(txn_dates["DateMacro"], ctx.store.clock.now().date(), first)
+        _check_range(low, high, ctx)
         if low is not None:
             where.append("txn_date >= ?")
             params.append(low.isoformat())

@@ -6,6 +6,14 @@ price, Quantity to Amount / Rate when only those are given); Subtotal sums the l
 tax is the tax item's rate on the lines whose sales tax code is taxable (for a taxable
 customer), rounded to cents; TotalAmount = Subtotal + SalesTaxTotal. Invoices show
 AppliedAmount (negative), BalanceRemaining and IsPaid from the payments and credits applied.
+
+Payments: applied by hand (AppliedToTxnAdd) or oldest first (IsAutoApply); paying more than
+an invoice owes is 3210. Credits applied with a payment (SetCredit) may not exceed what the
+credit memo has left nor what the invoice owes (3210; QuickBooks' reason text for the first is
+not known, the sandbox words it after the second). Choices where QuickBooks' behaviour is not
+documented: deleting or voiding an invoice leaves the payments applied to it received and
+unused; deleting a payment or credit memo takes back the credits it applied; a quantity link
+(sales order to invoice) shows in LinkedTxn with Amount 0.00.
 """
 
 from __future__ import annotations
@@ -650,7 +658,10 @@ class ReceivePaymentRules(TxnRules):
                  doc: dict[str, Any]) -> None:
         super().computed(ctx, otype, row, doc)
         for applied in as_list(doc.get("AppliedToTxnRet")):
-            credits = applied.pop("_credits", None)
+            credits = [c for c in applied.pop("_credits", None) or []
+                       if ctx.db.execute("SELECT 1 FROM links WHERE from_id=? AND to_id=? AND "
+                                         "line_id=?", (c["CreditTxnID"], applied["TxnID"],
+                                                       row["id"])).fetchone()]
             target = ctx.store.get(applied["TxnID"])
             if target is not None:
                 applied["BalanceRemaining"] = output_text(self._balance(ctx, target, ""),
