@@ -100,6 +100,31 @@ def test_sales_tax_on_taxable_lines_rounded_to_cents(shop: QB, kind: str) -> Non
         assert txn["TotalAmount"] == D("86.08")
 
 
+def test_subtotal_and_percent_discount_lines(shop: QB) -> None:
+    shop.ok("ItemSubtotalAdd", {"Name": "Sub"})
+    shop.ok("ItemDiscountAdd", {"Name": "Ten Off", "DiscountRatePercent": "10",
+                                "SalesTaxCodeRef": {"FullName": "Non"},
+                                "AccountRef": {"FullName": "Uncategorized Income"}})
+    txn = form(shop, "SalesReceipt", lines=[line("Labor", 2), line("Widget", 4), line("Sub"),
+                                            line("Ten Off")])
+    amounts = [x["Amount"] for x in txn["SalesReceiptLineRet"]]
+    assert amounts == [D("100.00"), D("50.00"), D("150.00"), D("-15.00")]
+    assert txn["SalesReceiptLineRet"][3]["RatePercent"] == D("10")
+    assert (txn["Subtotal"], txn["SalesTaxTotal"], txn["TotalAmount"]) == \
+        (D("135.00"), D("4.13"), D("139.13"))
+    assert account_balance(shop, "Uncategorized Income") == D("135.00")
+
+
+def test_sales_tax_group_adds_its_rates(shop: QB) -> None:
+    shop.ok("ItemSalesTaxAdd", {"Name": "County", "TaxRate": "1.5"})
+    shop.ok("ItemSalesTaxGroupAdd", {"Name": "Combined", "ItemSalesTaxRef": [
+        {"FullName": "State Tax"}, {"FullName": "County"}]})
+    txn = form(shop, "SalesReceipt", lines=[line("Widget", 8)],
+               ItemSalesTaxRef={"FullName": "Combined"})
+    assert (txn["SalesTaxPercentage"], txn["SalesTaxTotal"], txn["TotalAmount"]) == \
+        (D("9.75"), D("9.75"), D("109.75"))
+
+
 def test_line_tax_code_decides_what_is_taxed(shop: QB) -> None:
     txn = form(shop, "Invoice", lines=[
         line("Labor", 2, SalesTaxCodeRef={"FullName": "Tax"}),        # made taxable
