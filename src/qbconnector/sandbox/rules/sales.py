@@ -31,7 +31,7 @@ from qbconnector.sandbox.render import cents, money, output_text
 from qbconnector.sandbox.rules import register
 from qbconnector.sandbox.rules.items import item_info, tax_code_is_taxable
 from qbconnector.sandbox.rules.lists import special_account
-from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id
+from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id, refunded
 from qbconnector.sandbox.store import dumps
 
 if TYPE_CHECKING:
@@ -375,6 +375,7 @@ class SalesFormRules(TxnRules):
             for (amount,) in ctx.db.execute("SELECT amount FROM links WHERE from_id=? AND "
                                             "link_type='AMTTYPE'", (row["id"],)):
                 used += money(amount)
+            used += refunded(ctx, row["id"])
             doc["CreditRemaining"] = output_text(self.total(doc) - used, "AMTTYPE")
 
 
@@ -561,7 +562,8 @@ class ReceivePaymentRules(TxnRules):
             raise errors.fail(3210, field="TotalAmount", value=output_text(total, "AMTTYPE"),
                               qb_message=catalogue.QB_MSG_PAY_MORE_THAN_DUE)
         doc["TotalAmount"] = output_text(total, "AMTTYPE")
-        doc["UnusedPayment"] = output_text(total - applied_total, "AMTTYPE")
+        doc["UnusedPayment"] = output_text(total - applied_total - refunded(ctx, own_id),
+                                           "AMTTYPE")
         doc["UnusedCredits"] = "0.00"
         if applied:
             doc["AppliedToTxnRet"] = applied
