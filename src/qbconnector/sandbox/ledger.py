@@ -68,6 +68,19 @@ def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> N
         row = ctx.store.get(current) if current else None
 
 
+def carry_total(ctx: Context, old_parent: str | None, new_parent: str | None,
+                amount: Decimal) -> None:
+    """A record with ``amount`` in its TotalBalance moved from one parent to another (a job
+    to another customer, a sub-account elsewhere): the old ancestors' totals lose it, the new
+    ones gain it."""
+    if not amount or old_parent == new_parent:
+        return
+    if old_parent:
+        _add_to(ctx, old_parent, -amount, own=False)
+    if new_parent:
+        _add_to(ctx, new_parent, amount, own=False)
+
+
 def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
     """Move balances by a set of postings: one update per account or name touched."""
     deltas: dict[str, Decimal] = {}

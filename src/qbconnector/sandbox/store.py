@@ -283,7 +283,9 @@ class Store:
         return json.loads(row["doc"])
 
     def now_fields(self) -> tuple[str, float]:
-        moment = self.clock.now()
+        """TimeCreated/TimeModified text and its UTC seconds, both to the whole second (what
+        QuickBooks shows is what From/ToModifiedDate filters compare)."""
+        moment = self.clock.now().replace(microsecond=0)
         return stamp(moment), moment.timestamp()
 
     def insert(self, fields: dict[str, Any]) -> None:
