@@ -1,9 +1,647 @@
-"""Commands of the qbconnector CLI (filled in by the issue that owns them)."""
+"""Commands of the remote connector: serve, users, config, cert, test-connection, service, log.
+
+Thin wrappers over :mod:`qbconnector.server`. The sessions served come from a backend chosen
+here (the CLI may import backends; the server never does): the sandbox by default, or
+whatever :func:`use_backend` installed.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import secrets
+import shlex
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import click
+
+from qbconnector.qbxml.session import RequestProcessorError, SessionFactory, SessionOptions
+
+# -- the backend --------------------------------------------------------------------------------
+SessionFactoryFor = Callable[[str], SessionFactory]
+"""Given the default company file ('' = none), the factory of sessions to serve."""
+SampleCompanyCreator = Callable[[Path], Any]
+"""Create a sample company file at the given path."""
+
+_backend: dict[str, Any] = {}
+
+
+def use_backend(factory_for: SessionFactoryFor,
+                create_sample_company: SampleCompanyCreator | None = None) -> None:
+    """Choose the sessions ``serve``, ``test-connection`` and ``serve --demo`` use."""
+    _backend["factory_for"] = factory_for
+    _backend["create_sample"] = create_sample_company
+
+
+def _sandbox() -> Any:
+    try:
+        from qbconnector import sandbox
+    except ImportError as exc:   # pragma: no cover - the sandbox ships with qbconnector
+        raise click.ClickException(f"the sandbox backend cannot be loaded: {exc}") from None
+    return sandbox
+
+
+def _factory_for(company: str) -> SessionFactory:
+    if "factory_for" in _backend:
+        return _backend["factory_for"](company)
+    sandbox = _sandbox()
+    session_class = getattr(sandbox, "SandboxSession", None)
+    if session_class is None:
+        raise click.ClickException("no session backend is available: qbconnector.sandbox has "
+                                   "no SandboxSession yet")
+
+    def factory(options: SessionOptions) -> Any:
+        path = options.company_file or company
+        if not path:
+            raise RequestProcessorError(0x80040403, "no company file: the sandbox needs one "
+                                                    "(serve --company FILE or the user's "
+                                                    "CompanyFile)")
+        return session_class(path, options)
+
+    return factory
+
+
+def _create_sample(path: Path) -> None:
+    creator = _backend.get("create_sample")
+    if creator is None:
+        creator = getattr(_sandbox(), "create_sample_company", None)
+    if creator is None:
+        raise click.ClickException("no sample company can be created: the backend has no "
+                                   "create_sample_company")
+    creator(path)
+
+
+# -- shared helpers -----------------------------------------------------------------------------
+def default_config_path() -> Path:
+    """$QBCONNECTOR_CONFIG, else connector.toml in the user's configuration folder."""
+    env = os.environ.get("QBCONNECTOR_CONFIG")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return platformdirs.user_config_path("qbconnector", appauthor=False) / "connector.toml"
+
+
+def _config_option(f: Callable) -> Callable:
+    return click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+                        default=None, help="Settings file (default: $QBCONNECTOR_CONFIG or "
+                                           "connector.toml in the user config folder).")(f)
+
+
+def _path(config: Path | None) -> Path:
+    return config if config is not None else default_config_path()
+
+
+def _load(config: Path | None) -> Any:
+    from qbconnector.server.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(_path(config))
+    except SettingsError as exc:
+        raise click.ClickException(f"invalid settings:\n{exc}") from None
+
+
+def _update(config: Path | None, change: Callable[[dict[str, Any]], None]) -> Any:
+    from qbconnector.server.settings import SettingsError, update_settings_file
+
+    try:
+        return update_settings_file(_path(config), change)
+    except SettingsError as exc:
+        raise click.ClickException(f"not saved:\n{exc}") from None
+
+
+def _read_password_stdin() -> str:
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise click.ClickException("no password on standard input")
+    return password
+
+
+def _build_server(settings: Any, company: str, **kwargs: Any) -> Any:
+    from qbconnector.server.runner import ConnectorServer, NotReady
+    from qbconnector.server.tls import CertificateError
+
+    try:
+        return ConnectorServer(settings, _factory_for(company), default_company=company,
+                               **kwargs)
+    except (NotReady, CertificateError) as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _run(server: Any) -> None:
+    """Serve until interrupted (replaced in tests to run in the background)."""
+    from qbconnector.server.runner import NotReady
+
+    try:
+        server.bind()
+    except NotReady as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"qbconnector serving on {server.url} (Ctrl+C to stop)", err=True)
+    server.serve_forever()
+
+
+# -- serve --------------------------------------------------------------------------------------
+DEMO_REQUEST = ('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq '
+                'onError="stopOnError"><HostQueryRq requestID="1"/></QBXMLMsgsRq></QBXML>')
+
+
+def curl_command(url: str, user: str, password: str, insecure: bool = False) -> str:
+    """A ready-to-paste curl line sending a HostQuery to the connector."""
+    parts = ["curl", "-sS", "-u", f"{user}:{password}", "-H", "Content-Type: text/xml",
+             "--data-binary", DEMO_REQUEST]
+    if insecure:
+        parts.append("-k")
+    return shlex.join([*parts, url])
+
+
+@click.command("serve")
+@_config_option
+@click.option("--port", type=click.IntRange(0, 65535), default=None,
+              help="Listen on this port instead of the configured Port.")
+@click.option("--company", "company", default=None,
+              help="Company file for users without their own CompanyFile.")
+@click.option("--demo", is_flag=True,
+              help="Create a sample company and a demo user, and serve them on 127.0.0.1.")
+@click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Folder for the demo's company and settings.")
+def serve_command(config: Path | None, port: int | None, company: str | None, demo: bool,
+                  demo_dir: Path | None) -> None:
+    """Run the remote connector."""
+    if demo:
+        _serve_demo(demo_dir, port, config)
+        return
+    settings = _load(config)
+    if port is not None:
+        settings = settings.with_overrides(Port=port)
+    _run(_build_server(settings, company or ""))
+
+
+def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> None:
+    import platformdirs
+
+    from qbconnector.server.passwords import hash_password
+    from qbconnector.server.runner import NotReady
+
+    folder = folder or platformdirs.user_data_path("qbconnector", appauthor=False) / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    company = folder / "sample.qbdb"
+    if not company.exists():
+        click.echo(f"creating the sample company {company}", err=True)
+        _create_sample(company)
+    password = secrets.token_urlsafe(12)
+    settings_path = config or folder / "connector.toml"
+
+    def change(raw: dict[str, Any]) -> None:
+        raw.setdefault("LocalHost", "127.0.0.1")
+        raw.setdefault("Users", {})["demo"] = {"Password": hash_password(password),
+                                              "CompanyFile": str(company)}
+
+    settings = _update(settings_path, change)
+    settings = settings.with_overrides(Port=port if port is not None else settings.Port)
+    server = _build_server(settings, str(company))
+    try:
+        server.bind()
+    except NotReady:
+        if port is not None:
+            raise
+        server = _build_server(settings.with_overrides(Port=0), str(company))
+    curl = curl_command(server.url, "demo", password, server.ssl_context is not None)
+    click.echo(f"\nqbconnector demo: a sample company served on {server.url}\n"
+               f"  company : {company}\n  settings: {settings_path}\n"
+               f"  user    : demo\n  password: {password}   (shown once; stored hashed)\n\n"
+               f"Try it:\n  {curl}\n")
+    _run(server)
+
+
+# -- users --------------------------------------------------------------------------------------
+def _user_options(f: Callable) -> Callable:
+    options = [
+        click.option("--password-stdin", is_flag=True, help="Read the password from stdin."),
+        click.option("--generate-password", is_flag=True,
+                     help="Make a random password and print it once."),
+        click.option("--read-only/--read-write", default=None,
+                     help="Allow only queries (ReadOnly)."),
+        click.option("--company-file", default=None, help="CompanyFile ('' = the open one)."),
+        click.option("--app-name", default=None, help="AppName presented to QuickBooks."),
+        click.option("--auth", type=click.Choice(["basic", "system"]), default=None,
+                     help="AuthMode: basic (password here) or system (OS login)."),
+        click.option("--connection-mode", type=click.Choice(["DontCare", "Single", "Multi"],
+                                                            case_sensitive=False),
+                     default=None, help="ConnectionMode."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def _apply_user(table: dict[str, Any], *, password: str | None, read_only: bool | None,
+                company_file: str | None, app_name: str | None, auth: str | None,
+                connection_mode: str | None) -> None:
+    from qbconnector.server.passwords import hash_password
+
+    if auth is not None:
+        table["AuthMode"] = 1 if auth == "system" else 0
+    if password is not None:
+        table["Password"] = hash_password(password)
+    if read_only is not None:
+        table["ReadOnly"] = read_only
+    if company_file is not None:
+        table["CompanyFile"] = company_file
+    if app_name is not None:
+        table["AppName"] = app_name
+    if connection_mode is not None:
+        table["ConnectionMode"] = {m.lower(): m for m in ("DontCare", "Single", "Multi")}[
+            connection_mode.lower()]
+
+
+def _new_password(password_stdin: bool, generate: bool, prompt: bool) -> str | None:
+    if password_stdin and generate:
+        raise click.UsageError("use --password-stdin or --generate-password, not both")
+    if password_stdin:
+        return _read_password_stdin()
+    if generate:
+        password = secrets.token_urlsafe(15)
+        click.echo(f"password: {password}   (shown once; stored hashed)")
+        return password
+    if prompt:
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return None
+
+
+@click.group("users")
+def users_group() -> None:
+    """Add, change, remove and list connector users."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@_config_option
+@_user_options
+def users_add(name: str, config: Path | None, password_stdin: bool, generate_password: bool,
+              **options: Any) -> None:
+    """Add user NAME."""
+    if ":" in name or not name.strip():
+        raise click.BadParameter("a user name must be non-empty and have no ':'")
+    current = _load(config)
+    if name in current.Users:
+        raise click.ClickException(f"user {name} exists; use 'qbconnector users edit {name}'")
+    system = options.get("auth") == "system"
+    password = _new_password(password_stdin, generate_password, prompt=not system)
+    table: dict[str, Any] = {}
+    _apply_user(table, password=password, **options)
+
+    def change(raw: dict[str, Any]) -> None:
+        raw.setdefault("Users", {})[name] = table
+
+    _update(config, change)
+    click.echo(f"added user {name} to {_path(config)}")
+
+
+@users_group.command("edit")
+@click.argument("name")
+@_config_option
+@_user_options
+@click.option("--authorized/--not-authorized", default=None,
+              help="Record whether AppName was authorized for CompanyFile.")
+def users_edit(name: str, config: Path | None, password_stdin: bool, generate_password: bool,
+               authorized: bool | None, **options: Any) -> None:
+    """Change user NAME (only the options given)."""
+    if name not in _load(config).Users:
+        raise click.ClickException(f"no user {name}")
+    password = _new_password(password_stdin, generate_password, prompt=False)
+
+    def change(raw: dict[str, Any]) -> None:
+        table = raw["Users"][name]
+        _apply_user(table, password=password, **options)
+        if authorized is not None:
+            table["Authorized"] = authorized
+        if table.get("AuthMode") == 1:
+            table.pop("Password", None)
+
+    _update(config, change)
+    click.echo(f"changed user {name}")
+
+
+@users_group.command("remove")
+@click.argument("name")
+@_config_option
+def users_remove(name: str, config: Path | None) -> None:
+    """Remove user NAME."""
+    if name not in _load(config).Users:
+        raise click.ClickException(f"no user {name}")
+    _update(config, lambda raw: raw["Users"].pop(name))
+    click.echo(f"removed user {name}")
+
+
+@users_group.command("list")
+@_config_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def users_list(config: Path | None, as_json: bool) -> None:
+    """List users (never their passwords)."""
+    from qbconnector.server.passwords import kind_of
+
+    rows = []
+    for user in _load(config).Users.values():
+        rows.append({
+            "user": user.name,
+            "auth": "system" if user.system_auth else "basic",
+            "password": "-" if user.system_auth else kind_of(user.Password),
+            "company_file": user.CompanyFile,
+            "app_name": user.AppName,
+            "read_only": user.ReadOnly,
+            "connection_mode": user.ConnectionMode,
+            "authorized": user.Authorized,
+        })
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("no users (add one: qbconnector users add NAME)")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*[k.replace("_", " ") for k in rows[0]])
+    for row in rows:
+        table.add_row(*[("yes" if v else "no") if isinstance(v, bool) else (v or "-")
+                        for v in row.values()])
+    Console().print(table)
+
+
+# -- config -------------------------------------------------------------------------------------
+@click.group("config")
+def config_group() -> None:
+    """Show, change and check the connector's settings."""
+
+
+def _masked(settings: Any) -> dict[str, Any]:
+    from qbconnector.server.passwords import kind_of
+    from qbconnector.server.settings import SECRET_KEYS, SETTING_KEYS
+
+    out: dict[str, Any] = {}
+    for key in SETTING_KEYS:
+        value = getattr(settings, key)
+        out[key] = "********" if key in SECRET_KEYS and value else value
+    out["AuthFlags"] = f"0x{settings.AuthFlags:X}"
+    out["Users"] = {}
+    for user in settings.Users.values():
+        table = {k: getattr(user, k) for k in ("AuthMode", "CompanyFile", "AppName", "ReadOnly",
+                                              "ConnectionMode", "Authorized")}
+        if not user.system_auth:
+            table["Password"] = f"<{kind_of(user.Password)} hash>"
+        out["Users"][user.name] = table
+    return out
+
+
+@config_group.command("show")
+@_config_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
+def config_show(config: Path | None, as_json: bool) -> None:
+    """Print every setting in force (secrets masked)."""
+    from qbconnector.server.settings import dump_toml
+
+    values = _masked(_load(config))
+    if as_json:
+        click.echo(json.dumps(values, indent=2))
+    else:
+        click.echo(f"# {_path(config)}")
+        click.echo(dump_toml(values), nl=False)
+
+
+@config_group.command("path")
+def config_path() -> None:
+    """Print the settings file used by default."""
+    click.echo(str(default_config_path()))
+
+
+@config_group.command("set")
+@click.argument("key")
+@click.argument("value")
+@_config_option
+def config_set(key: str, value: str, config: Path | None) -> None:
+    """Set KEY (a registry name such as Port or LogLevel) to VALUE."""
+    from qbconnector.server.settings import SettingsError, coerce_setting
+
+    try:
+        stored = coerce_setting(key, value)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    _update(config, lambda raw: raw.__setitem__(key, stored))
+    click.echo(f"{key} = {'********' if key in ('SSLCertPassword', 'LocalAuth') else stored}")
+
+
+@config_group.command("unset")
+@click.argument("key")
+@_config_option
+def config_unset(key: str, config: Path | None) -> None:
+    """Remove KEY from the file (back to its default)."""
+    _update(config, lambda raw: raw.pop(key, None))
+    click.echo(f"{key} reset to its default")
+
+
+@config_group.command("check")
+@_config_option
+def config_check(config: Path | None) -> None:
+    """Check the settings file; exit 1 when the server would refuse it."""
+    from qbconnector.server.settings import warnings_for
+    from qbconnector.server.tls import CertificateError, server_context
+
+    path = _path(config)
+    settings = _load(config)
+    problems = warnings_for(settings)
+    if settings.SSLEnabled and settings.SSLCertStore:
+        try:
+            server_context(settings.SSLCertStore, settings.SSLCertType,
+                           settings.SSLCertPassword, settings.SSLCertSubject)
+        except CertificateError as exc:
+            from qbconnector.server.settings import Problem
+
+            problems.append(Problem(str(path), "SSLCertStore", str(exc)))
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    errors = [p for p in problems if not p.warning]
+    if errors or not settings.Users:
+        raise SystemExit(1)
+    click.echo(f"{path}: OK ({len(settings.Users)} users)")
+
+
+# -- cert ---------------------------------------------------------------------------------------
+@click.group("cert")
+def cert_group() -> None:
+    """TLS certificates for the connector."""
+
+
+@cert_group.command("generate")
+@_config_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PEM file to write (key + certificate; default: server.pem beside the "
+                   "settings).")
+@click.option("--cn", "common_name", default="", help="Common name (default: this host).")
+@click.option("--host", "hosts", multiple=True, help="Extra host name or IP for the "
+                                                     "certificate (repeatable).")
+@click.option("--days", type=click.IntRange(1, 3650), default=825, show_default=True)
+@click.option("--pfx", "pfx", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write a PFX file (password from --pfx-password-stdin).")
+@click.option("--pfx-password-stdin", is_flag=True)
+@click.option("--enable", is_flag=True, help="Also set SSLEnabled, SSLCertStore, SSLCertType.")
+def cert_generate(config: Path | None, out: Path | None, common_name: str, hosts: tuple[str, ...],
+                  days: int, pfx: Path | None, pfx_password_stdin: bool, enable: bool) -> None:
+    """Create a self-signed certificate and print its SHA-256 fingerprint."""
+    from qbconnector.server.settings import write_atomic
+    from qbconnector.server.tls import generate_self_signed, to_pfx
+
+    out = out or _path(config).with_name("server.pem")
+    generated = generate_self_signed(common_name, hosts, days)
+    write_atomic(out, (generated.key_pem + generated.cert_pem).decode("ascii"), mode=0o600)
+    crt = out.with_suffix(".crt")
+    write_atomic(crt, generated.cert_pem.decode("ascii"), mode=0o644)
+    click.echo(f"key and certificate: {out}\ncertificate for clients: {crt}")
+    if pfx is not None:
+        password = _read_password_stdin() if pfx_password_stdin else ""
+        pfx.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(pfx, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(to_pfx(generated, password))
+        click.echo(f"PFX: {pfx}")
+    click.echo(f"valid until: {generated.not_after:%Y-%m-%d}")
+    click.echo(f"SHA-256 fingerprint: {generated.fingerprint}")
+    if enable:
+        def change(raw: dict[str, Any]) -> None:
+            raw.update(SSLEnabled=True, SSLCertStore=str(out), SSLCertType="PEM")
+        _update(config, change)
+        click.echo(f"TLS enabled in {_path(config)}")
+    else:
+        click.echo(f"to use it: qbconnector config set SSLCertStore {shlex.quote(str(out))} && "
+                   "qbconnector config set SSLEnabled true")
+
+
+# -- test-connection ----------------------------------------------------------------------------
+@click.command("test-connection")
+@_config_option
+@click.option("--user", "user_name", default=None, help="Test as this user (default: the only "
+                                                        "or first user).")
+@click.option("--company", default=None, help="Company file for users without CompanyFile.")
+def test_connection(config: Path | None, user_name: str | None, company: str | None) -> None:
+    """Open the company file as a user would, and report what happened."""
+    settings = _load(config)
+    if not settings.Users:
+        raise click.ClickException("no users configured (qbconnector users add NAME)")
+    if user_name is None:
+        user = next(iter(settings.Users.values()))
+    elif user_name in settings.Users:
+        user = settings.Users[user_name]
+    else:
+        raise click.ClickException(f"no user {user_name}")
+    options = SessionOptions(company_file=user.CompanyFile or company or "",
+                             app_name=user.AppName or "qbconnector", read_only=user.ReadOnly,
+                             connection_mode=user.ConnectionMode, auth_flags=settings.AuthFlags)
+    session = _factory_for(company or "")(options)
+    click.echo(f"user {user.name}: opening {options.company_file or '(the open company file)'} "
+               f"as {options.app_name!r} ({options.connection_mode}"
+               f"{', read-only' if options.read_only else ''})")
+    try:
+        session.open()
+        try:
+            path = session.company_file()
+            versions = session.versions()
+            authorized = session.is_authorized()
+        finally:
+            session.close()
+    except RequestProcessorError as exc:
+        click.echo(f"FAILED: 0x{exc.hresult:08X} {exc.message}", err=True)
+        raise SystemExit(1) from None
+    from qbconnector.server.protocol import newest_version
+
+    click.echo(f"OK: company file {path}")
+    click.echo(f"qbXML versions {versions[0]} .. {newest_version(versions)}")
+    click.echo(f"application authorized: {'yes' if authorized else 'no'}")
+    if authorized != user.Authorized:
+        _update(config, lambda raw: raw["Users"][user.name].__setitem__("Authorized",
+                                                                        authorized))
+
+
+# -- service ------------------------------------------------------------------------------------
+@click.command("service")
+@click.argument("action", type=click.Choice(
+    ["install", "delete", "start", "stop", "state", "auto", "manual", "disabled"]))
+@_config_option
+@click.option("--name", default="qbconnector", show_default=True, help="Service name.")
+@click.option("--system", is_flag=True, help="A system-wide systemd unit (needs root) instead "
+                                             "of a user unit.")
+def service_command(action: str, config: Path | None, name: str, system: bool) -> None:
+    """Install and control the connector as a service (systemd unit / Windows service)."""
+    from qbconnector.server.service import ServiceError, service_for
+
+    path = _path(config).resolve()
+    try:
+        service = service_for(path, name=name, system=system)
+        message = service.action(action)
+    except ServiceError as exc:
+        raise click.ClickException(str(exc)) from None
+    if action in ("install", "delete") and path.exists():
+        _update(config, lambda raw: raw.__setitem__("RunAsService", action == "install"))
+    click.echo(message)
+
+
+# -- log ----------------------------------------------------------------------------------------
+@click.group("log")
+def log_group() -> None:
+    """The connector's log files."""
+
+
+@log_group.command("tail")
+@_config_option
+@click.option("-n", "lines", type=click.IntRange(0), default=20, show_default=True)
+@click.option("-f/-F", "--follow/--no-follow", default=True, show_default=True,
+              help="Keep printing new lines.")
+@click.option("--live", is_flag=True, help="Read a running server's LogPort instead of the "
+                                           "files (needs LogPort and LocalAuth).")
+def log_tail(config: Path | None, lines: int, follow: bool, live: bool) -> None:
+    """Print the end of the newest log file (and follow it)."""
+    from qbconnector.server.logs import default_log_dir, last_lines, newest_log_file
+    from qbconnector.server.logs import follow as follow_lines
+
+    settings = _load(config)
+    if live:
+        _tail_live(settings)
+        return
+    folder = settings.LogDir or default_log_dir()
+    newest = newest_log_file(folder)
+    if newest is None and not follow:
+        raise click.ClickException(f"no log files in {folder}"
+                                   + ("" if settings.LogEnabled else
+                                      " (LogEnabled is off: qbconnector config set "
+                                      "LogEnabled true)"))
+    if newest is not None:
+        for line in last_lines(newest, lines):
+            click.echo(line)
+    if follow:
+        try:
+            for line in follow_lines(folder):
+                click.echo(line)
+        except KeyboardInterrupt:
+            pass
+
+
+def _tail_live(settings: Any) -> None:
+    from qbconnector.server.logport import read_live
+
+    if not settings.LogPort or not settings.LocalAuth:
+        raise click.ClickException("--live needs LogPort and LocalAuth in the settings")
+    try:
+        for line in read_live(settings.LogPort, settings.LocalAuth):
+            click.echo(line)
+    except (OSError, PermissionError) as exc:
+        raise click.ClickException(f"cannot read LogPort {settings.LogPort}: {exc}") from None
+    except KeyboardInterrupt:
+        pass
 
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the top-level group."""
+    for command in (serve_command, users_group, config_group, cert_group, test_connection,
+                    service_command, log_group):
+        cli.add_command(command)

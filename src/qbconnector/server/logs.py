@@ -1,0 +1,209 @@
+"""The connector's log: always the console, and with LogEnabled rotating files in LogDir.
+
+File names follow LogFormat: daily ``yyyy_MM_dd.txt``, weekly ``yyyy_ww.txt`` (ISO week),
+monthly ``yyyy_MM.txt``. When a file reaches MaxLogSize bytes the log continues in
+``<name>_1.txt``, ``<name>_2.txt``… LogLevel 0 Off, 1 Error, 2 Warning, 3 Info, 4 Verbose.
+Passwords are never logged; message bodies only at Verbose.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+LOGGER_NAME = "qbconnector.server"
+LEVELS = {0: logging.CRITICAL + 10, 1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO,
+          4: logging.DEBUG}
+_FORMAT = "%(asctime)s %(levelname)s %(message)s"
+_HANDLER_TAG = "_qbconnector_handler"
+
+
+def log_file_stem(when: dt.datetime, log_format: int) -> str:
+    """The file name (without index and extension) for a moment under a LogFormat."""
+    if log_format == 1:
+        year, week, _ = when.isocalendar()
+        return f"{year:04d}_{week:02d}"
+    if log_format == 2:
+        return f"{when.year:04d}_{when.month:02d}"
+    return f"{when.year:04d}_{when.month:02d}_{when.day:02d}"
+
+
+class RotatingLogFile(logging.Handler):
+    """Writes to the file of the current day/week/month, rolling over at ``max_size`` bytes."""
+
+    def __init__(self, directory: str | os.PathLike[str], log_format: int = 0,
+                 max_size: int = 0, now: Callable[[], dt.datetime] = dt.datetime.now) -> None:
+        super().__init__()
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.log_format = log_format
+        self.max_size = max_size
+        self._now = now
+        self._stem = ""
+        self._index = 0
+        self._stream: BinaryIO | None = None
+        self._size = 0
+        self._file_lock = threading.Lock()
+
+    @property
+    def current_path(self) -> Path | None:
+        return self._path(self._stem, self._index) if self._stem else None
+
+    def _path(self, stem: str, index: int) -> Path:
+        return self.directory / (f"{stem}.txt" if index == 0 else f"{stem}_{index}.txt")
+
+    def _last_index(self, stem: str) -> int:
+        pattern = re.compile(re.escape(stem) + r"(?:_(\d+))?\.txt")
+        found = [int(m.group(1) or 0) for p in self.directory.iterdir()
+                 if (m := pattern.fullmatch(p.name))]
+        return max(found, default=0)
+
+    def _open(self, stem: str, index: int) -> None:
+        if self._stream is not None:
+            self._stream.close()
+        self._stem, self._index = stem, index
+        self._stream = open(self._path(stem, index), "ab")  # noqa: SIM115 (kept open)
+        self._size = os.fstat(self._stream.fileno()).st_size
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = (self.format(record) + "\n").encode("utf-8")
+            with self._file_lock:
+                stem = log_file_stem(self._now(), self.log_format)
+                if stem != self._stem or self._stream is None:
+                    self._open(stem, self._last_index(stem))
+                if self.max_size and self._size > 0 and self._size + len(line) > self.max_size:
+                    self._open(stem, self._index + 1)
+                assert self._stream is not None
+                self._stream.write(line)
+                self._stream.flush()
+                self._size += len(line)
+        except Exception:
+            self.handleError(record)
+
+    def close(self) -> None:
+        with self._file_lock:
+            if self._stream is not None:
+                self._stream.close()
+                self._stream = None
+        super().close()
+
+
+def default_log_dir() -> str:
+    import platformdirs
+
+    return platformdirs.user_log_dir("qbconnector", appauthor=False)
+
+
+def configure_logging(*, level: int = 3, enabled: bool = False, directory: str = "",
+                      log_format: int = 0, max_size: int = 0, console: bool = True,
+                      extra_handlers: tuple[logging.Handler, ...] = ()) -> logging.Logger:
+    """Set up the connector's logger (replacing handlers an earlier call installed)."""
+    logger = logging.getLogger(LOGGER_NAME)
+    for handler in list(logger.handlers):
+        if getattr(handler, _HANDLER_TAG, False):
+            logger.removeHandler(handler)
+            handler.close()
+    logger.setLevel(LEVELS.get(level, logging.INFO))
+    logger.propagate = False
+    formatter = logging.Formatter(_FORMAT)
+    handlers: list[logging.Handler] = []
+    if console:
+        handlers.append(logging.StreamHandler(sys.stderr))
+    if enabled:
+        handlers.append(RotatingLogFile(directory or default_log_dir(), log_format, max_size))
+    handlers.extend(extra_handlers)
+    if not handlers:
+        handlers.append(logging.NullHandler())   # silence, not Python's last-resort printer
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        setattr(handler, _HANDLER_TAG, True)
+        logger.addHandler(handler)
+    return logger
+
+
+def newest_log_file(directory: str | os.PathLike[str]) -> Path | None:
+    """The most recently written log file in ``directory``."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return None
+    files = [p for p in folder.iterdir()
+             if p.is_file() and re.fullmatch(r"\d{4}_\d{2}(_\d{2})?(_\d+)?\.txt", p.name)]
+    return max(files, key=lambda p: (p.stat().st_mtime_ns, p.name), default=None)
+
+
+def _clean(value: object) -> str:
+    text = str(value)
+    return text if text and not re.search(r"[\s\"=]", text) else '"' + text.replace(
+        "\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
+
+
+def request_line(*, client: str, user: str | None, interaction: int | None,
+                 requests: tuple[str, ...], status: int, duration: float,
+                 company: str | None = None, detail: str = "") -> str:
+    """One request's log line: client, user, interaction type, request names, status, time."""
+    parts = [f"client={_clean(client)}", f"user={_clean(user or '-')}",
+             f"type={interaction if interaction is not None else '-'}",
+             f"requests={_clean(','.join(requests) or '-')}", f"status={status}",
+             f"ms={duration * 1000:.1f}"]
+    if company:
+        parts.append(f"company={_clean(company)}")
+    if detail:
+        parts.append(f"detail={_clean(detail)}")
+    return " ".join(parts)
+
+
+def last_lines(path: str | os.PathLike[str], count: int) -> list[str]:
+    """The last ``count`` lines of a text file (reads from the end; files may be large)."""
+    if count <= 0:
+        return []
+    with open(path, "rb") as f:
+        position = f.seek(0, os.SEEK_END)
+        data = b""
+        while position > 0 and data.count(b"\n") <= count:
+            step = min(65536, position)
+            position -= step
+            f.seek(position)
+            data = f.read(step) + data
+    lines = data.decode("utf-8", "replace").splitlines()
+    return lines[-count:]
+
+
+def follow(directory: str | os.PathLike[str], *, start_at_end: bool = True,
+           poll: float = 0.5, stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
+    """Yield log lines written from now on, moving on to newer files when logs rotate."""
+    current = newest_log_file(directory)
+    offset = current.stat().st_size if (current and start_at_end) else 0
+
+    def lines() -> Iterator[str]:
+        nonlocal current, offset
+        pending = b""
+        while not stop():
+            newest = newest_log_file(directory)
+            if newest is not None and newest != current:
+                if current is not None and current.exists():
+                    with open(current, "rb") as f:       # finish the old file first
+                        f.seek(offset)
+                        pending += f.read()
+                current, offset = newest, 0
+            if current is not None and current.exists():
+                with open(current, "rb") as f:
+                    f.seek(offset)
+                    chunk = f.read()
+                offset += len(chunk)
+                pending += chunk
+            *complete, pending = pending.split(b"\n")
+            for line in complete:
+                yield line.decode("utf-8", "replace")
+            if not complete:
+                time.sleep(poll)
+
+    return lines()

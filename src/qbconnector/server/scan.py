@@ -1,0 +1,87 @@
+"""A guarded first look at a qbXML request: which messages it holds, refusing hostile XML.
+
+The server reads every request before it reaches a session: to log the message names, to
+keep read-only users to queries, and so that no session ever sees a DTD, an entity, or a tree
+deeper than libxml2's guard. Malformed input is reported the way QuickBooks reports it: the
+request processor's parse error (HRESULT 0x80040400).
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+
+from lxml import etree
+
+from qbconnector.qbxml import xmlsafe
+
+PARSE_ERROR = 0x80040400
+
+
+# Declarations a qbXML request never needs, in every encoding libxml2 would read.
+_MARKERS = tuple(word.encode(codec) for word in ("<!DOCTYPE", "<!ENTITY")
+                 for codec in ("ascii", "utf-16-le", "utf-16-be"))
+
+
+class HostileOrMalformed(ValueError):
+    """The body is not a well-formed, DTD-free XML document."""
+
+
+@dataclass(frozen=True)
+class RequestScan:
+    """What a request message set holds: family root, message set, request names and IDs."""
+
+    root: str
+    message_set: str
+    on_error: str
+    requests: tuple[tuple[str, str | None], ...]   # (element name, requestID)
+    text: str
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.requests)
+
+
+def _decode(body: bytes, declared: str | None) -> str:
+    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                       (codecs.BOM_UTF16_BE, "utf-16")):
+        if body.startswith(bom):
+            return body.decode(codec)
+    try:
+        return body.decode(declared or "utf-8")
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise HostileOrMalformed(f"cannot decode the body as {declared or 'UTF-8'}: {exc}"
+                                 ) from None
+
+
+def scan_request(body: bytes) -> RequestScan:
+    """Parse ``body`` safely and list its requests; HostileOrMalformed says what is wrong."""
+    if not body.strip():
+        raise HostileOrMalformed("empty request body")
+    if any(marker in body for marker in _MARKERS):
+        raise HostileOrMalformed("a DOCTYPE or entity declaration is not allowed in qbXML")
+    if body.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        raise HostileOrMalformed("UTF-32 is not accepted; send UTF-8")
+    try:
+        root = xmlsafe.parse(body)
+    except xmlsafe.XMLError as exc:
+        raise HostileOrMalformed(str(exc)) from None
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise HostileOrMalformed("a DOCTYPE / DTD is not allowed in qbXML")
+    text = _decode(body, info.encoding)
+    if not isinstance(root.tag, str):
+        raise HostileOrMalformed("the document has no root element")
+    message_set = next((child for child in root if isinstance(child.tag, str)), None)
+    requests: list[tuple[str, str | None]] = []
+    if message_set is not None:
+        for child in message_set:
+            if isinstance(child.tag, str):
+                requests.append((etree.QName(child).localname, child.get("requestID")))
+    return RequestScan(
+        root=etree.QName(root).localname,
+        message_set=etree.QName(message_set).localname if message_set is not None else "",
+        on_error=message_set.get("onError", "") if message_set is not None else "",
+        requests=tuple(requests),
+        text=text,
+    )

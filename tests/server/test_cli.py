@@ -1,0 +1,308 @@
+"""The connector's commands: users, config, cert, test-connection, service, log, serve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from qbconnector.cli import server_commands
+from qbconnector.cli.main import cli
+from qbconnector.qbxml.session import RequestProcessorError
+from qbconnector.server import service as service_mod
+from qbconnector.server.logs import log_file_stem
+from qbconnector.server.passwords import verify_password
+from qbconnector.server.settings import load_settings, read_raw
+from qbconnector.server.tls import certificate_fingerprint
+
+
+@pytest.fixture
+def config(tmp_path):
+    return tmp_path / "connector.toml"
+
+
+def run(*args, input=None, ok=True):
+    result = CliRunner().invoke(cli, [str(a) for a in args], input=input,
+                                catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.fixture
+def backend(monkeypatch, session_factory):
+    """Serve the test sessions through the CLI's backend hook."""
+    monkeypatch.setattr(server_commands, "_backend", {})
+    created = []
+
+    def create(path):
+        path.write_text("sample company")
+        created.append(path)
+
+    server_commands.use_backend(lambda company: session_factory, create)
+    return created
+
+
+def test_users_add_list_edit_remove(config):
+    run("users", "add", "ann", "--config", config, "--password-stdin", "--read-only",
+        "--company-file", "C:/Books/a.qbw", "--app-name", "Sync", "--connection-mode", "multi",
+        input="ann-pw\n")
+    stored = read_raw(config)["Users"]["ann"]
+    assert stored["Password"].startswith("$scrypt$") and verify_password("ann-pw",
+                                                                          stored["Password"])
+    assert (stored["ReadOnly"], stored["CompanyFile"], stored["AppName"],
+            stored["ConnectionMode"]) == (True, "C:/Books/a.qbw", "Sync", "Multi")
+    out = run("users", "list", "--config", config, "--json").output
+    assert '"user": "ann"' in out and "ann-pw" not in out and "$scrypt$" not in out
+    assert "ann" in run("users", "list", "--config", config).output
+
+    dup = run("users", "add", "ann", "--config", config, "--password-stdin", input="x\n",
+              ok=False)
+    assert dup.exit_code != 0 and "users edit ann" in dup.output
+
+    run("users", "edit", "ann", "--config", config, "--read-write", "--password-stdin",
+        "--authorized", input="new-pw\n")
+    ann = load_settings(config).Users["ann"]
+    assert not ann.ReadOnly and ann.Authorized and verify_password("new-pw", ann.Password)
+    assert ann.AppName == "Sync"                      # untouched options stay
+
+    run("users", "add", "sys", "--config", config, "--auth", "system")
+    assert load_settings(config).Users["sys"].system_auth
+    run("users", "remove", "ann", "--config", config)
+    assert set(load_settings(config).Users) == {"sys"}
+    assert run("users", "remove", "ann", "--config", config, ok=False).exit_code != 0
+
+
+def test_users_add_generated_password_is_printed_once(config):
+    out = run("users", "add", "gen", "--config", config, "--generate-password").output
+    password = re.search(r"password: (\S+)", out).group(1)
+    assert verify_password(password, load_settings(config).Users["gen"].Password)
+
+
+def test_users_add_prompts_for_a_password(config):
+    run("users", "add", "ann", "--config", config, input="pw1\npw1\n")
+    assert verify_password("pw1", load_settings(config).Users["ann"].Password)
+
+
+def test_config_set_show_unset_check(config):
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    run("config", "set", "Port", "9001", "--config", config)
+    run("config", "set", "AuthFlags", "6", "--config", config)
+    run("config", "set", "LocalAuth", "admin-secret", "--config", config)
+    bad = run("config", "set", "LogLevel", "9", "--config", config, ok=False)
+    assert bad.exit_code != 0 and "LogLevel" in bad.output
+    unknown = run("config", "set", "Colour", "red", "--config", config, ok=False)
+    assert "unknown setting" in unknown.output
+    shown = run("config", "show", "--config", config).output
+    assert "Port = 9001" in shown and 'AuthFlags = "0x6"' in shown
+    assert "admin-secret" not in shown and 'LocalAuth = "********"' in shown
+    assert "<scrypt hash>" in shown and "LogLevel = 3" in shown
+    assert "OK (1 users)" in run("config", "check", "--config", config).output
+    run("config", "unset", "Port", "--config", config)
+    assert load_settings(config).Port == 8167
+
+
+def test_config_check_fails_on_a_bad_file(config):
+    config.write_text("Port = 99999\n")
+    result = run("config", "check", "--config", config, ok=False)
+    assert result.exit_code == 1
+    assert str(config) in result.output and "Port" in result.output
+
+
+def test_config_check_fails_without_users(config):
+    config.write_text("Port = 9000\n")
+    result = run("config", "check", "--config", config, ok=False)
+    assert result.exit_code == 1 and "no users" in result.output
+
+
+def test_cert_generate_and_enable(config, tmp_path):
+    out = run("cert", "generate", "--config", config, "--cn", "books.example",
+              "--host", "10.0.0.5", "--enable", "--pfx", tmp_path / "s.pfx",
+              "--pfx-password-stdin", input="pfxpw\n").output
+    pem = config.with_name("server.pem")
+    fingerprint = re.search(r"SHA-256 fingerprint: ([0-9A-F:]+)", out).group(1)
+    assert fingerprint == certificate_fingerprint(pem.with_suffix(".crt"))
+    assert fingerprint == certificate_fingerprint(tmp_path / "s.pfx", "pfxpw")
+    assert (pem.stat().st_mode & 0o777) == 0o600
+    settings = load_settings(config)
+    assert settings.SSLEnabled and settings.SSLCertStore == str(pem)
+    from qbconnector.server.tls import server_context
+
+    server_context(settings.SSLCertStore, settings.SSLCertType)   # loads
+
+
+def test_test_connection_reports_and_records_authorization(config, backend):
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    out = run("test-connection", "--config", config, "--user", "ann",
+              "--company", "/books/a.qbdb").output
+    assert "OK: company file /books/a.qbdb" in out
+    assert "application authorized: yes" in out
+    assert load_settings(config).Users["ann"].Authorized
+
+
+def test_test_connection_failure_exits_1(config, monkeypatch, session_factory):
+    monkeypatch.setattr(server_commands, "_backend", {})
+
+    class Fails:
+        def __init__(self, options):
+            self.options = options
+
+        def open(self):
+            raise RequestProcessorError(0x80040403, "Could not open the company file.")
+
+        def close(self):
+            pass
+
+    server_commands.use_backend(lambda company: Fails)
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    result = run("test-connection", "--config", config, ok=False)
+    assert result.exit_code == 1
+    assert "FAILED: 0x80040403 Could not open the company file." in result.output
+
+
+def test_systemd_unit_text(config):
+    unit = service_mod.SystemdUnit("qbconnector", config, python="/opt/py/bin/python")
+    text = unit.text()
+    assert f"ExecStart=/opt/py/bin/python -m qbconnector.cli.main serve --config {config}" in text
+    assert "WantedBy=default.target" in text and "Restart=on-failure" in text
+    system = service_mod.SystemdUnit("qbc", config, system=True)
+    assert system.path() == service_mod.Path("/etc/systemd/system/qbc.service")
+    assert "WantedBy=multi-user.target" in system.text()
+
+
+def test_systemd_actions_map_to_systemctl(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    calls = []
+
+    def runner(args):
+        calls.append(list(args[1:]))
+        return subprocess.CompletedProcess(args, 0, "active\n", "")
+
+    svc = service_mod.SystemdService(
+        service_mod.SystemdUnit("qbc", tmp_path / "c.toml"), runner=runner,
+        systemctl="/bin/systemctl")
+    svc.action("install")
+    assert (tmp_path / "xdg/systemd/user/qbc.service").exists()
+    for action in ("start", "stop", "auto", "manual", "disabled"):
+        svc.action(action)
+    assert svc.action("state") == "active"
+    svc.action("delete")
+    assert not (tmp_path / "xdg/systemd/user/qbc.service").exists()
+    assert calls == [
+        ["--user", "daemon-reload"], ["--user", "start", "qbc.service"],
+        ["--user", "stop", "qbc.service"], ["--user", "unmask", "qbc.service"],
+        ["--user", "enable", "qbc.service"], ["--user", "disable", "qbc.service"],
+        ["--user", "disable", "qbc.service"], ["--user", "mask", "qbc.service"],
+        ["--user", "is-active", "qbc.service"], ["--user", "disable", "--now", "qbc.service"],
+        ["--user", "daemon-reload"]]
+
+
+def test_service_install_without_systemctl(config, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setattr(service_mod.shutil, "which", lambda name: None)
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    out = run("service", "install", "--config", config).output
+    unit = tmp_path / "xdg/systemd/user/qbconnector.service"
+    assert f"wrote {unit}" in out and unit.exists()
+    assert load_settings(config).RunAsService
+    result = run("service", "start", "--config", config, ok=False)
+    assert result.exit_code != 0 and "systemctl is not available" in result.output
+
+
+def test_windows_service_without_pywin32_says_so(tmp_path):
+    try:
+        import win32serviceutil  # noqa: F401
+        pytest.skip("pywin32 is installed")
+    except ImportError:
+        pass
+    with pytest.raises(service_mod.ServiceError, match=r"qbconnector\[windows\]"):
+        service_mod.WindowsService("qbconnector", tmp_path / "c.toml")
+
+
+def test_log_tail(config, tmp_path):
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / (log_file_stem(dt.datetime(2024, 1, 2), 0) + ".txt")).write_text("old\n")
+    newest = logs / (log_file_stem(dt.datetime(2024, 1, 3), 0) + ".txt")
+    newest.write_text("".join(f"line {i}\n" for i in range(30)))
+    run("config", "set", "LogDir", logs, "--config", config)
+    out = run("log", "tail", "--config", config, "-n", "3", "--no-follow").output
+    assert out == "line 27\nline 28\nline 29\n"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run("config", "set", "LogDir", empty, "--config", config)
+    result = run("log", "tail", "--config", config, "--no-follow", ok=False)
+    assert "no log files" in result.output and "LogEnabled" in result.output
+
+
+def test_log_follow_moves_to_newer_files(tmp_path):
+    from qbconnector.server.logs import follow
+
+    first = tmp_path / "2024_01_01.txt"
+    first.write_text("before\n")
+    lines = follow(tmp_path, poll=0.01)
+    with first.open("a") as f:
+        f.write("one\n")
+    assert next(lines) == "one"
+    with first.open("a") as f:
+        f.write("two\n")
+    (tmp_path / "2024_01_02.txt").write_text("three\n")
+    assert [next(lines), next(lines)] == ["two", "three"]
+
+
+@pytest.fixture
+def background_run(monkeypatch):
+    """Run `serve` in the background instead of forever; yields the started servers."""
+    started = []
+
+    def run_in_background(server):
+        started.append(server.start())
+
+    monkeypatch.setattr(server_commands, "_run", run_in_background)
+    yield started
+    for server in started:
+        server.stop()
+
+
+def test_serve_uses_config_port_and_company(config, backend, background_run, session_factory):
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    run("config", "set", "Port", "1", "--config", config)
+    run("serve", "--config", config, "--port", "0", "--company", "/books/x.qbdb")
+    server = background_run[0]
+    assert server.port != 1 and server.host == "127.0.0.1"
+    r = httpx.post(server.url, content=b"", auth=("ann", "pw"),
+                   headers={"X-AcctSyncInteractionType": "1"})
+    assert r.text == "/books/x.qbdb\r\n"
+
+
+def test_serve_refuses_without_users(config, backend, background_run):
+    result = run("serve", "--config", config, ok=False)
+    assert result.exit_code != 0 and "no users" in result.output
+
+
+def test_serve_refuses_an_invalid_file(config, backend, background_run):
+    config.write_text("Port = -1\n")
+    result = run("serve", "--config", config, ok=False)
+    assert result.exit_code != 0 and "Port" in result.output and str(config) in result.output
+
+
+def test_demo_creates_company_and_user_and_prints_curl(tmp_path, backend, background_run):
+    out = run("serve", "--demo", "--dir", tmp_path / "demo", "--port", "0").output
+    assert backend == [tmp_path / "demo" / "sample.qbdb"]
+    password = re.search(r"password: (\S+)", out).group(1)
+    server = background_run[0]
+    curl = re.search(r"^  (curl .*)$", out, re.M).group(1)
+    assert server.url in curl and f"demo:{password}" in curl
+    r = httpx.post(server.url, content=server_commands.DEMO_REQUEST, auth=("demo", password))
+    assert r.status_code == 200 and "HostQueryRs" in r.text
+    stored = read_raw(tmp_path / "demo" / "connector.toml")
+    assert password not in (tmp_path / "demo" / "connector.toml").read_text()
+    assert stored["Users"]["demo"]["CompanyFile"] == str(tmp_path / "demo" / "sample.qbdb")
+    # a second run keeps the company and issues a new password
+    out2 = run("serve", "--demo", "--dir", tmp_path / "demo", "--port", "0").output
+    assert re.search(r"password: (\S+)", out2).group(1) != password
+    assert len(backend) == 1

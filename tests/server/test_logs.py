@@ -1,0 +1,171 @@
+"""Logging: file names per LogFormat, size rollover, what each request line says and hides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+
+import pytest
+
+from qbconnector.server.logs import (
+    RotatingLogFile,
+    configure_logging,
+    log_file_stem,
+    newest_log_file,
+    request_line,
+)
+from tests.server.helpers import PASSWORDS, client, post
+
+
+@pytest.mark.parametrize("log_format,expected", [(0, "2013_09_23"), (1, "2013_39"),
+                                                 (2, "2013_09")])
+def test_file_names_per_log_format(log_format, expected):
+    assert log_file_stem(dt.datetime(2013, 9, 23, 10, 0), log_format) == expected
+
+
+def test_week_names_use_the_iso_year():
+    assert log_file_stem(dt.datetime(2021, 1, 2), 1) == "2020_53"
+    assert log_file_stem(dt.datetime(2024, 12, 30), 1) == "2025_01"
+
+
+def _logger(handler: logging.Handler) -> logging.Logger:
+    logger = logging.getLogger(f"test.rotation.{id(handler)}")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
+    return logger
+
+
+def test_rotation_follows_the_clock(tmp_path):
+    now = [dt.datetime(2024, 5, 31, 23, 59)]
+    handler = RotatingLogFile(tmp_path, 0, now=lambda: now[0])
+    log = _logger(handler)
+    log.info("first")
+    now[0] = dt.datetime(2024, 6, 1, 0, 1)
+    log.info("second")
+    handler.close()
+    assert (tmp_path / "2024_05_31.txt").read_text() == "first\n"
+    assert (tmp_path / "2024_06_01.txt").read_text() == "second\n"
+
+
+def test_size_rollover_and_continuation(tmp_path):
+    now = lambda: dt.datetime(2024, 6, 1, 12, 0)  # noqa: E731
+    handler = RotatingLogFile(tmp_path, 2, max_size=50, now=now)
+    log = _logger(handler)
+    for i in range(10):
+        log.info("line %02d of the log", i)    # 19 bytes each -> two per file
+    handler.close()
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["2024_06.txt", "2024_06_1.txt", "2024_06_2.txt", "2024_06_3.txt",
+                     "2024_06_4.txt"]
+    for name in names:
+        assert (tmp_path / name).stat().st_size <= 50
+    # a restarted server continues in the newest file, not the first
+    handler = RotatingLogFile(tmp_path, 2, max_size=50, now=now)
+    log = _logger(handler)
+    log.info("after restart")
+    handler.close()
+    assert (tmp_path / "2024_06_5.txt").read_text() == "after restart\n"
+    assert newest_log_file(tmp_path).name == "2024_06_5.txt"
+
+
+def test_request_line_quotes_what_needs_it():
+    line = request_line(client="127.0.0.1", user="a b", interaction=0,
+                        requests=("CustomerAddRq", "HostQueryRq"), status=200, duration=0.0123,
+                        company='C:\\Books\\x "y".qbw')
+    assert line.startswith('client=127.0.0.1 user="a b" type=0 '
+                           "requests=CustomerAddRq,HostQueryRq status=200 ms=12.3 ")
+    assert 'company="C:\\\\Books\\\\x \\"y\\".qbw"' in line
+
+
+def test_server_log_lines_name_everything_but_secrets(start_server, tmp_path):
+    log_dir = tmp_path / "logs"
+    server = start_server(LogEnabled=True, LogDir=str(log_dir), LogLevel=3)
+    with client(server) as c:
+        post(c)
+        post(c, "<QBXML>")
+    with client(server, password="not-the-password") as c:
+        post(c)
+    server.stop()
+    files = list(log_dir.iterdir())
+    assert [f.name for f in files] == [log_file_stem(dt.datetime.now(), 0) + ".txt"]
+    text = files[0].read_text()
+    assert "client=127.0.0.1 user=alice type=0 requests=HostQueryRq status=200" in text
+    assert "status=517" in text and "status=401" in text
+    assert "failed login for user 'alice' from 127.0.0.1" in text
+    for secret in (*PASSWORDS.values(), "not-the-password"):
+        assert secret not in text
+    assert "<HostQueryRq" not in text             # bodies only at Verbose
+
+
+def test_verbose_logs_bodies_but_not_passwords(start_server, tmp_path):
+    log_dir = tmp_path / "logs"
+    server = start_server(LogEnabled=True, LogDir=str(log_dir), LogLevel=4)
+    with client(server) as c:
+        post(c)
+    server.stop()
+    text = next(log_dir.iterdir()).read_text()
+    assert '<HostQueryRq requestID="1"/>' in text and "<HostRet>" in text
+    assert PASSWORDS["alice"] not in text
+
+
+def test_level_off_writes_nothing(start_server, tmp_path):
+    log_dir = tmp_path / "logs"
+    server = start_server(LogEnabled=True, LogDir=str(log_dir), LogLevel=0)
+    with client(server) as c:
+        post(c, "<QBXML>")
+    server.stop()
+    assert all(p.stat().st_size == 0 for p in log_dir.iterdir())
+
+
+def test_configure_logging_replaces_its_handlers(tmp_path):
+    logger = configure_logging(level=2, enabled=True, directory=str(tmp_path), console=False)
+    files = [h for h in logger.handlers if isinstance(h, RotatingLogFile)]
+    assert len(files) == 1
+    logger = configure_logging(level=2, enabled=False, console=False)
+    assert not any(isinstance(h, RotatingLogFile) for h in logger.handlers)
+    assert files[0]._stream is None      # closed
+    assert logger.level == logging.WARNING
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_log_port_streams_lines_to_authenticated_clients(start_server):
+    from qbconnector.server.logport import LogBroadcast, read_live
+
+    port = _free_port()
+    server = start_server(LogPort=port, LocalAuth="admin-secret")
+    with pytest.raises(PermissionError):
+        next(read_live(port, "wrong", timeout=5))
+    lines = read_live(port, "admin-secret", timeout=5)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(next(lines)))
+    reader.start()          # connects, authenticates, then waits for a line
+    broadcast = next(h for h in server.app.log.handlers if isinstance(h, LogBroadcast))
+    deadline = time.monotonic() + 5
+    while not broadcast.queues:
+        assert time.monotonic() < deadline, "the client never subscribed"
+        time.sleep(0.01)
+    with client(server) as c:
+        post(c)
+    reader.join(5)
+    assert got and "user=alice type=0 requests=HostQueryRq status=200" in got[0]
+
+
+def test_log_port_needs_local_auth(start_server, caplog):
+    import socket
+
+    port = _free_port()
+    start_server(LogPort=port)
+    assert f"LogPort {port} is not opened" in caplog.text
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1)
