@@ -25,9 +25,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from qbconnector.api.collections import check
+from qbconnector.api.progress import Progress
 from qbconnector.api.sinks import Sink, open_sink
 from qbconnector.api.state import ExportState, as_instant, later
 from qbconnector.api.tables import TypeTables, tables_for
@@ -37,16 +38,6 @@ from qbconnector.qbxml.build import Message
 if TYPE_CHECKING:
     from qbconnector.api.collections import Collection
     from qbconnector.api.connection import Connection
-
-
-class Progress(Protocol):
-    """What an export reports while it runs (the CLI draws a progress bar from it)."""
-
-    def start(self, type_name: str, total: int | None) -> None: ...
-
-    def advance(self, count: int) -> None: ...
-
-    def finish(self) -> None: ...
 
 
 @dataclass

@@ -22,7 +22,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -30,6 +30,7 @@ from typing import IO, TYPE_CHECKING, Any
 from qbconnector.api import errors
 from qbconnector.api.batch import Result
 from qbconnector.api.mapping import ImportMapping, load_mapping
+from qbconnector.api.progress import Progress
 from qbconnector.api.records import Record
 from qbconnector.api.sources import SourceRecord, read_source
 from qbconnector.api.writable import FieldError, changes, to_add
@@ -327,7 +328,7 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
                 mapping: str | Path | ImportMapping | None = None, upsert_by: str | None = None,
                 on_error: str = "continueOnError", batch_size: int = 50,
                 results: str | Path | None = None, dry_run: bool = False,
-                progress: Callable[[RowResult], None] | None = None) -> ImportSummary:
+                progress: Progress | None = None) -> ImportSummary:
     """Import ``source`` (CSV or JSONL) as records of ``type_name``; see the module doc."""
     began = time.monotonic()
     collection = connection.collection(type_name)
@@ -347,6 +348,8 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
     summary = ImportSummary(collection.type_name, str(source), key, other_types=len(skipped),
                             results_file=str(results) if results is not None else None)
     writer = ResultsWriter(results) if results is not None else None
+    if progress is not None:
+        progress.start(collection.type_name, len(records))
     importer = Importer(connection, collection, key, on_error, batch_size, dry_run)
     try:
         for chunk in importer.chunks(records):
@@ -363,8 +366,10 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
                 if writer is not None:
                     writer.write(pending.result)
                 if progress is not None:
-                    progress(pending.result)
+                    progress.advance(1)
     finally:
+        if progress is not None:
+            progress.finish()
         if writer is not None:
             writer.close()
     summary.dropped_fields = sorted(importer.dropped)
