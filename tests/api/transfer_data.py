@@ -134,8 +134,9 @@ def comparable(value: Any) -> Any:
 
 
 def by_key(records: dict[str, Any], kind: str) -> dict[str, Any]:
-    key = "FullName" if kind == "list" else "RefNumber"
-    return {r[key]: comparable(r) for r in records.values()}
+    if kind == "list":
+        return {r.get("FullName") or r["Name"]: comparable(r) for r in records.values()}
+    return {r["RefNumber"]: comparable(r) for r in records.values()}
 
 
 # -- company files for fixtures --------------------------------------------------------------

@@ -218,7 +218,9 @@ class Importer:
             query = self.collection.query(ids=keys, **filters)
             field_name = self.collection.id_field
         for record in query:
-            found.setdefault(str(record.get(field_name, "")).lower(), []).append(record)
+            value = record.get(field_name) or (record.get("Name") if field_name == "FullName"
+                                               else None)   # vendors have no FullName
+            found.setdefault(str(value or "").lower(), []).append(record)
         for pending in chunk:
             if pending.key is None or pending.result is not None:
                 continue
