@@ -29,6 +29,7 @@ QUIET_STATUSES = (0, 1, 500, 530)   # not errors: found, nothing found, partly f
 
 def check(response: Response, request: str, **extra: Any) -> Response:
     """Raise the matching QBError for an error status; return the response otherwise."""
+    request = response.name[:-2] + "Rq" if response.name.endswith("Rs") else request
     if response.status_severity == "Error" or response.status_code not in QUIET_STATUSES and \
             response.status_code >= 1000:
         record = Record(response.records[0], response.records[0].tag) if response.records \
