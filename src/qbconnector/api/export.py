@@ -27,13 +27,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from qbconnector.api import errors
 from qbconnector.api.collections import check
 from qbconnector.api.progress import Progress
 from qbconnector.api.sinks import Sink, open_sink
 from qbconnector.api.state import ExportState, as_instant, later
 from qbconnector.api.tables import TypeTables, tables_for
 from qbconnector.qbxml import spec as specmod
-from qbconnector.qbxml.build import Message
+from qbconnector.qbxml.build import BuildError, Message
 
 if TYPE_CHECKING:
     from qbconnector.api.collections import Collection
@@ -100,9 +101,17 @@ def query_filters(collection: Collection, since: str | None) -> dict[str, Any]:
         filters["include_line_items"] = True
     if _supports(collection, "IncludeLinkedTxns"):
         filters["include_linked_txns"] = True
+    if _supports(collection, "OwnerID"):
+        filters["owner_ids"] = ["0"]           # custom fields (DataExtRet) too
     if since is not None:
         filters["modified_since"] = as_instant(since)
     return filters
+
+
+def can_go_incremental(collection: Collection) -> bool:
+    """Whether the type's query filters by TimeModified (a few small lists cannot)."""
+    return _supports(collection, "FromModifiedDate") or \
+        _supports(collection, "ModifiedDateRangeFilter")
 
 
 def _deleted_request(kind: str) -> tuple[str, str, str]:
@@ -146,15 +155,24 @@ class Exporter:
         self.since = since
         self.progress = progress
 
+    @staticmethod
+    def _count(collection: Collection, filters: dict[str, Any]) -> int | None:
+        try:
+            return collection.count(**filters)
+        except (errors.QBError, BuildError):
+            return None                        # the bar runs without a total
+
     def run_type(self, collection: Collection) -> TypeResult:
         tables = tables_for(collection.type_name)
         name = tables.type_name
         start_mark = self.since or self.state.modified(name)
+        if not can_go_incremental(collection):
+            start_mark = None                   # copied whole every time
         result = TypeResult(name, incremental=start_mark is not None, since=start_mark)
         filters = query_filters(collection, start_mark)
         began = time.monotonic()
         if self.progress is not None:
-            self.progress.start(name, collection.count(**filters))
+            self.progress.start(name, self._count(collection, filters))
         self.sink.begin(tables, merge=start_mark is not None)
         newest: datetime | None = None
         newest_text: str | None = None

@@ -153,6 +153,8 @@ def _convert(target: Element, ret: Element | None, data: Mapping[str, Any], acti
                 raise FieldError(f"{'/'.join(where)} takes one value, not a list")
             out[name] = [coerce(v, element) for v in value] if isinstance(value, list) \
                 else coerce(value, element)
+        elif is_reference(element) and isinstance(value, str):
+            out[name] = {"FullName": value}          # a reference by full name
         elif isinstance(value, list):
             out[name] = [_aggregate(element, ret_child, item, action, dropped, where, strict)
                          for item in value]
