@@ -20,7 +20,7 @@ ZONE = timezone(timedelta(hours=-5))
 START = datetime(2024, 3, 1, 9, 0, tzinfo=ZONE)
 
 TYPES = ["customers", "vendors", "item_services", "item_non_inventories", "invoices",
-         "sales_orders"]
+         "sales_orders", "receive_payments"]
 
 
 class SteppingClock(Clock):
@@ -104,10 +104,25 @@ def populate(path: Path, seed: int = 5) -> dict[str, int]:
                    "RefNumber": f"SO-{n:03d}", "lines": lines(rng.randint(1, 3))}
                   for n in range(1, 21)]
         _batch(qb, clock, "sales_orders", orders)
+        payments = []
+        for n, invoice in enumerate(qb.invoices.query(ref_numbers=[
+                f"INV-{k:03d}" for k in range(1, 61, 4)]), start=1):
+            payment: dict[str, Any] = {
+                "CustomerRef": {"FullName": invoice["CustomerRef"]["FullName"]},
+                "TxnDate": invoice["TxnDate"] + timedelta(days=20), "RefNumber": f"PAY-{n:02d}",
+                "TotalAmount": min(invoice["BalanceRemaining"], Decimal(100 + 10 * n))}
+            if n % 5 == 0:
+                payment["IsAutoApply"] = False          # received, not applied yet
+            else:
+                payment["AppliedToTxnAdd"] = [{"TxnID": invoice.id,
+                                               "PaymentAmount": payment["TotalAmount"]}]
+            payments.append(payment)
+        _batch(qb, clock, "receive_payments", payments)
     finally:
         qb.close()
     return {"customers": len(customers) + len(jobs), "vendors": 8, "item_services": 6,
-            "item_non_inventories": 6, "invoices": 60, "sales_orders": 20}
+            "item_non_inventories": 6, "invoices": 60, "sales_orders": 20,
+            "receive_payments": len(payments)}
 
 
 def snapshot(qb: Connection, collection: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from qbconnector.api import errors
 from qbconnector.api.batch import Result
+from qbconnector.api.links import resolve_applied
 from qbconnector.api.mapping import ImportMapping, load_mapping
 from qbconnector.api.progress import Progress
 from qbconnector.api.records import Record
@@ -179,6 +180,7 @@ class Importer:
         self.dry_run = dry_run
         self.dropped: set[str] = set()
         self.stopped = False
+        self._txn_ids: dict[tuple[str, str | None, str | None], str | None] = {}
 
     # -- preparing --------------------------------------------------------------------------
     def prepare(self, source: SourceRecord) -> _Pending:
@@ -187,7 +189,8 @@ class Importer:
             pending.result = self._error(pending, source.error)
             return pending
         try:
-            prepared = to_add(self.collection.type_name, source.data)
+            data = resolve_applied(self.collection.type_name, source.data, self.find_txn)
+            prepared = to_add(self.collection.type_name, data)
         except FieldError as exc:
             pending.result = self._error(pending, str(exc))
             return pending
@@ -195,6 +198,27 @@ class Importer:
         pending.data = prepared.data
         pending.key = _key_of(self.collection, self.upsert_by, source.data, prepared.data)
         return pending
+
+    def find_txn(self, txn_type: str, ref_number: str | None, old_id: str | None
+                 ) -> str | None:
+        """The TxnID of a transaction a record links to: by type and RefNumber, else the
+        old TxnID if it exists here (importing back into the same company file)."""
+        key = (txn_type, ref_number, old_id)
+        if key not in self._txn_ids:
+            found = None
+            try:
+                collection = self.connection.collection(txn_type)
+            except AttributeError:
+                collection = None
+            if collection is not None and "query" in collection.operations():
+                if ref_number:
+                    matches = collection.query(ref_numbers=[ref_number], limit=2).all()
+                    found = matches[0].id if len(matches) == 1 else None
+                if found is None and old_id:
+                    match = collection.query(ids=[old_id]).first()
+                    found = match.id if match is not None else None
+            self._txn_ids[key] = found
+        return self._txn_ids[key]
 
     def _error(self, pending: _Pending, message: str, status: int | None = None) -> RowResult:
         return RowResult(pending.source.label, "error", self.collection.type_name, pending.key,

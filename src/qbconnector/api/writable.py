@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from qbconnector.api.tables import ret_element
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import normalize_key
 from qbconnector.qbxml.jsonify import jsonable
@@ -58,9 +59,12 @@ def match(element: Element, key: str, action: str) -> str | None:
     found = keys.get(normalize_key(key))
     if found is not None:
         return found
-    if key.endswith("Ret"):
-        stem = key[:-3]
-        return keys.get(normalize_key(stem + action)) or keys.get(normalize_key(stem))
+    for suffix in ("Ret", "Add"):
+        if key.endswith(suffix) and suffix != action:
+            stem = key[: -len(suffix)]
+            return keys.get(normalize_key(stem + action)) or keys.get(normalize_key(stem))
+    if action == "Ret":
+        return keys.get(normalize_key(key + "Ret"))          # Contacts -> ContactsRet
     return None
 
 
@@ -236,9 +240,14 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
+_RET_NAMES = {"PaymentAmount": "Amount"}   # an applied-to payment reads back as Amount
+
+
 def _current_value(current: Mapping[str, Any], key: str) -> Any:
     if key in current:
         return current[key]
+    if key in _RET_NAMES:
+        return current.get(_RET_NAMES[key])
     for suffix in ("Add", "Mod"):
         if key.endswith(suffix):
             stem = key[: -len(suffix)]
@@ -270,6 +279,7 @@ def changes(type_name: str, wanted: Mapping[str, Any], current: Mapping[str, Any
     """
     add = body(type_name, "Add")
     mod = body(type_name, "Mod")
+    ret = ret_element(type_name)
     out: dict[str, Any] = {}
     refused: list[str] = []
     line_keys = [k for k in wanted if k.endswith(("LineAdd", "LineGroupAdd")) or
@@ -278,7 +288,9 @@ def changes(type_name: str, wanted: Mapping[str, Any], current: Mapping[str, Any
         if key in line_keys:
             continue
         element = add.child(key)
-        if element is None or _same(element, value, _current_value(current, key)):
+        if element is None or match(ret, key, "Ret") is None:
+            continue           # write-only (IsAutoApply, OpenBalance): nothing to compare
+        if _same(element, value, _current_value(current, key)):
             continue
         mod_name = match(mod, key, "Mod")
         if mod_name is None:
