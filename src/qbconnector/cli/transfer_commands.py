@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
-from qbconnector.cli.api_commands import (
+from qbconnector.cli.api_commands import collection_of
+from qbconnector.cli.connecting import (
     EXIT_REFUSED,
     Failure,
     Target,
-    collection_of,
     connection_options,
     open_connection,
 )
