@@ -238,7 +238,7 @@ def _drops(otype: ObjectType, data: dict[str, Any]) -> frozenset[str]:
     if otype.kind != "txn":
         return frozenset()
     drop = set()
-    if not data.get("IncludeLineItems"):
+    if not data.get("IncludeLineItems") and not data.get("IncludeComponentLineItems"):
         drop.update(n for n in otype.ret.child_names() if "Line" in n and n.endswith("Ret"))
     if not data.get("IncludeLinkedTxns"):
         drop.add("LinkedTxn")

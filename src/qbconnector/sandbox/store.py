@@ -191,6 +191,23 @@ def check_company_file(path: str | Path) -> None:
         raise ValueError(f"{path} is not a qbconnector company file")
 
 
+def open_company_file(path: str | Path) -> sqlite3.Connection:
+    """Connect to a company file, checking with the same connection that it is one."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no company file at {path}")
+    db = connect(path)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        db.close()
+        raise ValueError(f"{path} is not a qbconnector company file") from None
+    if row is None:
+        db.close()
+        raise ValueError(f"{path} is not a qbconnector company file")
+    return db
+
+
 class Store:
     """Low-level access to one open company file: counters, ids and record rows."""
 

@@ -31,4 +31,11 @@ def _load() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from qbconnector.sandbox.rules import banking, lists, purchases, sales  # noqa: F401
+    from qbconnector.sandbox.rules import (  # noqa: F401
+        banking,
+        bill_payments,
+        inventory,
+        lists,
+        purchases,
+        sales,
+    )

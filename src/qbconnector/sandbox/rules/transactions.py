@@ -254,8 +254,9 @@ class TxnRules(Rules):
             if ref:
                 entry["RefNumber"] = ref
             entry["LinkType"] = link_type
-            if link_type == "AMTTYPE":
-                entry["Amount"] = output_text(-money(amount), "AMTTYPE")
+            # Amount is required; links by quantity (orders received or invoiced) carry 0.00.
+            entry["Amount"] = output_text(-money(amount) if link_type == "AMTTYPE" else 0,
+                                          "AMTTYPE")
             out.append(entry)
         return out
 
