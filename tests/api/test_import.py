@@ -286,3 +286,40 @@ def test_mapping_files_are_checked_when_loaded(tmp_path):
     assert "exactly one of column, value, template" in messages[0]
     assert "unknown type 'money'" in messages[1]
     assert "unknown section(s) colums" in messages[2]
+
+
+def test_jsonl_mapping_reaches_into_objects_and_lists_and_dry_run_sends_nothing(shop, tmp_path):
+    orders = [{"id": "J-1", "customer": {"name": "Customer 02"}, "placed": "2024-04-02",
+               "items": [{"sku": "Part 1", "qty": 3}, {"sku": "Service 2", "qty": "1.5"}]},
+              {"id": "INV-001", "customer": {"name": "Customer 02"}, "placed": "2024-04-03",
+               "items": [{"sku": "Part 1", "qty": 1}]}]
+    (tmp_path / "orders.jsonl").write_text("".join(json.dumps(o) + "\n" for o in orders))
+    (tmp_path / "orders.toml").write_text("""\
+[fields]
+RefNumber = "id"
+"CustomerRef/FullName" = "customer.name"
+TxnDate = { column = "placed", type = "date" }
+
+[lines]
+source = "items"
+
+[lines.fields]
+"ItemRef/FullName" = "sku"
+Quantity = { column = "qty", type = "decimal" }
+""")
+    qb = open_company(shop)
+    before = editions(qb)
+    dry = import_file(qb, "invoices", tmp_path / "orders.jsonl",
+                      mapping=tmp_path / "orders.toml", dry_run=True, results=tmp_path / "d.csv")
+    assert (dry.added, dry.modified) == (1, 1) and editions(qb) == before
+    assert "dry run" in (tmp_path / "d.csv").read_text()
+    real = import_file(qb, "invoices", tmp_path / "orders.jsonl",
+                       mapping=tmp_path / "orders.toml")
+    assert (real.added, real.modified, real.errors) == (1, 1, 0)
+    new = qb.invoices.query(ref_numbers=["J-1"], include_line_items=True).first()
+    assert new["CustomerRef"]["FullName"] == "Customer 02"
+    assert [(x["ItemRef"]["FullName"], str(x["Quantity"])) for x in new["InvoiceLineRet"]] == \
+        [("Part 1", "3"), ("Service 2", "1.5")]
+    changed = qb.invoices.query(ref_numbers=["INV-001"], include_line_items=True).first()
+    assert len(changed["InvoiceLineRet"]) == 1 and str(changed["TxnDate"]) == "2024-04-03"
+    qb.close()
