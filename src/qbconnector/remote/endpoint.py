@@ -125,8 +125,11 @@ class RemoteEndpoint:
                 auth = httpx.BasicAuth(self.user, self._password or "") if self.user else None
                 # trust_env=False: no proxies, .netrc or SSL_CERT_* from the environment; the
                 # connection goes exactly where the URL says, with exactly this TLS trust.
+                # Plain http:// never uses TLS (redirects are not followed): a bare context
+                # that trusts nothing avoids loading a CA bundle for nothing.
+                verify = self._ssl or tls.unused_context()
                 self._client = httpx.Client(base_url=self.url, auth=auth, timeout=self.timeout,
-                                            verify=self._ssl or True, trust_env=False,
+                                            verify=verify, trust_env=False,
                                             follow_redirects=False)
             return self._client
 
