@@ -122,12 +122,18 @@ def session_factory(target: str | os.PathLike[str], **options: Any) -> SessionFa
                                  delay_after_open_ms=delay)
         return remote
     fixed = probe.options.company_file   # type: ignore[attr-defined]
-    extra = {"dispatch": options["dispatch"]} if options.get("dispatch") else {}
+    dispatch = options.get("dispatch")
 
     def local(server_options: SessionOptions) -> Session:
-        company = fixed if kind == "sandbox" else server_options.company_file or fixed
-        return make_session(text, options=dataclasses.replace(
-            server_options, company_file=company), **extra)
+        if kind == "sandbox":
+            from qbconnector.sandbox import SandboxSession
+
+            return SandboxSession(fixed, dataclasses.replace(server_options, company_file=fixed))
+        from qbconnector.com import com_session
+
+        return com_session(dataclasses.replace(
+            server_options, company_file=server_options.company_file or fixed),
+            dispatch=dispatch)
     return local
 
 

@@ -263,3 +263,55 @@ def test_length_required_answer_maps_to_a_protocol_error(connector):
     assert status == 411
     error = error_for_status(status, body, connector.url, None)
     assert isinstance(error, RemoteProtocolError) and "411" in str(error)
+
+
+# -- persistent sessions (101 / 102) ----------------------------------------------------------
+def _start_iterator(session: RemoteSession, prefix: str) -> str:
+    for i in range(5):
+        add_customer(session, f"{prefix} {i}")
+    first = ask(session, "CustomerQuery", {"MaxReturned": 2, "NameFilter": {
+        "MatchCriterion": "StartsWith", "Name": prefix}}, iterator="Start")
+    assert first.status_code == 0 and len(first.records) == 2
+    assert first.iterator_id and first.iterator_remaining_count == 3
+    return first.iterator_id
+
+
+def _continue(session: RemoteSession, iterator_id: str):
+    return ask(session, "CustomerQuery", {"MaxReturned": 2}, iterator="Continue",
+               iteratorID=iterator_id)
+
+
+def test_persistent_session_keeps_an_iterator_alive(connector):
+    with remote(connector, persistent=True) as session:
+        iterator_id = _start_iterator(session, "Persistent")
+        second = _continue(session, iterator_id)
+        third = _continue(session, iterator_id)
+    assert second.status_code == 0 and len(second.records) == 2
+    assert third.status_code == 0 and len(third.records) == 1
+    assert third.iterator_remaining_count == 0
+    names = {r["Name"] for r in second.records + third.records}
+    assert names <= {f"Persistent {i}" for i in range(5)} and len(names) == 3
+
+
+def test_without_persistence_the_iterator_dies_with_the_request(connector):
+    with remote(connector) as session:
+        iterator_id = _start_iterator(session, "Transient")
+        again = _continue(session, iterator_id)
+    assert again.status_code != 0
+    assert not again.records
+
+
+def test_close_sends_102_and_the_server_closes_the_session(connector):
+    holder = remote(connector, persistent=True)
+    holder.open()                      # 101: the connector keeps this user's session open
+    try:
+        iterator_id = _start_iterator(holder, "Held")
+        # another session of the same user is served by the kept session meanwhile
+        with remote(connector) as other:
+            assert _continue(other, iterator_id).status_code == 0
+    finally:
+        holder.close()                 # 102
+    assert not holder.is_open
+    with remote(connector) as other:
+        assert _continue(other, iterator_id).status_code != 0
+    holder.close()                     # twice is fine, and sends nothing more

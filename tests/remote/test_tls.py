@@ -80,9 +80,9 @@ def test_wrong_pin_is_refused_before_credentials_are_sent(tls_connector, certifi
     assert backoff.failures("127.0.0.1") == failures_before
 
     # Controls: the same log does show a request, and a login attempt, when they happen.
-    with server_log() as records:
-        with alice(tls_connector.url, fingerprint=certificates["server"].fingerprint) as s:
-            s.versions()
+    pinned = alice(tls_connector.url, fingerprint=certificates["server"].fingerprint)
+    with server_log() as records, pinned:
+        pinned.versions()
     assert any("alice" in r.getMessage() for r in records)
     with server_log() as records, pytest.raises(Exception):  # noqa: B017 - any refusal
         RemoteSession(tls_connector.url, user="alice", password="not-it",
