@@ -105,22 +105,14 @@ def session_factory(target: str | os.PathLike[str], **options: Any) -> SessionFa
     Each session gets the options the server asks for (its user's company file, application
     name, read-only, connection mode, Point of Sale); a sandbox target is always its own
     company file, and a COM target's ``company`` is used when the server names none. For a
-    remote target (a relay) the sessions share one keep-alive connection pool.
+    remote target (a relay) the sessions share one keep-alive connection pool, which the
+    factory's ``close()`` closes (call it when the server stops).
     """
     text = os.fspath(target)
     probe = make_session(text, **options)   # checks the target and its options now
     kind = _kind(text)
     if kind == "remote":
-        from qbconnector.remote import RemoteSession
-
-        assert isinstance(probe, RemoteSession)
-        endpoint, persistent = probe.endpoint, probe.persistent
-        delay = probe.delay_after_open_ms
-
-        def remote(server_options: SessionOptions) -> Session:
-            return RemoteSession(endpoint, options=server_options, persistent=persistent,
-                                 delay_after_open_ms=delay)
-        return remote
+        return _RemoteFactory(probe)
     fixed = probe.options.company_file   # type: ignore[attr-defined]
     dispatch = options.get("dispatch")
 
@@ -135,6 +127,30 @@ def session_factory(target: str | os.PathLike[str], **options: Any) -> SessionFa
             server_options, company_file=server_options.company_file or fixed),
             dispatch=dispatch)
     return local
+
+
+class _RemoteFactory:
+    """Sessions on one remote connector sharing one endpoint (a relay's upstream)."""
+
+    def __init__(self, probe: Session) -> None:
+        from qbconnector.remote import RemoteSession
+
+        assert isinstance(probe, RemoteSession)
+        self.endpoint = probe.endpoint
+        self.persistent = probe.persistent
+        self.delay_after_open_ms = probe.delay_after_open_ms
+
+    def __call__(self, server_options: SessionOptions) -> Session:
+        from qbconnector.remote import RemoteSession
+
+        return RemoteSession(self.endpoint, options=server_options, persistent=self.persistent,
+                             delay_after_open_ms=self.delay_after_open_ms)
+
+    def close(self) -> None:
+        self.endpoint.close()
+
+    def __repr__(self) -> str:
+        return f"<session factory over {self.endpoint!r}>"
 
 
 # -- option handling -------------------------------------------------------------------------

@@ -52,7 +52,7 @@ def sandbox_factory(company: Path, seen: list[SessionOptions] | None = None
 def start_connector() -> Iterator[Callable[..., ConnectorServer]]:
     """``start_connector(factory, company=..., Users=..., SSLEnabled=...)``: a running connector
     on 127.0.0.1 (free port), stopped when the module ends."""
-    started: list[ConnectorServer] = []
+    started: list[tuple[ConnectorServer, Callable[[SessionOptions], Session]]] = []
 
     def start(factory: Callable[[SessionOptions], Session], *, company: Path | str = "",
               **settings: Any) -> ConnectorServer:
@@ -62,12 +62,15 @@ def start_connector() -> Iterator[Callable[..., ConnectorServer]]:
             settings_from_dict(raw), factory, default_company=str(company),
             retry_pause=0.01, console_log=False,
             backoff=LoginBackoff(free_attempts=3, base=0.01, cap=0.05))
-        started.append(server.start())
+        started.append((server.start(), factory))
         return server
 
     yield start
-    for server in reversed(started):
+    for server, factory in reversed(started):
         server.stop()
+        close = getattr(factory, "close", None)
+        if close is not None:   # a relay's connections to the next connector
+            close()
 
 
 @pytest.fixture(scope="module")
