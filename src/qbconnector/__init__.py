@@ -5,3 +5,10 @@ The qbXML codec lives in :mod:`qbconnector.qbxml`; backends (sandbox, COM, remot
 """
 
 __version__ = "0.1.0"
+
+
+def connect(target, **options):  # type: ignore[no-untyped-def]
+    """Open a records-API connection (see :func:`qbconnector.api.connect`)."""
+    from qbconnector.api import connect as _connect
+
+    return _connect(target, **options)

@@ -53,6 +53,7 @@ class Response:
     iterator_remaining_count: int | None = None
     records: list[Record] = field(default_factory=list)
     attrs: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, Any] = field(default_factory=dict)   # values directly in the Rs
 
     @property
     def ret_count(self) -> int:
@@ -160,6 +161,17 @@ def convert(el: etree._Element, element: Element | None) -> dict[str, Any]:
 _EMPTY: _Plan = {}
 
 
+def _leaf_value(el: etree._Element, entry: tuple | None) -> Any:
+    """A value that sits directly in a response (ListDelRs/ListID, ...), typed."""
+    text = el.text or ""
+    if entry is None or entry[2] is None or not text:
+        return text
+    try:
+        return entry[2](text)
+    except (ValueError, ArithmeticError):
+        return text
+
+
 def _response_meta(el: etree._Element) -> Response:
     attrs = dict(el.attrib)
     try:
@@ -214,6 +226,9 @@ def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES
             append = response.records.append
             for ret in rs:
                 entry = plan.get(ret.tag)
+                if (entry is not None and entry[0].type) or (entry is None and len(ret) == 0):
+                    response.fields[ret.tag] = _leaf_value(ret, entry)
+                    continue
                 append(Record(ret.tag, convert(ret, entry[0] if entry else None)))
             responses.append(response)
     return ResponseSet(responses, family, set_attrs)
@@ -236,6 +251,7 @@ class StreamedResponse:
         self.iterator_id = meta.iterator_id
         self.iterator_remaining_count = meta.iterator_remaining_count
         self.attrs = meta.attrs
+        self.fields: dict[str, Any] = {}
         self._reader = reader
         self.count = 0
 
@@ -303,6 +319,11 @@ class _StreamReader:
             self.depth -= 1
             if self.depth == depth:          # a record ended
                 entry = plan_get(el.tag)
+                if (entry is not None and entry[0].type) or (entry is None and len(el) == 0):
+                    response.fields[el.tag] = _leaf_value(el, entry)
+                    el.clear()
+                    _drop_previous(el)
+                    continue
                 record = Record(el.tag, convert(el, entry[0] if entry else None))
                 el.clear()
                 _drop_previous(el)

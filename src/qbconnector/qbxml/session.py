@@ -26,6 +26,12 @@ class RequestProcessorError(Exception):
         super().__init__(f"0x{self.hresult:08X} {self.message}")
 
 
+class TransportError(Exception):
+    """The message set may or may not have reached QuickBooks (a broken connection, a
+    timeout). Callers that changed data retry with error recovery (oldMessageSetID) so that
+    nothing is done twice."""
+
+
 @dataclass(frozen=True)
 class SessionOptions:
     """What a caller asks of a session: which company file, as which application, how."""

@@ -29,6 +29,10 @@ from qbconnector.sandbox.store import Store
 
 log = logging.getLogger(__name__)
 
+# QuickBooks keeps error-recovery state for a bounded number of message sets.
+KEPT_MESSAGE_SETS = 1000
+CLEAR_ALL = "ClearAllMessageSets"
+
 Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
 
 
@@ -124,8 +128,17 @@ class Engine:
         on_error = message_set.on_error
         if on_error == "rollbackOnError":
             raise RequestProcessorError(catalogue.HR_ROLLBACK_UNSUPPORTED)
+        old_id = message_set.msgs.get("oldMessageSetID")
+        new_id = message_set.msgs.get("newMessageSetID")
+        for value in (old_id, new_id):
+            if value is not None and len(value) > 23:
+                raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
+        if old_id is not None:
+            recovered = self._recover(old_id, new_id)
+            if recovered is not None:
+                return recovered
         elements = message_set.messages
-        writes = any(not is_read_only(el.tag) for el in elements)
+        writes = any(not is_read_only(el.tag) for el in elements) or new_id is not None
         read_only = getattr(self.session, "options", None) is not None and \
             self.session.options.read_only
         responses: list[str] = []
@@ -145,7 +158,32 @@ class Engine:
                     responses.append(text_rs)
                 if failed and on_error == "stopOnError":
                     stopped = True
-        return render.message_set(responses)
+            text = render.message_set(responses, new_id)
+            if new_id is not None:
+                self._remember(new_id, text)
+        return text
+
+    # -- error recovery (newMessageSetID / oldMessageSetID) -----------------------------------
+    def _recover(self, old_id: str, new_id: str | None) -> str | None:
+        """The stored response of an earlier message set, which is then not run again.
+
+        ``ClearAllMessageSets`` forgets every stored response. An unknown ID means the earlier
+        message set never arrived, so the current one is processed normally.
+        """
+        with self.store.transaction(write=True):
+            if old_id == CLEAR_ALL:
+                self.store.db.execute("DELETE FROM message_sets")
+                return render.message_set([], new_id)
+            row = self.store.db.execute("SELECT response FROM message_sets WHERE id=?",
+                                        (old_id,)).fetchone()
+        return row[0] if row is not None else None
+
+    def _remember(self, set_id: str, text: str) -> None:
+        self.store.db.execute("INSERT OR REPLACE INTO message_sets VALUES (?, ?, ?)",
+                              (set_id, text, self.store.clock.now().timestamp()))
+        self.store.db.execute("DELETE FROM message_sets WHERE id NOT IN (SELECT id FROM "
+                              "message_sets ORDER BY created DESC, rowid DESC LIMIT ?)",
+                              (KEPT_MESSAGE_SETS,))
 
     def _status(self, rs_name: str, attrs: dict[str, str | None], status: errors.QBStatus,
                 body: str = "") -> str:

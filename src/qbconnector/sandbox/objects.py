@@ -119,7 +119,7 @@ class ObjectType:
 
     @property
     def name_element(self) -> str | None:
-        for candidate in ("Name", "FullName"):
+        for candidate in ("Name", "FullName", "Initial"):
             if self.add is not None and self.add.child(candidate) is not None:
                 return candidate
         return None

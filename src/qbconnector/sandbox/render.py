@@ -123,9 +123,13 @@ def response(name: str, attrs: dict[str, str], body: str = "") -> str:
     return f"<{name}{text}>\n{body}</{name}>"
 
 
-def message_set(responses: list[str]) -> str:
+def message_set(responses: list[str], new_message_set_id: str | None = None) -> str:
+    """The response envelope; with error recovery it names the message set and its status."""
     body = "\n".join(responses)
-    text = (f'<?xml version="1.0" ?>\n<QBXML>\n<QBXMLMsgsRs>\n{body}\n</QBXMLMsgsRs>\n'
-            f'</QBXML>\n')
+    attrs = ""
+    if new_message_set_id is not None:
+        attrs = f' newMessageSetID="{escape(new_message_set_id)}" messageSetStatusCode="0"'
+    text = (f'<?xml version="1.0" ?>\n<QBXML>\n<QBXMLMsgsRs{attrs}>\n{body}\n'
+            f'</QBXMLMsgsRs>\n</QBXML>\n')
     # QuickBooks writes characters above 127 as numeric references.
     return text if text.isascii() else text.encode("ascii", "xmlcharrefreplace").decode()

@@ -104,6 +104,11 @@ CREATE TABLE IF NOT EXISTS deleted (
     deleted TEXT NOT NULL,
     deleted_utc REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS message_sets (  -- error recovery: responses kept by message set ID
+    id TEXT PRIMARY KEY,
+    response TEXT NOT NULL,
+    created REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS data_ext_defs (
     owner_id TEXT NOT NULL,
     name TEXT NOT NULL,

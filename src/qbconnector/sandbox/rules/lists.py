@@ -7,6 +7,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.sandbox import errors
+from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.rules import register
 from qbconnector.sandbox.rules.base import Rules
 
@@ -22,6 +23,15 @@ CASH_FLOW = {"Bank": "NotApplicable", "AccountsReceivable": "Operating",
              "Equity": "Financing", "Income": "None", "CostOfGoodsSold": "None",
              "Expense": "None", "OtherIncome": "None", "OtherExpense": "None",
              "NonPosting": "NotApplicable"}
+
+# The order QuickBooks lists accounts and items in: by type first (transcripts 023, 031).
+ACCOUNT_ORDER = ("Bank", "AccountsReceivable", "OtherCurrentAsset", "FixedAsset", "OtherAsset",
+                 "AccountsPayable", "CreditCard", "OtherCurrentLiability", "LongTermLiability",
+                 "Equity", "Income", "CostOfGoodsSold", "Expense", "OtherIncome",
+                 "OtherExpense", "NonPosting")
+ITEM_ORDER = ("ItemService", "ItemNonInventory", "ItemOtherCharge", "ItemInventory",
+              "ItemInventoryAssembly", "ItemFixedAsset", "ItemSubtotal", "ItemDiscount",
+              "ItemPayment", "ItemSalesTax", "ItemSalesTaxGroup", "ItemGroup")
 
 # Special accounts QuickBooks creates on demand: type -> (name, account type).
 SPECIAL_ACCOUNTS = {
@@ -55,6 +65,35 @@ def special_account(ctx: Context, special: str) -> sqlite3.Row | None:
                           "ORDER BY seq LIMIT 1", (special,)).fetchone()
 
 
+def _ordered_key(ctx: Context, doc: dict[str, Any], rank: int, component: str) -> str:
+    """Sort key: type rank, then each level of the hierarchy in turn (children follow
+    their parent)."""
+    parent = doc.get("ParentRef") or {}
+    row = ctx.store.get(parent["ListID"]) if parent.get("ListID") else None
+    if row is not None and row["sort_key"]:
+        return f"{row['sort_key']}\x01{component}"
+    return f"{rank:02d}|{component}"
+
+
+def _using_account_numbers(ctx: Context) -> bool:
+    from qbconnector.sandbox.meta import preference
+    return preference(ctx, "AccountingPreferences", "IsUsingAccountNumbers") == "true"
+
+
+def _open_with_balance(ctx: Context, record_id: str, doc: dict[str, Any],
+                       postings: list[Any]) -> None:
+    """Post an opening balance against Opening Bal Equity (QuickBooks records it as a
+    transaction of its own; the sandbox keeps its postings under ``<ListID>:open``)."""
+    from qbconnector.sandbox import ledger
+    day = doc.get("OpenBalanceDate") or ctx.store.clock.now().date().isoformat()
+    ledger.post(ctx, f"{record_id}:open", day, postings)
+
+
+def _equity(ctx: Context) -> str | None:
+    row = special_account(ctx, "OpeningBalanceEquity")
+    return row["id"] if row is not None else None
+
+
 def _default_tax_code(ctx: Context, taxable: bool) -> dict[str, str] | None:
     from qbconnector.sandbox.meta import preference
     key = "DefaultTaxableSalesTaxCodeRef" if taxable else "DefaultNonTaxableSalesTaxCodeRef"
@@ -84,7 +123,25 @@ class AccountRules(Rules):
                                                                 "None"))
 
     def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
-        return {"special": doc.get("SpecialAccountType")}
+        kind = doc.get("AccountType", "")
+        rank = ACCOUNT_ORDER.index(kind) if kind in ACCOUNT_ORDER else len(ACCOUNT_ORDER)
+        name = (doc.get("Name") or "").lower()
+        component = doc["AccountNumber"].lower() if _using_account_numbers(ctx) and \
+            doc.get("AccountNumber") else name
+        return {"special": doc.get("SpecialAccountType"),
+                "sort_key": _ordered_key(ctx, doc, rank, component)}
+
+    def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
+                   doc: dict[str, Any], old: dict[str, Any] | None) -> None:
+        from qbconnector.sandbox.ledger import CREDIT_NORMAL, Posting
+        from qbconnector.sandbox.render import money
+        amount = money(doc.get("OpenBalance"))
+        equity = _equity(ctx)
+        if old is not None or not amount or equity is None or equity == record_id:
+            return
+        signed = -amount if doc.get("AccountType") in CREDIT_NORMAL else amount
+        _open_with_balance(ctx, record_id, doc, [Posting(record_id, signed),
+                                                 Posting(equity, -signed)])
 
 
 @register("Customer")
@@ -102,6 +159,14 @@ class CustomerRules(Rules):
         doc.setdefault("JobStatus", "None")
         doc.setdefault("PreferredDeliveryMethod", "None")
 
+    def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
+                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+
+    def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
+                   doc: dict[str, Any], old: dict[str, Any] | None) -> None:
+        _name_opening_balance(ctx, record_id, doc, old, "AccountsReceivable", 1)
+
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
 
@@ -111,6 +176,14 @@ class VendorRules(Rules):
     def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
         super().defaults(ctx, otype, doc)
         doc.setdefault("IsVendorEligibleFor1099", "false")
+
+    def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
+                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+
+    def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
+                   doc: dict[str, Any], old: dict[str, Any] | None) -> None:
+        _name_opening_balance(ctx, record_id, doc, old, "AccountsPayable", -1)
 
 
 @register("ItemService", "ItemNonInventory", "ItemOtherCharge", "ItemInventory",
@@ -126,6 +199,33 @@ class ItemRules(Rules):
                 doc["SalesTaxCodeRef"] = code
         if otype.name in ("ItemInventory", "ItemInventoryAssembly"):
             doc.setdefault("PurchaseCost", "0.00")
+
+    def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
+        rank = ITEM_ORDER.index(otype.name) if otype.name in ITEM_ORDER else len(ITEM_ORDER)
+        return {"sort_key": _ordered_key(ctx, doc, rank, (doc.get("Name") or "").lower())}
+
+    def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
+                   doc: dict[str, Any], old: dict[str, Any] | None) -> None:
+        """Stock on hand given when an inventory item is added (QuantityOnHand, TotalValue
+        at InventoryDate) enters the books against Opening Bal Equity."""
+        if old is not None or otype.name not in ("ItemInventory", "ItemInventoryAssembly"):
+            return
+        from qbconnector.sandbox import ledger
+        from qbconnector.sandbox.render import money
+        data = ctx.request.data.get(f"{otype.name}Add", {})
+        quantity = money(data.get("QuantityOnHand"))
+        if not quantity:
+            return
+        value = money(data.get("TotalValue")) if data.get("TotalValue") is not None else \
+            quantity * money(doc.get("PurchaseCost"))
+        day = str(data.get("InventoryDate") or ctx.store.clock.now().date().isoformat())
+        txn_id = f"{record_id}:open"
+        ledger.move_stock(ctx, txn_id, day, [ledger.StockMove(record_id, quantity, value)])
+        asset = (doc.get("AssetAccountRef") or {}).get("ListID")
+        equity = _equity(ctx)
+        if asset and equity and value:
+            ledger.post(ctx, txn_id, day, [ledger.Posting(asset, value, None, record_id),
+                                           ledger.Posting(equity, -value)])
 
     def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                  doc: dict[str, Any]) -> None:
@@ -152,6 +252,20 @@ class SalesTaxCodeRules(Rules):
 class PlainListRules(Rules):
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
+
+
+def _name_opening_balance(ctx: Context, record_id: str, doc: dict[str, Any],
+                          old: dict[str, Any] | None, special: str, sign: int) -> None:
+    """A customer's (vendor's) OpenBalance: owed on A/R (A/P) from OpenBalanceDate."""
+    from qbconnector.sandbox.ledger import Posting
+    from qbconnector.sandbox.render import money
+    amount = money(doc.get("OpenBalance"))
+    account = special_account(ctx, special)
+    equity = _equity(ctx)
+    if old is not None or not amount or account is None or equity is None:
+        return
+    _open_with_balance(ctx, record_id, doc, [
+        Posting(account["id"], sign * amount, record_id), Posting(equity, -sign * amount)])
 
 
 def _refuse_with_children(ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from qbconnector.qbxml import status as catalogue
 from qbconnector.sandbox import errors
+from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.ledger import Posting, StockMove, average_cost
 from qbconnector.sandbox.render import cents, money, output_text
 from qbconnector.sandbox.rules import register
@@ -37,20 +38,6 @@ ZERO = Decimal(0)
 
 def _ref(row: sqlite3.Row) -> dict[str, str]:
     return {"ListID": row["id"], "FullName": row["full_name"] or ""}
-
-
-def address_block(address: dict[str, str] | None) -> dict[str, str] | None:
-    """The printed block: street lines, then "City, State PostalCode", then Country."""
-    if not address:
-        return None
-    lines = [address[k] for k in ("Addr1", "Addr2", "Addr3", "Addr4", "Addr5") if address.get(k)]
-    city = ", ".join(p for p in (address.get("City"), address.get("State")) if p)
-    last = " ".join(p for p in (city, address.get("PostalCode")) if p)
-    if last:
-        lines.append(last)
-    if address.get("Country"):
-        lines.append(address["Country"])
-    return {f"Addr{i}": text for i, text in enumerate(lines[:5], start=1)} or None
 
 
 def customer_doc(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
@@ -209,12 +196,7 @@ class SalesFormRules(TxnRules):
             doc["DueDate"] = due_date(ctx, txn_date, doc.get("TermsRef"))
         if ret.child("ShipDate") is not None and "ShipDate" not in doc:
             doc["ShipDate"] = txn_date
-        for key in ("BillAddress", "ShipAddress"):
-            block = address_block(doc.get(key))
-            if block and ret.child(key + "Block") is not None:
-                doc[key + "Block"] = block
-            else:
-                doc.pop(key + "Block", None)
+        fill_blocks(doc, lambda name: ret.child(name) is not None)
         taxable_customer = tax_code_is_taxable(ctx, doc.get("CustomerSalesTaxCodeRef")) \
             if doc.get("CustomerSalesTaxCodeRef") else True
         lines = as_list(doc.get(self.line_key(otype)))

@@ -1,0 +1,113 @@
+"""Named connection profiles, so code and the CLI can say ``connect("office")``.
+
+Profiles live in ``connections.toml`` in the user's config directory (``qbconnector
+connections path`` prints it; ``QBCONNECTOR_CONFIG_DIR`` overrides it)::
+
+    [connections.office]
+    target = "https://sync@qb-office.example.com:8167"
+    password_env = "QB_OFFICE_PASSWORD"     # or: password_keyring = true
+    fingerprint = "3F:9A:..."               # pin the connector's certificate
+    version = "13.0"
+
+No secret needs to be stored in the file: the password comes from an environment variable
+or from the operating system's keyring (service ``qbconnector``, user = the profile name,
+optional dependency ``qbconnector[keyring]``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import tomli_w
+
+KEYRING_SERVICE = "qbconnector"
+_SECRET_KEYS = ("password",)
+
+
+class ProfileError(ValueError):
+    """A profile that is missing or cannot be used."""
+
+
+def config_dir() -> Path:
+    override = os.environ.get("QBCONNECTOR_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir("qbconnector"))
+
+
+def profiles_path() -> Path:
+    return config_dir() / "connections.toml"
+
+
+def load_profiles() -> dict[str, dict[str, Any]]:
+    path = profiles_path()
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError(f"{path}: {exc}") from None
+    profiles = data.get("connections", {})
+    if not isinstance(profiles, dict):
+        raise ProfileError(f"{path}: [connections] must be a table of profiles")
+    return profiles
+
+
+def save_profile(name: str, target: str, **options: Any) -> Path:
+    """Add or replace a profile (atomically); refuses plaintext passwords."""
+    if "password" in options:
+        raise ProfileError("profiles do not store passwords: use password_env or "
+                           "password_keyring = true")
+    profiles = load_profiles()
+    profiles[name] = {"target": target, **{k: v for k, v in options.items() if v is not None}}
+    path = profiles_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".toml.tmp")
+    temporary.write_text(tomli_w.dumps({"connections": profiles}), encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def _secret(name: str, profile: dict[str, Any]) -> str | None:
+    env = profile.get("password_env")
+    if env:
+        value = os.environ.get(env)
+        if value is None:
+            raise ProfileError(f"profile {name!r} takes its password from ${env}, which is "
+                               "not set")
+        return value
+    if profile.get("password_keyring"):
+        try:
+            import keyring
+        except ImportError:
+            raise ProfileError("password_keyring needs the keyring package: pip install "
+                               "'qbconnector[keyring]'") from None
+        value = keyring.get_password(KEYRING_SERVICE, name)
+        if value is None:
+            raise ProfileError(f"no password for {name!r} in the keyring (service "
+                               f"{KEYRING_SERVICE!r})")
+        return value
+    return None
+
+
+def resolve(target: str) -> tuple[str, dict[str, Any]]:
+    """A connect string, or a profile name turned into its target and options."""
+    if "://" in target or Path(target).exists() or target.endswith((".qbdb", ".qbw")):
+        return target, {}
+    profiles = load_profiles()
+    if target not in profiles:
+        known = ", ".join(sorted(profiles)) or "none saved"
+        raise ProfileError(f"{target!r} is neither a company file, a URL nor a saved "
+                           f"connection ({known}; file: {profiles_path()})")
+    profile = dict(profiles[target])
+    real_target = profile.pop("target", None)
+    if not real_target:
+        raise ProfileError(f"profile {target!r} has no target")
+    password = _secret(target, profile)
+    profile.pop("password_env", None)
+    profile.pop("password_keyring", None)
+    if password is not None:
+        profile["password"] = password
+    return real_target, profile

@@ -1,0 +1,147 @@
+"""The records API on a real sandbox company file: every operation, paging, errors."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import pytest
+
+from qbconnector.api import (
+    ConflictError,
+    DuplicateNameError,
+    InvalidReferenceError,
+    NotFoundError,
+    Record,
+)
+from qbconnector.api.filters import FilterError
+from qbconnector.api.naming import plural
+
+
+def test_collections_are_named_in_snake_case_plural(qb):
+    names = qb.collection_names()
+    for expected in ("customers", "invoices", "sales_orders", "item_inventories", "accounts",
+                     "receive_payments", "classes", "standard_terms", "journal_entries"):
+        assert expected in names
+    assert plural("Currency") == "currencies" and plural("Class") == "classes"
+    assert qb.collection("SalesOrder").type_name == "SalesOrder"
+    with pytest.raises(AttributeError, match="no collection 'widgets'"):
+        qb.widgets  # noqa: B018
+
+
+def test_operations_follow_the_spec(qb):
+    assert qb.customers.operations() == ["query", "get", "count", "add", "modify", "delete"]
+    assert "void" in qb.invoices.operations()
+    assert "add" not in qb.templates.operations()
+    with pytest.raises(NotImplementedError, match="no add for Template"):
+        qb.templates.add(name="x")
+
+
+def test_add_returns_the_stored_record_with_typed_values(qb):
+    customer = qb.customers.add(name="Acme", company_name="Acme Inc",
+                                bill_address={"addr1": "1 Main St", "city": "Springfield"},
+                                credit_limit=Decimal("2500"))
+    assert isinstance(customer, Record) and customer.tag == "CustomerRet"
+    assert customer.full_name == customer["FullName"] == "Acme"
+    assert customer.bill_address.city == "Springfield"
+    assert customer.credit_limit == Decimal("2500.00")
+    assert isinstance(customer.time_created, datetime) and customer.time_created.tzinfo
+    assert customer.is_active is True and customer.sublevel == 0
+    assert customer.id == customer.list_id
+    with pytest.raises(AttributeError, match="read-only"):
+        customer.name = "x"
+    with pytest.raises(AttributeError, match="has no field 'nickname'"):
+        customer.nickname  # noqa: B018
+    assert customer.to_dict()["CreditLimit"] == "2500.00"
+
+
+def test_get_and_get_by_name(qb):
+    added = qb.customers.add(name="Acme")
+    assert qb.customers.get(added.list_id) == added
+    assert qb.customers.get_by_name("acme").list_id == added.list_id
+    with pytest.raises(NotFoundError):
+        qb.customers.get("80FFFFFF-1")
+
+
+def test_query_pages_through_iterators_transparently(qb):
+    for i in range(23):
+        qb.customers.add(name=f"Customer {i:02d}")
+    names = [c.name for c in qb.customers.query()]         # page_size=5 -> 5 round trips
+    assert names == [f"Customer {i:02d}" for i in range(23)]
+    assert [c.name for c in qb.customers.query(limit=7)] == names[:7]
+    assert qb.customers.query(name_starts_with="Customer 1").first().name == "Customer 10"
+    assert qb.customers.count() == 23
+    assert qb.customers.count(name_contains="2") == 5
+    # Leaving a paged query early stops the iterator in the session.
+    for _customer in qb.customers.query():
+        break
+    assert qb.session.iterators == {}
+
+
+def test_filters_map_to_qbxml_and_unknown_filters_fail_before_sending(qb):
+    qb.customers.add(name="Active")
+    inactive = qb.customers.add(name="Dormant", is_active=False)
+    assert [c.name for c in qb.customers.query()] == ["Active"]
+    assert [c.name for c in qb.customers.query(active="inactive")] == ["Dormant"]
+    assert len(qb.customers.query(active="all").all()) == 2
+    assert qb.customers.query(ids=[inactive.list_id]).first().name == "Dormant"
+    with pytest.raises(FilterError, match="unknown filter 'colour'.*name_contains"):
+        qb.customers.query(colour="red")
+    with pytest.raises(FilterError, match="Customer queries have no PaidStatus"):
+        qb.customers.query(paid=True)
+    fields = qb.customers.query(fields=["name", "list_id"]).first()
+    assert set(fields) == {"Name", "ListID"}
+
+
+def test_modify_sends_only_changes_and_reports_conflicts(qb):
+    customer = qb.customers.add(name="Acme", phone="555-0100", fax="555-0101")
+    changed = qb.customers.modify(customer, phone="555-0199")
+    assert (changed.phone, changed.fax) == ("555-0199", "555-0101")
+    assert int(changed.edit_sequence) > int(customer.edit_sequence)
+    by_id = qb.customers.modify(customer.list_id, fax="555-0777")    # fetches EditSequence
+    assert by_id.fax == "555-0777"
+    with pytest.raises(ConflictError) as info:
+        qb.customers.modify(customer, phone="555-0000")              # stale record
+    conflict = info.value
+    assert conflict.status_code == 3200
+    assert conflict.sent_edit_sequence == customer.edit_sequence
+    assert conflict.current_edit_sequence == by_id.edit_sequence
+    assert conflict.record.fax == "555-0777" and conflict.changes == {"phone": "555-0000"}
+
+
+def test_errors_carry_status_request_and_meaning(qb):
+    qb.customers.add(name="Acme")
+    with pytest.raises(DuplicateNameError) as info:
+        qb.vendors.add(name="ACME")
+    assert info.value.status_code == 3100 and info.value.request == "VendorAddRq"
+    assert 'The name "ACME" of the list element is already in use.' in str(info.value)
+    with pytest.raises(InvalidReferenceError, match='QuickBooks Customer "Nobody"'):
+        qb.invoices.add(customer_ref="Nobody", lines=[{"desc": "x", "amount": 1}])
+
+
+def test_transactions_delete_and_void(qb):
+    qb.customers.add(name="Acme")
+    qb.accounts.add(name="Sales", account_type="Income")
+    qb.item_services.add(name="Consulting",
+                         sales_or_purchase={"price": Decimal("100"), "account_ref": "Sales"})
+    invoice = qb.invoices.add(customer_ref="Acme", txn_date=date(2024, 1, 5),
+                              lines=[{"item_ref": "Consulting", "quantity": 2}])
+    assert invoice.subtotal == Decimal("200.00") and invoice.is_paid is False
+    assert len(qb.invoices.query(customer="Acme").all()) == 1
+    assert qb.invoices.query(customer="Acme").first().get("InvoiceLineRet") is None
+    lines = qb.invoices.query(customer="Acme", include_line_items=True).first()
+    assert lines.invoice_line_ret[0].amount == Decimal("200.00")
+    voided = qb.invoices.void(invoice)
+    assert voided.txn_id == invoice.txn_id
+    assert qb.invoices.get(invoice.txn_id).subtotal == Decimal("0.00")
+    assert qb.customers.get_by_name("Acme").total_balance == Decimal("0.00")
+    deleted = qb.invoices.delete(invoice)
+    assert deleted.txn_del_type == "Invoice"
+    assert qb.invoices.count() == 0
+
+
+def test_raw_qbxml_stays_available(qb):
+    response = qb.process('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML>'
+                          '<QBXMLMsgsRq onError="stopOnError"><HostQueryRq/></QBXMLMsgsRq>'
+                          '</QBXML>')
+    assert "<HostQueryRs" in response and 'statusCode="0"' in response
