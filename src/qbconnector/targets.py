@@ -16,7 +16,9 @@ query values are percent-decoded (``+`` stays ``+``; write ``%26`` for ``&``). N
 - remote: ``user``, ``password`` (keyword only, never in a query string), ``ca_file``,
   ``fingerprint``, ``insecure``, ``persistent``, ``timeout`` (seconds),
   ``delay_after_open_ms``. With a user and no password, the password is taken from the
-  environment variable ``QBCONNECTOR_PASSWORD``.
+  environment variable ``QBCONNECTOR_PASSWORD``. ``persistent`` defaults to true (the
+  connector keeps QuickBooks open between requests, so query iterators work, as the records
+  API's paging needs); :func:`session_factory` defaults it to false.
 
 Backends are imported only when a string names them.
 """
@@ -69,6 +71,11 @@ def describe(target: str | os.PathLike[str]) -> str:
 
 def make_session(target: str | os.PathLike[str], **options: Any) -> Session:
     """The Session a connect string names, not opened yet (see the module doc for options)."""
+    return _make(target, options, persistent=True)
+
+
+def _make(target: str | os.PathLike[str], options: Mapping[str, Any], *,
+          persistent: bool) -> Session:
     text = os.fspath(target).strip()
     if not text:
         raise TargetError("empty connect string: give a sandbox file (shop.qbdb), "
@@ -76,7 +83,7 @@ def make_session(target: str | os.PathLike[str], **options: Any) -> Session:
     match = _SCHEME.match(text)
     scheme = match.group(1).lower() if match and len(match.group(1)) > 1 else ""
     if scheme in ("http", "https"):
-        return _remote(text, options)
+        return _remote(text, options, persistent)
     if scheme == "com":
         return _com(text, options)
     if scheme == "file":
@@ -109,7 +116,7 @@ def session_factory(target: str | os.PathLike[str], **options: Any) -> SessionFa
     factory's ``close()`` closes (call it when the server stops).
     """
     text = os.fspath(target)
-    probe = make_session(text, **options)   # checks the target and its options now
+    probe = _make(text, options, persistent=False)   # checks the target and options now
     kind = _kind(text)
     if kind == "remote":
         return _RemoteFactory(probe)
@@ -266,13 +273,14 @@ def _sandbox(path: Path, keywords: Mapping[str, Any]) -> Session:
     return SandboxSession(path, dataclasses.replace(options, company_file=str(path)))
 
 
-def _remote(text: str, keywords: Mapping[str, Any]) -> Session:
+def _remote(text: str, keywords: Mapping[str, Any], persistent: bool) -> Session:
     parts = urlsplit(text)
     if parts.path not in ("", "/"):
         raise TargetError(f"{describe(text)}: the connector answers at / only, not "
                           f"{parts.path!r}")
     query = _query_options(parts.query, describe(text))
     options, extra = _gather("remote connector", _COMMON | _REMOTE_ONLY, query, keywords)
+    extra.setdefault("persistent", persistent)
     user = extra.pop("user", None) or (unquote(parts.username) if parts.username else None)
     password = extra.pop("password", None)
     if password is None and parts.password is not None:

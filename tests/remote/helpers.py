@@ -40,3 +40,16 @@ def server_log() -> Iterator[list[logging.LogRecord]]:
         yield records
     finally:
         logger.removeHandler(handler)
+
+
+def wait_for_record(records: list[logging.LogRecord], text: str, within: float = 10.0) -> bool:
+    """Whether a record containing ``text`` arrives (the connector logs a request after it has
+    answered it, so the line can come a moment after the client has its answer)."""
+    import time
+
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if any(text in r.getMessage() for r in records):
+            return True
+        time.sleep(0.01)
+    return False

@@ -8,7 +8,7 @@ import socket
 import httpx
 import pytest
 
-from qbconnector.qbxml.session import RequestProcessorError, SessionOptions
+from qbconnector.qbxml.session import RequestProcessorError, SessionOptions, TransportError
 from qbconnector.qbxml.status import HR_INVALID_TICKET, HR_PARSE_ERROR
 from qbconnector.remote import (
     RemoteAccessDenied,
@@ -17,6 +17,7 @@ from qbconnector.remote import (
     RemoteEndpoint,
     RemoteProtocolError,
     RemoteSession,
+    RemoteTransportError,
 )
 from qbconnector.sandbox import SandboxSession
 
@@ -315,3 +316,15 @@ def test_close_sends_102_and_the_server_closes_the_session(connector):
     with remote(connector) as other:
         assert _continue(other, iterator_id).status_code != 0
     holder.close()                     # twice is fine, and sends nothing more
+
+
+def test_no_answer_within_the_timeout_is_a_transport_error():
+    # a listener that accepts and reads but never answers: the request may have been processed
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+        session = RemoteSession(url, user="alice", password="alice-secret",
+                                timeout=httpx.Timeout(0.3, connect=5))
+        with session, pytest.raises(RemoteTransportError) as caught:
+            session.process("<QBXML/>")
+    assert isinstance(caught.value, TransportError)
+    assert url in str(caught.value) and "may or may not" in str(caught.value)

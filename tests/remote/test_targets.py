@@ -267,3 +267,13 @@ def test_com_factory_uses_the_servers_company_or_the_targets(quickbooks):
         assert from_target.company_file() == COMPANY
     from_server = factory(SessionOptions(company_file=r"C:\Other.qbw", app_name="MyApp"))
     assert from_server.options.company_file == r"C:\Other.qbw"
+
+
+def test_remote_sessions_are_persistent_unless_asked_otherwise(connector):
+    url = with_credentials(connector.url, "alice", PASSWORDS["alice"])
+    assert make_session(url).persistent is True
+    assert make_session(url + "?persistent=0").persistent is False
+    assert make_session(url, persistent=False).persistent is False
+    # a server's factory makes one-request sessions unless the target asks for more
+    assert session_factory(url)(SessionOptions()).persistent is False
+    assert session_factory(url + "?persistent=1")(SessionOptions()).persistent is True

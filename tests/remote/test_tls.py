@@ -8,22 +8,26 @@ import threading
 
 import pytest
 
+from qbconnector.qbxml.session import TransportError
 from qbconnector.remote import (
     InsecureConnectionWarning,
+    RemoteAuthenticationError,
     RemoteCertificateError,
     RemoteConnectionError,
     RemoteSession,
+    RemoteTransportError,
 )
 from qbconnector.server.tls import server_context
 
-from .conftest import PASSWORDS, sandbox_factory
-from .helpers import ask, server_log
+from .conftest import PASSWORDS, sandbox_factory, users
+from .helpers import ask, server_log, wait_for_record
 
 
 @pytest.fixture(scope="module")
 def tls_connector(start_connector, module_company, certificates):
     return start_connector(sandbox_factory(module_company), company=module_company,
-                           SSLEnabled=True, SSLCertStore=str(certificates["server"].pem))
+                           SSLEnabled=True, SSLCertStore=str(certificates["server"].pem),
+                           Users=users(dave={}, erin={}))
 
 
 @pytest.fixture(scope="module")
@@ -44,11 +48,11 @@ def test_ca_file_trusts_the_self_signed_certificate(tls_connector, certificates)
 
 def test_without_ca_file_the_certificate_is_refused(tls_connector):
     with server_log() as records, pytest.raises(RemoteCertificateError) as caught:
-        alice(tls_connector.url).versions()
+        RemoteSession(tls_connector.url, user="dave", password="dave-secret").versions()
     message = str(caught.value)
     assert "ca_file" in message and "fingerprint" in message
     assert "certificate" in message
-    assert records == []   # the connector never saw a request
+    assert [r.getMessage() for r in records if "dave" in r.getMessage()] == []
 
 
 def test_ca_file_of_another_certificate_is_refused(tls_connector, certificates):
@@ -67,27 +71,35 @@ def test_fingerprint_pin_accepts_exactly_that_certificate(tls_connector, certifi
 
 
 def test_wrong_pin_is_refused_before_credentials_are_sent(tls_connector, certificates):
-    wrong = certificates["other"].fingerprint
+    wrong, right = certificates["other"].fingerprint, certificates["server"].fingerprint
     backoff = tls_connector.app.backoff
     failures_before = backoff.failures("127.0.0.1")
-    with server_log() as records, pytest.raises(RemoteCertificateError) as caught:
-        alice(tls_connector.url, fingerprint=wrong).versions()
+    with server_log() as records:
+        with pytest.raises(RemoteCertificateError) as caught:
+            RemoteSession(tls_connector.url, user="dave", password="dave-secret",
+                          fingerprint=wrong).versions()
+        # A later request, by another user, whose log line we wait for: had dave's request
+        # been sent, the connector would have logged it (it logs every request it answers).
+        with RemoteSession(tls_connector.url, user="erin", password="erin-secret",
+                           fingerprint=right) as erin:
+            erin.versions()
+        assert wait_for_record(records, "erin")
     message = str(caught.value)
-    assert wrong in message and certificates["server"].fingerprint in message
-    assert "nothing was sent" in message
-    # The connector logs every request it answers and every failed login: nothing arrived.
-    assert [r.getMessage() for r in records] == []
+    assert wrong in message and right in message and "nothing was sent" in message
+    assert [r.getMessage() for r in records if "dave" in r.getMessage()] == []
     assert backoff.failures("127.0.0.1") == failures_before
 
-    # Controls: the same log does show a request, and a login attempt, when they happen.
-    pinned = alice(tls_connector.url, fingerprint=certificates["server"].fingerprint)
-    with server_log() as records, pinned:
-        pinned.versions()
-    assert any("alice" in r.getMessage() for r in records)
-    with server_log() as records, pytest.raises(Exception):  # noqa: B017 - any refusal
-        RemoteSession(tls_connector.url, user="alice", password="not-it",
-                      fingerprint=certificates["server"].fingerprint).versions()
-    assert any("failed login" in r.getMessage() for r in records)
+    # Controls: the same log shows dave's request, and a failed login, when they happen.
+    with server_log() as records:
+        with RemoteSession(tls_connector.url, user="dave", password="dave-secret",
+                           fingerprint=right) as dave:
+            dave.versions()
+        assert wait_for_record(records, "dave")
+    with server_log() as records:
+        with pytest.raises(RemoteAuthenticationError):
+            RemoteSession(tls_connector.url, user="dave", password="not-it",
+                          fingerprint=right).versions()
+        assert wait_for_record(records, "failed login for user 'dave'")
 
 
 class TlsListener:
@@ -136,8 +148,10 @@ def test_wrong_pin_puts_no_byte_of_http_on_the_wire(certificates):
 def test_right_pin_control_sends_the_request_with_credentials(certificates):
     listener = TlsListener(certificates["server"].pem)
     url = f"https://127.0.0.1:{listener.port}/"
-    with pytest.raises(RemoteConnectionError):   # the listener hangs up without answering
+    # the listener hangs up without answering: the request may have been processed
+    with pytest.raises(RemoteTransportError) as caught:
         alice(url, fingerprint=certificates["server"].fingerprint).versions()
+    assert isinstance(caught.value, TransportError)
     listener.join()
     assert listener.received.startswith(b"POST / HTTP/1.1\r\n")
     assert b"\r\nauthorization: basic " in listener.received.lower()

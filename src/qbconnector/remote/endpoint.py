@@ -26,6 +26,7 @@ from qbconnector.remote.errors import (
     RemoteCertificateError,
     RemoteConnectionError,
     RemoteError,
+    RemoteTransportError,
     error_for_status,
 )
 
@@ -180,14 +181,23 @@ class RemoteEndpoint:
             return RemoteConnectionError(
                 f"{self.url}: TLS handshake failed ({cause.reason or cause}); is the connector "
                 "serving TLS (SSLEnabled)? Without TLS use http://", url=self.url)
-        if isinstance(exc, httpx.TimeoutException):
-            what = type(exc).__name__.replace("Timeout", "").lower() or "request"
-            return RemoteConnectionError(f"{self.url}: timed out ({what})", url=self.url)
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            return RemoteConnectionError(f"cannot reach the connector at {self.url}: timed out "
+                                         "connecting", url=self.url)
         reason = str(exc) or type(exc).__name__
+        if isinstance(exc, httpx.ConnectError):
+            return RemoteConnectionError(f"cannot reach the connector at {self.url}: {reason}",
+                                         url=self.url)
+        # Anything later (write, read, a connection closed without an answer) happened after
+        # the request was at least partly sent: the connector may have processed it.
+        if isinstance(exc, httpx.TimeoutException):
+            reason = f"no answer within the {type(exc).__name__.replace('Timeout', '').lower()} " \
+                     "timeout"
         if isinstance(exc, httpx.RemoteProtocolError) and not self.secure:
             reason += " (if the connector serves TLS, use https://)"
-        return RemoteConnectionError(f"cannot reach the connector at {self.url}: {reason}",
-                                     url=self.url)
+        return RemoteTransportError(
+            f"the connection to {self.url} failed after the request was sent ({reason}); "
+            "the connector may or may not have processed it", url=self.url)
 
     # -- sessions ------------------------------------------------------------------------------
     def session(self, options: SessionOptions | None = None, *, persistent: bool = False,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from qbconnector.qbxml.session import RequestProcessorError
+from qbconnector.qbxml.session import RequestProcessorError, TransportError
 from qbconnector.qbxml.status import HR_COULD_NOT_ACCESS, HR_UNEXPECTED
 
 #: Header in which our server repeats the HRESULT of a 517 (the body has it too).
@@ -46,6 +46,12 @@ class RemoteError(RequestProcessorError):
 
 class RemoteConnectionError(RemoteError):
     """No HTTP answer: the host is unreachable, refused the connection, or timed out."""
+
+
+class RemoteTransportError(RemoteConnectionError, TransportError):
+    """The connection broke or timed out after the request was sent (perhaps only in part):
+    the connector may or may not have processed it. A writer retries with error recovery
+    (``oldMessageSetID``), as the records API does."""
 
 
 class RemoteCertificateError(RemoteConnectionError):
