@@ -53,6 +53,7 @@ class Context:
     session: Any
     touched: set[str] = field(default_factory=set)   # records whose rendering went stale
     warning: errors.QBStatus | None = None           # a warning status to answer with
+    add_data: dict[str, Any] = field(default_factory=dict)   # the Add being stored
 
     def warn(self, status: errors.QBStatus) -> None:
         """Answer with a warning (e.g. 570) while still returning the record."""

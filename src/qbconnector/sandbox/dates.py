@@ -36,6 +36,11 @@ def _fiscal_year_start(day: date, first_month: int) -> date:
     return date(year, first_month, 1)
 
 
+def fiscal_year_start(day: date, first_month: int) -> date:
+    """The first day of the fiscal year that holds ``day``."""
+    return _fiscal_year_start(day, first_month)
+
+
 def _same_day_earlier(start: date, today: date, period_start: date) -> date:
     """The date in a previous period that sits as far from its start as today does."""
     return start + (today - period_start)

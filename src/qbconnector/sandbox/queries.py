@@ -250,8 +250,7 @@ def render_ids(ctx: Context, ids: list[str], data: dict[str, Any]) -> list[str]:
     include = ctx.request.include
     owners = _as_list(data.get("OwnerID"))
     out = []
-    for record_id in ids:
-        row = ctx.store.get(record_id)
+    for row in _rows(ctx, ids):
         if row is None:
             continue
         otype = types[row["type"]]
@@ -262,6 +261,18 @@ def render_ids(ctx: Context, ids: list[str], data: dict[str, Any]) -> list[str]:
         else:
             out.append(render_row(ctx, otype, row, include, drop))
     return out
+
+
+def _rows(ctx: Context, ids: list[str]) -> list[sqlite3.Row | None]:
+    """The rows of ``ids`` in that order, read a few hundred at a time (not one by one)."""
+    found: dict[str, sqlite3.Row] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start: start + 500]
+        marks = ",".join("?" for _ in chunk)
+        for row in ctx.db.execute(f"SELECT * FROM records WHERE id IN ({marks})",  # noqa: S608
+                                  chunk):
+            found[row["id"]] = row
+    return [found.get(record_id) for record_id in ids]
 
 
 def query(ctx: Context, otypes: tuple[ObjectType, ...]) -> QueryResult:

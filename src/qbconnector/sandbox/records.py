@@ -165,6 +165,7 @@ def add_record(ctx: Context, otype: ObjectType, data: dict[str, Any],
                extra: dict[str, Any] | None = None) -> str:
     """Store a new record from Add data (plus ``extra`` Ret fields); return its id."""
     assert otype.add is not None
+    ctx.add_data = data            # what rules see of an Add that does not reach the Ret
     ctx.check_lengths(data, otype.add)
     rules = rules_for(otype.name)
     rules.check(ctx, otype, data, None)

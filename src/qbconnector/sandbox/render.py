@@ -19,6 +19,8 @@ from qbconnector.qbxml.spec import Element, version_key
 from qbconnector.qbxml.values import format_amount, format_datetime, format_interval
 
 LATEST = (99, 0)
+# A document key listing, in order, the names of repeating siblings to interleave.
+SEQUENCE = "_sequence"
 
 
 def money(value: Any) -> Decimal:
@@ -99,20 +101,49 @@ def fields(element: Element, doc: dict[str, Any], vkey: tuple[int, int] = LATEST
 
 def _children(element: Element, doc: dict[str, Any], vkey: tuple[int, int],
               include: frozenset[str] | None, parts: list[str]) -> None:
-    for name, child in _plan(element, vkey):
+    sequence = doc.get(SEQUENCE)
+    interleaved = frozenset(sequence) if sequence else frozenset()
+    plan = _plan(element, vkey)
+    emitted_sequence = False
+    for name, child in plan:
+        if name in interleaved:
+            if not emitted_sequence:
+                emitted_sequence = True
+                _interleave(plan, doc, sequence, include, vkey, parts)
+            continue
         value = doc.get(name)
         if value is None:
             continue
         if include is not None and name not in include:
             continue
-        items = value if isinstance(value, list) else (value,)
-        for item in items:
-            if child.type:
-                parts.append(f"<{name}>{escape(item if isinstance(item, str) else output_text(item, child.type))}</{name}>")  # noqa: E501
-            elif isinstance(item, dict):
-                parts.append(f"<{name}>")
-                _children(child, item, vkey, None, parts)
-                parts.append(f"</{name}>")
+        for item in value if isinstance(value, list) else (value,):
+            _emit(name, child, item, vkey, parts)
+
+
+def _emit(name: str, child: Element, item: Any, vkey: tuple[int, int], parts: list[str]) -> None:
+    if child.type:
+        parts.append(f"<{name}>{escape(item if isinstance(item, str) else output_text(item, child.type))}</{name}>")  # noqa: E501
+    elif isinstance(item, dict):
+        parts.append(f"<{name}>")
+        _children(child, item, vkey, None, parts)
+        parts.append(f"</{name}>")
+
+
+def _interleave(plan: tuple[tuple[str, Element], ...], doc: dict[str, Any], sequence: list[str],
+                include: frozenset[str] | None, vkey: tuple[int, int], parts: list[str]) -> None:
+    """Repeating siblings of one OR-group in the order ``doc[SEQUENCE]`` names them (journal
+    entry lines come back in the order they were sent), leftovers after them."""
+    children = dict(plan)
+    items = {name: list(doc[name]) if isinstance(doc.get(name), list) else
+             ([doc[name]] if doc.get(name) is not None else []) for name in set(sequence)}
+    order = [name for name in sequence] + [name for name, _ in plan if name in items
+                                           for _ in items[name]]
+    for name in order:
+        if not items.get(name) or name not in children:
+            continue
+        item = items[name].pop(0)
+        if include is None or name in include:
+            _emit(name, children[name], item, vkey, parts)
 
 
 def response(name: str, attrs: dict[str, str], body: str = "") -> str:

@@ -162,7 +162,20 @@ def run(t: Transcript, recipe: Recipe, workdir: Path, sandbox) -> Outcome:
         session.close()
 
 
+def apply_preferences(session, wanted: dict[str, bool]) -> None:
+    """Switch the sandbox company's preferences to those the real file had, where the
+    sandbox can (multicurrency it cannot: such cases stay unmet)."""
+    from qbconnector.sandbox import preferences
+    if wanted.get("sales_tax") and wanted.get("default_item_sales_tax", True):
+        preferences.enable_sales_tax(session)
+    if wanted.get("account_numbers"):
+        preferences.use_account_numbers(session)
+    if wanted.get("class_tracking"):
+        preferences.use_class_tracking(session)
+
+
 def _run(t: Transcript, recipe: Recipe, company: Company, sandbox) -> Outcome:
+    apply_preferences(company.session, recipe.prefs)
     unmet = unmet_preferences(company, recipe.prefs)
     try:
         setup(company, t, recipe)

@@ -24,6 +24,20 @@ CASH_FLOW = {"Bank": "NotApplicable", "AccountsReceivable": "Operating",
              "Expense": "None", "OtherIncome": "None", "OtherExpense": "None",
              "NonPosting": "NotApplicable"}
 
+# Tax lines QuickBooks assigns new balance-sheet accounts by type (Form 1120-style lines seen
+# in transcripts 009, 023, 032); income, expense and equity accounts get none by default.
+DEFAULT_TAX_LINES = {
+    "Bank": (1535, "B/S-Assets: Cash"),
+    "AccountsReceivable": (1537, "B/S-Assets: Accts. Rec. and trade notes"),
+    "OtherCurrentAsset": (1547, "B/S-Assets: Other current assets"),
+    "FixedAsset": (1555, "B/S-Assets: Buildings/oth. depr. assets"),
+    "OtherAsset": (1569, "B/S-Assets: Other assets"),
+    "AccountsPayable": (1573, "B/S-Liabs/Eq.: Accounts payable"),
+    "CreditCard": (1577, "B/S-Liabs/Eq.: Other current liabilities"),
+    "OtherCurrentLiability": (1577, "B/S-Liabs/Eq.: Other current liabilities"),
+    "LongTermLiability": (1581, "B/S-Liabs/Eq.: L-T Mortgage/note/bonds pay."),
+}
+
 # The order QuickBooks lists accounts and items in: by type first (transcripts 023, 031).
 ACCOUNT_ORDER = ("Bank", "AccountsReceivable", "OtherCurrentAsset", "FixedAsset", "OtherAsset",
                  "AccountsPayable", "CreditCard", "OtherCurrentLiability", "LongTermLiability",
@@ -85,7 +99,7 @@ def _open_with_balance(ctx: Context, record_id: str, doc: dict[str, Any],
     """Post an opening balance against Opening Bal Equity (QuickBooks records it as a
     transaction of its own; the sandbox keeps its postings under ``<ListID>:open``)."""
     from qbconnector.sandbox import ledger
-    day = doc.get("OpenBalanceDate") or ctx.store.clock.now().date().isoformat()
+    day = str(ctx.add_data.get("OpenBalanceDate") or ctx.store.clock.now().date())
     ledger.post(ctx, f"{record_id}:open", day, postings)
 
 
@@ -119,8 +133,13 @@ class AccountRules(Rules):
 
     def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
         super().defaults(ctx, otype, doc)
-        doc.setdefault("CashFlowClassification", CASH_FLOW.get(doc.get("AccountType", ""),
-                                                                "None"))
+        kind = doc.get("AccountType", "")
+        flow = "NotApplicable" if doc.get("SpecialAccountType") == "UndepositedFunds" else \
+            CASH_FLOW.get(kind, "None")
+        doc.setdefault("CashFlowClassification", flow)
+        if "TaxLineInfoRet" not in doc and kind in DEFAULT_TAX_LINES:
+            line_id, line_name = DEFAULT_TAX_LINES[kind]
+            doc["TaxLineInfoRet"] = {"TaxLineID": str(line_id), "TaxLineName": line_name}
 
     def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
         kind = doc.get("AccountType", "")
@@ -135,7 +154,7 @@ class AccountRules(Rules):
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
         from qbconnector.sandbox.ledger import CREDIT_NORMAL, Posting
         from qbconnector.sandbox.render import money
-        amount = money(doc.get("OpenBalance"))
+        amount = money(ctx.add_data.get("OpenBalance"))
         equity = _equity(ctx)
         if old is not None or not amount or equity is None or equity == record_id:
             return
@@ -165,7 +184,21 @@ class CustomerRules(Rules):
 
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
-        _name_opening_balance(ctx, record_id, doc, old, "AccountsReceivable", 1)
+        """A customer's OpenBalance becomes an invoice, as in QuickBooks (transcript 056):
+        memo and one description line "Opening balance", posted against Opening Bal
+        Equity, dated OpenBalanceDate (or today)."""
+        from qbconnector.sandbox.objects import registry
+        from qbconnector.sandbox.records import add_record
+        from qbconnector.sandbox.render import money
+        amount = money(ctx.add_data.get("OpenBalance"))
+        if old is not None or not amount:
+            return
+        day = str(ctx.add_data.get("OpenBalanceDate") or ctx.store.clock.now().date())
+        add_record(ctx, registry()["Invoice"], {
+            "CustomerRef": {"ListID": record_id}, "TxnDate": day, "DueDate": day,
+            "Memo": "Opening balance", "IsToBePrinted": False,
+            "InvoiceLineAdd": [{"Desc": "Opening balance", "Rate": amount,
+                                "Amount": amount}]}, {"_opening": True})
 
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
@@ -212,7 +245,7 @@ class ItemRules(Rules):
             return
         from qbconnector.sandbox import ledger
         from qbconnector.sandbox.render import money
-        data = ctx.request.data.get(f"{otype.name}Add", {})
+        data = ctx.add_data
         quantity = money(data.get("QuantityOnHand"))
         if not quantity:
             return
@@ -259,7 +292,7 @@ def _name_opening_balance(ctx: Context, record_id: str, doc: dict[str, Any],
     """A customer's (vendor's) OpenBalance: owed on A/R (A/P) from OpenBalanceDate."""
     from qbconnector.sandbox.ledger import Posting
     from qbconnector.sandbox.render import money
-    amount = money(doc.get("OpenBalance"))
+    amount = money(ctx.add_data.get("OpenBalance"))
     account = special_account(ctx, special)
     equity = _equity(ctx)
     if old is not None or not amount or account is None or equity is None:

@@ -23,7 +23,7 @@ from qbconnector.sandbox.render import cents, money, output_text
 from qbconnector.sandbox.rules import register
 from qbconnector.sandbox.rules.items import item_info, sales_tax_on, tax_code_is_taxable
 from qbconnector.sandbox.rules.lists import special_account
-from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id
+from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id, refunded
 
 if TYPE_CHECKING:
     import sqlite3
@@ -221,6 +221,9 @@ class SalesFormRules(TxnRules):
             subtotal += total
         if lines:
             doc[self.line_key(otype)] = lines
+        if doc.get("_opening"):
+            for line in lines:    # QuickBooks writes this rate as entered (transcript 056)
+                line["Rate"] = format(money(line["Rate"]).normalize(), "f")
         rate = ZERO
         tax_item = ref_id(doc, "ItemSalesTaxRef")
         if tax_item:
@@ -256,6 +259,10 @@ class SalesFormRules(TxnRules):
             item_id = ref_id(line, "ItemRef")
             info = item_info(ctx, item_id) if item_id else None
             amount = money(line.get("Amount"))
+            if info is None and amount and doc.get("_opening"):
+                equity = special_account(ctx, "OpeningBalanceEquity")
+                out.append(Posting(equity["id"], -sign * amount, customer))
+                continue
             if info is None or info.type == "ItemSubtotal" or amount == 0:
                 continue
             account = ref_id(line, "OverrideItemAccountRef") or info.income_account
@@ -334,6 +341,7 @@ class SalesFormRules(TxnRules):
                  doc: dict[str, Any]) -> None:
         super().computed(ctx, otype, row, doc)
         doc.pop("_linked_to", None)
+        doc.pop("_opening", None)
         if otype.name == "Invoice":
             applied = self.applied_to(ctx, row["id"])
             balance = self.total(doc) - applied
@@ -355,6 +363,7 @@ class SalesFormRules(TxnRules):
             for (amount,) in ctx.db.execute("SELECT amount FROM links WHERE from_id=? AND "
                                             "link_type='AMTTYPE'", (row["id"],)):
                 used += money(amount)
+            used += refunded(ctx, row["id"])
             doc["CreditRemaining"] = output_text(self.total(doc) - used, "AMTTYPE")
 
 
@@ -519,7 +528,8 @@ class ReceivePaymentRules(TxnRules):
             raise errors.fail(3210, field="TotalAmount", value=output_text(total, "AMTTYPE"),
                               qb_message=catalogue.QB_MSG_PAY_MORE_THAN_DUE)
         doc["TotalAmount"] = output_text(total, "AMTTYPE")
-        doc["UnusedPayment"] = output_text(total - applied_total, "AMTTYPE")
+        doc["UnusedPayment"] = output_text(total - applied_total - refunded(ctx, own_id),
+                                           "AMTTYPE")
         doc["UnusedCredits"] = "0.00"
         if applied:
             doc["AppliedToTxnRet"] = applied

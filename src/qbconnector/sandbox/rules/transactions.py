@@ -61,6 +61,18 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def refunded(ctx: Context, txn_id: str, exclude: str | None = None) -> Decimal:
+    """What credit card refunds (ARRefundCreditCard) have paid out of a credit memo or a
+    payment's unused amount, not counting the refund ``exclude``."""
+    total = Decimal(0)
+    for from_id, amount in ctx.db.execute(
+            "SELECT l.from_id, l.amount FROM links l JOIN records r ON r.id = l.from_id "
+            "WHERE l.to_id=? AND r.type='ARRefundCreditCard'", (txn_id,)):
+        if from_id != exclude:
+            total += money(amount)
+    return total
+
+
 class TxnRules(Rules):
     """The base of every transaction type's rules."""
 
