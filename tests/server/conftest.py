@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lxml import etree
 
-from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOptions
+from qbconnector.qbxml.session import Session, SessionOptions
+from qbconnector.sandbox import SandboxSession, create_company
 from qbconnector.server import passwords
 from qbconnector.server.auth import LoginBackoff
 from qbconnector.server.runner import ConnectorServer
@@ -17,70 +17,27 @@ from qbconnector.server.settings import dump_toml, load_settings, write_atomic
 from tests.server.helpers import PASSWORDS, TEST_LOG_N
 
 
-# --------------------------------------------------------------------------------------------
-# TEMPORARY: a provisional session until qbconnector.sandbox lands on main. When it does,
-# replace the body of the `session_factory` fixture with the sandbox session and delete this
-# class. It answers HostQueryRq only and fails on unparsable XML like the request processor.
-# --------------------------------------------------------------------------------------------
-class _ProvisionalSession:
-    VERSIONS = ["1.0", "1.1", "2.0", "2.1", "3.0", "4.0", "4.1", "5.0", "6.0", "7.0", "8.0",
-                "9.0", "10.0", "11.0", "12.0", "13.0"]
-
-    def __init__(self, company_file: str, options: SessionOptions) -> None:
-        self.path = company_file
-        self.options = options
-        self.is_open = False
-
-    def open(self) -> None:
-        self.is_open = True
-
-    def close(self) -> None:
-        self.is_open = False
-
-    def process(self, request: str) -> str:
-        if not self.is_open:
-            raise RequestProcessorError(0x80040401, "session not open")
-        try:
-            root = etree.fromstring(request.encode("utf-8"))
-        except etree.XMLSyntaxError:
-            raise RequestProcessorError(0x80040400) from None
-        out = ['<?xml version="1.0" ?>', "<QBXML>", "<QBXMLMsgsRs>"]
-        for rq in root[0]:
-            rs = rq.tag[:-2] + "Rs"
-            rid = f' requestID="{rq.get("requestID")}"' if rq.get("requestID") else ""
-            if rq.tag == "HostQueryRq":
-                out.append(f'<{rs}{rid} statusCode="0" statusSeverity="Info" '
-                           f'statusMessage="Status OK"><HostRet><ProductName>provisional'
-                           f'</ProductName></HostRet></{rs}>')
-            else:
-                out.append(f'<{rs}{rid} statusCode="0" statusSeverity="Info" '
-                           f'statusMessage="Status OK" />')
-        out += ["</QBXMLMsgsRs>", "</QBXML>", ""]
-        return "\n".join(out)
-
-    def versions(self) -> list[str]:
-        return list(self.VERSIONS)
-
-    def company_file(self) -> str:
-        return self.path
-
-    def is_authorized(self) -> bool:
-        return True
-
-    def is_company_accessible(self) -> bool:
-        return True
+@pytest.fixture(scope="session")
+def company_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("company")
 
 
 @pytest.fixture(scope="session")
-def company_path(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A company file shared by the tests (the sandbox will create a real one here)."""
-    return str(tmp_path_factory.mktemp("company") / "sample.qbdb")
+def company_path(company_folder: Path) -> str:
+    """A sandbox company file shared by the tests."""
+    return str(create_company(company_folder / "sample.qbdb"))
+
+
+@pytest.fixture(scope="session")
+def other_company_path(company_folder: Path) -> str:
+    """A second company file, for tests of several files at once."""
+    return str(create_company(company_folder / "other.qbdb"))
 
 
 @pytest.fixture(scope="session")
 def session_factory(company_path: str) -> Callable[[SessionOptions], Session]:
-    """Sessions on ``company_path`` (or the file the options name)."""
-    return lambda options: _ProvisionalSession(options.company_file or company_path, options)
+    """Sandbox sessions on ``company_path`` (or the file the options name)."""
+    return lambda options: SandboxSession(options.company_file or company_path, options)
 
 
 # --------------------------------------------------------------------------------------------

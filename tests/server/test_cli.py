@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import subprocess
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,7 +14,9 @@ from click.testing import CliRunner
 from qbconnector.cli import server_commands
 from qbconnector.cli.main import cli
 from qbconnector.qbxml.session import RequestProcessorError
+from qbconnector.sandbox import create_company
 from qbconnector.server import service as service_mod
+from qbconnector.server.admin import DEMO_REQUEST
 from qbconnector.server.logs import log_file_stem
 from qbconnector.server.passwords import verify_password
 from qbconnector.server.settings import load_settings, read_raw
@@ -40,7 +43,7 @@ def backend(monkeypatch, session_factory):
     created = []
 
     def create(path):
-        path.write_text("sample company")
+        create_company(path)
         created.append(path)
 
     server_commands.use_backend(lambda company: session_factory, create)
@@ -135,11 +138,11 @@ def test_cert_generate_and_enable(config, tmp_path):
     server_context(settings.SSLCertStore, settings.SSLCertType)   # loads
 
 
-def test_test_connection_reports_and_records_authorization(config, backend):
+def test_test_connection_reports_and_records_authorization(config, backend, company_path):
     run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
     out = run("test-connection", "--config", config, "--user", "ann",
-              "--company", "/books/a.qbdb").output
-    assert "OK: company file /books/a.qbdb" in out
+              "--company", company_path).output
+    assert f"OK: company file {Path(company_path).resolve()}" in out
     assert "application authorized: yes" in out
     assert load_settings(config).Users["ann"].Authorized
 
@@ -268,15 +271,17 @@ def background_run(monkeypatch):
         server.stop()
 
 
-def test_serve_uses_config_port_and_company(config, backend, background_run, session_factory):
+def test_serve_uses_config_port_and_company(config, background_run, other_company_path,
+                                            monkeypatch):
+    monkeypatch.setattr(server_commands, "_backend", {})      # the real default: the sandbox
     run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
     run("config", "set", "Port", "1", "--config", config)
-    run("serve", "--config", config, "--port", "0", "--company", "/books/x.qbdb")
+    run("serve", "--config", config, "--port", "0", "--company", other_company_path)
     server = background_run[0]
     assert server.port != 1 and server.host == "127.0.0.1"
     r = httpx.post(server.url, content=b"", auth=("ann", "pw"),
                    headers={"X-AcctSyncInteractionType": "1"})
-    assert r.text == "/books/x.qbdb\r\n"
+    assert r.text == f"{Path(other_company_path).resolve()}\r\n"
 
 
 def test_serve_refuses_without_users(config, backend, background_run):
@@ -297,7 +302,7 @@ def test_demo_creates_company_and_user_and_prints_curl(tmp_path, backend, backgr
     server = background_run[0]
     curl = re.search(r"^  (curl .*)$", out, re.M).group(1)
     assert server.url in curl and f"demo:{password}" in curl
-    r = httpx.post(server.url, content=server_commands.DEMO_REQUEST, auth=("demo", password))
+    r = httpx.post(server.url, content=DEMO_REQUEST, auth=("demo", password))
     assert r.status_code == 200 and "HostQueryRs" in r.text
     stored = read_raw(tmp_path / "demo" / "connector.toml")
     assert password not in (tmp_path / "demo" / "connector.toml").read_text()
@@ -306,3 +311,22 @@ def test_demo_creates_company_and_user_and_prints_curl(tmp_path, backend, backgr
     out2 = run("serve", "--demo", "--dir", tmp_path / "demo", "--port", "0").output
     assert re.search(r"password: (\S+)", out2).group(1) != password
     assert len(backend) == 1
+
+
+def test_admin_functions_refuse_what_they_cannot_do(config):
+    from qbconnector.server import admin
+
+    admin.add_user(config, "ann", password="pw", connection_mode="single")
+    assert load_settings(config).Users["ann"].ConnectionMode == "Single"
+    before = config.read_text()
+    with pytest.raises(admin.AdminError, match="exists"):
+        admin.add_user(config, "ann", password="pw")
+    with pytest.raises(admin.AdminError, match="no user bob"):
+        admin.edit_user(config, "bob", read_only=True)
+    with pytest.raises(admin.AdminError, match="connection mode"):
+        admin.edit_user(config, "ann", connection_mode="sometimes")
+    with pytest.raises(admin.AdminError, match="no user bob"):
+        admin.remove_user(config, "bob")
+    assert config.read_text() == before
+    admin.edit_user(config, "ann", auth="system")
+    assert "Password" not in read_raw(config)["Users"]["ann"]

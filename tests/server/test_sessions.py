@@ -45,7 +45,8 @@ def test_fifty_concurrent_clients_on_one_company_file_never_interleave(
     assert len(threads) == 1   # every call on the company file's own thread
 
 
-def test_different_company_files_run_in_parallel(start_server, session_factory, hashed):
+def test_different_company_files_run_in_parallel(start_server, session_factory, hashed,
+                                                 company_path, other_company_path):
     both_inside = threading.Barrier(2, timeout=5)
 
     class MeetInside:
@@ -59,8 +60,8 @@ def test_different_company_files_run_in_parallel(start_server, session_factory, 
             both_inside.wait()   # breaks (-> 500/517) unless the other file is in too
             return self.inner.process(request)
 
-    users = {"alice": {"Password": hashed["alice"], "CompanyFile": "/books/one.qbw"},
-             "bob": {"Password": hashed["bob"], "CompanyFile": "/books/two.qbw"}}
+    users = {"alice": {"Password": hashed["alice"], "CompanyFile": company_path},
+             "bob": {"Password": hashed["bob"], "CompanyFile": other_company_path}}
     server = start_server(lambda o: MeetInside(session_factory(o)), users=users)
 
     def run(user: str) -> int:
@@ -287,3 +288,37 @@ def test_delay_after_open_is_applied_after_opening(start_server, session_factory
     opened = next(t for what, _, t in journal.events if what == "open")
     entered = next(t for what, _, t in journal.events if what == "enter")
     assert entered >= opened + int(delay) / 1000
+
+
+def _customer_query(**attrs: str) -> str:
+    attributes = "".join(f' {k}="{v}"' for k, v in attrs.items())
+    return ('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq '
+            f'onError="stopOnError"><CustomerQueryRq requestID="1"{attributes}><MaxReturned>2'
+            '</MaxReturned></CustomerQueryRq></QBXMLMsgsRq></QBXML>')
+
+
+def test_query_iterators_live_on_across_http_requests_on_a_persistent_connection(
+        start_server, session_factory, hashed, tmp_path):
+    from lxml import etree
+
+    from qbconnector.qbxml.build import Message, build
+    from qbconnector.sandbox import create_company
+
+    company = str(create_company(tmp_path / "iter.qbdb"))
+    server = start_server(users={"alice": {"Password": hashed["alice"], "CompanyFile": company}})
+    adds = build([Message("CustomerAdd", {"Name": f"Iterating {n}"}) for n in range(5)],
+                 version="13.0")
+    with client(server) as c:
+        assert post(c, adds).status_code == 200
+        assert post(c, b"", interaction=101).status_code == 200
+        first = etree.fromstring(post(c, _customer_query(iterator="Start")).content)[0][0]
+    assert first.get("statusCode") == "0" and first.get("iteratorRemainingCount") == "3"
+    with client(server) as other_connection:
+        rs = etree.fromstring(post(other_connection, _customer_query(
+            iterator="Continue", iteratorID=first.get("iteratorID"))).content)[0][0]
+        assert rs.get("statusCode") == "0" and rs.get("iteratorRemainingCount") == "1"
+        assert len(rs.findall("CustomerRet")) == 2
+        post(other_connection, b"", interaction=102)
+        gone = etree.fromstring(post(other_connection, _customer_query(
+            iterator="Continue", iteratorID=first.get("iteratorID"))).content)[0][0]
+    assert gone.get("statusCode") != "0"    # a new session knows no such iterator

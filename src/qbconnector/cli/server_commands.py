@@ -48,10 +48,7 @@ def _factory_for(company: str) -> SessionFactory:
     if "factory_for" in _backend:
         return _backend["factory_for"](company)
     sandbox = _sandbox()
-    session_class = getattr(sandbox, "SandboxSession", None)
-    if session_class is None:
-        raise click.ClickException("no session backend is available: qbconnector.sandbox has "
-                                   "no SandboxSession yet")
+    session_class = sandbox.SandboxSession
 
     def factory(options: SessionOptions) -> Any:
         path = options.company_file or company
@@ -66,12 +63,16 @@ def _factory_for(company: str) -> SessionFactory:
 
 def _create_sample(path: Path) -> None:
     creator = _backend.get("create_sample")
-    if creator is None:
-        creator = getattr(_sandbox(), "create_sample_company", None)
-    if creator is None:
-        raise click.ClickException("no sample company can be created: the backend has no "
-                                   "create_sample_company")
-    creator(path)
+    if creator is not None:
+        creator(path)
+        return
+    create_company = _sandbox().create_company
+    try:
+        create_company(path, sample="small")
+    except ImportError:      # this build has no sample data: an empty company will do
+        for leftover in path.parent.glob(path.name + "*"):
+            leftover.unlink()
+        create_company(path)
 
 
 # -- shared helpers -----------------------------------------------------------------------------
@@ -105,10 +106,20 @@ def _load(config: Path | None) -> Any:
 
 
 def _update(config: Path | None, change: Callable[[dict[str, Any]], None]) -> Any:
-    from qbconnector.server.settings import SettingsError, update_settings_file
+    from qbconnector.server.settings import update_settings_file
+
+    return _admin(update_settings_file, _path(config), change)
+
+
+def _admin(action: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a settings change, turning its refusals into command-line errors."""
+    from qbconnector.server.admin import AdminError
+    from qbconnector.server.settings import SettingsError
 
     try:
-        return update_settings_file(_path(config), change)
+        return action(*args, **kwargs)
+    except AdminError as exc:
+        raise click.ClickException(str(exc)) from None
     except SettingsError as exc:
         raise click.ClickException(f"not saved:\n{exc}") from None
 
@@ -144,19 +155,6 @@ def _run(server: Any) -> None:
 
 
 # -- serve --------------------------------------------------------------------------------------
-DEMO_REQUEST = ('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq '
-                'onError="stopOnError"><HostQueryRq requestID="1"/></QBXMLMsgsRq></QBXML>')
-
-
-def curl_command(url: str, user: str, password: str, insecure: bool = False) -> str:
-    """A ready-to-paste curl line sending a HostQuery to the connector."""
-    parts = ["curl", "-sS", "-u", f"{user}:{password}", "-H", "Content-Type: text/xml",
-             "--data-binary", DEMO_REQUEST]
-    if insecure:
-        parts.append("-k")
-    return shlex.join([*parts, url])
-
-
 @click.command("serve")
 @_config_option
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
@@ -182,37 +180,26 @@ def serve_command(config: Path | None, port: int | None, company: str | None, de
 def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> None:
     import platformdirs
 
-    from qbconnector.server.passwords import hash_password
+    from qbconnector.server.admin import DEMO_USER, curl_command, prepare_demo
     from qbconnector.server.runner import NotReady
 
     folder = folder or platformdirs.user_data_path("qbconnector", appauthor=False) / "demo"
-    folder.mkdir(parents=True, exist_ok=True)
-    company = folder / "sample.qbdb"
-    if not company.exists():
-        click.echo(f"creating the sample company {company}", err=True)
-        _create_sample(company)
-    password = secrets.token_urlsafe(12)
-    settings_path = config or folder / "connector.toml"
-
-    def change(raw: dict[str, Any]) -> None:
-        raw.setdefault("LocalHost", "127.0.0.1")
-        raw.setdefault("Users", {})["demo"] = {"Password": hash_password(password),
-                                              "CompanyFile": str(company)}
-
-    settings = _update(settings_path, change)
-    settings = settings.with_overrides(Port=port if port is not None else settings.Port)
-    server = _build_server(settings, str(company))
+    if not (folder / "sample.qbdb").exists():
+        click.echo(f"creating the sample company in {folder}", err=True)
+    demo = _admin(prepare_demo, folder, _create_sample, config)
+    settings = demo.settings.with_overrides(Port=port if port is not None else None)
+    server = _build_server(settings, str(demo.company))
     try:
         server.bind()
     except NotReady:
         if port is not None:
             raise
-        server = _build_server(settings.with_overrides(Port=0), str(company))
-    curl = curl_command(server.url, "demo", password, server.ssl_context is not None)
+        server = _build_server(settings.with_overrides(Port=0), str(demo.company))
+    curl = curl_command(server.url, DEMO_USER, demo.password, server.ssl_context is not None)
     click.echo(f"\nqbconnector demo: a sample company served on {server.url}\n"
-               f"  company : {company}\n  settings: {settings_path}\n"
-               f"  user    : demo\n  password: {password}   (shown once; stored hashed)\n\n"
-               f"Try it:\n  {curl}\n")
+               f"  company : {demo.company}\n  settings: {demo.settings_path}\n"
+               f"  user    : {DEMO_USER}\n  password: {demo.password}   (shown once; stored "
+               f"hashed)\n\nTry it:\n  {curl}\n")
     _run(server)
 
 
@@ -235,26 +222,6 @@ def _user_options(f: Callable) -> Callable:
     for option in reversed(options):
         f = option(f)
     return f
-
-
-def _apply_user(table: dict[str, Any], *, password: str | None, read_only: bool | None,
-                company_file: str | None, app_name: str | None, auth: str | None,
-                connection_mode: str | None) -> None:
-    from qbconnector.server.passwords import hash_password
-
-    if auth is not None:
-        table["AuthMode"] = 1 if auth == "system" else 0
-    if password is not None:
-        table["Password"] = hash_password(password)
-    if read_only is not None:
-        table["ReadOnly"] = read_only
-    if company_file is not None:
-        table["CompanyFile"] = company_file
-    if app_name is not None:
-        table["AppName"] = app_name
-    if connection_mode is not None:
-        table["ConnectionMode"] = {m.lower(): m for m in ("DontCare", "Single", "Multi")}[
-            connection_mode.lower()]
 
 
 def _new_password(password_stdin: bool, generate: bool, prompt: bool) -> str | None:
@@ -283,20 +250,13 @@ def users_group() -> None:
 def users_add(name: str, config: Path | None, password_stdin: bool, generate_password: bool,
               **options: Any) -> None:
     """Add user NAME."""
-    if ":" in name or not name.strip():
-        raise click.BadParameter("a user name must be non-empty and have no ':'")
-    current = _load(config)
-    if name in current.Users:
+    from qbconnector.server.admin import add_user
+
+    if name in _load(config).Users:
         raise click.ClickException(f"user {name} exists; use 'qbconnector users edit {name}'")
     system = options.get("auth") == "system"
     password = _new_password(password_stdin, generate_password, prompt=not system)
-    table: dict[str, Any] = {}
-    _apply_user(table, password=password, **options)
-
-    def change(raw: dict[str, Any]) -> None:
-        raw.setdefault("Users", {})[name] = table
-
-    _update(config, change)
+    _admin(add_user, _path(config), name, password=password, **options)
     click.echo(f"added user {name} to {_path(config)}")
 
 
@@ -307,21 +267,14 @@ def users_add(name: str, config: Path | None, password_stdin: bool, generate_pas
 @click.option("--authorized/--not-authorized", default=None,
               help="Record whether AppName was authorized for CompanyFile.")
 def users_edit(name: str, config: Path | None, password_stdin: bool, generate_password: bool,
-               authorized: bool | None, **options: Any) -> None:
+               **options: Any) -> None:
     """Change user NAME (only the options given)."""
+    from qbconnector.server.admin import edit_user
+
     if name not in _load(config).Users:
         raise click.ClickException(f"no user {name}")
     password = _new_password(password_stdin, generate_password, prompt=False)
-
-    def change(raw: dict[str, Any]) -> None:
-        table = raw["Users"][name]
-        _apply_user(table, password=password, **options)
-        if authorized is not None:
-            table["Authorized"] = authorized
-        if table.get("AuthMode") == 1:
-            table.pop("Password", None)
-
-    _update(config, change)
+    _admin(edit_user, _path(config), name, password=password, **options)
     click.echo(f"changed user {name}")
 
 
@@ -330,9 +283,9 @@ def users_edit(name: str, config: Path | None, password_stdin: bool, generate_pa
 @_config_option
 def users_remove(name: str, config: Path | None) -> None:
     """Remove user NAME."""
-    if name not in _load(config).Users:
-        raise click.ClickException(f"no user {name}")
-    _update(config, lambda raw: raw["Users"].pop(name))
+    from qbconnector.server.admin import remove_user
+
+    _admin(remove_user, _path(config), name)
     click.echo(f"removed user {name}")
 
 
@@ -341,20 +294,9 @@ def users_remove(name: str, config: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def users_list(config: Path | None, as_json: bool) -> None:
     """List users (never their passwords)."""
-    from qbconnector.server.passwords import kind_of
+    from qbconnector.server.admin import user_rows
 
-    rows = []
-    for user in _load(config).Users.values():
-        rows.append({
-            "user": user.name,
-            "auth": "system" if user.system_auth else "basic",
-            "password": "-" if user.system_auth else kind_of(user.Password),
-            "company_file": user.CompanyFile,
-            "app_name": user.AppName,
-            "read_only": user.ReadOnly,
-            "connection_mode": user.ConnectionMode,
-            "authorized": user.Authorized,
-        })
+    rows = user_rows(_load(config))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -377,33 +319,15 @@ def config_group() -> None:
     """Show, change and check the connector's settings."""
 
 
-def _masked(settings: Any) -> dict[str, Any]:
-    from qbconnector.server.passwords import kind_of
-    from qbconnector.server.settings import SECRET_KEYS, SETTING_KEYS
-
-    out: dict[str, Any] = {}
-    for key in SETTING_KEYS:
-        value = getattr(settings, key)
-        out[key] = "********" if key in SECRET_KEYS and value else value
-    out["AuthFlags"] = f"0x{settings.AuthFlags:X}"
-    out["Users"] = {}
-    for user in settings.Users.values():
-        table = {k: getattr(user, k) for k in ("AuthMode", "CompanyFile", "AppName", "ReadOnly",
-                                              "ConnectionMode", "Authorized")}
-        if not user.system_auth:
-            table["Password"] = f"<{kind_of(user.Password)} hash>"
-        out["Users"][user.name] = table
-    return out
-
-
 @config_group.command("show")
 @_config_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of TOML.")
 def config_show(config: Path | None, as_json: bool) -> None:
     """Print every setting in force (secrets masked)."""
+    from qbconnector.server.admin import masked_view
     from qbconnector.server.settings import dump_toml
 
-    values = _masked(_load(config))
+    values = masked_view(_load(config))
     if as_json:
         click.echo(json.dumps(values, indent=2))
     else:
@@ -559,8 +483,9 @@ def test_connection(config: Path | None, user_name: str | None, company: str | N
     click.echo(f"qbXML versions {versions[0]} .. {newest_version(versions)}")
     click.echo(f"application authorized: {'yes' if authorized else 'no'}")
     if authorized != user.Authorized:
-        _update(config, lambda raw: raw["Users"][user.name].__setitem__("Authorized",
-                                                                        authorized))
+        from qbconnector.server.admin import edit_user
+
+        _admin(edit_user, _path(config), user.name, authorized=authorized)
 
 
 # -- service ------------------------------------------------------------------------------------

@@ -68,6 +68,19 @@ def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> N
         row = ctx.store.get(current) if current else None
 
 
+def carry_total(ctx: Context, old_parent: str | None, new_parent: str | None,
+                amount: Decimal) -> None:
+    """A record with ``amount`` in its TotalBalance moved from one parent to another (a job
+    to another customer, a sub-account elsewhere): the old ancestors' totals lose it, the new
+    ones gain it."""
+    if not amount or old_parent == new_parent:
+        return
+    if old_parent:
+        _add_to(ctx, old_parent, -amount, own=False)
+    if new_parent:
+        _add_to(ctx, new_parent, amount, own=False)
+
+
 def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
     """Move balances by a set of postings: one update per account or name touched."""
     deltas: dict[str, Decimal] = {}
@@ -121,13 +134,25 @@ def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove])
     ctx.store.invalidate(*(old | {m.item_id for m in moves}))
 
 
-def stock_figures(ctx: Context, item_id: str) -> dict[str, str]:
-    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item."""
+def stock_position(ctx: Context, item_id: str, until: str | None = None,
+                   exclude: str | None = None) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """Exact quantity on hand, value, quantity on order and on sales order of an item.
+
+    ``until`` counts only moves dated on or before that day and ``exclude`` leaves one
+    transaction's moves out (a transaction being modified values itself without its old
+    moves). Moves out of stock leave at the average cost of the moment.
+    """
+    sql = "SELECT quantity, cost, kind FROM stock_moves WHERE item_id=?"
+    params: list[Any] = [item_id]
+    if until:
+        sql += " AND txn_date <= ?"
+        params.append(until)
+    if exclude:
+        sql += " AND txn_id != ?"
+        params.append(exclude)
     on_hand = value = Decimal(0)
     on_order = on_sales_order = Decimal(0)
-    for quantity, cost, kind in ctx.db.execute(
-            "SELECT quantity, cost, kind FROM stock_moves WHERE item_id=? "
-            "ORDER BY txn_date, seq", (item_id,)):
+    for quantity, cost, kind in ctx.db.execute(sql + " ORDER BY txn_date, seq", params):
         q, c = Decimal(quantity), Decimal(cost)
         if kind == "onorder":
             on_order += q
@@ -140,6 +165,13 @@ def stock_figures(ctx: Context, item_id: str) -> dict[str, str]:
             average = value / on_hand if on_hand > 0 else Decimal(0)
             on_hand += q
             value += average * q
+    return on_hand, value, on_order, on_sales_order
+
+
+def stock_figures(ctx: Context, item_id: str, until: str | None = None,
+                  exclude: str | None = None) -> dict[str, str]:
+    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item."""
+    on_hand, value, on_order, on_sales_order = stock_position(ctx, item_id, until, exclude)
     average = value / on_hand if on_hand > 0 else Decimal(0)
     return {"QuantityOnHand": output_text(on_hand, "QUANTYPE"),
             "AverageCost": output_text(average, "PRICETYPE"),
@@ -147,8 +179,9 @@ def stock_figures(ctx: Context, item_id: str) -> dict[str, str]:
             "QuantityOnSalesOrder": output_text(max(on_sales_order, Decimal(0)), "QUANTYPE")}
 
 
-def average_cost(ctx: Context, item_id: str) -> Decimal:
-    return Decimal(stock_figures(ctx, item_id)["AverageCost"])
+def average_cost(ctx: Context, item_id: str, until: str | None = None,
+                 exclude: str | None = None) -> Decimal:
+    return Decimal(stock_figures(ctx, item_id, until, exclude)["AverageCost"])
 
 
 def account_balance(ctx: Context, account_id: str, until: str | None = None,

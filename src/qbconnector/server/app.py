@@ -27,7 +27,7 @@ from qbconnector.server.readonly import refusal, writes_in
 from qbconnector.server.scan import PARSE_ERROR, HostileOrMalformed, scan_request
 from qbconnector.server.settings import Settings, User
 from qbconnector.server.users import UserStore
-from qbconnector.server.workers import CompanyWorker, OpenPolicy, Workers
+from qbconnector.server.workers import CompanyWorker, OpenPolicy, QueueTimeout, Workers
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 
@@ -228,8 +228,8 @@ class ConnectorApp:
             job = _interaction_job(call, options)
         worker = self.workers.for_company(options.company_file)
         try:
-            result = await self._run(worker, job)
-        except _QueueTimeout:
+            result = await worker.call(job, float(self.settings.Timeout) or None)
+        except QueueTimeout:
             outcome.detail = "queue timeout"
             return protocol.queue_timeout(float(self.settings.Timeout), options.company_file)
         except RequestProcessorError as exc:
@@ -238,18 +238,6 @@ class ConnectorApp:
         if call.interaction == protocol.EXECUTE and self.log.isEnabledFor(logging.DEBUG):
             self.log.debug("response body to %s:\n%s", outcome.user, result)
         return protocol.reply_for(call.interaction, result)
-
-    async def _run(self, worker: CompanyWorker, job: Callable[[CompanyWorker], Any]) -> Any:
-        """Queue ``job`` on the company file's thread; give up if it has not started in time."""
-        future = worker.submit(job)
-        waiting = asyncio.wrap_future(future)
-        timeout = float(self.settings.Timeout) or None
-        try:
-            return await asyncio.wait_for(asyncio.shield(waiting), timeout)
-        except TimeoutError:
-            if future.cancel():     # still queued: it will never run
-                raise _QueueTimeout() from None
-            return await waiting    # already running: QuickBooks cannot be interrupted
 
     def _log(self, client: str, outcome: _Outcome, reply: Reply, duration: float) -> None:
         if reply.status >= 500 or reply.status == 517:
@@ -261,10 +249,6 @@ class ConnectorApp:
                 client=client, user=outcome.user, interaction=outcome.interaction,
                 requests=outcome.requests, status=reply.status, duration=duration,
                 company=outcome.company, detail=outcome.detail))
-
-
-class _QueueTimeout(Exception):
-    pass
 
 
 def _parse_error_text(exc: HostileOrMalformed) -> str:

@@ -127,6 +127,15 @@ def configure_logging(*, level: int = 3, enabled: bool = False, directory: str =
         handler.setFormatter(formatter)
         setattr(handler, _HANDLER_TAG, True)
         logger.addHandler(handler)
+    # uvicorn's own complaints (bad HTTP, failed TLS handshakes) go to the same places
+    server_errors = logging.getLogger("uvicorn.error")
+    for handler in list(server_errors.handlers):
+        if getattr(handler, _HANDLER_TAG, False):
+            server_errors.removeHandler(handler)
+    for handler in handlers:
+        server_errors.addHandler(handler)
+    server_errors.setLevel(max(logging.WARNING, logger.level))
+    server_errors.propagate = False
     return logger
 
 

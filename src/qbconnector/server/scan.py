@@ -9,9 +9,8 @@ request processor's parse error (HRESULT 0x80040400).
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
-
-from lxml import etree
 
 from qbconnector.qbxml import xmlsafe
 
@@ -42,6 +41,9 @@ class RequestScan:
         return tuple(name for name, _ in self.requests)
 
 
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
 def _decode(body: bytes, declared: str | None) -> str:
     for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                        (codecs.BOM_UTF16_BE, "utf-16")):
@@ -58,7 +60,7 @@ def scan_request(body: bytes) -> RequestScan:
     """Parse ``body`` safely and list its requests; HostileOrMalformed says what is wrong."""
     if not body.strip():
         raise HostileOrMalformed("empty request body")
-    if any(marker in body for marker in _MARKERS):
+    if b"!" in body and any(marker in body for marker in _MARKERS):
         raise HostileOrMalformed("a DOCTYPE or entity declaration is not allowed in qbXML")
     if body.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
         raise HostileOrMalformed("UTF-32 is not accepted; send UTF-8")
@@ -66,22 +68,26 @@ def scan_request(body: bytes) -> RequestScan:
         root = xmlsafe.parse(body)
     except xmlsafe.XMLError as exc:
         raise HostileOrMalformed(str(exc)) from None
-    info = root.getroottree().docinfo
-    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise HostileOrMalformed("a DOCTYPE / DTD is not allowed in qbXML")
-    text = _decode(body, info.encoding)
-    if not isinstance(root.tag, str):
-        raise HostileOrMalformed("the document has no root element")
+    declared = _DECLARED.match(body)
+    if declared is None or declared.group(1).lower() in (b"utf-8", b"utf8"):
+        text = _decode(body, "utf-8")
+    else:
+        text = _decode(body, root.getroottree().docinfo.encoding)
     message_set = next((child for child in root if isinstance(child.tag, str)), None)
     requests: list[tuple[str, str | None]] = []
     if message_set is not None:
         for child in message_set:
             if isinstance(child.tag, str):
-                requests.append((etree.QName(child).localname, child.get("requestID")))
+                requests.append((_local(child.tag), child.get("requestID")))
     return RequestScan(
-        root=etree.QName(root).localname,
-        message_set=etree.QName(message_set).localname if message_set is not None else "",
+        root=_local(root.tag),
+        message_set=_local(message_set.tag) if message_set is not None else "",
         on_error=message_set.get("onError", "") if message_set is not None else "",
         requests=tuple(requests),
         text=text,
     )
+
+
+def _local(tag: str) -> str:
+    """The local name of a tag ('{ns}Name' -> 'Name'; qbXML has no namespaces)."""
+    return tag.rpartition("}")[2] if tag.startswith("{") else tag

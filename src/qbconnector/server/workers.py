@@ -12,7 +12,7 @@ Opening applies close-and-retry (see :class:`OpenPolicy`).
 
 from __future__ import annotations
 
-import concurrent.futures
+import asyncio
 import contextlib
 import logging
 import os
@@ -48,6 +48,56 @@ class OpenPolicy:
         return self.retry_hresults is None or (hresult & 0xFFFFFFFF) in self.retry_hresults
 
 
+class QueueTimeout(Exception):
+    """A job did not start within the queue timeout (Timeout) and was dropped."""
+
+
+class _Job:
+    """A queued call: runs at most once, or is dropped when its wait expires first."""
+
+    __slots__ = ("fn", "loop", "future", "_state", "_lock")
+    QUEUED, RUNNING, DROPPED = 0, 1, 2
+
+    def __init__(self, fn: Callable[[CompanyWorker], Any], loop: asyncio.AbstractEventLoop,
+                 future: asyncio.Future) -> None:
+        self.fn, self.loop, self.future = fn, loop, future
+        self._state = self.QUEUED
+        self._lock = threading.Lock()
+
+    def start(self) -> bool:
+        """On the worker thread: claim the job; False when it was dropped."""
+        with self._lock:
+            if self._state != self.QUEUED:
+                return False
+            self._state = self.RUNNING
+            return True
+
+    def expire(self) -> None:
+        """On the event loop: the wait is over; drop the job unless it already runs."""
+        with self._lock:
+            if self._state != self.QUEUED:
+                return
+            self._state = self.DROPPED
+        if not self.future.done():
+            self.future.set_exception(QueueTimeout())
+
+    def settle(self, result: Any, error: BaseException | None) -> None:
+        """On the worker thread: hand the outcome to the waiting request."""
+        try:
+            self.loop.call_soon_threadsafe(_settle, self.future, result, error)
+        except RuntimeError:   # the loop is closed: nobody is waiting any more
+            pass
+
+
+def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
 @dataclass
 class _Persistent:
     session: Session
@@ -63,19 +113,29 @@ class CompanyWorker:
         self.factory = factory
         self.policy = policy
         self._clock = clock
-        self._jobs: queue.Queue[tuple[Callable[[], Any], concurrent.futures.Future] | None] = (
-            queue.Queue())
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._persistent: dict[SessionOptions, _Persistent] = {}
         self._thread = threading.Thread(target=self._run, name=f"company:{key or '(open)'}",
                                         daemon=True)
         self._thread.start()
 
-    # -- scheduling (any thread) ------------------------------------------------------------
-    def submit(self, job: Callable[[CompanyWorker], T]) -> concurrent.futures.Future[T]:
-        """Queue ``job(worker)`` to run on this company file's thread."""
-        future: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._jobs.put((lambda: job(self), future))
-        return future
+    # -- scheduling (the event loop) -----------------------------------------------------------
+    async def call(self, job: Callable[[CompanyWorker], T], queue_timeout: float | None) -> T:
+        """Run ``job(worker)`` on this company file's thread and return its result.
+
+        QueueTimeout when it has not *started* within ``queue_timeout`` seconds (it is then
+        dropped from the queue); once running it is waited for, since QuickBooks cannot be
+        interrupted mid-request.
+        """
+        loop = asyncio.get_running_loop()
+        entry = _Job(job, loop, loop.create_future())
+        self._jobs.put(entry)
+        timer = (loop.call_later(queue_timeout, entry.expire) if queue_timeout else None)
+        try:
+            return await entry.future
+        finally:
+            if timer is not None:
+                timer.cancel()
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close every persistent session and end the thread (queued jobs still run first)."""
@@ -90,22 +150,21 @@ class CompanyWorker:
     def _run(self) -> None:
         while True:
             try:
-                item = self._jobs.get(timeout=self._next_idle_check())
+                entry = self._jobs.get(timeout=self._next_idle_check())
             except queue.Empty:
                 self._close_idle()
                 continue
-            if item is None:
+            if entry is None:
                 self._close_all()
                 return
-            job, future = item
-            if not future.set_running_or_notify_cancel():
+            if not entry.start():
                 continue   # timed out in the queue: the waiter has already answered
             try:
-                result = job()
+                result = entry.fn(self)
             except BaseException as exc:   # handed to the waiter, never lost
-                future.set_exception(exc)
+                entry.settle(None, exc)
             else:
-                future.set_result(result)
+                entry.settle(result, None)
             self._close_idle()
 
     def _next_idle_check(self) -> float | None:
