@@ -15,6 +15,7 @@ from qbconnector.remote import (
     RemoteAuthenticationError,
     RemoteConnectionError,
     RemoteEndpoint,
+    RemoteError,
     RemoteProtocolError,
     RemoteSession,
     RemoteTransportError,
@@ -115,8 +116,12 @@ def test_point_of_sale_and_app_headers_reach_the_server(connector, seen_options)
     options = SessionOptions(app_name="Shop Sync", pos=True, pos_practice=True,
                              pos_version="12.0")
     before = len(seen_options)
-    with remote(connector, options=options, delay_after_open_ms=1) as session:
+    with remote(connector, options=options, delay_after_open_ms=1) as session, \
+            pytest.raises(RequestProcessorError) as caught:
         session.company_file()
+    # the sandbox has no Point of Sale: the connector's 517, as QuickBooks' own error
+    assert not isinstance(caught.value, RemoteError)
+    assert "Point of Sale" in caught.value.message
     asked = seen_options[before:]
     assert asked, "the server made no session"
     assert {(o.app_name, o.pos, o.pos_practice, o.pos_version) for o in asked} == {
