@@ -16,7 +16,9 @@ query values are percent-decoded (``+`` stays ``+``; write ``%26`` for ``&``). N
 - remote: ``user``, ``password`` (keyword only, never in a query string), ``ca_file``,
   ``fingerprint``, ``insecure``, ``persistent``, ``timeout`` (seconds),
   ``delay_after_open_ms``. With a user and no password, the password is taken from the
-  environment variable ``QBCONNECTOR_PASSWORD``.
+  environment variable ``QBCONNECTOR_PASSWORD``. ``persistent`` defaults to true (the
+  connector keeps QuickBooks open between requests, so query iterators work, as the records
+  API's paging needs); :func:`session_factory` defaults it to false.
 
 Backends are imported only when a string names them.
 """
@@ -69,6 +71,11 @@ def describe(target: str | os.PathLike[str]) -> str:
 
 def make_session(target: str | os.PathLike[str], **options: Any) -> Session:
     """The Session a connect string names, not opened yet (see the module doc for options)."""
+    return _make(target, options, persistent=True)
+
+
+def _make(target: str | os.PathLike[str], options: Mapping[str, Any], *,
+          persistent: bool) -> Session:
     text = os.fspath(target).strip()
     if not text:
         raise TargetError("empty connect string: give a sandbox file (shop.qbdb), "
@@ -76,7 +83,7 @@ def make_session(target: str | os.PathLike[str], **options: Any) -> Session:
     match = _SCHEME.match(text)
     scheme = match.group(1).lower() if match and len(match.group(1)) > 1 else ""
     if scheme in ("http", "https"):
-        return _remote(text, options)
+        return _remote(text, options, persistent)
     if scheme == "com":
         return _com(text, options)
     if scheme == "file":
@@ -105,30 +112,52 @@ def session_factory(target: str | os.PathLike[str], **options: Any) -> SessionFa
     Each session gets the options the server asks for (its user's company file, application
     name, read-only, connection mode, Point of Sale); a sandbox target is always its own
     company file, and a COM target's ``company`` is used when the server names none. For a
-    remote target (a relay) the sessions share one keep-alive connection pool.
+    remote target (a relay) the sessions share one keep-alive connection pool, which the
+    factory's ``close()`` closes (call it when the server stops).
     """
     text = os.fspath(target)
-    probe = make_session(text, **options)   # checks the target and its options now
+    probe = _make(text, options, persistent=False)   # checks the target and options now
     kind = _kind(text)
     if kind == "remote":
+        return _RemoteFactory(probe)
+    fixed = probe.options.company_file   # type: ignore[attr-defined]
+    dispatch = options.get("dispatch")
+
+    def local(server_options: SessionOptions) -> Session:
+        if kind == "sandbox":
+            from qbconnector.sandbox import SandboxSession
+
+            return SandboxSession(fixed, dataclasses.replace(server_options, company_file=fixed))
+        from qbconnector.com import com_session
+
+        return com_session(dataclasses.replace(
+            server_options, company_file=server_options.company_file or fixed),
+            dispatch=dispatch)
+    return local
+
+
+class _RemoteFactory:
+    """Sessions on one remote connector sharing one endpoint (a relay's upstream)."""
+
+    def __init__(self, probe: Session) -> None:
         from qbconnector.remote import RemoteSession
 
         assert isinstance(probe, RemoteSession)
-        endpoint, persistent = probe.endpoint, probe.persistent
-        delay = probe.delay_after_open_ms
+        self.endpoint = probe.endpoint
+        self.persistent = probe.persistent
+        self.delay_after_open_ms = probe.delay_after_open_ms
 
-        def remote(server_options: SessionOptions) -> Session:
-            return RemoteSession(endpoint, options=server_options, persistent=persistent,
-                                 delay_after_open_ms=delay)
-        return remote
-    fixed = probe.options.company_file   # type: ignore[attr-defined]
-    extra = {"dispatch": options["dispatch"]} if options.get("dispatch") else {}
+    def __call__(self, server_options: SessionOptions) -> Session:
+        from qbconnector.remote import RemoteSession
 
-    def local(server_options: SessionOptions) -> Session:
-        company = fixed if kind == "sandbox" else server_options.company_file or fixed
-        return make_session(text, options=dataclasses.replace(
-            server_options, company_file=company), **extra)
-    return local
+        return RemoteSession(self.endpoint, options=server_options, persistent=self.persistent,
+                             delay_after_open_ms=self.delay_after_open_ms)
+
+    def close(self) -> None:
+        self.endpoint.close()
+
+    def __repr__(self) -> str:
+        return f"<session factory over {self.endpoint!r}>"
 
 
 # -- option handling -------------------------------------------------------------------------
@@ -244,13 +273,14 @@ def _sandbox(path: Path, keywords: Mapping[str, Any]) -> Session:
     return SandboxSession(path, dataclasses.replace(options, company_file=str(path)))
 
 
-def _remote(text: str, keywords: Mapping[str, Any]) -> Session:
+def _remote(text: str, keywords: Mapping[str, Any], persistent: bool) -> Session:
     parts = urlsplit(text)
     if parts.path not in ("", "/"):
         raise TargetError(f"{describe(text)}: the connector answers at / only, not "
                           f"{parts.path!r}")
     query = _query_options(parts.query, describe(text))
     options, extra = _gather("remote connector", _COMMON | _REMOTE_ONLY, query, keywords)
+    extra.setdefault("persistent", persistent)
     user = extra.pop("user", None) or (unquote(parts.username) if parts.username else None)
     password = extra.pop("password", None)
     if password is None and parts.password is not None:

@@ -13,6 +13,7 @@ from qbconnector.remote.errors import (
     RemoteConnectionError,
     RemoteError,
     RemoteProtocolError,
+    RemoteTransportError,
 )
 from qbconnector.remote.session import RemoteSession
 
@@ -27,4 +28,5 @@ __all__ = [
     "RemoteError",
     "RemoteProtocolError",
     "RemoteSession",
+    "RemoteTransportError",
 ]

@@ -26,6 +26,7 @@ from qbconnector.remote.errors import (
     RemoteCertificateError,
     RemoteConnectionError,
     RemoteError,
+    RemoteTransportError,
     error_for_status,
 )
 
@@ -125,8 +126,11 @@ class RemoteEndpoint:
                 auth = httpx.BasicAuth(self.user, self._password or "") if self.user else None
                 # trust_env=False: no proxies, .netrc or SSL_CERT_* from the environment; the
                 # connection goes exactly where the URL says, with exactly this TLS trust.
+                # Plain http:// never uses TLS (redirects are not followed): a bare context
+                # that trusts nothing avoids loading a CA bundle for nothing.
+                verify = self._ssl or tls.unused_context()
                 self._client = httpx.Client(base_url=self.url, auth=auth, timeout=self.timeout,
-                                            verify=self._ssl or True, trust_env=False,
+                                            verify=verify, trust_env=False,
                                             follow_redirects=False)
             return self._client
 
@@ -177,14 +181,23 @@ class RemoteEndpoint:
             return RemoteConnectionError(
                 f"{self.url}: TLS handshake failed ({cause.reason or cause}); is the connector "
                 "serving TLS (SSLEnabled)? Without TLS use http://", url=self.url)
-        if isinstance(exc, httpx.TimeoutException):
-            what = type(exc).__name__.replace("Timeout", "").lower() or "request"
-            return RemoteConnectionError(f"{self.url}: timed out ({what})", url=self.url)
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            return RemoteConnectionError(f"cannot reach the connector at {self.url}: timed out "
+                                         "connecting", url=self.url)
         reason = str(exc) or type(exc).__name__
+        if isinstance(exc, httpx.ConnectError):
+            return RemoteConnectionError(f"cannot reach the connector at {self.url}: {reason}",
+                                         url=self.url)
+        # Anything later (write, read, a connection closed without an answer) happened after
+        # the request was at least partly sent: the connector may have processed it.
+        if isinstance(exc, httpx.TimeoutException):
+            reason = f"no answer within the {type(exc).__name__.replace('Timeout', '').lower()} " \
+                     "timeout"
         if isinstance(exc, httpx.RemoteProtocolError) and not self.secure:
             reason += " (if the connector serves TLS, use https://)"
-        return RemoteConnectionError(f"cannot reach the connector at {self.url}: {reason}",
-                                     url=self.url)
+        return RemoteTransportError(
+            f"the connection to {self.url} failed after the request was sent ({reason}); "
+            "the connector may or may not have processed it", url=self.url)
 
     # -- sessions ------------------------------------------------------------------------------
     def session(self, options: SessionOptions | None = None, *, persistent: bool = False,

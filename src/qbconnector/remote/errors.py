@@ -2,16 +2,17 @@
 
 A 517 is QuickBooks' own failure (a request processor error with an HRESULT), so it becomes
 :class:`~qbconnector.qbxml.session.RequestProcessorError` exactly as a local session raises it.
-Everything else is about the connection to the connector and is a :class:`RemoteError`. No
-message ever holds a password: the URL in messages is always the one without credentials.
+Everything else is about the connection to the connector and is a :class:`RemoteError` (itself
+a RequestProcessorError, HRESULT 0x80040401). No message ever holds a password: the URL in
+messages is always the one without credentials.
 """
 
 from __future__ import annotations
 
 import re
 
-from qbconnector.qbxml.session import RequestProcessorError
-from qbconnector.qbxml.status import HR_UNEXPECTED
+from qbconnector.qbxml.session import RequestProcessorError, TransportError
+from qbconnector.qbxml.status import HR_COULD_NOT_ACCESS, HR_UNEXPECTED
 
 #: Header in which our server repeats the HRESULT of a 517 (the body has it too).
 HRESULT_HEADER = "x-qbconnector-hresult"
@@ -20,23 +21,37 @@ _HEX_HRESULT = re.compile(r"^\s*(?:HRESULT\s*[:=]?\s*)?0x([0-9A-Fa-f]{1,8})\b[\s
 _DEC_HRESULT = re.compile(r"^\s*(?:HRESULT\s*[:=]?\s*)?(-\d{9,10})\b[\s:.-]*(.*)$", re.S)
 
 
-class RemoteError(Exception):
+class RemoteError(RequestProcessorError):
     """The remote connector could not be used: unreachable, refused, or a protocol error.
 
     ``url`` is the connector's address (never with credentials), ``status`` the HTTP status
     when there was an answer, ``server_message`` the connector's own words.
+
+    For code written against any Session it is also a request processor error with HRESULT
+    0x80040401 ("Could not access QuickBooks"), the way a local request processor fails when
+    QuickBooks cannot be reached; so a connector relaying to this one answers 517 with this
+    message instead of failing with an internal error.
     """
 
     def __init__(self, message: str, *, url: str = "", status: int | None = None,
                  server_message: str = "") -> None:
-        super().__init__(message)
+        super().__init__(HR_COULD_NOT_ACCESS, message)
         self.url = url
         self.status = status
         self.server_message = server_message
 
+    def __str__(self) -> str:
+        return self.message
+
 
 class RemoteConnectionError(RemoteError):
     """No HTTP answer: the host is unreachable, refused the connection, or timed out."""
+
+
+class RemoteTransportError(RemoteConnectionError, TransportError):
+    """The connection broke or timed out after the request was sent (perhaps only in part):
+    the connector may or may not have processed it. A writer retries with error recovery
+    (``oldMessageSetID``), as the records API does."""
 
 
 class RemoteCertificateError(RemoteConnectionError):

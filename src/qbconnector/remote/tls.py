@@ -12,6 +12,7 @@ header) on: a wrong certificate ends the connection with nothing sent but the ha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -100,22 +101,34 @@ def verifying_context(ca_file: str | Path | None = None) -> ssl.SSLContext:
     When the system has no CA store Python can read, certifi's bundle (an httpx dependency)
     is used instead.
     """
+    if ca_file is None:
+        return _system_context()
     context = _client_context()   # CERT_REQUIRED and check_hostname by default
-    if ca_file is not None:
-        path = Path(ca_file).expanduser()
-        try:
-            context.load_verify_locations(cafile=str(path))
-        except (OSError, ssl.SSLError) as exc:
-            reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
-            raise ValueError(f"ca_file {path}: {reason} (a PEM file with the CA or the "
-                             "server's self-signed certificate)") from None
-        return context
+    path = Path(ca_file).expanduser()
+    try:
+        context.load_verify_locations(cafile=str(path))
+    except (OSError, ssl.SSLError) as exc:
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise ValueError(f"ca_file {path}: {reason} (a PEM file with the CA or the "
+                         "server's self-signed certificate)") from None
+    return context
+
+
+@functools.cache
+def _system_context() -> ssl.SSLContext:
+    """One shared context over the system's CAs (loading them takes tens of milliseconds)."""
+    context = _client_context()
     context.load_default_certs()
     if not context.cert_store_stats().get("x509_ca"):
         import certifi
 
         context.load_verify_locations(cafile=certifi.where())
     return context
+
+
+def unused_context() -> ssl.SSLContext:
+    """For plain http:// clients, which never start TLS: verifies everything, trusts nothing."""
+    return _client_context()
 
 
 def insecure_context() -> ssl.SSLContext:
