@@ -57,3 +57,10 @@ def test_malformed_or_empty_input_is_a_clear_error(payload):
 def test_declared_encodings_in_text_are_handled():
     root = xmlsafe.parse('<?xml version="1.0" encoding="utf-16"?><QBXML><a>é</a></QBXML>')
     assert root.findtext("a") == "é"
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_a_dtd_in_a_wide_encoding_is_refused_too(codec):
+    payload = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><QBXML/>'.encode(codec)
+    with pytest.raises(xmlsafe.XMLError):
+        xmlsafe.parse(payload)

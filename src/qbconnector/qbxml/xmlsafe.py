@@ -36,8 +36,27 @@ def to_bytes(text: str | bytes) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+_WIDE = (("utf-32", (b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")),
+         ("utf-16", (b"\xfe\xff", b"\xff\xfe")))
+
+
+def _as_ascii_view(head: bytes) -> bytes:
+    """UTF-16/32 text (with a byte-order mark, or recognisably wide) seen as ASCII, so the
+    DTD check cannot be dodged by declaring a wide encoding."""
+    for codec, marks in _WIDE:
+        if head.startswith(marks):
+            return head.decode(codec, "replace").encode("ascii", "replace")
+    if head[:1] == b"\x00" or head[1:2] == b"\x00":
+        for codec in ("utf-32-be", "utf-32-le", "utf-16-be", "utf-16-le"):
+            text = head.decode(codec, "replace")
+            if "<" in text[:4]:
+                return text.encode("ascii", "replace")
+    return head
+
+
 def check_prolog(head: bytes) -> None:
     """Refuse a document type declaration: it is how entity bombs and XXE get in."""
+    head = _as_ascii_view(head)
     match = _FIRST_ELEMENT.search(head)
     prolog = head if match is None else head[: match.start()]
     if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():

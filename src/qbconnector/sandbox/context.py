@@ -115,10 +115,14 @@ class Context:
             if key.startswith("@"):
                 continue
             name = ret_name(key, target)
+            src = source.child(key)
             if name is None:
+                if key.endswith("Ref") and src is not None and isinstance(value, dict):
+                    # A Ref the Ret does not show (an invoice line's OverrideItemAccountRef)
+                    # is kept, resolved, for the rules; rendering leaves it out.
+                    doc[key] = self.to_value(value, src, src, key, owner, where)
                 continue
             child = target.child(name)
-            src = source.child(key)
             doc[name] = self.to_value(value, src, child, key, owner, where)
         return doc
 
@@ -135,6 +139,8 @@ class Context:
         if key.endswith("Ref") and ref_target(key, owner) is not None:
             row = self.resolve(key, value, owner, where)
             return self.ref_doc(row, target) if row is not None else {}
+        if "Line" in key and not where.endswith(" line"):
+            where = f"{where} line"        # 3140 says "in the Invoice line." for line refs
         return self.to_doc(value, source or target, target, owner, where)
 
     def check_lengths(self, data: dict[str, Any], spec: Element) -> None:

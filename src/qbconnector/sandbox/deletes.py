@@ -14,7 +14,7 @@ from qbconnector.qbxml import spec as specmod
 from qbconnector.sandbox import errors, render
 from qbconnector.sandbox.context import Context
 from qbconnector.sandbox.objects import registry
-from qbconnector.sandbox.queries import _date_bound
+from qbconnector.sandbox.queries import _date_bound, local_zone
 from qbconnector.sandbox.rules import rules_for
 from qbconnector.sandbox.store import dumps
 
@@ -114,10 +114,10 @@ def _deleted_query(ctx: Context, kind: str, type_key: str) -> Result:
     bounds = data.get("DeletedDateRangeFilter") or {}
     if bounds.get("FromDeletedDate") is not None:
         sql += " AND deleted_utc >= ?"
-        params.append(_date_bound(bounds["FromDeletedDate"], end=False))
+        params.append(_date_bound(bounds["FromDeletedDate"], False, local_zone(ctx)))
     if bounds.get("ToDeletedDate") is not None:
         sql += " AND deleted_utc <= ?"
-        params.append(_date_bound(bounds["ToDeletedDate"], end=True))
+        params.append(_date_bound(bounds["ToDeletedDate"], True, local_zone(ctx)))
     ret_name = "ListDeletedRet" if kind == "list" else "TxnDeletedRet"
     query_rs = "ListDeletedQueryRs" if kind == "list" else "TxnDeletedQueryRs"
     ret_spec = specmod.load().message(query_rs).child(ret_name)

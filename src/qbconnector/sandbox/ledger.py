@@ -77,6 +77,19 @@ def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> N
         row = ctx.store.get(current) if current else None
 
 
+def carry_total(ctx: Context, old_parent: str | None, new_parent: str | None,
+                amount: Decimal) -> None:
+    """A record with ``amount`` in its TotalBalance moved from one parent to another (a job
+    to another customer, a sub-account elsewhere): the old ancestors' totals lose it, the new
+    ones gain it."""
+    if not amount or old_parent == new_parent:
+        return
+    if old_parent:
+        _add_to(ctx, old_parent, -amount, own=False)
+    if new_parent:
+        _add_to(ctx, new_parent, amount, own=False)
+
+
 def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
     """Move balances by a set of postings: one update per account or name touched."""
     deltas: dict[str, Decimal] = {}
@@ -177,12 +190,8 @@ def _running_stock(ctx: Context) -> dict[str, _Stock]:
     return ctx.store.cache.setdefault("stock", {})
 
 
-def stock_figures(ctx: Context, item_id: str) -> dict[str, str]:
-    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item.
-
-    The moves are replayed in date order once per transaction; later moves dated on or
-    after the last one are added to the running figures as they are written.
-    """
+def _running(ctx: Context, item_id: str) -> _Stock:
+    """The item's figures over all its moves: replayed once, then kept by move_stock."""
     running = _running_stock(ctx)
     state = running.get(item_id)
     if state is None:
@@ -192,16 +201,64 @@ def stock_figures(ctx: Context, item_id: str) -> dict[str, str]:
                 "ORDER BY txn_date, seq", (item_id,)):
             state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
         running[item_id] = state
-    average = state.value / state.on_hand if state.on_hand > 0 else Decimal(0)
-    return {"QuantityOnHand": output_text(state.on_hand, "QUANTYPE"),
+    return state
+
+
+def stock_position(ctx: Context, item_id: str, until: str | None = None,
+                   exclude: str | None = None) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+    """Exact quantity on hand, value, quantity on order and on sales order of an item.
+
+    ``until`` counts only moves dated on or before that day and ``exclude`` leaves one
+    transaction's moves out (a transaction being modified values itself without its old
+    moves). Moves out of stock leave at the average cost of the moment. When neither
+    changes anything (no move after ``until``, none by ``exclude``) the running figures
+    answer without reading the moves again.
+    """
+    state = _running(ctx, item_id)
+    if (until is None or until >= state.last[0]) and (exclude is None or ctx.db.execute(
+            "SELECT 1 FROM stock_moves WHERE txn_id=? AND item_id=? LIMIT 1",
+            (exclude, item_id)).fetchone() is None):
+        return state.on_hand, state.value, state.on_order, state.on_sales_order
+    sql = "SELECT quantity, cost, kind FROM stock_moves WHERE item_id=?"
+    params: list[Any] = [item_id]
+    if until:
+        sql += " AND txn_date <= ?"
+        params.append(until)
+    if exclude:
+        sql += " AND txn_id != ?"
+        params.append(exclude)
+    on_hand = value = Decimal(0)
+    on_order = on_sales_order = Decimal(0)
+    for quantity, cost, kind in ctx.db.execute(sql + " ORDER BY txn_date, seq", params):
+        q, c = Decimal(quantity), Decimal(cost)
+        if kind == "onorder":
+            on_order += q
+        elif kind == "onsalesorder":
+            on_sales_order += q
+        elif q >= 0:
+            on_hand += q
+            value += c
+        else:
+            average = value / on_hand if on_hand > 0 else Decimal(0)
+            on_hand += q
+            value += average * q
+    return on_hand, value, on_order, on_sales_order
+
+
+def stock_figures(ctx: Context, item_id: str, until: str | None = None,
+                  exclude: str | None = None) -> dict[str, str]:
+    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item."""
+    on_hand, value, on_order, on_sales_order = stock_position(ctx, item_id, until, exclude)
+    average = value / on_hand if on_hand > 0 else Decimal(0)
+    return {"QuantityOnHand": output_text(on_hand, "QUANTYPE"),
             "AverageCost": output_text(average, "PRICETYPE"),
-            "QuantityOnOrder": output_text(max(state.on_order, Decimal(0)), "QUANTYPE"),
-            "QuantityOnSalesOrder": output_text(max(state.on_sales_order, Decimal(0)),
-                                                "QUANTYPE")}
+            "QuantityOnOrder": output_text(max(on_order, Decimal(0)), "QUANTYPE"),
+            "QuantityOnSalesOrder": output_text(max(on_sales_order, Decimal(0)), "QUANTYPE")}
 
 
-def average_cost(ctx: Context, item_id: str) -> Decimal:
-    return Decimal(stock_figures(ctx, item_id)["AverageCost"])
+def average_cost(ctx: Context, item_id: str, until: str | None = None,
+                 exclude: str | None = None) -> Decimal:
+    return Decimal(stock_figures(ctx, item_id, until, exclude)["AverageCost"])
 
 
 def account_balance(ctx: Context, account_id: str, until: str | None = None,

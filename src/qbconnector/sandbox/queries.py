@@ -12,7 +12,7 @@ import sqlite3
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as clock_time
 from decimal import Decimal
 from typing import Any
@@ -36,6 +36,7 @@ class IteratorState:
     position: int
     options: dict[str, Any]
     touched: float = field(default_factory=time.monotonic)
+    request: str = ""          # the query that started it (Continue must be the same query)
 
 
 @dataclass
@@ -45,16 +46,40 @@ class QueryResult:
     status: errors.QBStatus | None = None
 
 
-def _date_bound(value: Any, end: bool) -> float:
-    """A From/To date-time filter value as UTC seconds; dates cover the whole day."""
+def _date_bound(value: Any, end: bool, zone: tzinfo | None = None) -> float:
+    """A From/To date-time filter value as UTC seconds; dates cover the whole day.
+
+    A value without an offset is the company's local time (``zone``, the time zone of the
+    session's clock), as QuickBooks reads it on the machine that holds the company file.
+    """
     if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.astimezone()
+        moment = value if value.tzinfo else _localize(value, zone)
     elif isinstance(value, date):
-        moment = datetime.combine(value, clock_time(23, 59, 59) if end else clock_time(0)
-                                  ).astimezone()
+        moment = _localize(datetime.combine(
+            value, clock_time(23, 59, 59) if end else clock_time(0)), zone)
     else:
         raise errors.fail(3020, value=str(value), field="ModifiedDate")
     return moment.timestamp()
+
+
+def _check_range(low: Any, high: Any, ctx: Context) -> None:
+    """3030 when a From date (or date-time) comes after its To, as QuickBooks answers."""
+    if low is None or high is None:
+        return
+    zone = local_zone(ctx)
+    if isinstance(low, datetime) or isinstance(high, datetime):
+        low, high = _date_bound(low, False, zone), _date_bound(high, True, zone)
+    if low > high:
+        raise errors.fail(3030)
+
+
+def _localize(moment: datetime, zone: tzinfo | None) -> datetime:
+    return moment.replace(tzinfo=zone) if zone is not None else moment.astimezone()
+
+
+def local_zone(ctx: Context) -> tzinfo | None:
+    """The company's time zone: that of the session's clock."""
+    return ctx.store.clock.now().tzinfo
 
 
 def _with_children(ctx: Context, ids: list[str]) -> list[str]:
@@ -155,18 +180,20 @@ def matching_ids(ctx: Context, otypes: tuple[ObjectType, ...], data: dict[str, A
     else:
         where.append("is_void IN (0, 1)")
         bounds = data.get("ModifiedDateRangeFilter", {})
+    _check_range(bounds.get("FromModifiedDate"), bounds.get("ToModifiedDate"), ctx)
     if bounds.get("FromModifiedDate") is not None:
         where.append("modified_utc >= ?")
-        params.append(_date_bound(bounds["FromModifiedDate"], end=False))
+        params.append(_date_bound(bounds["FromModifiedDate"], False, local_zone(ctx)))
     if bounds.get("ToModifiedDate") is not None:
         where.append("modified_utc <= ?")
-        params.append(_date_bound(bounds["ToModifiedDate"], end=True))
+        params.append(_date_bound(bounds["ToModifiedDate"], True, local_zone(ctx)))
     txn_dates = data.get("TxnDateRangeFilter")
     if txn_dates:
         low, high = txn_dates.get("FromTxnDate"), txn_dates.get("ToTxnDate")
         if txn_dates.get("DateMacro"):
             first = int(ctx.store.meta("fiscal_first_month", "1") or 1)
             low, high = macro_range(txn_dates["DateMacro"], ctx.store.clock.now().date(), first)
+        _check_range(low, high, ctx)
         if low is not None:
             where.append("txn_date >= ?")
             params.append(low.isoformat())
@@ -238,7 +265,7 @@ def _drops(otype: ObjectType, data: dict[str, Any]) -> frozenset[str]:
     if otype.kind != "txn":
         return frozenset()
     drop = set()
-    if not data.get("IncludeLineItems"):
+    if not data.get("IncludeLineItems") and not data.get("IncludeComponentLineItems"):
         drop.update(n for n in otype.ret.child_names() if "Line" in n and n.endswith("Ret"))
     if not data.get("IncludeLinkedTxns"):
         drop.add("LinkedTxn")
@@ -285,7 +312,7 @@ def query(ctx: Context, otypes: tuple[ObjectType, ...]) -> QueryResult:
     if mode in ("Continue", "Stop"):
         key = attrs.get("iteratorID", "")
         state = iterators.get(key)
-        if state is None:
+        if state is None or state.request != ctx.request.name:
             raise errors.fail(3391, iterator_id=key)
         if mode == "Stop":
             del iterators[key]
@@ -298,7 +325,7 @@ def query(ctx: Context, otypes: tuple[ObjectType, ...]) -> QueryResult:
         return QueryResult([], {"retCount": str(len(ids))})
     if mode == "Start":
         key = "{" + str(uuid.uuid4()) + "}"
-        state = IteratorState(ids, 0, dict(data))
+        state = IteratorState(ids, 0, dict(data), request=ctx.request.name)
         iterators[key] = state
         size = data.get("MaxReturned") or len(ids) or 1
         return _page(ctx, iterators, key, state, size)

@@ -3,6 +3,13 @@
 The stored document is built from the request in ``*Ret`` shape; names and hierarchy
 (FullName, Sublevel, ParentRef, one name space shared by customers, vendors, employees and
 other names) are handled here; per-type rules compute the rest (totals, postings, defaults).
+
+Names in hierarchical lists and in the customer/vendor/employee/other-name space cannot hold a
+colon (3090 with QuickBooks' own reason). Which field description QuickBooks puts in that
+message is not known; the sandbox names the element (``Name``).
+
+A Mod keeps what it omits and clears what it sends empty, except what QuickBooks insists on a
+value for (3190): whatever the Add requires, and a form's AR/AP account, template and date.
 """
 
 from __future__ import annotations
@@ -52,9 +59,27 @@ def render_row(ctx: Context, otype: ObjectType, row: sqlite3.Row,
 
 # -- names and hierarchy -----------------------------------------------------------------------
 
+EMPLOYEE_NAME_PARTS = ("FirstName", "MiddleName", "LastName")
+
+
 def _name_of(otype: ObjectType, doc: dict[str, Any]) -> str | None:
+    if otype.name == "Employee":
+        # QuickBooks Desktop takes no Name for an employee: it names one after its first,
+        # middle and last names ("Dan T. Miller"), in the customers' and vendors' name space.
+        parts = [doc[k] for k in EMPLOYEE_NAME_PARTS if doc.get(k)]
+        if parts:
+            doc["Name"] = " ".join(parts)
+        return doc.get("Name")
     element = otype.name_element
     return doc.get(element) if element else None
+
+
+def names_changed(otype: ObjectType, changes: dict[str, Any]) -> bool:
+    """Whether a Mod touches what a record's name and place in its list come from."""
+    fields = {otype.name_element, "ParentRef"}
+    if otype.name == "Employee":
+        fields.update(EMPLOYEE_NAME_PARTS)
+    return bool(fields & changes.keys())
 
 
 def place(ctx: Context, otype: ObjectType, doc: dict[str, Any], own_id: str | None,
@@ -63,6 +88,10 @@ def place(ctx: Context, otype: ObjectType, doc: dict[str, Any], own_id: str | No
     name = _name_of(otype, doc)
     if name is None:
         return {"full_name": None, "name_key": None, "sort_key": None, "parent_id": None}
+    if ":" in name and (otype.hierarchical or otype.namespace == "entity"):
+        # The colon separates levels of a FullName, so these lists refuse it in a name.
+        raise errors.fail(3090, value=name, field=otype.name_element or "Name",
+                          qb_message=catalogue.QB_MSG_NAME_HAS_COLON)
     parent_id = None
     full_name = name
     if otype.hierarchical and doc.get("ParentRef"):
@@ -203,6 +232,28 @@ def _merge(doc: dict[str, Any], changes: dict[str, Any]) -> None:
             doc[key] = value
 
 
+# Fields QuickBooks will not clear although the Add may omit them (the forms' accounts and
+# templates, the date); besides these, nothing an Add requires can be cleared either.
+NOT_CLEARABLE = frozenset({"ARAccountRef", "APAccountRef", "TemplateRef", "TxnDate"})
+
+
+def _is_empty(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_is_empty(v) for k, v in value.items() if not k.startswith("@"))
+    return value in ("", None, [])
+
+
+def refuse_clearing(otype: ObjectType, data: dict[str, Any]) -> None:
+    """3190 for an empty element QuickBooks requires a value in (Name, CustomerRef...)."""
+    for key, value in data.items():
+        if key in HEADER or not _is_empty(value):
+            continue
+        required = otype.add is not None and otype.add.child(key) is not None and \
+            otype.add.child(key).min >= 1
+        if required or key in NOT_CLEARABLE:
+            raise errors.fail(3190, field=key)
+
+
 def load_for_change(ctx: Context, otype: ObjectType, record_id: str,
                     edit_sequence: str | None) -> sqlite3.Row:
     """The record a Mod names, checking it exists (3120) and is current (3200)."""
@@ -224,6 +275,7 @@ def modify(ctx: Context, otype: ObjectType) -> str:
     record_id = data.get(id_field, "")
     row = load_for_change(ctx, otype, record_id, data.get("EditSequence"))
     ctx.check_lengths(data, otype.mod)
+    refuse_clearing(otype, data)
     rules = rules_for(otype.name)
     old = json.loads(row["doc"])
     rules.check(ctx, otype, data, old)
@@ -237,7 +289,7 @@ def modify(ctx: Context, otype: ObjectType) -> str:
     doc["EditSequence"] = str(edit)
     names: dict[str, Any] = {}
     renamed = False
-    if otype.kind == "list" and (otype.name_element in changes or "ParentRef" in changes):
+    if otype.kind == "list" and names_changed(otype, changes):
         names = place(ctx, otype, doc, record_id, renaming=True)
         renamed = names.get("full_name") != row["full_name"]
     rules.prepare(ctx, otype, doc, old, data)
@@ -247,6 +299,10 @@ def modify(ctx: Context, otype: ObjectType) -> str:
     if otype.kind == "txn":
         fields["sort_key"] = f"{doc.get('TxnDate', '')}|{row['seq']:012d}"
     ctx.store.update(record_id, fields)
+    if otype.hierarchical and names and names.get("parent_id") != row["parent_id"]:
+        from qbconnector.sandbox.ledger import carry_total
+        from qbconnector.sandbox.render import money
+        carry_total(ctx, row["parent_id"], names.get("parent_id"), money(row["total_balance"]))
     if renamed:
         changed = [record_id]
         if otype.hierarchical:

@@ -10,7 +10,7 @@ from qbconnector.qbxml.session import RequestProcessorError, SessionOptions
 from qbconnector.sandbox.engine import Engine
 from qbconnector.sandbox.meta import SUPPORTED_VERSIONS
 from qbconnector.sandbox.queries import IteratorState
-from qbconnector.sandbox.store import Clock, Store, check_company_file, connect
+from qbconnector.sandbox.store import Clock, Store, check_company_file, open_company_file
 
 
 class SandboxSession:
@@ -36,9 +36,13 @@ class SandboxSession:
     def open(self) -> None:
         if self._engine is not None:
             return
+        if self.options.pos:
+            raise RequestProcessorError(
+                catalogue.HR_COULD_NOT_ACCESS,
+                "QuickBooks Point of Sale is not available: a sandbox company file holds "
+                "QuickBooks Desktop data only.")
         try:
-            check_company_file(self.path)
-            db = connect(self.path)
+            db = open_company_file(self.path)
         except (OSError, ValueError) as exc:
             raise RequestProcessorError(
                 catalogue.HR_COULD_NOT_OPEN_FILE,

@@ -191,6 +191,23 @@ def check_company_file(path: str | Path) -> None:
         raise ValueError(f"{path} is not a qbconnector company file")
 
 
+def open_company_file(path: str | Path) -> sqlite3.Connection:
+    """Connect to a company file, checking with the same connection that it is one."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no company file at {path}")
+    db = connect(path)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        db.close()
+        raise ValueError(f"{path} is not a qbconnector company file") from None
+    if row is None:
+        db.close()
+        raise ValueError(f"{path} is not a qbconnector company file")
+    return db
+
+
 class Store:
     """Low-level access to one open company file: counters, ids and record rows."""
 
@@ -291,7 +308,9 @@ class Store:
         return json.loads(row["doc"])
 
     def now_fields(self) -> tuple[str, float]:
-        moment = self.clock.now()
+        """TimeCreated/TimeModified text and its UTC seconds, both to the whole second (what
+        QuickBooks shows is what From/ToModifiedDate filters compare)."""
+        moment = self.clock.now().replace(microsecond=0)
         return stamp(moment), moment.timestamp()
 
     def insert(self, fields: dict[str, Any]) -> None:

@@ -19,8 +19,24 @@ def register(*type_names: str):
 
 
 def rules_for(type_name: str) -> Rules:
+    """The rules of a type; a transaction type without its own still gets what every
+    transaction has (TxnNumber, TxnDate, TxnLineIDs, line Mod semantics)."""
     _load()
-    return _RULES.get(type_name, _DEFAULT)
+    rules = _RULES.get(type_name)
+    if rules is not None:
+        return rules
+    from qbconnector.sandbox.objects import registry
+    otype = registry().get(type_name)
+    if otype is not None and otype.kind == "txn":
+        global _TXN_DEFAULT
+        if _TXN_DEFAULT is None:
+            from qbconnector.sandbox.rules.transactions import TxnRules
+            _TXN_DEFAULT = TxnRules()
+        return _TXN_DEFAULT
+    return _DEFAULT
+
+
+_TXN_DEFAULT: Rules | None = None
 
 
 _LOADED = False
@@ -31,4 +47,11 @@ def _load() -> None:
     if _LOADED:
         return
     _LOADED = True
-    from qbconnector.sandbox.rules import banking, lists, purchases, sales  # noqa: F401
+    from qbconnector.sandbox.rules import (  # noqa: F401
+        banking,
+        bill_payments,
+        inventory,
+        lists,
+        purchases,
+        sales,
+    )

@@ -279,8 +279,8 @@ class SalesTaxCodeRules(Rules):
 
 
 @register("StandardTerms", "DateDrivenTerms", "Class", "SalesRep", "CustomerType", "VendorType",
-          "JobType", "CustomerMsg", "PaymentMethod", "ShipMethod", "PriceLevel", "Employee",
-          "OtherName", "InventorySite", "Currency", "Vehicle", "WorkersCompCode", "ToDo",
+          "JobType", "CustomerMsg", "PaymentMethod", "ShipMethod", "PriceLevel",
+          "OtherName", "InventorySite", "Currency", "Vehicle", "WorkersCompCode",
           "BillingRate", "UnitOfMeasureSet", "PayrollItemWage", "Lead")
 class PlainListRules(Rules):
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
@@ -299,6 +299,26 @@ def _name_opening_balance(ctx: Context, record_id: str, doc: dict[str, Any],
         return
     _open_with_balance(ctx, record_id, doc, [
         Posting(account["id"], sign * amount, record_id), Posting(equity, -sign * amount)])
+
+
+@register("Employee")
+class EmployeeRules(PlainListRules):
+    def check(self, ctx: Context, otype: ObjectType, data: dict[str, Any],
+              old: dict[str, Any] | None) -> None:
+        # An employee is named after its first/middle/last names, so it needs one of them;
+        # which element QuickBooks names when all are missing is not known: FirstName.
+        if old is None and not any(data.get(k) for k in ("FirstName", "MiddleName",
+                                                         "LastName")):
+            raise errors.missing_element("FirstName")
+
+
+@register("ToDo")
+class ToDoRules(PlainListRules):
+    def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
+        # A new to-do is not done and reminds on the day it is written, as in QuickBooks.
+        super().defaults(ctx, otype, doc)
+        doc.setdefault("IsDone", "false")
+        doc.setdefault("ReminderDate", ctx.store.clock.now().date().isoformat())
 
 
 def _refuse_with_children(ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:

@@ -6,6 +6,14 @@ price, Quantity to Amount / Rate when only those are given); Subtotal sums the l
 tax is the tax item's rate on the lines whose sales tax code is taxable (for a taxable
 customer), rounded to cents; TotalAmount = Subtotal + SalesTaxTotal. Invoices show
 AppliedAmount (negative), BalanceRemaining and IsPaid from the payments and credits applied.
+
+Payments: applied by hand (AppliedToTxnAdd) or oldest first (IsAutoApply); paying more than
+an invoice owes is 3210. Credits applied with a payment (SetCredit) may not exceed what the
+credit memo has left nor what the invoice owes (3210; QuickBooks' reason text for the first is
+not known, the sandbox words it after the second). Choices where QuickBooks' behaviour is not
+documented: deleting or voiding an invoice leaves the payments applied to it received and
+unused; deleting a payment or credit memo takes back the credits it applied; a quantity link
+(sales order to invoice) shows in LinkedTxn with Amount 0.00.
 """
 
 from __future__ import annotations
@@ -21,9 +29,10 @@ from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.ledger import Posting, StockMove, average_cost
 from qbconnector.sandbox.render import cents, money, output_text
 from qbconnector.sandbox.rules import register
-from qbconnector.sandbox.rules.items import item_info, sales_tax_on, tax_code_is_taxable
+from qbconnector.sandbox.rules.items import item_info, tax_code_is_taxable
 from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id, refunded
+from qbconnector.sandbox.store import dumps
 
 if TYPE_CHECKING:
     import sqlite3
@@ -31,6 +40,9 @@ if TYPE_CHECKING:
     from qbconnector.sandbox.context import Context
     from qbconnector.sandbox.objects import ObjectType
 
+# QuickBooks' reason for a credit applied beyond what the credit memo has left is not known;
+# the sandbox words it like its reason for paying more than is due.
+CREDIT_MORE_THAN_AVAILABLE = "You cannot apply more credit than is available."
 TEMPLATE_KIND = {"Invoice": "Invoice", "SalesReceipt": "SalesReceipt",
                  "CreditMemo": "CreditMemo", "Estimate": "Estimate", "SalesOrder": "SalesOrder"}
 ZERO = Decimal(0)
@@ -374,7 +386,9 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
     if info is not None:
         if "Desc" not in line and info.sales_desc:
             line["Desc"] = info.sales_desc
-        if "SalesTaxCodeRef" not in line and info.tax_code and sales_tax_on(ctx):
+        if "SalesTaxCodeRef" not in line and info.tax_code:
+            # A line takes its item's sales tax code (items only have one where sales tax
+            # is used: the preference's defaults, or a code given to the item).
             line["SalesTaxCodeRef"] = info.tax_code
         if info.type == "ItemSubtotal":
             line["Amount"] = output_text(running, "AMTTYPE")
@@ -487,7 +501,10 @@ class ReceivePaymentRules(TxnRules):
         applied = []
         requested = as_list(data.get("AppliedToTxnAdd") or data.get("AppliedToTxnMod"))
         if old is not None and not requested:
-            requested = [{"TxnID": a["TxnID"], "PaymentAmount": money(a.get("Amount"))}
+            requested = [{"TxnID": a["TxnID"], "PaymentAmount": money(a.get("Amount")),
+                          "SetCredit": [{"CreditTxnID": c["CreditTxnID"],
+                                         "AppliedAmount": money(c["AppliedAmount"])}
+                                        for c in a.get("_credits", [])]}
                          for a in as_list(old.get("AppliedToTxnRet"))]
         total = money(doc["TotalAmount"]) if doc.get("TotalAmount") else None
         if data.get("IsAutoApply") and total is not None:
@@ -500,6 +517,7 @@ class ReceivePaymentRules(TxnRules):
                     amount = min(balance, left)
                     requested.append({"TxnID": row["id"], "PaymentAmount": amount})
                     left -= amount
+        credit_used: dict[str, Decimal] = {}
         for entry in requested:
             txn_id = entry.get("TxnID", "")
             row = ctx.store.get(txn_id)
@@ -511,15 +529,31 @@ class ReceivePaymentRules(TxnRules):
                 raise errors.fail(3210, field="AppliedToTxnAdd payment amount",
                                   value=output_text(amount, "AMTTYPE"),
                                   qb_message=catalogue.QB_MSG_PAY_MORE_THAN_DUE)
+            credits = []
+            for credit in as_list(entry.get("SetCredit")):
+                credit_id = credit.get("CreditTxnID", "")
+                credit_row = ctx.store.get(credit_id)
+                if credit_row is None or credit_row["type"] != "CreditMemo":
+                    raise errors.object_not_found(credit_id)
+                value = money(credit.get("AppliedAmount"))
+                credit_used[credit_id] = credit_used.get(credit_id, ZERO) + value
+                balance -= value
+                if credit_used[credit_id] > self._credit_left(ctx, credit_row, own_id):
+                    raise errors.fail(3210, field="SetCredit applied amount",
+                                      value=output_text(value, "AMTTYPE"),
+                                      qb_message=CREDIT_MORE_THAN_AVAILABLE)
+                if amount > balance:
+                    raise errors.fail(3210, field="SetCredit applied amount",
+                                      value=output_text(value, "AMTTYPE"),
+                                      qb_message=catalogue.QB_MSG_PAY_MORE_THAN_DUE)
+                credits.append({"CreditTxnID": credit_id,
+                                "AppliedAmount": output_text(value, "AMTTYPE")})
             target = json.loads(row["doc"])
             item = {"TxnID": txn_id, "TxnType": row["type"], "TxnDate": row["txn_date"],
                     "RefNumber": target.get("RefNumber"),
                     "Amount": output_text(amount, "AMTTYPE")}
-            credits = as_list(entry.get("SetCredit"))
             if credits:
-                item["_credits"] = [{"CreditTxnID": c["CreditTxnID"],
-                                     "AppliedAmount": output_text(money(c["AppliedAmount"]),
-                                                                  "AMTTYPE")} for c in credits]
+                item["_credits"] = credits
             applied.append(item)
         applied_total = sum((money(a["Amount"]) for a in applied), ZERO)
         if total is None:
@@ -536,6 +570,17 @@ class ReceivePaymentRules(TxnRules):
         else:
             doc.pop("AppliedToTxnRet", None)
 
+    def _applied(self, ctx: Context, to_id: str, exclude: str) -> Decimal:
+        """Payments and credits applied to a transaction, leaving out those of ``exclude``
+        (a payment being changed: its own share and the credits it applied)."""
+        applied = ZERO
+        for from_id, amount, via in ctx.db.execute(
+                "SELECT from_id, amount, line_id FROM links WHERE to_id=? "
+                "AND link_type='AMTTYPE'", (to_id,)):
+            if not exclude or (from_id != exclude and via != exclude):
+                applied += money(amount)
+        return applied
+
     def _balance(self, ctx: Context, row: sqlite3.Row, exclude_from: str) -> Decimal:
         """Open balance of an invoice or charge, not counting this payment's own share."""
         doc = json.loads(row["doc"])
@@ -543,12 +588,16 @@ class ReceivePaymentRules(TxnRules):
             total = money(doc.get("Subtotal")) + money(doc.get("SalesTaxTotal"))
         else:
             total = money(doc.get("Amount"))
-        applied = ZERO
-        for from_id, amount in ctx.db.execute("SELECT from_id, amount FROM links WHERE to_id=? "
-                                              "AND link_type='AMTTYPE'", (row["id"],)):
-            if from_id != exclude_from:
-                applied += money(amount)
-        return total - applied
+        return total - self._applied(ctx, row["id"], exclude_from)
+
+    def _credit_left(self, ctx: Context, row: sqlite3.Row, exclude: str) -> Decimal:
+        """What a credit memo still has to apply, not counting what ``exclude`` applied."""
+        total = money(json.loads(row["doc"]).get("TotalAmount"))
+        for amount, via in ctx.db.execute("SELECT amount, line_id FROM links WHERE from_id=? "
+                                          "AND link_type='AMTTYPE'", (row["id"],)):
+            if not exclude or via != exclude:
+                total -= money(amount)
+        return total
 
     def postings(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> list[Posting]:
         total = money(doc.get("TotalAmount"))
@@ -563,22 +612,74 @@ class ReceivePaymentRules(TxnRules):
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
         super().after_save(ctx, otype, record_id, doc, old)
-        # Credits applied with the payment link the credit memo to the invoice.
+        self._replace_credit_links(ctx, record_id, doc)
+
+    def after_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
+                     doc: dict[str, Any]) -> None:
+        super().after_delete(ctx, otype, row, doc)
+        self._replace_credit_links(ctx, row["id"], {})
+
+    def _replace_credit_links(self, ctx: Context, payment_id: str, doc: dict[str, Any]) -> None:
+        """Credits applied with the payment link the credit memo to the invoice; the link
+        remembers the payment (in ``line_id``) so that changing, deleting or voiding the
+        payment takes its credits back."""
+        touched = set()
+        for from_id, to_id in ctx.db.execute("SELECT from_id, to_id FROM links WHERE line_id=? "
+                                             "AND link_type='AMTTYPE' AND from_id != ?",
+                                             (payment_id, payment_id)):
+            touched |= {from_id, to_id}
+        ctx.db.execute("DELETE FROM links WHERE line_id=? AND link_type='AMTTYPE' AND "
+                       "from_id != ?", (payment_id, payment_id))
         for applied in as_list(doc.get("AppliedToTxnRet")):
             for credit in applied.get("_credits", []):
-                ctx.db.execute("INSERT INTO links VALUES (?, ?, 'AMTTYPE', ?, NULL)",
+                ctx.db.execute("INSERT INTO links VALUES (?, ?, 'AMTTYPE', ?, ?)",
                                (credit["CreditTxnID"], applied["TxnID"],
-                                credit["AppliedAmount"]))
-                self.refresh(ctx, {credit["CreditTxnID"], applied["TxnID"]})
+                                credit["AppliedAmount"], payment_id))
+                touched |= {credit["CreditTxnID"], applied["TxnID"]}
+        self.refresh(ctx, touched)
+
+    def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
+                  doc: dict[str, Any]) -> None:
+        """An invoice this payment was applied to went away (deleted or voided): the money
+        stays received and becomes unused, as in QuickBooks."""
+        linked = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
+                                               (row["id"],))}
+        applied = as_list(doc.get("AppliedToTxnRet"))
+        kept = [a for a in applied if a["TxnID"] in linked]
+        if len(kept) == len(applied):
+            return
+        used = sum((money(a["Amount"]) for a in kept), ZERO)
+        doc["UnusedPayment"] = output_text(money(doc.get("TotalAmount")) - used, "AMTTYPE")
+        if kept:
+            doc["AppliedToTxnRet"] = kept
+        else:
+            doc.pop("AppliedToTxnRet", None)
+        ctx.store.update(row["id"], {"doc": dumps(doc), "xml": None})
 
     def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                  doc: dict[str, Any]) -> None:
         super().computed(ctx, otype, row, doc)
         for applied in as_list(doc.get("AppliedToTxnRet")):
-            applied.pop("_credits", None)
+            credits = [c for c in applied.pop("_credits", None) or []
+                       if ctx.db.execute("SELECT 1 FROM links WHERE from_id=? AND to_id=? AND "
+                                         "line_id=?", (c["CreditTxnID"], applied["TxnID"],
+                                                       row["id"])).fetchone()]
             target = ctx.store.get(applied["TxnID"])
             if target is not None:
                 applied["BalanceRemaining"] = output_text(self._balance(ctx, target, ""),
                                                           "AMTTYPE")
             if applied.get("RefNumber") is None:
                 applied.pop("RefNumber", None)
+            if credits:
+                applied["LinkedTxn"] = [self._credit_link(ctx, c) for c in credits]
+
+    def _credit_link(self, ctx: Context, credit: dict[str, str]) -> dict[str, str]:
+        """A credit applied with the payment, shown as a LinkedTxn of the applied-to entry."""
+        row = ctx.store.get(credit["CreditTxnID"])
+        entry = {"TxnID": credit["CreditTxnID"], "TxnType": "CreditMemo",
+                 "TxnDate": row["txn_date"] if row is not None else ""}
+        if row is not None and row["ref_number"]:
+            entry["RefNumber"] = row["ref_number"]
+        entry.update(LinkType="AMTTYPE",
+                     Amount=output_text(-money(credit["AppliedAmount"]), "AMTTYPE"))
+        return entry

@@ -55,6 +55,21 @@ def line_keys(otype: ObjectType) -> list[str]:
                                  or n in ("JournalDebitLine", "JournalCreditLine"))]
 
 
+PRICE_FIELDS = ("Rate", "Cost", "RatePercent")
+
+
+def merge_line(previous: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """A kept line with a Mod's changes: what the Mod leaves out stays, except that an
+    amount follows a new quantity or price (and a price a new amount), as in QuickBooks."""
+    merged = {**previous, **change}
+    if "Amount" not in change and any(k in change for k in ("Quantity", *PRICE_FIELDS)):
+        merged.pop("Amount", None)
+    elif "Amount" in change and not any(k in change for k in PRICE_FIELDS):
+        for key in PRICE_FIELDS:
+            merged.pop(key, None)
+    return merged
+
+
 def as_list(value: Any) -> list[Any]:
     if value is None:
         return []
@@ -151,7 +166,7 @@ class TxnRules(Rules):
                 if not line_id or line_id == "-1":
                     merged.append(line)
                 elif line_id in previous:
-                    merged.append({**previous[line_id], **line})
+                    merged.append(merge_line(previous[line_id], line))
                 else:
                     raise errors.object_not_found(line_id)
             doc[key] = merged
@@ -259,8 +274,8 @@ class TxnRules(Rules):
             if ref:
                 entry["RefNumber"] = ref
             entry["LinkType"] = link_type
-            # Amount is required; a quantity link (order or estimate to invoice) moves no
-            # money, so QuickBooks shows 0.00 there.
+            # LinkedTxn requires an Amount: what was applied for money links, none (0.00)
+            # for quantity links such as an invoice made from a sales order.
             entry["Amount"] = output_text(-money(amount) if link_type == "AMTTYPE" else 0,
                                           "AMTTYPE")
             out.append(entry)

@@ -173,10 +173,12 @@ class Planner:
         if flex.get("ReceivePayment", 0) > flex["Invoice"]:
             flex[spill] = flex.get(spill, 0) + flex["ReceivePayment"] - flex["Invoice"]
             flex["ReceivePayment"] = flex["Invoice"]
-        bills = fixed.get("Bill", 0) + flex.get("Bill", 0)
-        if flex.get("BillPaymentCheck", 0) > bills:
-            flex[spill] = flex.get(spill, 0) + flex["BillPaymentCheck"] - bills
-            flex["BillPaymentCheck"] = bills
+        if self.has("BillPaymentCheck"):
+            # Most bills of the year are paid in it: the payments follow the bills' count.
+            bills = fixed.get("Bill", 0) + flex.get("Bill", 0)
+            wanted = min(bills * 17 // 20, flex.get("BillPaymentCheck", 0) + flex.get(spill, 0))
+            flex[spill] = flex.get(spill, 0) + flex.get("BillPaymentCheck", 0) - wanted
+            flex["BillPaymentCheck"] = wanted
         linked = flex.get("SalesOrder", 0) * 4 // 5 + flex.get("Estimate", 0) * 2 // 5
         if linked > flex["Invoice"]:
             flex[spill] = flex.get(spill, 0) + flex.get("SalesOrder", 0) + \

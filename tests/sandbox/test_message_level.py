@@ -1,0 +1,241 @@
+"""Message level: what QuickBooks cannot parse gets no response but an HRESULT; responses
+come in request order with requestID and QuickBooks' statuses; stopOnError and
+continueOnError; each request happens completely or not at all."""
+
+from __future__ import annotations
+
+import pytest
+
+from qbconnector.qbxml import status as catalogue
+from qbconnector.qbxml.build import Message, build
+from qbconnector.qbxml.parse import parse_response
+from qbconnector.qbxml.session import RequestProcessorError
+from qbconnector.sandbox.session import SandboxSession
+
+from .conftest import QB
+
+HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<?qbxml version="{version}"?>\n'
+
+
+def message_set(body: str, version: str = "13.0", on_error: str = "stopOnError") -> str:
+    return (HEAD.format(version=version)
+            + f'<QBXML><QBXMLMsgsRq onError="{on_error}">{body}</QBXMLMsgsRq></QBXML>')
+
+
+GOOD_ADD = "<CustomerAddRq><CustomerAdd><Name>Written</Name></CustomerAdd></CustomerAddRq>"
+
+
+def hresult_of(session: SandboxSession, text: str) -> int:
+    with pytest.raises(RequestProcessorError) as caught:
+        session.process(text)
+    assert caught.value.message == catalogue.hresult_message(caught.value.hresult)
+    return caught.value.hresult
+
+
+def nothing_written(session: SandboxSession) -> bool:
+    return QB(session).one("CustomerQuery").status_code == 1
+
+
+# -- what QuickBooks cannot parse ---------------------------------------------------------------
+
+PARSE_ERRORS = {
+    "misordered": "<CustomerAddRq><CustomerAdd><CompanyName>C</CompanyName><Name>N</Name>"
+                  "</CustomerAdd></CustomerAddRq>",
+    "missing required": "<CustomerAddRq><CustomerAdd><CompanyName>C</CompanyName>"
+                        "</CustomerAdd></CustomerAddRq>",
+    "unknown tag": "<CustomerAddRq><CustomerAdd><Name>N</Name><Colour>red</Colour>"
+                   "</CustomerAdd></CustomerAddRq>",
+    "unknown request": "<CustomerFrobRq><Name>N</Name></CustomerFrobRq>",
+    "bad enum value": "<CustomerQueryRq><ActiveStatus>Sometimes</ActiveStatus>"
+                      "</CustomerQueryRq>",
+    "line without lines": "<JournalEntryAddRq><JournalEntryAdd><TxnDate>2024-01-02</TxnDate>"
+                          "</JournalEntryAdd></JournalEntryAddRq>",
+}
+
+
+@pytest.mark.parametrize("body", PARSE_ERRORS.values(), ids=PARSE_ERRORS.keys())
+def test_unparseable_message_set_gets_no_response_but_0x80040400(session: SandboxSession,
+                                                                   body: str) -> None:
+    text = message_set(GOOD_ADD + body)           # a valid request first: it must not run
+    assert hresult_of(session, text) == catalogue.HR_PARSE_ERROR
+    assert nothing_written(session)
+
+
+def test_parse_error_message_is_quickbooks_wording(session: SandboxSession) -> None:
+    with pytest.raises(RequestProcessorError) as caught:
+        session.process(message_set(PARSE_ERRORS["unknown tag"]))
+    assert str(caught.value) == ("0x80040400 QuickBooks found an error when parsing the "
+                                 "provided XML text stream.")
+
+
+def test_malformed_xml_is_a_parse_error(session: SandboxSession) -> None:
+    assert hresult_of(session, message_set(GOOD_ADD)[:-10]) == catalogue.HR_PARSE_ERROR
+    assert hresult_of(session, "no xml here") == catalogue.HR_PARSE_ERROR
+
+
+def test_hostile_xml_is_refused_as_a_parse_error(session: SandboxSession) -> None:
+    text = ('<?xml version="1.0"?>\n<!DOCTYPE x [<!ENTITY e "boom">]>\n'
+            '<?qbxml version="13.0"?>\n<QBXML><QBXMLMsgsRq onError="stopOnError">'
+            "<CustomerAddRq><CustomerAdd><Name>&e;</Name></CustomerAdd></CustomerAddRq>"
+            "</QBXMLMsgsRq></QBXML>")
+    assert hresult_of(session, text) == catalogue.HR_PARSE_ERROR
+    assert nothing_written(session)
+
+
+def test_element_newer_than_the_version_is_a_parse_error(session: SandboxSession) -> None:
+    # PreferredDeliveryMethod arrived with qbXML 12.0.
+    body = ("<CustomerAddRq><CustomerAdd><Name>N</Name><PreferredDeliveryMethod>Email"
+            "</PreferredDeliveryMethod></CustomerAdd></CustomerAddRq>")
+    assert hresult_of(session, message_set(body, version="11.0")) == catalogue.HR_PARSE_ERROR
+    assert QB(session).one("CustomerAdd", {"Name": "N", "PreferredDeliveryMethod": "Email"},
+                           version="12.0").status_code == 0
+
+
+def test_request_newer_than_the_version_is_a_parse_error(session: SandboxSession) -> None:
+    # TransferAddRq is a qbXML 12.0 request.
+    body = ("<TransferAddRq><TransferAdd><TransferFromAccountRef><FullName>A</FullName>"
+            "</TransferFromAccountRef><TransferToAccountRef><FullName>B</FullName>"
+            "</TransferToAccountRef><Amount>1.00</Amount></TransferAdd></TransferAddRq>")
+    assert hresult_of(session, message_set(body, version="11.0")) == catalogue.HR_PARSE_ERROR
+
+
+def test_string_too_long_is_a_status_not_a_parse_error(qb: QB) -> None:
+    text = build(Message("CustomerAdd", {"Name": "x" * 42}), version="13.0", check=False)
+    rs = parse_response(qb.raw(text))[0]
+    assert (rs.status_code, rs.status_severity) == (3070, "Error")
+
+
+def test_rollback_on_error_is_refused_with_0x80040413(session: SandboxSession) -> None:
+    text = message_set(GOOD_ADD, on_error="rollbackOnError")
+    assert hresult_of(session, text) == catalogue.HR_ROLLBACK_UNSUPPORTED
+    assert nothing_written(session)
+
+
+@pytest.mark.parametrize("version", ["15.0", "99.0", "13.7", "thirteen"])
+def test_unsupported_version_is_0x80040423(session: SandboxSession, version: str) -> None:
+    text = message_set(GOOD_ADD).replace('version="13.0"', f'version="{version}"')
+    assert hresult_of(session, text) == catalogue.HR_VERSION_UNSUPPORTED
+    assert nothing_written(session)
+
+
+# -- responses ------------------------------------------------------------------------------------
+
+def test_responses_come_in_request_order_echoing_request_ids(qb: QB) -> None:
+    responses = qb.send(Message("CustomerAdd", {"Name": "B"}, request_id="first"),
+                        Message("HostQuery", request_id="2"),
+                        Message("CustomerQuery", {"FullName": "B"}, request_id="x-3"),
+                        Message("CustomerAdd", {"Name": "B"}, request_id="4"),
+                        Message("CustomerQuery", {"FullName": "Nobody"}),
+                        on_error="continueOnError")
+    assert [(r.name, r.request_id) for r in responses] == [
+        ("CustomerAddRs", "first"), ("HostQueryRs", "2"), ("CustomerQueryRs", "x-3"),
+        ("CustomerAddRs", "4"), ("CustomerQueryRs", None)]
+    assert [(r.status_code, r.status_severity) for r in responses] == [
+        (0, "Info"), (0, "Info"), (0, "Info"), (3100, "Error"), (500, "Warn")]
+    assert responses[0].status_message == "Status OK"
+    assert "requestID" not in responses[4].attrs
+
+
+def test_response_text_is_shaped_like_quickbooks(qb: QB) -> None:
+    text = qb.raw(build([Message("CustomerAdd", {"Name": "Éloïse"}, request_id="1"),
+                         Message("CustomerAdd", {"Name": "Éloïse"}, request_id="2")],
+                        version="13.0", on_error="continueOnError"))
+    assert text.startswith('<?xml version="1.0" ?>\n<QBXML>\n<QBXMLMsgsRs>\n')
+    assert text.isascii() and "&#201;lo&#239;se" in text       # non-ASCII as references
+    assert "<?qbxml" not in text
+    # An error is a self-closing element carrying only its status.
+    assert ('<CustomerAddRs requestID="2" statusCode="3100" statusSeverity="Error" '
+            'statusMessage="The name &quot;&#201;lo&#239;se&quot; of the list element is '
+            'already in use." />') in text
+
+
+def test_stop_on_error_keeps_done_requests_and_answers_3231_after(qb: QB) -> None:
+    responses = qb.send(Message("CustomerAdd", {"Name": "One"}, request_id="1"),
+                        Message("CustomerAdd", {"Name": "one"}, request_id="2"),
+                        Message("CustomerAdd", {"Name": "Three"}, request_id="3"),
+                        Message("HostQuery", request_id="4"),
+                        on_error="stopOnError")
+    assert [(r.request_id, r.status_code) for r in responses] == [
+        ("1", 0), ("2", 3100), ("3", 3231), ("4", 3231)]
+    skipped = responses[2]
+    assert (skipped.status_severity, skipped.status_message) == \
+        ("Error", "The request has not been processed.")
+    assert skipped.records == []
+    assert [c["Name"] for c in qb.all("CustomerQuery")] == ["One"]
+
+
+def test_stop_on_error_does_not_stop_on_warnings(qb: QB) -> None:
+    responses = qb.send(Message("CustomerQuery", {"FullName": "Nobody"}),
+                        Message("CustomerQuery", {"ListID": "80000999-1"}),
+                        Message("CustomerAdd", {"Name": "After"}), on_error="stopOnError")
+    assert [r.status_code for r in responses] == [500, 500, 0]
+
+
+def test_stop_on_error_does_not_stop_on_an_empty_query(qb: QB) -> None:
+    responses = qb.send(Message("CustomerQuery"), Message("CustomerAdd", {"Name": "After"}),
+                        on_error="stopOnError")
+    assert [r.status_code for r in responses] == [1, 0]
+
+
+def test_continue_on_error_runs_every_request(qb: QB) -> None:
+    responses = qb.send(Message("CustomerAdd", {"Name": "One"}),
+                        Message("CustomerAdd", {"Name": "One"}),
+                        Message("CustomerAdd", {"Name": "Two", "ParentRef": {"FullName": "X"}}),
+                        Message("CustomerAdd", {"Name": "Three"}),
+                        on_error="continueOnError")
+    assert [r.status_code for r in responses] == [0, 3100, 3130, 0]
+    assert [c["Name"] for c in qb.all("CustomerQuery")] == ["One", "Three"]
+
+
+def test_later_requests_see_earlier_ones_in_the_same_message_set(qb: QB) -> None:
+    responses = qb.send(Message("CustomerAdd", {"Name": "Parent"}),
+                        Message("CustomerAdd", {"Name": "Job", "ParentRef": {"FullName":
+                                                                            "Parent"}}),
+                        Message("CustomerQuery", {"FullName": "Parent:Job"}))
+    assert [r.status_code for r in responses] == [0, 0, 0]
+    assert responses[2].records[0]["ListID"] == responses[1].records[0]["ListID"]
+
+
+# -- atomic requests ------------------------------------------------------------------------------
+
+def test_failing_list_add_leaves_nothing_behind(qb: QB) -> None:
+    before = qb.ok("CustomerAdd", {"Name": "Before"})
+    rs = qb.one("CustomerAdd", {"Name": "Bad", "TermsRef": {"FullName": "Net 999"}})
+    assert rs.status_code == 3140
+    after = qb.ok("CustomerAdd", {"Name": "After"})
+    # The failed request used no ListID: the counter moved by one between the two adds.
+    assert int(after["ListID"].split("-")[0], 16) == int(before["ListID"].split("-")[0], 16) + 1
+    assert [c["Name"] for c in qb.all("CustomerQuery")] == ["After", "Before"]
+
+
+def test_failing_invoice_leaves_no_transaction_posting_or_balance(qb: QB) -> None:
+    qb.ok("CustomerAdd", {"Name": "Buyer"})
+    qb.ok("ItemServiceAdd", {"Name": "Work", "SalesOrPurchase": {
+        "Price": "50.00", "AccountRef": {"FullName": "Uncategorized Income"}}})
+    rs = qb.one("InvoiceAdd", {"CustomerRef": {"FullName": "Buyer"}, "InvoiceLineAdd": [
+        {"ItemRef": {"FullName": "Work"}, "Quantity": 2},
+        {"ItemRef": {"FullName": "Missing"}, "Quantity": 1}]})
+    assert rs.status_code == 3140
+    assert qb.one("InvoiceQuery").status_code == 1
+    assert qb.ok("CustomerQuery", {"FullName": "Buyer"})["Balance"] == 0
+    ar = qb.ok("AccountQuery", {"FullName": "Accounts Receivable"})
+    assert ar["Balance"] == 0
+    invoice = qb.ok("InvoiceAdd", {"CustomerRef": {"FullName": "Buyer"}, "InvoiceLineAdd": [
+        {"ItemRef": {"FullName": "Work"}, "Quantity": 1}]})
+    assert (invoice["TxnID"].split("-")[0], invoice["TxnNumber"], invoice["RefNumber"]) == \
+        ("1", 1, "1")
+    assert session_postings(qb.session) == 2
+
+
+def session_postings(session: SandboxSession) -> int:
+    return session.store.db.execute("SELECT count(*) FROM postings").fetchone()[0]
+
+
+def test_failing_mod_changes_nothing(qb: QB) -> None:
+    customer = qb.ok("CustomerAdd", {"Name": "Stay", "CompanyName": "Old Co"})
+    rs = qb.one("CustomerMod", {"ListID": customer["ListID"],
+                                "EditSequence": customer["EditSequence"],
+                                "CompanyName": "New Co", "TermsRef": {"FullName": "Nope"}})
+    assert rs.status_code == 3140
+    again = qb.ok("CustomerQuery", {"ListID": customer["ListID"]})
+    assert again == customer
