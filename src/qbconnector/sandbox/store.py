@@ -94,6 +94,7 @@ CREATE TABLE IF NOT EXISTS links (
 );
 CREATE INDEX IF NOT EXISTS links_from ON links(from_id);
 CREATE INDEX IF NOT EXISTS links_to ON links(to_id);
+CREATE INDEX IF NOT EXISTS links_line ON links(line_id) WHERE line_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS deleted (
     id TEXT NOT NULL,
     kind TEXT NOT NULL,

@@ -457,8 +457,11 @@ class CatalogBuilder:
                                                        method, days))
             for job_name in rng.sample(names.JOB_NAMES, jobs):
                 start = date(self.year, 1, 1) + timedelta(days=rng.randint(-60, 300))
+                inherited = {k: data[k] for k in (
+                    "CustomerTypeRef", "TermsRef", "SalesTaxCodeRef", "ItemSalesTaxRef",
+                    "PreferredPaymentMethodRef", "SalesRepRef", "ResaleNumber") if k in data}
                 job = self.add("Customer", {
-                    "Name": job_name, "ParentRef": _ref(customer),
+                    **inherited, "Name": job_name, "ParentRef": _ref(customer),
                     "BillAddress": address, "ShipAddress": names.address(rng, town),
                     "JobStatus": rng.choice(("InProgress", "InProgress", "Awarded", "Closed")),
                     "JobStartDate": start, "JobDesc": f"{job_name} for {name}"[:99],
