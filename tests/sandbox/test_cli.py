@@ -66,6 +66,7 @@ def test_create_a_sample_with_progress_and_summary(tmp_path: Path) -> None:
     assert "2,000 transactions dated 2020" in result.stderr
     info = qbc("company", "info", str(path))
     assert info.returncode == 0, info.stdout
+    assert info.stdout.startswith("Front Range Home Comfort  (")
     assert info.stdout.count("ok   ") == 5 and "FAIL" not in info.stdout
 
 

@@ -135,7 +135,7 @@ def create_company(path: str | Path, sample: str = "none", seed: int = 0, *,
     with store.transaction(write=True):
         created, _ = store.now_fields()
         store.set_meta("created", created)
-        store.set_meta("company", json.dumps(default_company(name or path.stem)))
+        store.set_meta("company", json.dumps(default_company(name or _default_name(path, sample))))
         store.set_meta("preferences", json.dumps(DEFAULT_PREFERENCES))
         store.set_meta("fiscal_first_month", "1")
         _seed_templates(store)
@@ -148,6 +148,14 @@ def create_company(path: str | Path, sample: str = "none", seed: int = 0, *,
             from qbconnector.sandbox.samples import populate
             populate(session, sample, seed, progress=progress, as_of=as_of)
     return path
+
+
+def _default_name(path: Path, sample: str) -> str:
+    """A sample company is named after its business, a new one after its file."""
+    if sample == "none":
+        return path.stem
+    from qbconnector.sandbox.samples.business import BUSINESS
+    return BUSINESS
 
 
 def check(response: str) -> None:
