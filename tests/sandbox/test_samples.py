@@ -82,6 +82,8 @@ def test_small_has_the_promised_sizes(db: sqlite3.Connection) -> None:
     for kind in ("Invoice", "ReceivePayment", "SalesReceipt", "CreditMemo", "Estimate",
                  "SalesOrder"):
         assert count.get(kind, 0) >= 20, f"too few {kind}"
+    for kind in available_types():       # every type the sandbox has rules for is there
+        assert count.get(kind, 0) >= 1, f"no {kind} in the sample"
     accounts = [json.loads(r[0])["AccountType"] for r in db.execute(
         "SELECT doc FROM records WHERE type='Account'")]
     for account_type in ("Bank", "Income", "Expense", "CostOfGoodsSold", "FixedAsset",
@@ -201,6 +203,10 @@ def test_sample_responses_validate(small: Path) -> None:
         ("SalesOrderQuery", {"IncludeLineItems": True, "IncludeLinkedTxns": True}),
         ("ReceivePaymentQuery", {"IncludeLineItems": True}),
         ("ItemQuery", {}), ("AccountQuery", {}), ("VendorQuery", {}), ("CustomerQuery", {}),
+        ("EmployeeQuery", {}), ("BillQuery", {"IncludeLineItems": True}),
+        ("PurchaseOrderQuery", {"IncludeLineItems": True, "IncludeLinkedTxns": True}),
+        ("BillPaymentCheckQuery", {"IncludeLineItems": True}), ("CheckQuery", {}),
+        ("BuildAssemblyQuery", {}), ("SalesTaxPaymentCheckQuery", {}),
         ("ClassQuery", {}), ("SalesRepQuery", {}), ("DepositQuery", {"IncludeLineItems": True}),
         ("JournalEntryQuery", {"IncludeLineItems": True}))),
         Message("CompanyQuery", {}), Message("PreferencesQuery", {}))
