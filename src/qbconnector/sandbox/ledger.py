@@ -120,8 +120,10 @@ def unpost(ctx: Context, txn_id: str) -> None:
 
 def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting],
          new: bool = False) -> None:
-    """Replace a transaction's postings (``new``: it has none yet); they must balance
-    (debits = credits)."""
+    """Replace a transaction's postings; they must balance (debits = credits).
+
+    ``new``: the transaction was just created, so it has none to take back yet.
+    """
     if not new:
         unpost(ctx, txn_id)
     total = sum((cents(p.amount) for p in postings), Decimal(0))
@@ -136,8 +138,9 @@ def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting],
 
 def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove],
                new: bool = False) -> None:
-    """Replace a transaction's inventory moves (``new``: it has none yet); the items'
-    renderings go stale."""
+    """Replace a transaction's inventory moves; the items' renderings go stale."""
+    if new and not moves:
+        return
     old: set[str] = set()
     if not new:
         old = {r[0] for r in ctx.db.execute("SELECT item_id FROM stock_moves WHERE txn_id=?",
