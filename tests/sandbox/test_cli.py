@@ -71,7 +71,7 @@ def test_create_a_sample_with_progress_and_summary(tmp_path: Path) -> None:
 
 
 def test_info_on_the_small_sample(tmp_path_factory: pytest.TempPathFactory) -> None:
-    path = small_company(tmp_path_factory.mktemp("samples"))
+    path = small_company(tmp_path_factory)
     info = qbc("company", "info", str(path))
     assert info.returncode == 0
     lines = dict(line.split(None, 1) for line in info.stdout.splitlines()

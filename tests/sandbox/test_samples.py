@@ -36,7 +36,7 @@ ID = re.compile(r"^[0-9A-F]+-\d{9,10}$")
 
 @pytest.fixture(scope="session")
 def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return small_company(tmp_path_factory.mktemp("samples"))
+    return small_company(tmp_path_factory)
 
 
 @pytest.fixture
