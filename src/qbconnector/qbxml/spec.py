@@ -20,6 +20,7 @@ VALUE_TYPES = frozenset({
 })
 
 
+@cache
 def version_key(version: str) -> tuple[int, int]:
     """'13.0' -> (13, 0), for comparing qbXML versions."""
     major, _, minor = version.strip().partition(".")

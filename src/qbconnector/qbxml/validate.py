@@ -18,7 +18,15 @@ from lxml import etree
 
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import values, xmlsafe
-from qbconnector.qbxml.spec import UNBOUNDED, Choice, Element, Particle, Spec, version_key
+from qbconnector.qbxml.spec import (
+    UNBOUNDED,
+    Choice,
+    Element,
+    Particle,
+    Spec,
+    _child_index,
+    version_key,
+)
 
 
 @dataclass(frozen=True)
@@ -143,6 +151,7 @@ class Validator:
         self.vkey = version_key(version)
         self.problems = problems
         self.lengths = lengths
+        self._usable: dict[int, bool] = {}
 
     # -- helpers -----------------------------------------------------------------------------
     def add(self, path: str, message: str) -> None:
@@ -157,7 +166,10 @@ class Validator:
         return None
 
     def usable(self, node: Element | Choice) -> bool:
-        return self.gate(node) is None
+        known = self._usable.get(id(node))
+        if known is None:
+            known = self._usable[id(node)] = self.gate(node) is None
+        return known
 
     # -- message-set level ---------------------------------------------------------------------
     def message_set(self, set_spec: Element, msgs: etree._Element) -> None:
@@ -238,29 +250,38 @@ class Validator:
     def aggregate(self, node: Element, el: etree._Element, path: str) -> None:
         if el.text and el.text.strip():
             self.add(path, "text is not allowed here; expected elements")
-        children = [c for c in el if isinstance(c.tag, str)]
+        index = _child_index(node)
         known: list[etree._Element] = []
-        for child in children:
-            if node.child(child.tag) is None:
-                self.add(f"{path}/{child.tag}", f"unknown element in {node.name}")
-            else:
+        for child in el:
+            tag = child.tag
+            if tag in index:
                 known.append(child)
+            elif isinstance(tag, str):
+                self.add(f"{path}/{tag}", f"unknown element in {node.name}")
         if not known and not node.children:
             return
         matched = _fast_match(node, known)
         if matched is None:
             matched = self.match(node, known, path)
         counts: dict[str, int] = {}
+        usable = self.usable
         for child, spec_el, gates in matched:
-            counts[child.tag] = counts.get(child.tag, 0) + 1
-            child_path = f"{path}/{child.tag}"
-            if spec_el.repeats or any(g.repeats for g in gates):
-                child_path += f"[{counts[child.tag]}]"
-            why = next((w for w in (self.gate(g) for g in gates) if w), None) or self.gate(spec_el)
-            if why:
-                self.add(child_path, why)
+            tag = child.tag
+            child_path = f"{path}/{tag}"
+            if spec_el.repeats or (gates and any(g.repeats for g in gates)):
+                counts[tag] = counts.get(tag, 0) + 1
+                child_path += f"[{counts[tag]}]"
+            if not usable(spec_el) or (gates and not all(usable(g) for g in gates)):
+                why = next((w for w in (self.gate(g) for g in gates) if w), None) or \
+                    self.gate(spec_el)
+                self.add(child_path, why or "not available")
                 continue
-            self.element(spec_el, child, child_path)
+            if spec_el.type:
+                if child.attrib or spec_el.attrs:
+                    self.attributes(spec_el, child, child_path)
+                self.leaf(spec_el, child, child_path)
+            else:
+                self.element(spec_el, child, child_path)
 
     # -- content model matching ----------------------------------------------------------------
     def match(self, node: Element, children: list[etree._Element], path: str) -> list:

@@ -41,11 +41,12 @@ def full_doc(ctx: Context, otype: ObjectType, row: sqlite3.Row) -> dict[str, Any
 
 
 def render_row(ctx: Context, otype: ObjectType, row: sqlite3.Row,
-               include: frozenset[str] | None = None, drop: frozenset[str] = frozenset()
-               ) -> str:
-    """A record as its ``*Ret``; the full rendering at the request's version is cached."""
+               include: frozenset[str] | None = None, drop: frozenset[str] = frozenset(),
+               cache: bool = True) -> str:
+    """A record as its ``*Ret``; queries cache the full rendering at the request's version
+    (adds and mods do not: their record often changes again before it is read)."""
     version = ctx.request.version
-    cacheable = include is None and not drop
+    cacheable = cache and include is None and not drop
     if cacheable and row["xml"] and row["xml"].startswith(f"{version}|"):
         return row["xml"][len(version) + 1:]
     doc = full_doc(ctx, otype, row)
@@ -187,7 +188,7 @@ def add(ctx: Context, otype: ObjectType) -> str:
     """Generic ``*AddRq``: store a new record, return its ``*Ret``."""
     assert otype.add is not None
     record_id = add_record(ctx, otype, ctx.request.data.get(otype.add.name, {}))
-    return render_row(ctx, otype, ctx.store.get(record_id), ctx.request.include)
+    return render_row(ctx, otype, ctx.store.get(record_id), ctx.request.include, cache=False)
 
 
 def add_record(ctx: Context, otype: ObjectType, data: dict[str, Any],
@@ -309,6 +310,6 @@ def modify(ctx: Context, otype: ObjectType) -> str:
             changed += rename_descendants(ctx, otype, record_id)
         refresh_references(ctx, changed)
     rules.after_save(ctx, otype, record_id, doc, old)
-    return render_row(ctx, otype, ctx.store.get(record_id), ctx.request.include)
+    return render_row(ctx, otype, ctx.store.get(record_id), ctx.request.include, cache=False)
 
 
