@@ -604,6 +604,17 @@ def test_company_query(qb: QB, company_path) -> None:
     assert company["IsSampleCompany"] is False
 
 
+def test_company_query_lists_intuit_services_from_7_0(qb: QB) -> None:
+    # [002, 003, 004]: the fixed list of 16 Intuit services, "Never" in a file that uses none;
+    # SubscribedServices arrived with qbXML 7.0 [001 at 5.0 has none].
+    services = qb.ok("CompanyQuery")["SubscribedServices"]["Service"]
+    assert len(services) == 16
+    assert len({s["Domain"] for s in services}) == 16
+    assert all(list(s) == ["Name", "Domain", "ServiceStatus"] for s in services)
+    assert {s["ServiceStatus"] for s in services} == {"Never"}
+    assert "SubscribedServices" not in qb.ok("CompanyQuery", version="6.0")
+
+
 def test_preferences_query(qb: QB) -> None:
     prefs = qb.ok("PreferencesQuery")
     assert prefs["PurchasesAndVendorsPreferences"]["DaysBillsAreDue"] == 10
