@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors
+from qbconnector.sandbox import contacts, errors
 from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.rules import register
 from qbconnector.sandbox.rules.base import Rules
@@ -181,6 +181,12 @@ class CustomerRules(Rules):
     def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
         fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        contacts.prepare(ctx, doc, old, data)
+
+    def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
+                 doc: dict[str, Any]) -> None:
+        super().computed(ctx, otype, row, doc)
+        contacts.add_generated(doc)
 
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -213,6 +219,12 @@ class VendorRules(Rules):
     def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
         fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        contacts.prepare(ctx, doc, old, data)
+
+    def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
+                 doc: dict[str, Any]) -> None:
+        super().computed(ctx, otype, row, doc)
+        contacts.add_generated(doc)
 
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
