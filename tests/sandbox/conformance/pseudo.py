@@ -77,6 +77,14 @@ def _copy(src: etree._Element | None, names: dict[str, str]) -> list[etree._Elem
     return out
 
 
+def copied_from_transaction(kind: str, src: etree._Element | None) -> bool:
+    """Whether a stand-in holds what a transaction copied from the record (a customer
+    referenced by a transaction's CustomerRef), so that what it lacks the record lacked."""
+    holder = src.getparent() if src is not None else None
+    return kind == "Customer" and src is not None and src.tag == "CustomerRef" and \
+        holder is not None and holder.find("TxnID") is not None
+
+
 def stand_in(company: Company, kind: str, full_name: str, real_id: str | None,
                 src: etree._Element | None, path: str) -> etree._Element | None:
     """A Ret standing for a record the corpus only names: the least a file would hold.
