@@ -5,13 +5,14 @@ customer balances they leave (jobs included)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from qbconnector.qbxml import status as catalogue
-from qbconnector.qbxml.build import Message
+from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.session import RequestProcessorError
 
 from .conftest import QB, SANDBOX_NOW
@@ -86,6 +87,39 @@ def test_given_amount_with_quantity_gives_the_rate(shop: QB, kind: str) -> None:
     txn = form(shop, kind, lines=[line("Labor", 4, Amount="90.00")])
     (only,) = txn[f"{kind}LineRet"]
     assert (only["Quantity"], only["Rate"], only["Amount"]) == (4, D("22.50"), D("90.00"))
+
+
+@pytest.mark.parametrize("kind", [*FORMS, "Charge"])
+def test_an_amount_alone_gives_the_rate_in_its_shortest_form(shop: QB, kind: str) -> None:
+    # [041, 054, 048, 056]: quantity one (not returned), rate written without trailing zeros
+    # (2.8, 123.45, 100) and a zero rate as 0.00.
+    amounts = ["2.80", "123.45", "100.00", "0.00"]
+    if kind == "Charge":
+        bodies = [{"CustomerRef": {"FullName": "Acme"}, "ItemRef": {"FullName": "Labor"},
+                   "Amount": a} for a in amounts]
+        texts = [shop.raw(build(Message("ChargeAdd", b), version="13.0")) for b in bodies]
+    else:
+        texts = [shop.raw(build(Message(f"{kind}Add", {
+            "CustomerRef": {"FullName": "Acme"},
+            f"{kind}LineAdd": [line("Labor", Amount=a) for a in amounts]}), version="13.0"))]
+    text = "".join(texts)
+    assert re.findall(r"<Rate>([^<]*)</Rate>", text) == ["2.8", "123.45", "100", "0.00"]
+    assert "<Quantity>" not in text
+
+
+def test_sales_order_lines_are_open_until_closed(shop: QB) -> None:
+    order = form(shop, "SalesOrder", lines=[line("Labor", 1)])
+    modded = shop.ok("SalesOrderMod", {"TxnID": order["TxnID"],
+                                       "EditSequence": order["EditSequence"],
+                                       "SalesOrderLineMod": [
+                                           {"TxnLineID": order["SalesOrderLineRet"][0][
+                                               "TxnLineID"]},
+                                           {"TxnLineID": "-1", **line("Widget", 2)}]})
+    assert [x["IsManuallyClosed"] for x in modded["SalesOrderLineRet"]] == [False, False]
+    closed = shop.ok("SalesOrderMod", {"TxnID": order["TxnID"],
+                                       "EditSequence": modded["EditSequence"],
+                                       "IsManuallyClosed": "true"})
+    assert [x["IsManuallyClosed"] for x in closed["SalesOrderLineRet"]] == [True, True]
 
 
 @pytest.mark.parametrize("kind", FORMS)

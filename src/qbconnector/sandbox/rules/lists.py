@@ -180,7 +180,7 @@ class CustomerRules(Rules):
 
     def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
         contacts.prepare(ctx, doc, old, data)
 
     def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
@@ -203,8 +203,8 @@ class CustomerRules(Rules):
         add_record(ctx, registry()["Invoice"], {
             "CustomerRef": {"ListID": record_id}, "TxnDate": day, "DueDate": day,
             "Memo": "Opening balance", "IsToBePrinted": False,
-            "InvoiceLineAdd": [{"Desc": "Opening balance", "Rate": amount,
-                                "Amount": amount}]}, {"_opening": True})
+            "InvoiceLineAdd": [{"Desc": "Opening balance", "Amount": amount}]},
+            {"_opening": True})
 
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
@@ -218,7 +218,7 @@ class VendorRules(Rules):
 
     def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
         contacts.prepare(ctx, doc, old, data)
 
     def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
