@@ -113,6 +113,11 @@ def stand_in(company: Company, kind: str, full_name: str, real_id: str | None,
     if kind == "Customer":
         txn = holder if holder is not None and holder.find("TxnID") is not None and \
             src is not None and src.tag == "CustomerRef" else None
+        tax_item = txn.find("ItemSalesTaxRef") if txn is not None else None
+        if tax_item is not None:
+            # made here, where the transaction shows its rate (the copy below loses it)
+            company.ensure("ItemSalesTax", text_of(tax_item, "FullName"),
+                           text_of(tax_item, "ListID"), tax_item, path)
         copied = _copy(txn, {"BillAddress": "BillAddress", "ShipAddress": "ShipAddress",
                              "TermsRef": "TermsRef", "SalesRepRef": "SalesRepRef",
                              "CustomerSalesTaxCodeRef": "SalesTaxCodeRef",
