@@ -106,10 +106,10 @@ def stand_in(company: Company, kind: str, full_name: str, real_id: str | None,
                 if c.tag in keep]
         parent_ref = [_ref("ParentRef", parent)] if parent else []
         return build(holder.tag, head + parent_ref + body)
+    if kind == "Entity":
+        kind = "Customer" if parent else "Vendor"     # only customers have jobs (a path)
     parent_ref = [_ref("ParentRef", parent)] if parent and kind in (
         "Customer", "Account", "Item", "Class", "CustomerType", "VendorType", "JobType") else []
-    if kind == "Entity":
-        kind = "Customer" if parent else "Vendor"
     if kind == "Customer":
         txn = holder if holder is not None and holder.find("TxnID") is not None and \
             src is not None and src.tag == "CustomerRef" else None
