@@ -107,6 +107,23 @@ def test_an_amount_alone_gives_the_rate_in_its_shortest_form(shop: QB, kind: str
     assert "<Quantity>" not in text
 
 
+def test_item_lines_are_non_taxable_in_a_file_without_sales_tax(qb: QB) -> None:
+    # [040, 049, 052, 053, 071]: items have no tax code, yet every item line carries "Non";
+    # a line without an item carries none.
+    qb.ok("CustomerAdd", {"Name": "Plain"})
+    item = qb.ok("ItemNonInventoryAdd", {"Name": "Part", "SalesOrPurchase": {
+        "Price": "3.00", "AccountRef": {"FullName": "Uncategorized Income"}}})
+    assert "SalesTaxCodeRef" not in item
+    invoice = qb.ok("InvoiceAdd", {"CustomerRef": {"FullName": "Plain"}, "InvoiceLineAdd": [
+        line("Part", 2), {"Desc": "a note"}]})
+    part, note = invoice["InvoiceLineRet"]
+    assert part["SalesTaxCodeRef"]["FullName"] == "Non"
+    assert "SalesTaxCodeRef" not in note
+    # [062]: a description-only line has no amount either.
+    assert list(note) == ["TxnLineID", "Desc"]
+    assert (invoice["SalesTaxPercentage"], invoice["SalesTaxTotal"]) == (D("0.00"), D("0.00"))
+
+
 def test_sales_order_lines_are_open_until_closed(shop: QB) -> None:
     order = form(shop, "SalesOrder", lines=[line("Labor", 1)])
     modded = shop.ok("SalesOrderMod", {"TxnID": order["TxnID"],

@@ -29,7 +29,7 @@ from qbconnector.sandbox.addresses import copy_address, fill_blocks
 from qbconnector.sandbox.ledger import Posting, StockMove, average_cost
 from qbconnector.sandbox.render import cents, money, output_text
 from qbconnector.sandbox.rules import register
-from qbconnector.sandbox.rules.items import item_info, tax_code_is_taxable
+from qbconnector.sandbox.rules.items import item_info, non_taxable_code, tax_code_is_taxable
 from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id, refunded
 from qbconnector.sandbox.store import dumps
@@ -391,6 +391,12 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
             # A line takes its item's sales tax code (items only have one where sales tax
             # is used: the preference's defaults, or a code given to the item).
             line["SalesTaxCodeRef"] = info.tax_code
+        elif "SalesTaxCodeRef" not in line and _has_tax_code(info.type):
+            # An item without a code (a file without sales tax) sells as non-taxable: every
+            # item line carries a code, "Non" in such files [040, 049, 052, 053, 071].
+            code = non_taxable_code(ctx)
+            if code:
+                line["SalesTaxCodeRef"] = code
         if info.type == "ItemSubtotal":
             line["Amount"] = output_text(running, "AMTTYPE")
             return money(line["Amount"])
@@ -406,6 +412,8 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
             amount = -abs(amount)
         line["Amount"] = output_text(amount, "AMTTYPE")
         return amount
+    if info is None and quantity is None and rate is None and amount is None:
+        return ZERO       # a description-only (or empty) line has no amount [062]
     if rate is None and amount is None and info is not None and info.sales_price is not None:
         rate = info.sales_price
         if info.type == "ItemDiscount":
@@ -429,6 +437,12 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
         line["Quantity"] = output_text(quantity, "QUANTYPE")
     line["Amount"] = output_text(amount, "AMTTYPE")
     return amount
+
+
+def _has_tax_code(item_type: str) -> bool:
+    from qbconnector.sandbox.objects import registry
+    otype = registry().get(item_type)
+    return otype is not None and otype.ret.child("SalesTaxCodeRef") is not None
 
 
 def derived_rate(amount: Decimal) -> str:
