@@ -203,7 +203,10 @@ RECIPES: dict[int, Recipe] = {
                create=("//EstimateRet",),
                build=synth.query("EstimateQueryRq", by=None, iterator=True,
                                  children=(("IncludeLineItems", "true"),)),
-               prefs={"sales_tax": True}),
+               prefs={"sales_tax": True},
+               expect="the source kept 7 lines of the estimate (5969.30); its Subtotal "
+                      "(12828.09) and the tax and total from it count lines it left out",
+               expect_only=("/Subtotal:", "/SalesTaxTotal:", "/TotalAmount:")),
     63: Recipe("replay", "CheckQuery by a RefNumber list: order, duplicates",
                create=("//CheckRet",), rules=Rules(
                    # the source anonymised payee names; the payees are the lines' customers
