@@ -13,6 +13,7 @@ import pytest
 
 from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.build import Message, build
+from qbconnector.qbxml.parse import parse_response
 from qbconnector.qbxml.session import RequestProcessorError
 
 from .conftest import QB, SANDBOX_NOW
@@ -122,6 +123,30 @@ def test_item_lines_are_non_taxable_in_a_file_without_sales_tax(qb: QB) -> None:
     # [062]: a description-only line has no amount either.
     assert list(note) == ["TxnLineID", "Desc"]
     assert (invoice["SalesTaxPercentage"], invoice["SalesTaxTotal"]) == (D("0.00"), D("0.00"))
+
+
+def test_opening_balance_is_an_untaxed_unnumbered_invoice(shop: QB) -> None:
+    # [056]: memo and one item-less line "Opening balance", rate as entered, no RefNumber,
+    # no tax item (the customer's tax code is shown), due the day it is dated.
+    shop.ok("CustomerAdd", {"Name": "Opened", "ItemSalesTaxRef": {"FullName": "State Tax"},
+                            "SalesTaxCodeRef": {"FullName": "Tax"},
+                            "TermsRef": {"FullName": "Net 30"},
+                            "OpenBalance": "100.00", "OpenBalanceDate": "2024-01-05"})
+    text = shop.raw(build(Message("InvoiceQuery", {"IncludeLineItems": True}),
+                          version="13.0"))
+    (opening,) = parse_response(text)[0].records
+    assert opening["Memo"] == "Opening balance"
+    assert str(opening["TxnDate"]) == str(opening["DueDate"]) == "2024-01-05"   # not Net 30
+    assert "RefNumber" not in opening and "ItemSalesTaxRef" not in opening
+    assert opening["CustomerSalesTaxCodeRef"]["FullName"] == "Tax"
+    assert (opening["SalesTaxPercentage"], opening["BalanceRemaining"]) == (D("0.00"),
+                                                                          D("100.00"))
+    (only,) = opening["InvoiceLineRet"]
+    assert list(only) == ["TxnLineID", "Desc", "Rate", "Amount"]
+    assert "<Rate>100</Rate>" in text
+    later = form(shop, "Invoice", customer="Opened")
+    assert later["RefNumber"] == "1"            # the opening balance took no number
+    assert balance(shop, "Opened") == (D("200.00"), D("200.00"))
 
 
 def test_sales_order_lines_are_open_until_closed(shop: QB) -> None:

@@ -110,7 +110,9 @@ class SalesFormRules(TxnRules):
                 doc[key] = customer[key]
         if "CustomerSalesTaxCodeRef" not in doc and customer.get("SalesTaxCodeRef"):
             doc["CustomerSalesTaxCodeRef"] = customer["SalesTaxCodeRef"]
-        if "ItemSalesTaxRef" not in doc and customer.get("ItemSalesTaxRef"):
+        if "ItemSalesTaxRef" not in doc and customer.get("ItemSalesTaxRef") and \
+                not doc.get("_opening"):
+            # (an opening balance is not taxed: its invoice names no tax item [056])
             doc["ItemSalesTaxRef"] = customer["ItemSalesTaxRef"]
         flags = {"IsPending": "false", "IsFinanceCharge": "false", "IsToBePrinted": "true",
                  "IsToBeEmailed": "false", "IsActive": "true", "IsManuallyClosed": "false",
