@@ -142,6 +142,13 @@ def stock_position(ctx: Context, item_id: str, until: str | None = None,
     transaction's moves out (a transaction being modified values itself without its old
     moves). Moves out of stock leave at the average cost of the moment.
     """
+    on_hand, value, on_order, on_sales_order, _ = _stock(ctx, item_id, until, exclude)
+    return on_hand, value, on_order, on_sales_order
+
+
+def _stock(ctx: Context, item_id: str, until: str | None, exclude: str | None
+           ) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal | None]:
+    """stock_position plus the last average cost the item had while in stock (None if never)."""
     sql = "SELECT quantity, cost, kind FROM stock_moves WHERE item_id=?"
     params: list[Any] = [item_id]
     if until:
@@ -152,6 +159,7 @@ def stock_position(ctx: Context, item_id: str, until: str | None = None,
         params.append(exclude)
     on_hand = value = Decimal(0)
     on_order = on_sales_order = Decimal(0)
+    last_average: Decimal | None = None
     for quantity, cost, kind in ctx.db.execute(sql + " ORDER BY txn_date, seq", params):
         q, c = Decimal(quantity), Decimal(cost)
         if kind == "onorder":
@@ -165,14 +173,25 @@ def stock_position(ctx: Context, item_id: str, until: str | None = None,
             average = value / on_hand if on_hand > 0 else Decimal(0)
             on_hand += q
             value += average * q
-    return on_hand, value, on_order, on_sales_order
+        if kind not in ("onorder", "onsalesorder") and on_hand > 0:
+            last_average = value / on_hand
+    return on_hand, value, on_order, on_sales_order, last_average
 
 
 def stock_figures(ctx: Context, item_id: str, until: str | None = None,
-                  exclude: str | None = None) -> dict[str, str]:
-    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item."""
-    on_hand, value, on_order, on_sales_order = stock_position(ctx, item_id, until, exclude)
-    average = value / on_hand if on_hand > 0 else Decimal(0)
+                  exclude: str | None = None,
+                  purchase_cost: Decimal | None = None) -> dict[str, str]:
+    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item.
+
+    Out of stock, QuickBooks shows the average the item last had, or its purchase cost when
+    it never had stock (0 on hand, AverageCost = PurchaseCost [008, 011, 031]; 4 short,
+    AverageCost = PurchaseCost [036]). ``purchase_cost`` gives that fallback.
+    """
+    on_hand, value, on_order, on_sales_order, last = _stock(ctx, item_id, until, exclude)
+    if on_hand > 0:
+        average = value / on_hand
+    else:
+        average = last if last is not None else (purchase_cost or Decimal(0))
     return {"QuantityOnHand": output_text(on_hand, "QUANTYPE"),
             "AverageCost": output_text(average, "PRICETYPE"),
             "QuantityOnOrder": output_text(max(on_order, Decimal(0)), "QUANTYPE"),
@@ -181,7 +200,9 @@ def stock_figures(ctx: Context, item_id: str, until: str | None = None,
 
 def average_cost(ctx: Context, item_id: str, until: str | None = None,
                  exclude: str | None = None) -> Decimal:
-    return Decimal(stock_figures(ctx, item_id, until, exclude)["AverageCost"])
+    """The cost stock leaves at (0 when none is on hand), to the output's precision."""
+    on_hand, value, _, _ = stock_position(ctx, item_id, until, exclude)
+    return Decimal(output_text(value / on_hand if on_hand > 0 else Decimal(0), "PRICETYPE"))
 
 
 def account_balance(ctx: Context, account_id: str, until: str | None = None,

@@ -277,7 +277,9 @@ class ItemRules(Rules):
         super().computed(ctx, otype, row, doc)
         if otype.name in ("ItemInventory", "ItemInventoryAssembly"):
             from qbconnector.sandbox.ledger import stock_figures
-            doc.update(stock_figures(ctx, row["id"]))
+            from qbconnector.sandbox.render import money
+            doc.update(stock_figures(ctx, row["id"],
+                                     purchase_cost=money(doc.get("PurchaseCost"))))
 
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
