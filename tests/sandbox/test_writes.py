@@ -590,6 +590,21 @@ def test_voided_transactions_are_not_deleted(billing: QB) -> None:
     assert billing.one("TxnDeletedQuery", {"TxnDelType": ["Invoice"]}).status_code == 1
 
 
+def test_account_tax_line_sent_is_kept(qb: QB) -> None:
+    # [030, 032]: the TaxLineID sent is returned, with its name where the sandbox knows it;
+    # without one a balance-sheet account gets its type's default line [009].
+    named = qb.ok("AccountAdd", {"Name": "Trust", "AccountType": "Bank", "TaxLineID": 9920})
+    assert named["TaxLineInfoRet"] == {"TaxLineID": 9920, "TaxLineName": "<Not tax related>"}
+    unknown = qb.ok("AccountAdd", {"Name": "Odd", "AccountType": "Expense",
+                                   "TaxLineID": 4242})
+    assert unknown["TaxLineInfoRet"] == {"TaxLineID": 4242}
+    default = qb.ok("AccountAdd", {"Name": "Cash box", "AccountType": "Bank"})
+    assert default["TaxLineInfoRet"]["TaxLineName"] == "B/S-Assets: Cash"
+    changed = qb.ok("AccountMod", {"ListID": default["ListID"],
+                                   "EditSequence": default["EditSequence"], "TaxLineID": 1864})
+    assert changed["TaxLineInfoRet"] == {"TaxLineID": 1864, "TaxLineName": "B/S-Assets: Cash"}
+
+
 def test_moving_a_sub_account_moves_its_balance(billing: QB) -> None:
     billing.ok("AccountAdd", {"Name": "Sales", "AccountType": "Income"})
     sub = billing.ok("AccountAdd", {"Name": "Design Fees", "AccountType": "Income",
