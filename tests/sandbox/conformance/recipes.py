@@ -49,6 +49,15 @@ UI_TYPED_BLOCKS = ("**/*AddressBlock/*",)
 # Query answers that also hold records of the sandbox company itself, or of the setup.
 SUBSET = Rules(records="subset")
 
+# Which accounts carry a tax line is the file's: its income tax form and its user's choices.
+# Some real accounts have none (022's AR, 032's trust account and QuickBooks' own AP,
+# Undeposited Funds and Inventory Asset) where a new account of their type gets its type's
+# line (009, and so the sandbox); no Add or Mod can ask for "no tax line".
+NO_TAX_LINE = dict(
+    expect="these accounts of the real file have no tax line; a new account of their type "
+           "gets one (transcript 009) and no request can remove it",
+    expect_only=("unexpected <TaxLineInfoRet>",))
+
 SALES_TAX = {"sales_tax": True, "default_item_sales_tax": True}
 SALES_TAX_NO_DEFAULT = {"sales_tax": True, "default_item_sales_tax": False}
 NO_SALES_TAX = {"sales_tax": False}
@@ -103,12 +112,16 @@ RECIPES: dict[int, Recipe] = {
     21: Recipe("replay", "CustomerQuery iterator Start: iteratorRemainingCount and iteratorID",
                steps=steps.iterator_fillers, prefs=SALES_TAX),
     22: Recipe("replay", "AccountQuery (all): special account renamed, cash flow classes",
-               create=("//AccountRet",), request_id="52", rules=SUBSET),
+               create=("//AccountRet",), request_id="52", rules=SUBSET, **NO_TAX_LINE),
     23: Recipe("replay", "AccountQuery ActiveStatus All on a sample company (116 accounts)",
                create=("//AccountRet",), prefs={"account_numbers": True},
                # this 2023 sample file alone shows no SpecialAccountType on its AR and AP
                rules=Rules(records="subset",
-                           optional=("AccountQueryRs/AccountRet/SpecialAccountType",))),
+                           optional=("AccountQueryRs/AccountRet/SpecialAccountType",)),
+               expect="the real file lists Utilities:Water last, after the non-posting "
+                      "accounts, out of its type and number order (unexplained; perhaps the "
+                      "stored order of a list QuickBooks had not re-sorted)",
+               expect_only=("AccountRet 'Utilities:Water' comes before",)),
     24: Recipe("replay", "AccountQuery filtered by AccountType", create=("//AccountRet",),
                prefs={"account_numbers": True}, rules=SUBSET),
     25: Recipe("replay", "VendorQuery ActiveOnly (54 vendors): VendorRet shape",
@@ -129,7 +142,8 @@ RECIPES: dict[int, Recipe] = {
     31: Recipe("replay", "ItemQuery of every item type: type order, name order",
                create=("//ItemQueryRs/*",), rules=SUBSET),
     32: Recipe("replay", "AccountQuery (60 accounts): order by type then name",
-               create=("//AccountRet",), rules=SUBSET, prefs={"account_numbers": False}),
+               create=("//AccountRet",), rules=SUBSET, prefs={"account_numbers": False},
+               **NO_TAX_LINE),
     33: Recipe("replay", "CustomerQuery MaxReturned 100 without iterator",
                create=("//CustomerRet",),
                rules=Rules(ignore=("**/AdditionalNotesRet/Date", *UI_TYPED_BLOCKS))),
