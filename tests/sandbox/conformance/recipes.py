@@ -224,7 +224,11 @@ RECIPES: dict[int, Recipe] = {
     63: Recipe("replay", "CheckQuery by a RefNumber list: order, duplicates",
                create=("//CheckRet",), rules=Rules(
                    # the source anonymised payee names; the payees are the lines' customers
-                   ignore=("CheckQueryRs/CheckRet/PayeeEntityRef/FullName",))),
+                   ignore=("CheckQueryRs/CheckRet/PayeeEntityRef/FullName",)),
+               expect="one check's address block starts at Addr2 (the country) with no "
+                      "first line: most likely the payee's name on it, removed when the "
+                      "source anonymised payee names (its Address has the country only)",
+               expect_only=("CheckRet/AddressBlock",)),
     64: Recipe("replay", "PurchaseOrderQuery by modified date: classes, units of measure",
                create=("//PurchaseOrderRet",), prefs={"class_tracking": True},
                rules=Rules(ignore=(
