@@ -194,8 +194,8 @@ def connect(target: str | Session, **options: Any) -> Connection:
             if key in profile_options and key not in connection_options:
                 connection_options[key] = profile_options.pop(key)
         options = {**profile_options, **options}
-        from qbconnector.targets import open_session
-        session = open_session(target, **options)
+        from qbconnector.targets import make_session
+        session = make_session(target, **options)
     else:
         session = target
     return Connection(session, **connection_options).open()

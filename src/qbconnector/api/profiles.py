@@ -70,6 +70,19 @@ def save_profile(name: str, target: str, **options: Any) -> Path:
     return path
 
 
+def remove_profile(name: str) -> bool:
+    """Remove a profile (atomically); False when there was none of that name."""
+    profiles = load_profiles()
+    if name not in profiles:
+        return False
+    del profiles[name]
+    path = profiles_path()
+    temporary = path.with_suffix(".toml.tmp")
+    temporary.write_text(tomli_w.dumps({"connections": profiles}), encoding="utf-8")
+    os.replace(temporary, path)
+    return True
+
+
 def _secret(name: str, profile: dict[str, Any]) -> str | None:
     env = profile.get("password_env")
     if env:

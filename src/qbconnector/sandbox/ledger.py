@@ -109,9 +109,14 @@ def unpost(ctx: Context, txn_id: str) -> None:
     ctx.db.execute("DELETE FROM postings WHERE txn_id=?", (txn_id,))
 
 
-def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting]) -> None:
-    """Replace a transaction's postings; they must balance (debits = credits)."""
-    unpost(ctx, txn_id)
+def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting],
+         new: bool = False) -> None:
+    """Replace a transaction's postings; they must balance (debits = credits).
+
+    ``new``: the transaction was just created, so it has none to take back yet.
+    """
+    if not new:
+        unpost(ctx, txn_id)
     total = sum((cents(p.amount) for p in postings), Decimal(0))
     if total != 0:
         raise errors.fail(3180, "transaction", object_type="transaction",
@@ -122,11 +127,16 @@ def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting]) -> N
     _apply(ctx, [(r[1], r[2], r[3]) for r in rows], 1)
 
 
-def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove]) -> None:
+def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove],
+               new: bool = False) -> None:
     """Replace a transaction's inventory moves; the items' renderings go stale."""
-    old = {r[0] for r in ctx.db.execute("SELECT item_id FROM stock_moves WHERE txn_id=?",
-                                        (txn_id,))}
-    ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
+    if new and not moves:
+        return
+    old: set[str] = set()
+    if not new:
+        old = {r[0] for r in ctx.db.execute("SELECT item_id FROM stock_moves WHERE txn_id=?",
+                                            (txn_id,))}
+        ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
     seq = ctx.store.next_seq()
     ctx.db.executemany("INSERT INTO stock_moves VALUES (?, ?, ?, ?, ?, ?, ?)", [
         (txn_id, m.item_id, str(m.quantity), str(m.cost), txn_date, seq, m.kind)

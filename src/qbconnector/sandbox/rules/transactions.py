@@ -191,14 +191,20 @@ class TxnRules(Rules):
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
         txn_date = doc.get("TxnDate") or ctx.store.clock.now().date().isoformat()
-        ledger.post(ctx, record_id, txn_date, self.postings(ctx, otype, doc))
-        ledger.move_stock(ctx, record_id, txn_date, self.stock_moves(ctx, otype, doc))
-        self.replace_links(ctx, record_id, self.links(ctx, otype, doc))
+        new = old is None
+        ledger.post(ctx, record_id, txn_date, self.postings(ctx, otype, doc), new=new)
+        ledger.move_stock(ctx, record_id, txn_date, self.stock_moves(ctx, otype, doc), new=new)
+        self.replace_links(ctx, record_id, self.links(ctx, otype, doc), new=new)
 
-    def replace_links(self, ctx: Context, record_id: str, links: list[Link]) -> None:
-        touched = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
-                                                (record_id,))}
-        ctx.db.execute("DELETE FROM links WHERE from_id=?", (record_id,))
+    def replace_links(self, ctx: Context, record_id: str, links: list[Link],
+                      new: bool = False) -> None:
+        touched: set[str] = set()
+        if not new:
+            touched = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
+                                                    (record_id,))}
+            ctx.db.execute("DELETE FROM links WHERE from_id=?", (record_id,))
+        elif not links:
+            return
         ctx.db.executemany("INSERT INTO links VALUES (?, ?, ?, ?, ?)", [
             (record_id, link.to_id, link.link_type, str(link.amount), link.line_id)
             for link in links])

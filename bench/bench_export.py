@@ -1,0 +1,159 @@
+"""Export benchmark: transactions with lines to JSONL and SQLite, directly and through a
+remote connector, against the raw qbXML query loop as the floor.
+
+The floor sends the same iterator queries (IncludeLineItems, pages of 500) and reads the
+response text only as far as the iterator needs — what any exporter has to do at least. Each
+case runs in its own process, so its peak memory (RSS) is its own. Ratios are this run's.
+
+Run: ``python bench/bench_export.py [--company large.qbdb] [--sample large] [--types ...]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import re
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+TRANSACTION_TYPES = ["invoices", "sales_receipts", "credit_memos", "receive_payments",
+                     "sales_orders", "estimates", "purchase_orders", "bills",
+                     "bill_payment_checks", "checks", "deposits", "journal_entries"]
+USER, PASSWORD = "bench", "bench-password"
+_REMAINING = re.compile(rb'iteratorRemainingCount="(\d+)"')
+_ITERATOR = re.compile(rb'iteratorID="([^"]+)"')
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _session(target: str):
+    from qbconnector.targets import make_session
+    if target.startswith("http"):
+        return make_session(target, password=PASSWORD, persistent=True)
+    return make_session(target)
+
+
+def floor_loop(target: str, types: list[str]) -> dict:
+    """The raw qbXML iterator loop: request text in, response text out, nothing parsed."""
+    from qbconnector.api.naming import plural
+    from qbconnector.qbxml.build import Message, build
+    from qbconnector.qbxml.spec import load
+
+    by_plural = {plural(n[:-7]): n for n in load().requests if n.endswith("QueryRq")}
+    session = _session(target)
+    session.open()
+    began = time.perf_counter()
+    records = 0
+    size = 0
+    for name in types:
+        request = by_plural[name]
+        message = Message(request, {"MaxReturned": 500, "IncludeLineItems": True},
+                          iterator="Start")
+        while True:
+            text = session.process(build(message, version="13.0", check=False)).encode()
+            size += len(text)
+            records += text.count(f"<{request[:-7]}Ret>".encode())
+            remaining = _REMAINING.search(text)
+            iterator = _ITERATOR.search(text)
+            if not remaining or remaining.group(1) == b"0" or not iterator:
+                break
+            message = Message(request, {"MaxReturned": 500}, iterator="Continue",
+                              iteratorID=iterator.group(1).decode())
+    seconds = time.perf_counter() - began
+    session.close()
+    return {"records": records, "seconds": seconds, "mb": size / 1e6, "peak_mb": _peak_mb()}
+
+
+def export_case(target: str, types: list[str], destination: str) -> dict:
+    import qbconnector
+    from qbconnector.api.export import export
+
+    began = time.perf_counter()
+    with qbconnector.connect(_session(target)) as qb:
+        summary = export(qb, types, destination)
+    seconds = time.perf_counter() - began
+    records = sum(t.records for t in summary.types)
+    return {"records": records, "seconds": seconds, "peak_mb": _peak_mb()}
+
+
+def _child(func, args, conn) -> None:
+    conn.send(func(*args))
+
+
+def in_process(func, *args) -> dict:
+    parent, child = mp.Pipe()
+    process = mp.get_context("spawn").Process(target=_child, args=(func, args, child))
+    process.start()
+    result = parent.recv()
+    process.join()
+    return result
+
+
+def _serve(company: str, conn) -> None:
+    from qbconnector import sandbox
+    from qbconnector.server import passwords
+    from qbconnector.server.runner import ConnectorServer
+    from qbconnector.server.settings import settings_from_dict
+
+    settings = settings_from_dict({"Port": 0, "LogEnabled": False, "LogLevel": 1,
+                                   "PersistentEnabled": True,
+                                   "Users": {USER: {"Password":
+                                                    passwords.hash_password(PASSWORD)}}})
+    server = ConnectorServer(settings, lambda options: sandbox.SandboxSession(
+        options.company_file or company, options), default_company=company,
+        console_log=False)
+    sock = server.bind()
+    conn.send(sock.getsockname()[1])
+    server.serve_forever()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--company", help="an existing company file (default: a new sample)")
+    parser.add_argument("--sample", default="large", choices=["small", "large"])
+    parser.add_argument("--types", nargs="*", default=TRANSACTION_TYPES)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        company = args.company
+        if company is None:
+            from qbconnector.sandbox import create_company
+            company = str(work / f"{args.sample}.qbdb")
+            began = time.perf_counter()
+            create_company(company, sample=args.sample, seed=1)
+            print(f"created the {args.sample} sample in {time.perf_counter() - began:.1f} s")
+        parent, child = mp.Pipe()
+        server = mp.get_context("spawn").Process(target=_serve, args=(company, child),
+                                                 daemon=True)
+        server.start()
+        url = f"http://{USER}@127.0.0.1:{parent.recv()}"
+        try:
+            rows = []
+            for label, target in (("direct", company), ("remote connector", url)):
+                floor = in_process(floor_loop, target, args.types)
+                rows.append((label, "raw qbXML loop (floor)", floor, 1.0))
+                for kind, destination in (("JSONL", str(work / "out.jsonl")),
+                                          ("SQLite", f"sqlite:///{work / 'out.db'}")):
+                    result = in_process(export_case, target, args.types, destination)
+                    ratio = (result["records"] / result["seconds"]) / \
+                        (floor["records"] / floor["seconds"])
+                    rows.append((label, f"export to {kind}", result, ratio))
+        finally:
+            server.terminate()
+    print(f"\n{'path':18} {'case':26} {'records':>9} {'seconds':>8} {'records/s':>10} "
+          f"{'peak MB':>8} {'vs floor':>9}")
+    for label, case, result, ratio in rows:
+        print(f"{label:18} {case:26} {result['records']:9,} {result['seconds']:8.1f} "
+              f"{result['records'] / result['seconds']:10,.0f} {result['peak_mb']:8.0f} "
+              f"{ratio:8.2f}x")
+    json.dump([{"path": r[0], "case": r[1], **r[2], "ratio": r[3]} for r in rows], sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
