@@ -11,6 +11,7 @@ through ordinary qbXML requests, so a new company is also a test of the engine.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +124,9 @@ def _standard_lists() -> list[Message]:
 
 def create_company(path: str | Path, sample: str = "none", seed: int = 0, *,
                    name: str | None = None, clock: Clock | None = None,
-                   progress: Any = None) -> Path:
-    """Create a company file at ``path``; ``sample`` adds realistic data (small | large)."""
+                   progress: Any = None, as_of: date | None = None) -> Path:
+    """Create a company file at ``path``; ``sample`` adds realistic data (small | large)
+    dated in the year before ``as_of`` (see :mod:`qbconnector.sandbox.samples`)."""
     if sample not in SAMPLES:
         raise ValueError(f"unknown sample {sample!r}; choose one of {', '.join(SAMPLES)}")
     path = Path(path)
@@ -133,7 +135,7 @@ def create_company(path: str | Path, sample: str = "none", seed: int = 0, *,
     with store.transaction(write=True):
         created, _ = store.now_fields()
         store.set_meta("created", created)
-        store.set_meta("company", json.dumps(default_company(name or path.stem)))
+        store.set_meta("company", json.dumps(default_company(name or _default_name(path, sample))))
         store.set_meta("preferences", json.dumps(DEFAULT_PREFERENCES))
         store.set_meta("fiscal_first_month", "1")
         _seed_templates(store)
@@ -144,8 +146,16 @@ def create_company(path: str | Path, sample: str = "none", seed: int = 0, *,
                                     on_error="stopOnError")))
         if sample != "none":
             from qbconnector.sandbox.samples import populate
-            populate(session, sample, seed, progress=progress)
+            populate(session, sample, seed, progress=progress, as_of=as_of)
     return path
+
+
+def _default_name(path: Path, sample: str) -> str:
+    """A sample company is named after its business, a new one after its file."""
+    if sample == "none":
+        return path.stem
+    from qbconnector.sandbox.samples.business import BUSINESS
+    return BUSINESS
 
 
 def check(response: str) -> None:

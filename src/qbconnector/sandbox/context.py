@@ -67,11 +67,10 @@ class Context:
     def find(self, types: tuple[str, ...], list_id: str | None = None,
              full_name: str | None = None) -> sqlite3.Row | None:
         """A list record of one of ``types`` by ListID (preferred) or FullName."""
-        marks = ",".join("?" for _ in types)
         if list_id:
-            return self.db.execute(
-                f"SELECT * FROM records WHERE id=? AND type IN ({marks})",  # noqa: S608
-                (list_id, *types)).fetchone()
+            row = self.store.get(list_id)
+            return row if row is not None and row["type"] in types else None
+        marks = ",".join("?" for _ in types)
         if full_name is None:
             return None
         namespace = NAMESPACES.get(types[0], types[0])

@@ -46,10 +46,19 @@ class StockMove:
 
 
 def account_type(ctx: Context, account_id: str) -> str:
-    row = ctx.store.get(account_id)
+    return _type_of(ctx, ctx.store.get(account_id))
+
+
+def _type_of(ctx: Context, row: Any) -> str:
+    """An account row's AccountType, remembered per version of the row (EditSequence)."""
     if row is None:
         return ""
-    return json.loads(row["doc"]).get("AccountType", "")
+    known: dict[tuple[str, int], str] = ctx.store.cache.setdefault("account_type", {})
+    key = (row["id"], row["edit_sequence"])
+    kind = known.get(key)
+    if kind is None:
+        kind = known[key] = json.loads(row["doc"]).get("AccountType", "")
+    return kind
 
 
 def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> None:
@@ -138,10 +147,67 @@ def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove],
                                             (txn_id,))}
         ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
     seq = ctx.store.next_seq()
-    ctx.db.executemany("INSERT INTO stock_moves VALUES (?, ?, ?, ?, ?, ?, ?)", [
-        (txn_id, m.item_id, str(m.quantity), str(m.cost), txn_date, seq, m.kind)
-        for m in moves])
+    rows = [(txn_id, m.item_id, str(m.quantity), str(m.cost), txn_date, seq, m.kind)
+            for m in moves]
+    ctx.db.executemany("INSERT INTO stock_moves VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     ctx.store.invalidate(*(old | {m.item_id for m in moves}))
+    running = _running_stock(ctx)
+    for item_id in old:
+        running.pop(item_id, None)
+    for _, item_id, quantity, cost, _, _, kind in rows:
+        state = running.get(item_id)
+        if state is None:
+            continue
+        if (txn_date, seq) >= state.last:
+            state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
+        else:
+            del running[item_id]          # a move back in time: recompute from the start
+
+
+@dataclass
+class _Stock:
+    """An item's stock figures after its moves in date order (up to ``last``)."""
+
+    on_hand: Decimal = Decimal(0)
+    value: Decimal = Decimal(0)
+    on_order: Decimal = Decimal(0)
+    on_sales_order: Decimal = Decimal(0)
+    last: tuple[str, int] = ("", 0)
+    last_average: Decimal | None = None     # the average the last time stock was on hand
+
+    def add(self, q: Decimal, c: Decimal, kind: str, key: tuple[str, int]) -> None:
+        if kind == "onorder":
+            self.on_order += q
+        elif kind == "onsalesorder":
+            self.on_sales_order += q
+        elif q >= 0:
+            self.on_hand += q
+            self.value += c
+        else:
+            average = self.value / self.on_hand if self.on_hand > 0 else Decimal(0)
+            self.on_hand += q
+            self.value += average * q
+        if kind not in ("onorder", "onsalesorder") and self.on_hand > 0:
+            self.last_average = self.value / self.on_hand
+        self.last = key
+
+
+def _running_stock(ctx: Context) -> dict[str, _Stock]:
+    return ctx.store.cache.setdefault("stock", {})
+
+
+def _running(ctx: Context, item_id: str) -> _Stock:
+    """The item's figures over all its moves: replayed once, then kept by move_stock."""
+    running = _running_stock(ctx)
+    state = running.get(item_id)
+    if state is None:
+        state = _Stock()
+        for quantity, cost, kind, txn_date, seq in ctx.db.execute(
+                "SELECT quantity, cost, kind, txn_date, seq FROM stock_moves WHERE item_id=? "
+                "ORDER BY txn_date, seq", (item_id,)):
+            state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
+        running[item_id] = state
+    return state
 
 
 def stock_position(ctx: Context, item_id: str, until: str | None = None,
@@ -150,16 +216,21 @@ def stock_position(ctx: Context, item_id: str, until: str | None = None,
 
     ``until`` counts only moves dated on or before that day and ``exclude`` leaves one
     transaction's moves out (a transaction being modified values itself without its old
-    moves). Moves out of stock leave at the average cost of the moment.
+    moves). Moves out of stock leave at the average cost of the moment. When neither
+    changes anything (no move after ``until``, none by ``exclude``) the running figures
+    answer without reading the moves again.
     """
-    on_hand, value, on_order, on_sales_order, _ = _stock(ctx, item_id, until, exclude)
-    return on_hand, value, on_order, on_sales_order
+    state = _stock(ctx, item_id, until, exclude)
+    return state.on_hand, state.value, state.on_order, state.on_sales_order
 
 
-def _stock(ctx: Context, item_id: str, until: str | None, exclude: str | None
-           ) -> tuple[Decimal, Decimal, Decimal, Decimal, Decimal | None]:
-    """stock_position plus the last average cost the item had while in stock (None if never)."""
-    sql = "SELECT quantity, cost, kind FROM stock_moves WHERE item_id=?"
+def _stock(ctx: Context, item_id: str, until: str | None, exclude: str | None) -> _Stock:
+    state = _running(ctx, item_id)
+    if (until is None or until >= state.last[0]) and (exclude is None or ctx.db.execute(
+            "SELECT 1 FROM stock_moves WHERE txn_id=? AND item_id=? LIMIT 1",
+            (exclude, item_id)).fetchone() is None):
+        return state
+    sql = "SELECT quantity, cost, kind, txn_date, seq FROM stock_moves WHERE item_id=?"
     params: list[Any] = [item_id]
     if until:
         sql += " AND txn_date <= ?"
@@ -167,25 +238,11 @@ def _stock(ctx: Context, item_id: str, until: str | None, exclude: str | None
     if exclude:
         sql += " AND txn_id != ?"
         params.append(exclude)
-    on_hand = value = Decimal(0)
-    on_order = on_sales_order = Decimal(0)
-    last_average: Decimal | None = None
-    for quantity, cost, kind in ctx.db.execute(sql + " ORDER BY txn_date, seq", params):
-        q, c = Decimal(quantity), Decimal(cost)
-        if kind == "onorder":
-            on_order += q
-        elif kind == "onsalesorder":
-            on_sales_order += q
-        elif q >= 0:
-            on_hand += q
-            value += c
-        else:
-            average = value / on_hand if on_hand > 0 else Decimal(0)
-            on_hand += q
-            value += average * q
-        if kind not in ("onorder", "onsalesorder") and on_hand > 0:
-            last_average = value / on_hand
-    return on_hand, value, on_order, on_sales_order, last_average
+    result = _Stock()
+    for quantity, cost, kind, txn_date, seq in ctx.db.execute(
+            sql + " ORDER BY txn_date, seq", params):
+        result.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
+    return result
 
 
 def stock_figures(ctx: Context, item_id: str, until: str | None = None,
@@ -197,15 +254,18 @@ def stock_figures(ctx: Context, item_id: str, until: str | None = None,
     it never had stock (0 on hand, AverageCost = PurchaseCost [008, 011, 031]; 4 short,
     AverageCost = PurchaseCost [036]). ``purchase_cost`` gives that fallback.
     """
-    on_hand, value, on_order, on_sales_order, last = _stock(ctx, item_id, until, exclude)
-    if on_hand > 0:
-        average = value / on_hand
+    state = _stock(ctx, item_id, until, exclude)
+    if state.on_hand > 0:
+        average = state.value / state.on_hand
+    elif state.last_average is not None:
+        average = state.last_average
     else:
-        average = last if last is not None else (purchase_cost or Decimal(0))
-    return {"QuantityOnHand": output_text(on_hand, "QUANTYPE"),
+        average = purchase_cost or Decimal(0)
+    return {"QuantityOnHand": output_text(state.on_hand, "QUANTYPE"),
             "AverageCost": output_text(average, "PRICETYPE"),
-            "QuantityOnOrder": output_text(max(on_order, Decimal(0)), "QUANTYPE"),
-            "QuantityOnSalesOrder": output_text(max(on_sales_order, Decimal(0)), "QUANTYPE")}
+            "QuantityOnOrder": output_text(max(state.on_order, Decimal(0)), "QUANTYPE"),
+            "QuantityOnSalesOrder": output_text(max(state.on_sales_order, Decimal(0)),
+                                                "QUANTYPE")}
 
 
 def average_cost(ctx: Context, item_id: str, until: str | None = None,

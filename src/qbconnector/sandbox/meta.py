@@ -88,8 +88,15 @@ def preferences_ret(ctx: Context) -> str:
 
 
 def preference(ctx: Context, *path: str) -> Any:
-    """One preference value, e.g. ``preference(ctx, "SalesTaxPreferences", "PaySalesTax")``."""
-    value: Any = json.loads(ctx.store.meta("preferences", "{}") or "{}")
+    """One preference value, e.g. ``preference(ctx, "SalesTaxPreferences", "PaySalesTax")``.
+
+    The preferences document is parsed once per transaction (callers must not change what
+    they get back).
+    """
+    value: Any = ctx.store.cache.get("meta:preferences")
+    if value is None:
+        value = ctx.store.cache["meta:preferences"] = json.loads(
+            ctx.store.meta("preferences", "{}") or "{}")
     for key in path:
         if not isinstance(value, dict):
             return None

@@ -94,6 +94,7 @@ CREATE TABLE IF NOT EXISTS links (
 );
 CREATE INDEX IF NOT EXISTS links_from ON links(from_id);
 CREATE INDEX IF NOT EXISTS links_to ON links(to_id);
+CREATE INDEX IF NOT EXISTS links_line ON links(line_id) WHERE line_id IS NOT NULL;
 CREATE TABLE IF NOT EXISTS deleted (
     id TEXT NOT NULL,
     kind TEXT NOT NULL,
@@ -214,6 +215,11 @@ class Store:
     def __init__(self, db: sqlite3.Connection, clock: Clock | None = None) -> None:
         self.db = db
         self.clock = clock or Clock()
+        # Facts derived from rows (account types, running stock figures, preferences...),
+        # kept up to date by this connection's own writes. Another connection's commit
+        # (PRAGMA data_version moves) or any rollback clears them.
+        self.cache: dict[str, Any] = {}
+        self._cache_version: int | None = None
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
@@ -221,13 +227,31 @@ class Store:
         """One SQLite transaction: IMMEDIATE (the write lock) for writers, deferred for
         readers, who then see one consistent snapshot."""
         self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        self._check_cache(write)
         try:
             yield
         except BaseException:
+            self.cache.clear()
+            self._cache_version = None
             self.db.execute("ROLLBACK")
             raise
         else:
             self.db.execute("COMMIT")
+
+    def _check_cache(self, write: bool) -> None:
+        """Keep the cache only while no other connection committed since it was filled.
+
+        Holding the write lock, the data version read now is exact; a reader's snapshot may
+        start before or after the version is read, so a reader starts afresh and the next
+        writer too."""
+        if not write:
+            self.cache.clear()
+            self._cache_version = None
+            return
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._cache_version:
+            self.cache.clear()
+        self._cache_version = version
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -236,6 +260,7 @@ class Store:
         try:
             yield
         except BaseException:
+            self.cache.clear()
             self.db.execute("ROLLBACK TO request")
             self.db.execute("RELEASE request")
             raise
@@ -248,6 +273,7 @@ class Store:
         return row[0] if row else default
 
     def set_meta(self, key: str, value: str) -> None:
+        self.cache.pop(f"meta:{key}", None)
         self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
                         "value=excluded.value", (key, value))
 

@@ -1,0 +1,285 @@
+"""Sandbox benchmark: InvoiceAdd throughput and CustomerQuery full scans on a sample company.
+
+Every figure is compared with a floor measured in the same run:
+- InvoiceAdd with 5 lines, one request per message set (as a client sends them), in
+  invoices/s, against inserting the same rows (the invoice's record, postings, links) with
+  raw SQLite, one transaction per invoice, into a file of the same schema;
+- CustomerQuery full scans with iterator pages of 500 (Start, Continue...), in records/s, cold
+  (first rendering) and warm (renderings cached), and warm with the client parsing each page,
+  against selecting the same rows with raw SQLite in pages of 500;
+- memory while iterating: the peak RSS of a child process after the first page and after the
+  whole scan (flat means the ratio stays near 1).
+
+Goals (issue 3): >= 1,000 invoices/s and >= 50,000 records/s on scans of the ``large``
+sample. Run: ``python bench/bench_sandbox.py [--company large.qbdb] [--sample large]
+[--invoices 2000] [--profile]``; without ``--company`` the sample is created first (slow for
+large) and kept in ``--work`` for the next run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import pstats
+import random
+import re
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from qbconnector.qbxml.build import Message, build
+from qbconnector.qbxml.parse import parse_response
+from qbconnector.sandbox.company import create_company
+from qbconnector.sandbox.session import SandboxSession
+from qbconnector.sandbox.store import SCHEMA
+
+VERSION = "13.0"
+PAGE = 500
+GOAL_INVOICES = 1_000
+GOAL_SCAN = 50_000
+
+
+def sample_file(work: Path, sample: str) -> Path:
+    path = work / f"bench-{sample}.qbdb"
+    if path.exists():
+        return path
+    print(f"creating the {sample} sample in {path} (once; reused by later runs)...",
+          flush=True)
+    started = time.perf_counter()
+    partial = path.with_suffix(".partial")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    create_company(partial, sample=sample)
+    db = sqlite3.connect(partial)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    partial.rename(path)
+    print(f"  created in {time.perf_counter() - started:.0f}s", flush=True)
+    return path
+
+
+def working_copy(source: Path, work: Path) -> Path:
+    """The benchmark adds invoices: work on a copy."""
+    db = sqlite3.connect(source)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    copy = work / "bench-copy.qbdb"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{copy}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, copy)
+    return copy
+
+
+def _names(path: Path) -> tuple[list[str], list[str]]:
+    db = sqlite3.connect(path)
+    customers = [r[0] for r in db.execute("SELECT id FROM records WHERE type='Customer' AND "
+                                          "is_active=1")]
+    items = [r[0] for r in db.execute("SELECT id FROM records WHERE type IN ('ItemService', "
+                                      "'ItemInventory', 'ItemNonInventory') AND is_active=1 "
+                                      "AND id NOT IN (SELECT parent_id FROM records WHERE "
+                                      "parent_id IS NOT NULL)")]
+    db.close()
+    return customers, items
+
+
+def invoice_requests(path: Path, count: int) -> list[str]:
+    rng = random.Random(7)
+    customers, items = _names(path)
+    out = []
+    for n in range(count):
+        lines = [{"ItemRef": {"ListID": item}, "Quantity": Decimal(rng.randint(1, 5))}
+                 for item in rng.sample(items, 5)]
+        out.append(build([Message("InvoiceAdd", {
+            "CustomerRef": {"ListID": rng.choice(customers)}, "RefNumber": f"B{n:06d}",
+            "InvoiceLineAdd": lines})], version=VERSION))
+    return out
+
+
+def bench_invoices(path: Path, requests: list[str], profile: bool) -> tuple[float, list[str]]:
+    """Invoices/s through the session; returns the rate and the new invoices' TxnIDs."""
+    ids = []
+    profiler = cProfile.Profile() if profile else None
+    with SandboxSession(path) as session:
+        session.process(requests[0])                      # warm caches (spec, rules)
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        for text in requests[1:]:
+            response = session.process(text)
+            ids.append(response)
+        if profiler:
+            profiler.disable()
+        elapsed = time.perf_counter() - started
+    txn_ids = []
+    for response in ids:
+        rs = parse_response(response)[0]
+        if rs.status_code != 0:
+            raise SystemExit(f"InvoiceAdd failed: {rs.status_code} {rs.status_message}")
+        txn_ids.append(rs.records[0]["TxnID"])
+    if profiler:
+        print("\nprofile of the InvoiceAdd loop (top 25 by own time):")
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+    return (len(requests) - 1) / elapsed, txn_ids
+
+
+def bench_raw_inserts(source: Path, txn_ids: list[str], work: Path) -> float:
+    """Insert the same rows the sandbox wrote for those invoices, one transaction each."""
+    db = sqlite3.connect(source)
+    records = {r[0]: r for r in db.execute(
+        f"SELECT * FROM records WHERE id IN ({','.join('?' * len(txn_ids))})", txn_ids)}
+    postings = db.execute(f"SELECT * FROM postings WHERE txn_id IN "  # noqa: S608
+                          f"({','.join('?' * len(txn_ids))})", txn_ids).fetchall()
+    columns = [d[1] for d in db.execute("PRAGMA table_info(records)")]
+    db.close()
+    by_txn: dict[str, list[tuple]] = {}
+    for posting in postings:
+        by_txn.setdefault(posting[0], []).append(posting)
+    floor = work / "bench-raw.sqlite"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{floor}{suffix}").unlink(missing_ok=True)
+    raw = sqlite3.connect(floor, isolation_level=None)
+    raw.execute("PRAGMA journal_mode=WAL")
+    raw.execute("PRAGMA synchronous=NORMAL")
+    raw.executescript(SCHEMA)
+    insert = f"INSERT INTO records ({', '.join(columns)}) VALUES " \
+             f"({', '.join('?' * len(columns))})"
+    started = time.perf_counter()
+    for txn_id in txn_ids:
+        raw.execute("BEGIN IMMEDIATE")
+        raw.execute(insert, records[txn_id])
+        raw.executemany("INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        by_txn.get(txn_id, []))
+        raw.execute("COMMIT")
+    elapsed = time.perf_counter() - started
+    raw.close()
+    return len(txn_ids) / elapsed
+
+
+_HEAD = re.compile(r'<CustomerQueryRs ([^>]*)>')
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+
+
+def _page_facts(response: str) -> tuple[int, str, int]:
+    """(records, iteratorID, iteratorRemainingCount) read off the response cheaply."""
+    head = _HEAD.search(response)
+    attrs = dict(_ATTR.findall(head.group(1))) if head else {}
+    return (response.count("<CustomerRet>"), attrs.get("iteratorID", ""),
+            int(attrs.get("iteratorRemainingCount", "0")))
+
+
+def scan(path: Path, parse: bool) -> tuple[int, float]:
+    """A full CustomerQuery with iterator pages of 500: (records, seconds). ``parse`` also
+    parses every page into typed records, as a client does."""
+    with SandboxSession(path) as session:
+        started = time.perf_counter()
+        count = 0
+        text = build([Message("CustomerQuery", {"ActiveStatus": "All", "MaxReturned": PAGE},
+                              iterator="Start")], version=VERSION)
+        while True:
+            response = session.process(text)
+            if parse:
+                rs = parse_response(response)[0]
+                records, iterator, remaining = (len(rs.records), rs.iterator_id,
+                                                rs.iterator_remaining_count)
+            else:
+                records, iterator, remaining = _page_facts(response)
+            count += records
+            if not remaining:
+                break
+            text = build([Message("CustomerQuery", {"MaxReturned": PAGE},
+                                  iterator="Continue", iterator_id=iterator)],
+                         version=VERSION)
+        return count, time.perf_counter() - started
+
+
+def raw_scan(path: Path) -> tuple[int, float]:
+    db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    started = time.perf_counter()
+    cursor = db.execute("SELECT * FROM records WHERE type='Customer' ORDER BY sort_key, seq")
+    count = 0
+    while True:
+        rows = cursor.fetchmany(PAGE)
+        if not rows:
+            break
+        count += len(rows)
+    elapsed = time.perf_counter() - started
+    db.close()
+    return count, elapsed
+
+
+def child_scan(path: Path) -> None:
+    """In a child process: peak RSS after the first page and after the whole scan."""
+    def peak() -> float:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # MB on Linux
+    with SandboxSession(path) as session:
+        text = build([Message("CustomerQuery", {"ActiveStatus": "All", "MaxReturned": PAGE},
+                              iterator="Start")], version=VERSION)
+        rs = parse_response(session.process(text))[0]
+        first = peak()
+        pages = 1
+        while rs.iterator_remaining_count:
+            text = build([Message("CustomerQuery", {"MaxReturned": PAGE},
+                                  iterator="Continue", iterator_id=rs.iterator_id)],
+                         version=VERSION)
+            rs = parse_response(session.process(text))[0]
+            pages += 1
+        print(json.dumps({"first_page_mb": first, "all_pages_mb": peak(), "pages": pages}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--company", type=Path, help="an existing sample company file")
+    parser.add_argument("--sample", default="large", choices=("small", "large"))
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()),
+                        help="where the sample and copies are kept")
+    parser.add_argument("--invoices", type=int, default=2000)
+    parser.add_argument("--profile", action="store_true",
+                        help="print where the InvoiceAdd time goes")
+    parser.add_argument("--child-scan", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_scan:
+        child_scan(args.child_scan)
+        return
+    source = args.company or sample_file(args.work, args.sample)
+    path = working_copy(source, args.work)
+    customers = sqlite3.connect(path).execute(
+        "SELECT COUNT(*) FROM records WHERE type='Customer'").fetchone()[0]
+    print(f"company: {source} ({customers:,} customers)\n")
+
+    requests = invoice_requests(path, args.invoices + 1)
+    rate, txn_ids = bench_invoices(path, requests, args.profile)
+    floor = bench_raw_inserts(path, txn_ids, args.work)
+    print(f"InvoiceAdd (5 lines, 1 per message set): {rate:8,.0f} invoices/s   raw SQLite "
+          f"{floor:8,.0f}/s   ratio {rate / floor:.3f}   goal {GOAL_INVOICES:,}/s: "
+          f"{'met' if rate >= GOAL_INVOICES else 'MISSED'}")
+
+    count, cold = scan(path, parse=False)
+    count_warm, warm = scan(path, parse=False)
+    count_parsed, parsed = scan(path, parse=True)
+    raw_count, raw_time = raw_scan(path)
+    assert count == count_warm == count_parsed == raw_count, (count, count_warm, raw_count)
+    raw_rate = raw_count / raw_time
+    for label, seconds in (("cold", cold), ("warm", warm),
+                           ("warm, parsed by the client", parsed)):
+        speed = count / seconds
+        print(f"CustomerQuery scan, pages of {PAGE} ({label}): {speed:8,.0f} records/s   raw "
+              f"SQLite {raw_rate:10,.0f}/s   ratio {speed / raw_rate:.3f}   goal "
+              f"{GOAL_SCAN:,}/s: {'met' if speed >= GOAL_SCAN else 'MISSED'}")
+
+    child = subprocess.run([sys.executable, __file__, "--child-scan", str(path)],
+                           capture_output=True, text=True, check=True)
+    memory = json.loads(child.stdout)
+    first, whole = memory["first_page_mb"], memory["all_pages_mb"]
+    print(f"memory while iterating ({memory['pages']} pages): peak RSS {first:.0f} MB after "
+          f"the first page, {whole:.0f} MB after all   ratio {whole / first:.2f}")
+
+
+if __name__ == "__main__":
+    main()
