@@ -36,6 +36,17 @@ SINCE_CORRECTIONS = {
     ("Form1099CategoryAccountMappingRet", "FormType"): "14.0",
 }
 
+# Facts real QuickBooks Desktop responses contradict: (parent, child) -> minimum occurrence.
+# A qbXML 13.0 DataExtDefQuery answered by QuickBooks Desktop [transcript 035] has none of the
+# four elements the reference requires from 11.0 (QuickBooks Enterprise's custom-field
+# settings); neither has the one of transcript 019.
+MIN_CORRECTIONS = {
+    ("DataExtDefRet", "DataExtID"): 0,
+    ("DataExtDefRet", "DataExtListRequire"): 0,
+    ("DataExtDefRet", "DataExtTxnRequire"): 0,
+    ("DataExtDefRet", "DataExtFormatString"): 0,
+}
+
 ENUM_RE = re.compile(r"^\s*(\w+) may have one of the following values:\s*(.*?)\s*$")
 ATTR_RE = re.compile(r"^\s*'(\w+)' is (optional|required)(?: and (?:may|must) have one of the "
                      r"following values:\s*(.*?))?\s*$")
@@ -170,6 +181,7 @@ class Compiler:
                 continue
             node = self.element(child, pending_enum, pending_attrs)
             node["since"] = SINCE_CORRECTIONS.get((parent.tag, child.tag), node["since"])
+            node["min"] = MIN_CORRECTIONS.get((parent.tag, child.tag), node["min"])
             pending_enum, pending_attrs = None, {}
             container.append(node)
             prev = (child, node)

@@ -45,6 +45,19 @@ def test_definition_add_and_query(qb: QB) -> None:
     assert [d["DataExtName"] for d in vendors] == ["Color"]
 
 
+def test_definition_shows_enterprise_settings_only_when_used(qb: QB) -> None:
+    # [035]: QuickBooks Desktop answers a 13.0 DataExtDefQuery without DataExtID,
+    # DataExtListRequire, DataExtTxnRequire and DataExtFormatString.
+    plain = define(qb, "Plain")
+    assert list(plain) == ["OwnerID", "DataExtName", "DataExtType", "AssignToObject"]
+    required = qb.ok("DataExtDefAdd", {"OwnerID": "0", "DataExtName": "Required",
+                                       "DataExtType": "STR255TYPE",
+                                       "AssignToObject": ["Customer"],
+                                       "DataExtListRequire": True})
+    assert required["DataExtListRequire"] is True
+    assert required["DataExtTxnRequire"] is False and "DataExtID" in required
+
+
 def test_definition_query_with_nothing_to_find_is_status_1(qb: QB) -> None:
     rs = qb.one("DataExtDefQuery", {"OwnerID": APP})
     assert (rs.status_code, rs.status_severity, rs.status_message) == (

@@ -122,6 +122,24 @@ def test_quantity_adjustments_move_stock_at_average_cost(books: Books) -> None:
     books.assert_balanced()
 
 
+def test_out_of_stock_average_cost_is_the_last_one_or_the_purchase_cost(books: Books) -> None:
+    # [008, 011, 031, 036]: never in stock -> the purchase cost; sold out -> the last average.
+    books.add("ItemInventory", {"Name": "Nut", "PurchaseCost": "1.11",
+                                "IncomeAccountRef": _ref("Sales"),
+                                "COGSAccountRef": _ref("Cost of Goods Sold"),
+                                "AssetAccountRef": _ref("Inventory Asset")})
+    assert books.stock("Nut") == (D(0), D("1.11"))
+    books.buy("Nut", 2, "5")
+    assert books.stock("Nut") == (D(2), D("5.00"))
+    books.add("InventoryAdjustment", {
+        "AccountRef": _ref("Shrinkage"),
+        "InventoryAdjustmentLineAdd": [
+            {"ItemRef": _ref("Nut"), "QuantityAdjustment": {"NewQuantity": 0}}]})
+    assert books.stock("Nut") == (D(0), D("5.00"))
+    assert books.balance("Inventory Asset") == D(0)
+    books.assert_balanced()
+
+
 def test_value_adjustment_changes_average_cost(books: Books) -> None:
     books.buy("Plate", 4, "10")
     record = books.add("InventoryAdjustment", {

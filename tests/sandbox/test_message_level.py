@@ -105,6 +105,32 @@ def test_string_too_long_is_a_status_not_a_parse_error(qb: QB) -> None:
     assert (rs.status_code, rs.status_severity) == (3070, "Error")
 
 
+def test_field_absent_from_desktop_is_530_and_the_rest_is_applied(qb: QB) -> None:
+    # [039]: IsStatementWithParent is in the spec but not in QuickBooks Desktop (US).
+    added = qb.ok("CustomerAdd", {"Name": "Hancock"})
+    body = (f"<CustomerModRq requestID=\"7\"><CustomerMod><ListID>{added['ListID']}</ListID>"
+            f"<EditSequence>{added['EditSequence']}</EditSequence>"
+            "<JobStatus>Awarded</JobStatus><IsStatementWithParent>true</IsStatementWithParent>"
+            "</CustomerMod></CustomerModRq>" + GOOD_ADD)
+    responses = parse_response(qb.raw(message_set(body, version="7.0"), "7.0"))
+    mod, after = responses
+    assert (mod.request_id, mod.status_code, mod.status_severity, mod.status_message) == (
+        "7", 530, "Warn", 'The field "IsStatementWithParent" is not supported by this '
+                          "implementation.")
+    assert mod.records[0]["JobStatus"] == "Awarded"
+    assert "IsStatementWithParent" not in mod.records[0]
+    assert after.status_code == 0                  # a warning does not stop the message set
+    assert qb.ok("CustomerQuery", {"FullName": "Hancock"})["JobStatus"] == "Awarded"
+
+
+def test_field_absent_from_desktop_in_the_wrong_place_is_still_a_parse_error(
+        session: SandboxSession) -> None:
+    body = ("<CustomerAddRq><CustomerAdd><Name>N</Name><Mobile>1</Mobile>"
+            "<CompanyName>C</CompanyName></CustomerAdd></CustomerAddRq>")
+    assert hresult_of(session, message_set(body)) == catalogue.HR_PARSE_ERROR
+    assert nothing_written(session)
+
+
 def test_rollback_on_error_is_refused_with_0x80040413(session: SandboxSession) -> None:
     text = message_set(GOOD_ADD, on_error="rollbackOnError")
     assert hresult_of(session, text) == catalogue.HR_ROLLBACK_UNSUPPORTED

@@ -145,6 +145,24 @@ def test_item_query_orders_items_by_type_then_name(qb: QB) -> None:
         ("ItemNonInventoryRet", "Bolts"), ("ItemOtherChargeRet", "Delivery")]
 
 
+def test_accounts_by_number_put_the_unnumbered_first(qb: QB, session) -> None:
+    # [023]: with account numbers on, each type lists its accounts without a number first
+    # (by name), then by number, subaccounts after their parent.
+    from qbconnector.sandbox import preferences
+    preferences.use_account_numbers(session)
+    for name, number in (("Due to Owner", "20700"), ("Withheld", None), ("Accrued", "20600"),
+                         ("Another", None)):
+        qb.ok("AccountAdd", {"Name": name, "AccountType": "OtherCurrentLiability",
+                             **({"AccountNumber": number} if number else {})})
+    qb.ok("AccountAdd", {"Name": "Sub", "AccountType": "OtherCurrentLiability",
+                         "AccountNumber": "1", "ParentRef": {"FullName": "Accrued"}})
+    listed = [a["FullName"] for a in qb.all("AccountQuery", {"AccountType":
+                                                              "OtherCurrentLiability"})]
+    mine = [n for n in listed if n in ("Due to Owner", "Withheld", "Accrued", "Another",
+                                       "Accrued:Sub")]
+    assert mine == ["Another", "Withheld", "Accrued", "Accrued:Sub", "Due to Owner"]
+
+
 def test_transactions_come_back_by_date_then_creation(sales: QB) -> None:
     for ref, day in (("1", "2024-03-10"), ("2", "2024-01-05"), ("3", "2024-03-10"),
                      ("4", "2024-02-01")):
@@ -602,6 +620,17 @@ def test_company_query(qb: QB, company_path) -> None:
     assert company["CompanyName"] == "template"       # named after the file it was made as
     assert company["FirstMonthFiscalYear"] == "January"
     assert company["IsSampleCompany"] is False
+
+
+def test_company_query_lists_intuit_services_from_7_0(qb: QB) -> None:
+    # [002, 003, 004]: the fixed list of 16 Intuit services, "Never" in a file that uses none;
+    # SubscribedServices arrived with qbXML 7.0 [001 at 5.0 has none].
+    services = qb.ok("CompanyQuery")["SubscribedServices"]["Service"]
+    assert len(services) == 16
+    assert len({s["Domain"] for s in services}) == 16
+    assert all(list(s) == ["Name", "Domain", "ServiceStatus"] for s in services)
+    assert {s["ServiceStatus"] for s in services} == {"Never"}
+    assert "SubscribedServices" not in qb.ok("CompanyQuery", version="6.0")
 
 
 def test_preferences_query(qb: QB) -> None:

@@ -313,6 +313,57 @@ def test_unsupported_reports_answer_1030(books: Books, data: dict, words: str) -
             assert supported in rs.status_message
 
 
+def test_inventory_stock_status_by_item(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # [085]: a text row per item type, subitems inside their parent, the parent's own figures
+    # as "<name> - Other", a subtotal per parent; empty cells left out.
+    folder = tmp_path_factory.mktemp("stock")
+    books = Books(copy_company(new_company(folder), folder / "stock.qbdb"))
+    try:
+        books.ok("VendorAdd", {"Name": "Supplier"})
+        books.ok("CustomerAdd", {"Name": "Acme"})
+        accounts = {"IncomeAccountRef": {"FullName": "Uncategorized Income"},
+                    "COGSAccountRef": {"FullName": "Cost of Goods Sold"},
+                    "AssetAccountRef": {"FullName": "Inventory Asset"}}
+        books.ok("ItemInventoryAdd", {"Name": "Bolt", "SalesDesc": "Steel bolt",
+                                      "PrefVendorRef": {"FullName": "Supplier"}, **accounts,
+                                      "ReorderPoint": 10, "QuantityOnHand": 8,
+                                      "TotalValue": 16, "InventoryDate": "2024-01-02"})
+        books.ok("ItemInventoryAdd", {"Name": "Kit", **accounts, "QuantityOnHand": 2,
+                                      "TotalValue": 10, "InventoryDate": "2024-01-02"})
+        books.ok("ItemInventoryAdd", {"Name": "Part", "ParentRef": {"FullName": "Kit"},
+                                      **accounts, "QuantityOnHand": 4, "TotalValue": 4,
+                                      "InventoryDate": "2024-01-02"})
+        books.ok("PurchaseOrderAdd", {"VendorRef": {"FullName": "Supplier"},
+                                      "TxnDate": "2024-06-01", "ExpectedDate": "2024-07-01",
+                                      "PurchaseOrderLineAdd": [{"ItemRef": {"FullName": "Bolt"},
+                                                                "Quantity": 5}]})
+        for day, quantity in (("2024-06-03", 2), ("2024-06-10", 1)):
+            books.ok("InvoiceAdd", {"CustomerRef": {"FullName": "Acme"}, "TxnDate": day,
+                                    "InvoiceLineAdd": [{"ItemRef": {"FullName": "Bolt"},
+                                                        "Quantity": quantity}]})
+        report = books.report("InventoryStockStatusByItem", ReportPeriod={
+            "FromReportDate": "2024-06-01", "ToReportDate": "2024-06-14"})
+    finally:
+        books.close()
+    assert (report.title, report.subtitle, report.num_columns) == (
+        "Inventory Stock Status by Item", "June 1 - 14, 2024", 9)
+    assert [c[2] for c in report.columns] == [
+        "Blank", "ItemDesc", "ItemVendor", "ReorderPoint", "QuantityOnHand",
+        "SuggestedReorder", "QuantityOnOrder", "EarliestReceiptDate", "SalesPerWeek"]
+    assert [(r.kind, r.label, r.account) for r in report.rows] == [
+        ("TextRow", "Inventory", None), ("DataRow", "Bolt", "Bolt"), ("TextRow", "Kit", None),
+        ("DataRow", "Part", "Kit:Part"), ("DataRow", "Kit - Other", "Kit"),
+        ("SubtotalRow", "Total Kit", "Kit")]
+    assert report.num_rows == 6
+    bolt, part, kit, total = (report.rows[i].values for i in (1, 3, 4, 5))
+    # 8 - 3 sold on hand, 5 on order: 10 at the reorder point, so reorder; 3 sold in 2 weeks
+    assert bolt == {2: "Steel bolt", 3: "Supplier", 4: "10", 5: "5", 6: "true", 7: "5",
+                    8: "2024-07-01", 9: "1.5"}
+    assert part == {5: "4", 6: "false", 7: "0", 9: "0"}
+    assert kit == {5: "2", 6: "false", 7: "0", 9: "0"}
+    assert total == {5: "6", 7: "0", 9: "0"}
+
+
 def test_period_in_words() -> None:
     cases = [((date(2024, 1, 1), date(2024, 6, 15)), "January 1 - June 15, 2024",
               "Jan 1 - Jun 15, 24"),

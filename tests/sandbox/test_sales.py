@@ -5,13 +5,15 @@ customer balances they leave (jobs included)."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from qbconnector.qbxml import status as catalogue
-from qbconnector.qbxml.build import Message
+from qbconnector.qbxml.build import Message, build
+from qbconnector.qbxml.parse import parse_response
 from qbconnector.qbxml.session import RequestProcessorError
 
 from .conftest import QB, SANDBOX_NOW
@@ -86,6 +88,80 @@ def test_given_amount_with_quantity_gives_the_rate(shop: QB, kind: str) -> None:
     txn = form(shop, kind, lines=[line("Labor", 4, Amount="90.00")])
     (only,) = txn[f"{kind}LineRet"]
     assert (only["Quantity"], only["Rate"], only["Amount"]) == (4, D("22.50"), D("90.00"))
+
+
+@pytest.mark.parametrize("kind", [*FORMS, "Charge"])
+def test_an_amount_alone_gives_the_rate_in_its_shortest_form(shop: QB, kind: str) -> None:
+    # [041, 054, 048, 056]: quantity one (not returned), rate written without trailing zeros
+    # (2.8, 123.45, 100) and a zero rate as 0.00.
+    amounts = ["2.80", "123.45", "100.00", "0.00"]
+    if kind == "Charge":
+        bodies = [{"CustomerRef": {"FullName": "Acme"}, "ItemRef": {"FullName": "Labor"},
+                   "Amount": a} for a in amounts]
+        texts = [shop.raw(build(Message("ChargeAdd", b), version="13.0")) for b in bodies]
+    else:
+        texts = [shop.raw(build(Message(f"{kind}Add", {
+            "CustomerRef": {"FullName": "Acme"},
+            f"{kind}LineAdd": [line("Labor", Amount=a) for a in amounts]}), version="13.0"))]
+    text = "".join(texts)
+    assert re.findall(r"<Rate>([^<]*)</Rate>", text) == ["2.8", "123.45", "100", "0.00"]
+    assert "<Quantity>" not in text
+
+
+def test_item_lines_are_non_taxable_in_a_file_without_sales_tax(qb: QB) -> None:
+    # [040, 049, 052, 053, 071]: items have no tax code, yet every item line carries "Non";
+    # a line without an item carries none.
+    qb.ok("CustomerAdd", {"Name": "Plain"})
+    item = qb.ok("ItemNonInventoryAdd", {"Name": "Part", "SalesOrPurchase": {
+        "Price": "3.00", "AccountRef": {"FullName": "Uncategorized Income"}}})
+    assert "SalesTaxCodeRef" not in item
+    invoice = qb.ok("InvoiceAdd", {"CustomerRef": {"FullName": "Plain"}, "InvoiceLineAdd": [
+        line("Part", 2), {"Desc": "a note"}]})
+    part, note = invoice["InvoiceLineRet"]
+    assert part["SalesTaxCodeRef"]["FullName"] == "Non"
+    assert "SalesTaxCodeRef" not in note
+    # [062]: a description-only line has no amount either.
+    assert list(note) == ["TxnLineID", "Desc"]
+    assert (invoice["SalesTaxPercentage"], invoice["SalesTaxTotal"]) == (D("0.00"), D("0.00"))
+
+
+def test_opening_balance_is_an_untaxed_unnumbered_invoice(shop: QB) -> None:
+    # [056]: memo and one item-less line "Opening balance", rate as entered, no RefNumber,
+    # no tax item (the customer's tax code is shown), due the day it is dated.
+    shop.ok("CustomerAdd", {"Name": "Opened", "ItemSalesTaxRef": {"FullName": "State Tax"},
+                            "SalesTaxCodeRef": {"FullName": "Tax"},
+                            "TermsRef": {"FullName": "Net 30"},
+                            "OpenBalance": "100.00", "OpenBalanceDate": "2024-01-05"})
+    text = shop.raw(build(Message("InvoiceQuery", {"IncludeLineItems": True}),
+                          version="13.0"))
+    (opening,) = parse_response(text)[0].records
+    assert opening["Memo"] == "Opening balance"
+    assert str(opening["TxnDate"]) == str(opening["DueDate"]) == "2024-01-05"   # not Net 30
+    assert "RefNumber" not in opening and "ItemSalesTaxRef" not in opening
+    assert opening["CustomerSalesTaxCodeRef"]["FullName"] == "Tax"
+    assert (opening["SalesTaxPercentage"], opening["BalanceRemaining"]) == (D("0.00"),
+                                                                          D("100.00"))
+    (only,) = opening["InvoiceLineRet"]
+    assert list(only) == ["TxnLineID", "Desc", "Rate", "Amount"]
+    assert "<Rate>100</Rate>" in text
+    later = form(shop, "Invoice", customer="Opened")
+    assert later["RefNumber"] == "1"            # the opening balance took no number
+    assert balance(shop, "Opened") == (D("200.00"), D("200.00"))
+
+
+def test_sales_order_lines_are_open_until_closed(shop: QB) -> None:
+    order = form(shop, "SalesOrder", lines=[line("Labor", 1)])
+    modded = shop.ok("SalesOrderMod", {"TxnID": order["TxnID"],
+                                       "EditSequence": order["EditSequence"],
+                                       "SalesOrderLineMod": [
+                                           {"TxnLineID": order["SalesOrderLineRet"][0][
+                                               "TxnLineID"]},
+                                           {"TxnLineID": "-1", **line("Widget", 2)}]})
+    assert [x["IsManuallyClosed"] for x in modded["SalesOrderLineRet"]] == [False, False]
+    closed = shop.ok("SalesOrderMod", {"TxnID": order["TxnID"],
+                                       "EditSequence": modded["EditSequence"],
+                                       "IsManuallyClosed": "true"})
+    assert [x["IsManuallyClosed"] for x in closed["SalesOrderLineRet"]] == [True, True]
 
 
 @pytest.mark.parametrize("kind", FORMS)

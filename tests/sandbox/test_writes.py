@@ -191,6 +191,50 @@ def test_address_blocks_are_computed_and_follow_the_address(qb: QB) -> None:
     assert moved["BillAddressBlock"] == {"Addr1": "9 Lake St", "Addr2": "Reno, NV"}
 
 
+def test_address_is_normalised_while_its_block_keeps_the_entry(qb: QB) -> None:
+    # [048]: Addr1 and Addr3 sent, a state and a country written out in full.
+    customer = qb.ok("CustomerAdd", {"Name": "Typed", "BillAddress": {
+        "Addr1": "Tom Test", "Addr3": "123 Test St", "City": "Concord",
+        "State": "Massachusetts", "PostalCode": "01742", "Country": "United States"}})
+    assert customer["BillAddress"] == {"Addr1": "Tom Test", "Addr2": "123 Test St",
+                                       "City": "Concord", "State": "MA",
+                                       "PostalCode": "01742", "Country": "USA"}
+    assert customer["BillAddressBlock"] == {"Addr1": "Tom Test", "Addr3": "123 Test St",
+                                            "Addr4": "Concord, Massachusetts 01742",
+                                            "Addr5": "United States"}
+    # [033]: a two-letter state in lower case is upper-cased; the block keeps the typing.
+    lower = qb.ok("VendorAdd", {"Name": "Lower", "VendorAddress": {
+        "Addr1": "1400 NW 13 Ave", "City": "Pompano Beach", "State": "Fl"}})
+    assert lower["VendorAddress"]["State"] == "FL"
+    assert lower["VendorAddressBlock"]["Addr2"] == "Pompano Beach, Fl"
+    # Outside the United States, state and country stay as entered.
+    abroad = qb.ok("CustomerAdd", {"Name": "Abroad", "BillAddress": {
+        "City": "Toronto", "State": "Ontario", "Country": "Canada"}})
+    assert (abroad["BillAddress"]["State"], abroad["BillAddress"]["Country"]) == \
+        ("Ontario", "Canada")
+    # A Mod that leaves the address alone leaves its block alone.
+    kept = qb.ok("CustomerMod", {"ListID": customer["ListID"],
+                                 "EditSequence": customer["EditSequence"], "Phone": "1"})
+    assert kept["BillAddressBlock"] == customer["BillAddressBlock"]
+
+
+def test_an_empty_address_aggregate_is_no_address(qb: QB) -> None:
+    # [048]: <ShipAddress></ShipAddress> in an Add gives no ShipAddress.
+    customer = qb.ok("CustomerAdd", {"Name": "Empty", "ShipAddress": {}})
+    assert "ShipAddress" not in customer and "ShipAddressBlock" not in customer
+
+
+def test_a_form_takes_the_customers_address_with_its_block(qb: QB) -> None:
+    # [041, 053]: the transaction shows what was typed for the customer.
+    qb.ok("CustomerAdd", {"Name": "Billed", "BillAddress": {
+        "Addr1": "1835 Kramer Ln", "City": "Austin", "State": "Texas", "Country": "US"}})
+    order = qb.ok("SalesOrderAdd", {"CustomerRef": {"FullName": "Billed"}, "SalesOrderLineAdd": [
+        {"Desc": "note"}]})
+    assert order["BillAddress"]["State"] == "TX"
+    assert order["BillAddressBlock"] == {"Addr1": "1835 Kramer Ln", "Addr2": "Austin, Texas",
+                                         "Addr3": "US"}
+
+
 @pytest.mark.parametrize("request_name,field,value", [
     ("CustomerMod", "Name", ""),
     ("InvoiceMod", "CustomerRef", {"FullName": ""}),
@@ -544,6 +588,21 @@ def test_voided_transactions_are_not_deleted(billing: QB) -> None:
     invoice = three_line_invoice(billing)
     billing.one("TxnVoid", {"TxnVoidType": "Invoice", "TxnID": invoice["TxnID"]})
     assert billing.one("TxnDeletedQuery", {"TxnDelType": ["Invoice"]}).status_code == 1
+
+
+def test_account_tax_line_sent_is_kept(qb: QB) -> None:
+    # [030, 032]: the TaxLineID sent is returned, with its name where the sandbox knows it;
+    # without one a balance-sheet account gets its type's default line [009].
+    named = qb.ok("AccountAdd", {"Name": "Trust", "AccountType": "Bank", "TaxLineID": 9920})
+    assert named["TaxLineInfoRet"] == {"TaxLineID": 9920, "TaxLineName": "<Not tax related>"}
+    unknown = qb.ok("AccountAdd", {"Name": "Odd", "AccountType": "Expense",
+                                   "TaxLineID": 4242})
+    assert unknown["TaxLineInfoRet"] == {"TaxLineID": 4242}
+    default = qb.ok("AccountAdd", {"Name": "Cash box", "AccountType": "Bank"})
+    assert default["TaxLineInfoRet"]["TaxLineName"] == "B/S-Assets: Cash"
+    changed = qb.ok("AccountMod", {"ListID": default["ListID"],
+                                   "EditSequence": default["EditSequence"], "TaxLineID": 1864})
+    assert changed["TaxLineInfoRet"] == {"TaxLineID": 1864, "TaxLineName": "B/S-Assets: Cash"}
 
 
 def test_moving_a_sub_account_moves_its_balance(billing: QB) -> None:

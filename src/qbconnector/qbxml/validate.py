@@ -11,7 +11,7 @@ checking before sending saves a round trip and says what is wrong.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from lxml import etree
@@ -57,6 +57,9 @@ class MessageSet:
     root: etree._Element
     msgs: etree._Element | None
     problems: list[Problem]
+    # With ``desktop=False``: elements the spec marks as absent from QuickBooks Desktop, which
+    # QuickBooks answers with status 530 instead of refusing the message set.
+    unsupported: list[etree._Element] = field(default_factory=list)
 
     @property
     def messages(self) -> list[etree._Element]:
@@ -75,12 +78,15 @@ _PI_BY_FAMILY = {"qbxml": "qbxml", "qbposxml": "qbposxml"}
 
 def read_message_set(text: str | bytes | etree._Element, version: str | None = None,
                      family: str | None = None, *, check: bool = True,
-                     lengths: bool = True) -> MessageSet:
+                     lengths: bool = True, desktop: bool = True) -> MessageSet:
     """Parse (safely) and, with ``check``, validate a message set; problems are collected.
 
     ``version`` overrides the ``<?qbxml version?>`` header. XMLError is raised for text that is
     not acceptable XML at all. ``lengths=False`` leaves string lengths to the caller
     (QuickBooks answers those with status 3070 rather than refusing the message set).
+    ``desktop=False`` does the same for elements inside a request that QuickBooks Desktop does
+    not have: they are collected in ``unsupported`` (QuickBooks answers them with status 530
+    and processes the rest) instead of being problems.
     """
     root = text if isinstance(text, etree._Element) else xmlsafe.parse(text)
     fam = family or _FAMILY_BY_ROOT.get(root.tag, "qbxml")
@@ -121,7 +127,9 @@ def read_message_set(text: str | bytes | etree._Element, version: str | None = N
         result.msgs = None
         return result
     if check:
-        Validator(sp, resolved, problems, lengths).message_set(set_spec, msgs)
+        validator = Validator(sp, resolved, problems, lengths, desktop)
+        validator.message_set(set_spec, msgs)
+        result.unsupported = validator.unsupported
     return result
 
 
@@ -145,13 +153,15 @@ class Validator:
     """Walks an XML tree against the spec at one version, collecting problems."""
 
     def __init__(self, sp: Spec, version: str, problems: list[Problem],
-                 lengths: bool = True) -> None:
+                 lengths: bool = True, desktop: bool = True) -> None:
         self.spec = sp
         self.version = version
         self.vkey = version_key(version)
         self.problems = problems
         self.lengths = lengths
         self._usable: dict[int, bool] = {}
+        self.desktop = desktop
+        self.unsupported: list[etree._Element] = []
 
     # -- helpers -----------------------------------------------------------------------------
     def add(self, path: str, message: str) -> None:
@@ -170,6 +180,13 @@ class Validator:
         if known is None:
             known = self._usable[id(node)] = self.gate(node) is None
         return known
+
+    def only_not_desktop(self, node: Element, gates: tuple) -> bool:
+        """True when the node exists at this version and its only fault is being absent from
+        QuickBooks Desktop (a status 530 in QuickBooks, not a parse error)."""
+        nodes = (*gates, node)
+        return all(not (n.since and version_key(n.since) > self.vkey) for n in nodes) and \
+            any(not n.qbd for n in nodes)
 
     # -- message-set level ---------------------------------------------------------------------
     def message_set(self, set_spec: Element, msgs: etree._Element) -> None:
@@ -274,7 +291,10 @@ class Validator:
             if not usable(spec_el) or (gates and not all(usable(g) for g in gates)):
                 why = next((w for w in (self.gate(g) for g in gates) if w), None) or \
                     self.gate(spec_el)
-                self.add(child_path, why or "not available")
+                if not self.desktop and self.only_not_desktop(spec_el, gates):
+                    self.unsupported.append(child)
+                else:
+                    self.add(child_path, why or "not available")
                 continue
             if spec_el.type:
                 if child.attrib or spec_el.attrs:

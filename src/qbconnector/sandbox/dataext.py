@@ -23,8 +23,18 @@ Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
 LIST_TYPES = {"Item": ITEM_TYPES}
 
 
+# QuickBooks Enterprise's custom-field settings (qbXML 11.0): QuickBooks Desktop leaves them out
+# of DataExtDefRet [035, 019]; the sandbox shows them only for a definition that uses one.
+ENTERPRISE_FIELDS = ("DataExtID", "DataExtListRequire", "DataExtTxnRequire",
+                     "DataExtFormatString")
+
+
 def _def_ret(ctx: Context, doc: dict[str, Any]) -> str:
     spec = specmod.load().message("DataExtDefAddRs").child("DataExtDefRet")
+    uses_settings = doc.get("DataExtListRequire") == "true" or \
+        doc.get("DataExtTxnRequire") == "true" or bool(doc.get("DataExtFormatString"))
+    if not uses_settings:
+        doc = {k: v for k, v in doc.items() if k not in ENTERPRISE_FIELDS}
     return render.render(spec, doc, ctx.request.vkey, ctx.request.include)
 
 

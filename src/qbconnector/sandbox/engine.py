@@ -95,6 +95,23 @@ def handler_for(name: str) -> Callable[[Context], Result] | None:
     return None
 
 
+def _strip_unsupported(elements: list[etree._Element],
+                       unsupported: list[etree._Element]) -> dict[int, str]:
+    """Take out of each request the elements QuickBooks Desktop does not have; the request is
+    processed without them and answered with 530 naming the first (QuickBooks does so for
+    IsStatementWithParent in a CustomerMod [039]). Returns id(request) -> that name."""
+    owners = {id(el): el for el in elements}
+    named: dict[int, str] = {}
+    for node in unsupported:
+        request = next((a for a in node.iterancestors() if id(a) in owners), None)
+        if request is not None:
+            named.setdefault(id(request), node.tag)
+        parent = node.getparent()
+        if parent is not None:
+            parent.remove(node)
+    return named
+
+
 class Engine:
     """Processes message sets for one open session on one company file."""
 
@@ -119,7 +136,7 @@ class Engine:
             version = sp.check_version(version)
         except ValueError:
             raise RequestProcessorError(catalogue.HR_VERSION_UNSUPPORTED) from None
-        message_set = read_message_set(root, lengths=False)
+        message_set = read_message_set(root, lengths=False, desktop=False)
         if message_set.problems:
             log.info("parse error: %s", "; ".join(str(p) for p in message_set.problems[:5]))
             raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
@@ -138,6 +155,7 @@ class Engine:
             if recovered is not None:
                 return recovered
         elements = message_set.messages
+        unsupported = _strip_unsupported(elements, message_set.unsupported)
         writes = any(not is_read_only(el.tag) for el in elements) or new_id is not None
         read_only = getattr(self.session, "options", None) is not None and \
             self.session.options.read_only
@@ -154,7 +172,8 @@ class Engine:
                     responses.append(self._status(rs_name, attrs, errors.fail(3260)))
                     failed = True
                 else:
-                    text_rs, failed = self._run(el, version, attrs, rs_name)
+                    text_rs, failed = self._run(el, version, attrs, rs_name,
+                                                unsupported.get(id(el)))
                     responses.append(text_rs)
                 if failed and on_error == "stopOnError":
                     stopped = True
@@ -192,13 +211,15 @@ class Engine:
         return render.response(rs_name, full, body)
 
     def _run(self, el: etree._Element, version: str, attrs: dict[str, str | None],
-             rs_name: str) -> tuple[str, bool]:
+             rs_name: str, unsupported: str | None = None) -> tuple[str, bool]:
         sp = specmod.load()
         spec = sp.message(el.tag)
         data = convert(el, spec)
         request_attrs = {k[1:]: data.pop(k) for k in list(data) if k.startswith("@")}
         request = Request(el.tag, request_attrs, el, spec, data, version, version_key(version))
         ctx = Context(self.store, request, self.session)
+        if unsupported is not None:
+            ctx.warn(errors.fail(530, field=unsupported))
         handler = handler_for(el.tag)
         if handler is None:
             return self._status(rs_name, attrs, errors.QBStatus(

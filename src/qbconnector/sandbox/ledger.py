@@ -173,6 +173,7 @@ class _Stock:
     on_order: Decimal = Decimal(0)
     on_sales_order: Decimal = Decimal(0)
     last: tuple[str, int] = ("", 0)
+    last_average: Decimal | None = None     # the average the last time stock was on hand
 
     def add(self, q: Decimal, c: Decimal, kind: str, key: tuple[str, int]) -> None:
         if kind == "onorder":
@@ -186,6 +187,8 @@ class _Stock:
             average = self.value / self.on_hand if self.on_hand > 0 else Decimal(0)
             self.on_hand += q
             self.value += average * q
+        if kind not in ("onorder", "onsalesorder") and self.on_hand > 0:
+            self.last_average = self.value / self.on_hand
         self.last = key
 
 
@@ -217,12 +220,17 @@ def stock_position(ctx: Context, item_id: str, until: str | None = None,
     changes anything (no move after ``until``, none by ``exclude``) the running figures
     answer without reading the moves again.
     """
+    state = _stock(ctx, item_id, until, exclude)
+    return state.on_hand, state.value, state.on_order, state.on_sales_order
+
+
+def _stock(ctx: Context, item_id: str, until: str | None, exclude: str | None) -> _Stock:
     state = _running(ctx, item_id)
     if (until is None or until >= state.last[0]) and (exclude is None or ctx.db.execute(
             "SELECT 1 FROM stock_moves WHERE txn_id=? AND item_id=? LIMIT 1",
             (exclude, item_id)).fetchone() is None):
-        return state.on_hand, state.value, state.on_order, state.on_sales_order
-    sql = "SELECT quantity, cost, kind FROM stock_moves WHERE item_id=?"
+        return state
+    sql = "SELECT quantity, cost, kind, txn_date, seq FROM stock_moves WHERE item_id=?"
     params: list[Any] = [item_id]
     if until:
         sql += " AND txn_date <= ?"
@@ -230,38 +238,41 @@ def stock_position(ctx: Context, item_id: str, until: str | None = None,
     if exclude:
         sql += " AND txn_id != ?"
         params.append(exclude)
-    on_hand = value = Decimal(0)
-    on_order = on_sales_order = Decimal(0)
-    for quantity, cost, kind in ctx.db.execute(sql + " ORDER BY txn_date, seq", params):
-        q, c = Decimal(quantity), Decimal(cost)
-        if kind == "onorder":
-            on_order += q
-        elif kind == "onsalesorder":
-            on_sales_order += q
-        elif q >= 0:
-            on_hand += q
-            value += c
-        else:
-            average = value / on_hand if on_hand > 0 else Decimal(0)
-            on_hand += q
-            value += average * q
-    return on_hand, value, on_order, on_sales_order
+    result = _Stock()
+    for quantity, cost, kind, txn_date, seq in ctx.db.execute(
+            sql + " ORDER BY txn_date, seq", params):
+        result.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
+    return result
 
 
 def stock_figures(ctx: Context, item_id: str, until: str | None = None,
-                  exclude: str | None = None) -> dict[str, str]:
-    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item."""
-    on_hand, value, on_order, on_sales_order = stock_position(ctx, item_id, until, exclude)
-    average = value / on_hand if on_hand > 0 else Decimal(0)
-    return {"QuantityOnHand": output_text(on_hand, "QUANTYPE"),
+                  exclude: str | None = None,
+                  purchase_cost: Decimal | None = None) -> dict[str, str]:
+    """QuantityOnHand, AverageCost, QuantityOnOrder and QuantityOnSalesOrder of an item.
+
+    Out of stock, QuickBooks shows the average the item last had, or its purchase cost when
+    it never had stock (0 on hand, AverageCost = PurchaseCost [008, 011, 031]; 4 short,
+    AverageCost = PurchaseCost [036]). ``purchase_cost`` gives that fallback.
+    """
+    state = _stock(ctx, item_id, until, exclude)
+    if state.on_hand > 0:
+        average = state.value / state.on_hand
+    elif state.last_average is not None:
+        average = state.last_average
+    else:
+        average = purchase_cost or Decimal(0)
+    return {"QuantityOnHand": output_text(state.on_hand, "QUANTYPE"),
             "AverageCost": output_text(average, "PRICETYPE"),
-            "QuantityOnOrder": output_text(max(on_order, Decimal(0)), "QUANTYPE"),
-            "QuantityOnSalesOrder": output_text(max(on_sales_order, Decimal(0)), "QUANTYPE")}
+            "QuantityOnOrder": output_text(max(state.on_order, Decimal(0)), "QUANTYPE"),
+            "QuantityOnSalesOrder": output_text(max(state.on_sales_order, Decimal(0)),
+                                                "QUANTYPE")}
 
 
 def average_cost(ctx: Context, item_id: str, until: str | None = None,
                  exclude: str | None = None) -> Decimal:
-    return Decimal(stock_figures(ctx, item_id, until, exclude)["AverageCost"])
+    """The cost stock leaves at (0 when none is on hand), to the output's precision."""
+    on_hand, value, _, _ = stock_position(ctx, item_id, until, exclude)
+    return Decimal(output_text(value / on_hand if on_hand > 0 else Decimal(0), "PRICETYPE"))
 
 
 def account_balance(ctx: Context, account_id: str, until: str | None = None,

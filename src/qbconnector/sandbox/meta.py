@@ -19,6 +19,26 @@ PRODUCT_NAME = "qbconnector sandbox (QuickBooks Desktop compatible)"
 # QuickBooks Desktop 2024 reports MajorVersion 34; the sandbox speaks the same qbXML.
 MAJOR_VERSION = "34"
 SUPPORTED_VERSIONS = tuple(v for v in specmod.load().versions)
+# The Intuit services every QuickBooks Desktop company lists under SubscribedServices (7.0+),
+# as (name, domain); a company that never signed up shows each with status "Never".
+INTUIT_SERVICES = (
+    ("QuickBooks Online Banking", "banking.qb"),
+    ("QuickBooks Online Billing", "billing.qb"),
+    ("QuickBooks Online Billing Level 1 Service", "qbob1.qbn"),
+    ("QuickBooks Online Billing Level 2 Service", "qbob2.qbn"),
+    ("QuickBooks Online Billing Payment Service", "qbobpay.qbn"),
+    ("QuickBooks Bill Payment", "billpay.qb"),
+    ("QuickBooks Online Billing Paper Mailing Service", "qbobpaper.qbn"),
+    ("QuickBooks Payroll Service", "payroll.qb"),
+    ("QuickBooks Basic Payroll Service", "payrollbsc.qb"),
+    ("QuickBooks Basic Disk Payroll Service", "payrollbscdisk.qb"),
+    ("QuickBooks Deluxe Payroll Service", "payrolldlx.qb"),
+    ("QuickBooks Premier Payroll Service", "payrollprm.qb"),
+    ("Basic Plus Federal", "basic_plus_fed.qb"),
+    ("Basic Plus Federal and State", "basic_plus_fed_state.qb"),
+    ("Basic Plus Direct Deposit", "basic_plus_dd.qb"),
+    ("Merchant Account Service", "mas.qbn"),
+)
 
 
 def host_ret(ctx: Context) -> str:
@@ -36,8 +56,15 @@ def host_ret(ctx: Context) -> str:
     return render.render(spec, doc, ctx.request.vkey, ctx.request.include)
 
 
+def subscribed_services() -> dict[str, Any]:
+    """The SubscribedServices block of a company that uses none of Intuit's services."""
+    return {"Service": [{"Name": name, "Domain": domain, "ServiceStatus": "Never"}
+                        for name, domain in INTUIT_SERVICES]}
+
+
 def company_ret(ctx: Context) -> str:
     doc = json.loads(ctx.store.meta("company", "{}") or "{}")
+    doc.setdefault("SubscribedServices", subscribed_services())
     owners = ctx.request.data.get("OwnerID")
     if owners:
         from qbconnector.sandbox.dataext import dataext_rets

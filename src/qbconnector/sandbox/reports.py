@@ -1,4 +1,5 @@
-"""GeneralSummaryReportQuery: profit & loss, balance sheet and trial balance as ReportRet.
+"""GeneralSummaryReportQuery: profit & loss, balance sheet, trial balance and inventory stock
+status by item (stock_status.py) as ReportRet.
 
 The report period comes from ReportPeriod or ReportDateMacro; without either it is the current
 fiscal year to date (Intuit's reference says so). Quarter and year macros follow
@@ -29,7 +30,8 @@ Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
 TITLES = {"ProfitAndLossStandard": "Profit & Loss", "BalanceSheetStandard": "Balance Sheet",
-          "TrialBalance": "Trial Balance"}
+          "TrialBalance": "Trial Balance",
+          "InventoryStockStatusByItem": "Inventory Stock Status by Item"}
 SUPPORTED = tuple(sorted(TITLES))
 
 
@@ -206,6 +208,12 @@ def _trial_balance(ctx: Context, since: date | None, until: date | None,
     return report_ret(TITLES["TrialBalance"], f"As of {_long(as_of)}", basis, columns, rows)
 
 
+def _stock_status(ctx: Context, since: date | None, until: date | None,
+                  data: dict[str, Any], basis: str) -> str:
+    from qbconnector.sandbox.stock_status import stock_status_report
+    return stock_status_report(ctx, since, until, period_subtitle(since, until), basis)
+
+
 def _return_rows(data: dict[str, Any]) -> str:
     return data.get("ReturnRows") or "ActiveOnly"
 
@@ -214,6 +222,7 @@ BUILDERS: dict[str, Callable[[Context, date | None, date | None, dict[str, Any],
     "ProfitAndLossStandard": _profit_and_loss,
     "BalanceSheetStandard": _balance_sheet,
     "TrialBalance": _trial_balance,
+    "InventoryStockStatusByItem": _stock_status,
 }
 
 

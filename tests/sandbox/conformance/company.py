@@ -81,6 +81,9 @@ REF_KIND = {
 BALANCE_SHEET_OPENING = ("Bank", "OtherCurrentAsset", "FixedAsset", "OtherAsset", "CreditCard",
                          "OtherCurrentLiability", "LongTermLiability", "Equity")
 LINE_TAGS = re.compile(r".*(LineRet|LineGroupRet|JournalDebitLine|JournalCreditLine)$")
+# Defaults QuickBooks gives a new record that a user may clear afterwards: when the real Ret
+# lacks one the sandbox filled in, the real file's user cleared it, and the setup does too.
+CLEARABLE_DEFAULTS = {"CustomerRet": ("SalesTaxCodeRef", "ItemSalesTaxRef")}
 
 
 def _dec(text: str | None) -> Decimal | None:
@@ -262,15 +265,20 @@ class Company:
             stand_in = pseudo.stand_in(self, kind, name, real_id, src, path)
             if stand_in is None:
                 return None
-            ours = self.create(stand_in, " (named only in the corpus)")
+            ours = self.create(stand_in, " (named only in the corpus)",
+                               complete=pseudo.copied_from_transaction(kind, src))
         our_id = text_of(ours, "ListID") or ""
         if real_id:
             self.ref_map[(kind, real_id)] = our_id
         return our_id
 
     # -- creating --------------------------------------------------------------------------
-    def create(self, ret: etree._Element, mode_note: str = "") -> etree._Element:
-        """Create the record described by a real Ret (parents and references first)."""
+    def create(self, ret: etree._Element, mode_note: str = "",
+               complete: bool = True) -> etree._Element:
+        """Create the record described by a real Ret (parents and references first).
+
+        ``complete``: the Ret shows everything the record has (a corpus Ret, or a stand-in
+        holding what a transaction copied from it), so a default it lacks was cleared."""
         existing = self._existing(ret)
         if existing is not None:
             return existing
@@ -282,6 +290,8 @@ class Company:
                     if "cannot be sent" in d}
         rs = self.request(build(conv.request, [body]))
         ours = next(r for r in xmlutil.elements(rs) if r.tag.endswith("Ret"))
+        if complete:
+            ours = self._clear_defaults(ret, ours)
         our_id = self.remember(ret, ours)
         self._map_lines(ret, ours)
         if skipped:
@@ -290,6 +300,22 @@ class Company:
         for ext in ret.findall("DataExtRet"):
             self.add_dataext(ext, ret, ours)
         return ours
+
+    def _clear_defaults(self, ret: etree._Element, ours: etree._Element) -> etree._Element:
+        """Clear (with a Mod) the defaults the real record does not have."""
+        names = [n for n in CLEARABLE_DEFAULTS.get(ret.tag, ())
+                 if ret.find(n) is None and ours.find(n) is not None]
+        if not names:
+            return ours
+        base = ret.tag[:-3]
+        mod = build(f"{base}Mod", [leaf("ListID", text_of(ours, "ListID") or ""),
+                                   leaf("EditSequence", text_of(ours, "EditSequence") or "")])
+        for name in names:
+            _insert(mod, name, "")
+        rs = self.request(build(f"{base}ModRq", [mod]))
+        self.steps.append(f"cleared {', '.join(names)} of {_label(ret)} (the real record has "
+                          "none)")
+        return next(r for r in xmlutil.elements(rs) if r.tag.endswith("Ret"))
 
     def _scan(self, ret: etree._Element) -> None:
         """Note which list each referenced ID belongs to and the roles accounts play."""

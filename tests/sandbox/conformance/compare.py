@@ -188,7 +188,8 @@ class _Comparison:
             self._children(real, ours, path, where, ignored=ignored)
             if real.tag.endswith("Ref"):
                 self._ref(real, ours, where)
-            self._relations(real, ours, where)
+            if not {"TimeCreated", "TimeModified"} & ignored:
+                self._relations(real, ours, where)
             return
         parent = real.getparent()
         if parent is not None and parent.tag.endswith("Ref"):

@@ -77,6 +77,14 @@ def _copy(src: etree._Element | None, names: dict[str, str]) -> list[etree._Elem
     return out
 
 
+def copied_from_transaction(kind: str, src: etree._Element | None) -> bool:
+    """Whether a stand-in holds what a transaction copied from the record (a customer
+    referenced by a transaction's CustomerRef), so that what it lacks the record lacked."""
+    holder = src.getparent() if src is not None else None
+    return kind == "Customer" and src is not None and src.tag == "CustomerRef" and \
+        holder is not None and holder.find("TxnID") is not None
+
+
 def stand_in(company: Company, kind: str, full_name: str, real_id: str | None,
                 src: etree._Element | None, path: str) -> etree._Element | None:
     """A Ret standing for a record the corpus only names: the least a file would hold.
@@ -98,13 +106,18 @@ def stand_in(company: Company, kind: str, full_name: str, real_id: str | None,
                 if c.tag in keep]
         parent_ref = [_ref("ParentRef", parent)] if parent else []
         return build(holder.tag, head + parent_ref + body)
+    if kind == "Entity":
+        kind = "Customer" if parent else "Vendor"     # only customers have jobs (a path)
     parent_ref = [_ref("ParentRef", parent)] if parent and kind in (
         "Customer", "Account", "Item", "Class", "CustomerType", "VendorType", "JobType") else []
-    if kind == "Entity":
-        kind = "Customer" if parent else "Vendor"
     if kind == "Customer":
         txn = holder if holder is not None and holder.find("TxnID") is not None and \
             src is not None and src.tag == "CustomerRef" else None
+        tax_item = txn.find("ItemSalesTaxRef") if txn is not None else None
+        if tax_item is not None:
+            # made here, where the transaction shows its rate (the copy below loses it)
+            company.ensure("ItemSalesTax", text_of(tax_item, "FullName"),
+                           text_of(tax_item, "ListID"), tax_item, path)
         copied = _copy(txn, {"BillAddress": "BillAddress", "ShipAddress": "ShipAddress",
                              "TermsRef": "TermsRef", "SalesRepRef": "SalesRepRef",
                              "CustomerSalesTaxCodeRef": "SalesTaxCodeRef",

@@ -41,8 +41,22 @@ SYNTH_BLOCKS = ("**/*AddressBlock/*",)
 # The customer's address was typed in QuickBooks (two spaces before the ZIP code); the setup
 # enters it field by field, so the block it gets is QuickBooks' composition, not the typing.
 UI_TYPED_BLOCK = Rules(ignore=("**/BillAddressBlock/*",))
+# Sample-company and long-lived files whose addresses were typed in QuickBooks' address box:
+# their blocks keep the typing ("Bayshore CA 94326", "Miami, FL  33130", "Fl"), which no Add
+# can send (an Add sends the fields; QuickBooks composes "City, ST 12345" from them). The
+# block's lines are still compared; their text is not.
+UI_TYPED_BLOCKS = ("**/*AddressBlock/*",)
 # Query answers that also hold records of the sandbox company itself, or of the setup.
 SUBSET = Rules(records="subset")
+
+# Which accounts carry a tax line is the file's: its income tax form and its user's choices.
+# Some real accounts have none (022's AR, 032's trust account and QuickBooks' own AP,
+# Undeposited Funds and Inventory Asset) where a new account of their type gets its type's
+# line (009, and so the sandbox); no Add or Mod can ask for "no tax line".
+NO_TAX_LINE = dict(
+    expect="these accounts of the real file have no tax line; a new account of their type "
+           "gets one (transcript 009) and no request can remove it",
+    expect_only=("unexpected <TaxLineInfoRet>",))
 
 SALES_TAX = {"sales_tax": True, "default_item_sales_tax": True}
 SALES_TAX_NO_DEFAULT = {"sales_tax": True, "default_item_sales_tax": False}
@@ -98,20 +112,25 @@ RECIPES: dict[int, Recipe] = {
     21: Recipe("replay", "CustomerQuery iterator Start: iteratorRemainingCount and iteratorID",
                steps=steps.iterator_fillers, prefs=SALES_TAX),
     22: Recipe("replay", "AccountQuery (all): special account renamed, cash flow classes",
-               create=("//AccountRet",), request_id="52", rules=SUBSET),
+               create=("//AccountRet",), request_id="52", rules=SUBSET, **NO_TAX_LINE),
     23: Recipe("replay", "AccountQuery ActiveStatus All on a sample company (116 accounts)",
                create=("//AccountRet",), prefs={"account_numbers": True},
                # this 2023 sample file alone shows no SpecialAccountType on its AR and AP
                rules=Rules(records="subset",
-                           optional=("AccountQueryRs/AccountRet/SpecialAccountType",))),
+                           optional=("AccountQueryRs/AccountRet/SpecialAccountType",)),
+               expect="the real file lists Utilities:Water last, after the non-posting "
+                      "accounts, out of its type and number order (unexplained; perhaps the "
+                      "stored order of a list QuickBooks had not re-sorted)",
+               expect_only=("AccountRet 'Utilities:Water' comes before",)),
     24: Recipe("replay", "AccountQuery filtered by AccountType", create=("//AccountRet",),
                prefs={"account_numbers": True}, rules=SUBSET),
     25: Recipe("replay", "VendorQuery ActiveOnly (54 vendors): VendorRet shape",
-               create=("//VendorRet",), rules=SUBSET),
+               create=("//VendorRet",),
+               rules=Rules(records="subset", ignore=UI_TYPED_BLOCKS)),
     26: Recipe("synth", "CustomerQuery: customers with jobs, contacts, notes (rebuilt query)",
                create=("//CustomerRet",), build=synth.query("CustomerQueryRq"),
                prefs={"sales_tax": True}, rules=Rules(
-                   ignore=("**/AdditionalNotesRet/Date",))),
+                   ignore=("**/AdditionalNotesRet/Date", *UI_TYPED_BLOCKS))),
     27: Recipe("replay", "ItemInventoryQuery MaxReturned: stock and average cost",
                create=("//ItemInventoryRet",), prefs=NO_SALES_TAX),
     28: Recipe("replay", "ItemInventoryQuery that finds nothing: statusCode 1"),
@@ -123,10 +142,11 @@ RECIPES: dict[int, Recipe] = {
     31: Recipe("replay", "ItemQuery of every item type: type order, name order",
                create=("//ItemQueryRs/*",), rules=SUBSET),
     32: Recipe("replay", "AccountQuery (60 accounts): order by type then name",
-               create=("//AccountRet",), rules=SUBSET, prefs={"account_numbers": False}),
+               create=("//AccountRet",), rules=SUBSET, prefs={"account_numbers": False},
+               **NO_TAX_LINE),
     33: Recipe("replay", "CustomerQuery MaxReturned 100 without iterator",
                create=("//CustomerRet",),
-               rules=Rules(ignore=("**/AdditionalNotesRet/Date",))),
+               rules=Rules(ignore=("**/AdditionalNotesRet/Date", *UI_TYPED_BLOCKS))),
     34: Recipe("replay", "ListDeletedQuery for customers", steps=steps.deleted_customer),
     35: Recipe("replay", "DataExtDefQuery by OwnerID", create=("//DataExtDefRet",)),
     36: Recipe("replay", "ItemQuery FromModifiedDate: types grouped",
@@ -197,16 +217,25 @@ RECIPES: dict[int, Recipe] = {
                create=("//EstimateRet",),
                build=synth.query("EstimateQueryRq", by=None, iterator=True,
                                  children=(("IncludeLineItems", "true"),)),
-               prefs={"sales_tax": True}),
+               prefs={"sales_tax": True},
+               expect="the source kept 7 lines of the estimate (5969.30); its Subtotal "
+                      "(12828.09) and the tax and total from it count lines it left out",
+               expect_only=("/Subtotal:", "/SalesTaxTotal:", "/TotalAmount:")),
     63: Recipe("replay", "CheckQuery by a RefNumber list: order, duplicates",
                create=("//CheckRet",), rules=Rules(
                    # the source anonymised payee names; the payees are the lines' customers
-                   ignore=("CheckQueryRs/CheckRet/PayeeEntityRef/FullName",))),
+                   ignore=("CheckQueryRs/CheckRet/PayeeEntityRef/FullName",)),
+               expect="one check's address block starts at Addr2 (the country) with no "
+                      "first line: most likely the payee's name on it, removed when the "
+                      "source anonymised payee names (its Address has the country only)",
+               expect_only=("CheckRet/AddressBlock",)),
     64: Recipe("replay", "PurchaseOrderQuery by modified date: classes, units of measure",
                create=("//PurchaseOrderRet",), prefs={"class_tracking": True},
                rules=Rules(ignore=(
                    # received quantities come from item receipts the corpus does not show
-                   "**/ReceivedQuantity", "**/IsFullyReceived")),
+                   "**/ReceivedQuantity", "**/IsFullyReceived",
+                   # the vendor's address was typed in QuickBooks (two spaces before the ZIP)
+                   *UI_TYPED_BLOCKS)),
                expect="multiple units of measure (OverrideUOMSetRef, UnitOfMeasure) need the "
                       "unit-of-measure preference of the real file",
                expect_only=("OverrideUOMSetRef", "UnitOfMeasure")),
@@ -251,10 +280,7 @@ RECIPES: dict[int, Recipe] = {
     84: Recipe("replay", "DataExtAdd of a value that exists: 3180",
                steps=steps.request_dataext_value),
     85: Recipe("synth", "GeneralSummaryReportQuery InventoryStockStatusByItem",
-               build=steps.stock_report,
-               rules=Rules(ignore=("GeneralSummaryReportQueryRs/ReportRet/ReportSubtitle",)),
-               expect="the sandbox implements the P&L, balance sheet and trial balance "
-                      "reports only (issue 3); this report's rows need its item data too"),
+               steps=steps.stock_report_items, build=steps.stock_report),
 }
 
 

@@ -22,10 +22,7 @@ NUMBERS = sorted(RECIPES)
 # expected failure and shows its differences; a listed case that starts to match fails with
 # a request to take it off this list, so the list only ever shrinks. Any other failure is a
 # regression. The share that matches is printed at the end of the run and kept in the README.
-# 071: the real customer had no sales tax item although the file had sales tax on; a customer
-# the sandbox creates with sales tax on gets the default item (as transcript 005 shows).
-KNOWN_DIFFERENCES = {2, 3, 4, 14, 22, 23, 25, 26, 30, 31, 32, 33, 35, 39, 41, 48,
-                     53, 54, 55, 56, 62, 63, 64, 71}
+KNOWN_DIFFERENCES: set[int] = set()
 
 
 def _id(num: int) -> str:

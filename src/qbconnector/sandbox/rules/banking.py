@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.sandbox import errors, ledger
-from qbconnector.sandbox.addresses import fill_blocks
+from qbconnector.sandbox.addresses import copy_address, fill_blocks
 from qbconnector.sandbox.ledger import Posting
 from qbconnector.sandbox.render import SEQUENCE, money, output_text
 from qbconnector.sandbox.rules import register
@@ -330,9 +330,7 @@ class SalesTaxPaymentCheckRules(TxnRules):
         doc.setdefault("IsToBePrinted", "false")
         payee = ctx.store.get(ref_id(doc, "PayeeEntityRef") or "")
         if payee is not None and "Address" not in doc:
-            address = json.loads(payee["doc"]).get("VendorAddress")
-            if address:
-                doc["Address"] = address
+            copy_address(doc, "Address", json.loads(payee["doc"]), "VendorAddress")
 
     def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
@@ -342,7 +340,7 @@ class SalesTaxPaymentCheckRules(TxnRules):
             line["Amount"] = output_text(amount, "AMTTYPE")
             total += amount
         doc["Amount"] = output_text(total, "AMTTYPE")
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
 
     def postings(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> list[Posting]:
         payable = special_account(ctx, "SalesTaxPayable")

@@ -25,7 +25,7 @@ from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.ledger import Posting
 from qbconnector.sandbox.render import money, output_text
 from qbconnector.sandbox.rules import register
-from qbconnector.sandbox.rules.purchase_lines import ZERO, default_account, entity_address
+from qbconnector.sandbox.rules.purchase_lines import ZERO, copy_entity_address, default_account
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id
 from qbconnector.sandbox.store import dumps
 
@@ -53,9 +53,7 @@ class BillPaymentRules(TxnRules):
             if ref is not None:
                 doc["APAccountRef"] = ref
         if otype.ret.child("Address") is not None and "Address" not in doc:
-            address = entity_address(ctx, ref_id(doc, "PayeeEntityRef"))
-            if address:
-                doc["Address"] = address
+            copy_entity_address(ctx, doc, "Address", ref_id(doc, "PayeeEntityRef"))
         if otype.ret.child("IsToBePrinted") is not None:
             doc.setdefault("IsToBePrinted", "false")
 
@@ -141,7 +139,7 @@ class BillPaymentRules(TxnRules):
             doc["AppliedToTxnRet"] = applied
         else:
             doc.pop("AppliedToTxnRet", None)
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
         if doc.get("RefNumber") and "IsToBePrinted" not in data:
             doc["IsToBePrinted"] = "false"
 

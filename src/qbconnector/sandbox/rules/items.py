@@ -133,6 +133,20 @@ def tax_code_is_taxable(ctx: Context, ref: dict[str, str] | None) -> bool:
     return json.loads(row["doc"]).get("IsTaxable") == "true"
 
 
+def non_taxable_code(ctx: Context) -> dict[str, str] | None:
+    """The code a sales line gets when its item has none: the company's non-taxable code
+    (the preference's, or the list's first non-taxable code when sales tax is off)."""
+    from qbconnector.sandbox.meta import preference
+    ref = preference(ctx, "SalesTaxPreferences", "DefaultNonTaxableSalesTaxCodeRef")
+    if ref:
+        return dict(ref)
+    for row in ctx.db.execute("SELECT id, full_name, doc FROM records WHERE "
+                              "type='SalesTaxCode' AND is_active=1 ORDER BY seq"):
+        if json.loads(row["doc"]).get("IsTaxable") == "false":
+            return {"ListID": row["id"], "FullName": row["full_name"]}
+    return None
+
+
 def sales_tax_on(ctx: Context) -> bool:
     """Whether the company collects sales tax (its preferences name a default tax item)."""
     from qbconnector.sandbox.meta import preference

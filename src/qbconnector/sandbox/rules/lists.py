@@ -6,7 +6,7 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors
+from qbconnector.sandbox import contacts, errors
 from qbconnector.sandbox.addresses import fill_blocks
 from qbconnector.sandbox.rules import register
 from qbconnector.sandbox.rules.base import Rules
@@ -36,6 +36,25 @@ DEFAULT_TAX_LINES = {
     "CreditCard": (1577, "B/S-Liabs/Eq.: Other current liabilities"),
     "OtherCurrentLiability": (1577, "B/S-Liabs/Eq.: Other current liabilities"),
     "LongTermLiability": (1581, "B/S-Liabs/Eq.: L-T Mortgage/note/bonds pay."),
+}
+
+# Names of the tax lines seen in real files (Form 1120-style lines, and "<Not tax related>"):
+# a TaxLineID sent in an AccountAdd/Mod is returned with its name when known, alone otherwise
+# (TaxLineName is optional in TaxLineInfoRet). [009, 022, 023, 030, 032]
+TAX_LINE_NAMES = {
+    **{str(i): n for i, n in DEFAULT_TAX_LINES.values()},
+    "1259": "Income: Gross receipts or sales not on line 1a",
+    "1303": "Deductions: Salaries and wages",
+    "1305": "Deductions: Repairs and maintenance",
+    "1309": "Deductions: Rents",
+    "1318": "Deductions: Interest expense",
+    "1321": "Deductions: Advertising",
+    "1325": "Deductions: Employee benefit programs",
+    "1369": "Deductions: Meals and entertainment (subj to 50% l",
+    "1373": "Other Deductions: Other deductions",
+    "1563": "B/S-Assets: Land",
+    "1864": "B/S-Assets: Cash",
+    "9920": "<Not tax related>",
 }
 
 # The order QuickBooks lists accounts and items in: by type first (transcripts 023, 031).
@@ -137,16 +156,28 @@ class AccountRules(Rules):
         flow = "NotApplicable" if doc.get("SpecialAccountType") == "UndepositedFunds" else \
             CASH_FLOW.get(kind, "None")
         doc.setdefault("CashFlowClassification", flow)
-        if "TaxLineInfoRet" not in doc and kind in DEFAULT_TAX_LINES:
+        if "TaxLineInfoRet" not in doc and kind in DEFAULT_TAX_LINES and \
+                "TaxLineID" not in ctx.add_data:
             line_id, line_name = DEFAULT_TAX_LINES[kind]
             doc["TaxLineInfoRet"] = {"TaxLineID": str(line_id), "TaxLineName": line_name}
+
+    def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
+                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
+        if data.get("TaxLineID") not in (None, ""):
+            line_id = str(data["TaxLineID"])
+            doc["TaxLineInfoRet"] = {"TaxLineID": line_id}
+            if line_id in TAX_LINE_NAMES:
+                doc["TaxLineInfoRet"]["TaxLineName"] = TAX_LINE_NAMES[line_id]
 
     def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
         kind = doc.get("AccountType", "")
         rank = ACCOUNT_ORDER.index(kind) if kind in ACCOUNT_ORDER else len(ACCOUNT_ORDER)
         name = (doc.get("Name") or "").lower()
-        component = doc["AccountNumber"].lower() if _using_account_numbers(ctx) and \
-            doc.get("AccountNumber") else name
+        if _using_account_numbers(ctx):
+            # by number, the accounts without one first (by name) [023]
+            component = f"{(doc.get('AccountNumber') or '').lower()}\x02{name}"
+        else:
+            component = name
         return {"special": doc.get("SpecialAccountType"),
                 "sort_key": _ordered_key(ctx, doc, rank, component)}
 
@@ -180,7 +211,13 @@ class CustomerRules(Rules):
 
     def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
+        contacts.prepare(ctx, doc, old, data)
+
+    def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
+                 doc: dict[str, Any]) -> None:
+        super().computed(ctx, otype, row, doc)
+        contacts.add_generated(doc)
 
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -197,8 +234,8 @@ class CustomerRules(Rules):
         add_record(ctx, registry()["Invoice"], {
             "CustomerRef": {"ListID": record_id}, "TxnDate": day, "DueDate": day,
             "Memo": "Opening balance", "IsToBePrinted": False,
-            "InvoiceLineAdd": [{"Desc": "Opening balance", "Rate": amount,
-                                "Amount": amount}]}, {"_opening": True})
+            "InvoiceLineAdd": [{"Desc": "Opening balance", "Amount": amount}]},
+            {"_opening": True})
 
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)
@@ -212,7 +249,13 @@ class VendorRules(Rules):
 
     def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
+        contacts.prepare(ctx, doc, old, data)
+
+    def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
+                 doc: dict[str, Any]) -> None:
+        super().computed(ctx, otype, row, doc)
+        contacts.add_generated(doc)
 
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -265,7 +308,9 @@ class ItemRules(Rules):
         super().computed(ctx, otype, row, doc)
         if otype.name in ("ItemInventory", "ItemInventoryAssembly"):
             from qbconnector.sandbox.ledger import stock_figures
-            doc.update(stock_figures(ctx, row["id"]))
+            from qbconnector.sandbox.render import money
+            doc.update(stock_figures(ctx, row["id"],
+                                     purchase_cost=money(doc.get("PurchaseCost"))))
 
     def before_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row) -> None:
         _refuse_with_children(ctx, otype, row)

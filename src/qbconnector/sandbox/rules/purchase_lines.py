@@ -57,13 +57,14 @@ def record_doc(ctx: Context, record_id: str | None) -> dict[str, Any]:
     return json.loads(row["doc"]) if row is not None else {}
 
 
-def entity_address(ctx: Context, entity_id: str | None) -> dict[str, str] | None:
-    """The address a vendor (customer, employee, other name) has on file."""
+def copy_entity_address(ctx: Context, doc: dict[str, Any], target: str,
+                        entity_id: str | None) -> bool:
+    """Give ``doc`` the address a name has on file, with the block printed for it."""
+    from qbconnector.sandbox.addresses import copy_address
     row = ctx.store.get(entity_id) if entity_id else None
     if row is None:
-        return None
-    address = json.loads(row["doc"]).get(ADDRESS_OF.get(row["type"], ""))
-    return dict(address) if address else None
+        return False
+    return copy_address(doc, target, json.loads(row["doc"]), ADDRESS_OF.get(row["type"], ""))
 
 
 def company_ship_address(ctx: Context) -> dict[str, str] | None:

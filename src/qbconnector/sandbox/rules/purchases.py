@@ -39,11 +39,11 @@ from qbconnector.sandbox.rules.purchase_lines import (
     ZERO,
     LineSetRules,
     company_ship_address,
+    copy_entity_address,
     cost_group,
     cost_line,
     default_account,
     due_date,
-    entity_address,
     exact_average,
     ref_of,
 )
@@ -110,17 +110,13 @@ class PurchaseOrderRules(LineSetRules):
             if row is not None:
                 doc["TemplateRef"] = ref_of(row)
         if "VendorAddress" not in doc:
-            address = entity_address(ctx, vendor_id)
-            if address:
-                doc["VendorAddress"] = address
+            copy_entity_address(ctx, doc, "VendorAddress", vendor_id)
         if "ShipAddress" not in doc and "ShipToEntityRef" not in doc:
             address = company_ship_address(ctx)
             if address:
                 doc["ShipAddress"] = address
         if "ShipAddress" not in doc and doc.get("ShipToEntityRef"):
-            address = entity_address(ctx, ref_id(doc, "ShipToEntityRef"))
-            if address:
-                doc["ShipAddress"] = address
+            copy_entity_address(ctx, doc, "ShipAddress", ref_id(doc, "ShipToEntityRef"))
         if "TermsRef" not in doc and vendor_id:
             terms = json.loads(ctx.store.get(vendor_id)["doc"]).get("TermsRef")
             if terms:
@@ -136,7 +132,7 @@ class PurchaseOrderRules(LineSetRules):
             doc["DueDate"] = due_date(ctx, txn_date, doc.get("TermsRef"), 0)
         if "ExpectedDate" not in doc:
             doc["ExpectedDate"] = txn_date
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
         total = sum((cost_line(ctx, line, "Rate")
                      for line in as_list(doc.get("PurchaseOrderLineRet"))), ZERO)
         total += sum((cost_group(ctx, group, "PurchaseOrderLineRet", "Rate")
@@ -209,9 +205,7 @@ class PurchaseFormRules(LineSetRules):
         entity_id = ref_id(doc, self.entity_key)
         for key in ("VendorAddress", "Address"):
             if ret.child(key) is not None and key not in doc:
-                address = entity_address(ctx, entity_id)
-                if address:
-                    doc[key] = address
+                copy_entity_address(ctx, doc, key, entity_id)
         if ret.child("TermsRef") is not None and "TermsRef" not in doc and entity_id:
             row = ctx.store.get(entity_id)
             terms = json.loads(row["doc"]).get("TermsRef") if row is not None else None
@@ -236,7 +230,7 @@ class PurchaseFormRules(LineSetRules):
             days = preference(ctx, "PurchasesAndVendorsPreferences", "DaysBillsAreDue")
             doc["DueDate"] = due_date(ctx, doc.get("TxnDate", ""), doc.get("TermsRef"),
                                       int(days or 0))
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
         total = sum((money(line.get("Amount")) for line in as_list(doc.get("ExpenseLineRet"))),
                     ZERO)
         total += sum((cost_line(ctx, line) for line in as_list(doc.get("ItemLineRet"))), ZERO)

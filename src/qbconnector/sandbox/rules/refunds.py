@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.sandbox import errors
-from qbconnector.sandbox.addresses import fill_blocks
+from qbconnector.sandbox.addresses import copy_address, fill_blocks
 from qbconnector.sandbox.ledger import Posting
 from qbconnector.sandbox.render import money, output_text
 from qbconnector.sandbox.rules import register
@@ -43,9 +43,7 @@ class ARRefundCreditCardRules(TxnRules):
         default_account(ctx, doc, "RefundFromAccountRef", "UndepositedFunds")
         customer = ctx.store.get(ref_id(doc, "CustomerRef") or "")
         if customer is not None and "Address" not in doc:
-            address = json.loads(customer["doc"]).get("BillAddress")
-            if address:
-                doc["Address"] = address
+            copy_address(doc, "Address", json.loads(customer["doc"]), "BillAddress")
 
     def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
@@ -77,7 +75,7 @@ class ARRefundCreditCardRules(TxnRules):
             total += amount
         doc["RefundAppliedToTxnRet"] = applied
         doc["TotalAmount"] = output_text(total, "AMTTYPE")
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None)
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
 
     def postings(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> list[Posting]:
         total = money(doc.get("TotalAmount"))

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any
 
 from qbconnector.qbxml import status as catalogue
 from qbconnector.sandbox import errors
-from qbconnector.sandbox.addresses import fill_blocks
+from qbconnector.sandbox.addresses import copy_address, fill_blocks
 from qbconnector.sandbox.ledger import Posting, StockMove, average_cost
 from qbconnector.sandbox.render import cents, money, output_text
 from qbconnector.sandbox.rules import register
-from qbconnector.sandbox.rules.items import item_info, tax_code_is_taxable
+from qbconnector.sandbox.rules.items import item_info, non_taxable_code, tax_code_is_taxable
 from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id, refunded
 from qbconnector.sandbox.store import dumps
@@ -102,13 +102,17 @@ class SalesFormRules(TxnRules):
             account = special_account(ctx, "UndepositedFunds")
             if account is not None:
                 doc["DepositToAccountRef"] = _ref(account)
-        for key, source in (("BillAddress", "BillAddress"), ("ShipAddress", "ShipAddress"),
-                            ("TermsRef", "TermsRef"), ("SalesRepRef", "SalesRepRef")):
-            if ret.child(key) is not None and key not in doc and customer.get(source):
-                doc[key] = customer[source]
+        for key in ("BillAddress", "ShipAddress"):
+            if ret.child(key) is not None and key not in doc:
+                copy_address(doc, key, customer, key)
+        for key in ("TermsRef", "SalesRepRef"):
+            if ret.child(key) is not None and key not in doc and customer.get(key):
+                doc[key] = customer[key]
         if "CustomerSalesTaxCodeRef" not in doc and customer.get("SalesTaxCodeRef"):
             doc["CustomerSalesTaxCodeRef"] = customer["SalesTaxCodeRef"]
-        if "ItemSalesTaxRef" not in doc and customer.get("ItemSalesTaxRef"):
+        if "ItemSalesTaxRef" not in doc and customer.get("ItemSalesTaxRef") and \
+                not doc.get("_opening"):
+            # (an opening balance is not taxed: its invoice names no tax item [056])
             doc["ItemSalesTaxRef"] = customer["ItemSalesTaxRef"]
         flags = {"IsPending": "false", "IsFinanceCharge": "false", "IsToBePrinted": "true",
                  "IsToBeEmailed": "false", "IsActive": "true", "IsManuallyClosed": "false",
@@ -208,7 +212,7 @@ class SalesFormRules(TxnRules):
             doc["DueDate"] = due_date(ctx, txn_date, doc.get("TermsRef"))
         if ret.child("ShipDate") is not None and "ShipDate" not in doc:
             doc["ShipDate"] = txn_date
-        fill_blocks(doc, lambda name: ret.child(name) is not None)
+        fill_blocks(doc, lambda name: ret.child(name) is not None, data)
         taxable_customer = tax_code_is_taxable(ctx, doc.get("CustomerSalesTaxCodeRef")) \
             if doc.get("CustomerSalesTaxCodeRef") else True
         lines = as_list(doc.get(self.line_key(otype)))
@@ -233,9 +237,6 @@ class SalesFormRules(TxnRules):
             subtotal += total
         if lines:
             doc[self.line_key(otype)] = lines
-        if doc.get("_opening"):
-            for line in lines:    # QuickBooks writes this rate as entered (transcript 056)
-                line["Rate"] = format(money(line["Rate"]).normalize(), "f")
         rate = ZERO
         tax_item = ref_id(doc, "ItemSalesTaxRef")
         if tax_item:
@@ -367,6 +368,8 @@ class SalesFormRules(TxnRules):
                                                "QUANTYPE")
                 if doc.get("IsManuallyClosed") == "true":
                     line["IsManuallyClosed"] = "true"
+                else:
+                    line.setdefault("IsManuallyClosed", "false")
             quantities = [x for x in lines if x.get("Quantity")]
             doc["IsFullyInvoiced"] = "true" if quantities and all(
                 money(x["Invoiced"]) >= money(x["Quantity"]) for x in quantities) else "false"
@@ -390,6 +393,12 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
             # A line takes its item's sales tax code (items only have one where sales tax
             # is used: the preference's defaults, or a code given to the item).
             line["SalesTaxCodeRef"] = info.tax_code
+        elif "SalesTaxCodeRef" not in line and _has_tax_code(info.type):
+            # An item without a code (a file without sales tax) sells as non-taxable: every
+            # item line carries a code, "Non" in such files [040, 049, 052, 053, 071].
+            code = non_taxable_code(ctx)
+            if code:
+                line["SalesTaxCodeRef"] = code
         if info.type == "ItemSubtotal":
             line["Amount"] = output_text(running, "AMTTYPE")
             return money(line["Amount"])
@@ -405,6 +414,8 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
             amount = -abs(amount)
         line["Amount"] = output_text(amount, "AMTTYPE")
         return amount
+    if info is None and quantity is None and rate is None and amount is None:
+        return ZERO       # a description-only (or empty) line has no amount [062]
     if rate is None and amount is None and info is not None and info.sales_price is not None:
         rate = info.sales_price
         if info.type == "ItemDiscount":
@@ -415,12 +426,32 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
         rate = amount / quantity
     elif quantity is None and rate and cents(rate) != amount:
         quantity = amount / rate
+    elif rate is None and quantity is None:
+        # An amount alone: QuickBooks takes a quantity of one (not returned) and writes the
+        # rate it derived in its shortest form (2.8, 123.45, 100; zero as 0.00) [041, 048,
+        # 054, 056].
+        line["Rate"] = derived_rate(amount)
+        line["Amount"] = output_text(amount, "AMTTYPE")
+        return amount
     if rate is not None:
         line["Rate"] = output_text(rate, "PRICETYPE")
     if quantity is not None:
         line["Quantity"] = output_text(quantity, "QUANTYPE")
     line["Amount"] = output_text(amount, "AMTTYPE")
     return amount
+
+
+def _has_tax_code(item_type: str) -> bool:
+    from qbconnector.sandbox.objects import registry
+    otype = registry().get(item_type)
+    return otype is not None and otype.ret.child("SalesTaxCodeRef") is not None
+
+
+def derived_rate(amount: Decimal) -> str:
+    """A rate QuickBooks derived from an amount, as it writes it: no trailing zeros."""
+    if amount == 0:
+        return "0.00"
+    return format(amount.normalize(), "f")
 
 
 def _is_subtotal(ctx: Context, line: dict[str, Any]) -> bool:

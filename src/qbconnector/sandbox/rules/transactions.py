@@ -100,7 +100,8 @@ class TxnRules(Rules):
             doc["TxnNumber"] = str(ctx.store.next_counter("txnnumber", 1))
         if ret.child("TxnDate") is not None and not doc.get("TxnDate"):
             doc["TxnDate"] = ctx.store.clock.now().date().isoformat()
-        if self.auto_ref and not doc.get("RefNumber"):
+        if self.auto_ref and not doc.get("RefNumber") and not doc.get("_opening"):
+            # (an opening balance is entered without a number [056])
             doc["RefNumber"] = self.next_ref(ctx, otype)
 
     def next_ref(self, ctx: Context, otype: ObjectType) -> str:
