@@ -16,6 +16,7 @@ average cost are derived from them in date order.
 from __future__ import annotations
 
 import json
+import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -152,16 +153,28 @@ def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove],
     ctx.db.executemany("INSERT INTO stock_moves VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     ctx.store.invalidate(*(old | {m.item_id for m in moves}))
     running = _running_stock(ctx)
-    for item_id in old:
-        running.pop(item_id, None)
+    stale = set(old)
+    changed: set[str] = set()
     for _, item_id, quantity, cost, _, _, kind in rows:
-        state = running.get(item_id)
+        if item_id in stale:
+            continue
+        state = running.get(item_id) or _stored_state(ctx, item_id)
         if state is None:
             continue
         if (txn_date, seq) >= state.last:
             state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
+            running[item_id] = state
+            changed.add(item_id)
         else:
-            del running[item_id]          # a move back in time: recompute from the start
+            stale.add(item_id)            # a move back in time: recompute from the start
+    for item_id in stale:
+        running.pop(item_id, None)
+    if stale:
+        marks = ",".join("?" for _ in stale)
+        ctx.db.execute(f"DELETE FROM stock_state WHERE item_id IN ({marks})",  # noqa: S608
+                       tuple(stale))
+    for item_id in changed - stale:
+        _store_state(ctx, item_id, running[item_id])
 
 
 @dataclass
@@ -197,17 +210,61 @@ def _running_stock(ctx: Context) -> dict[str, _Stock]:
 
 
 def _running(ctx: Context, item_id: str) -> _Stock:
-    """The item's figures over all its moves: replayed once, then kept by move_stock."""
+    """The item's figures over all its moves: replayed once and stored (the stock_state table,
+    kept by move_stock), so a new session on a large file does not replay them again."""
     running = _running_stock(ctx)
-    state = running.get(item_id)
+    state = running.get(item_id) or _stored_state(ctx, item_id)
     if state is None:
         state = _Stock()
         for quantity, cost, kind, txn_date, seq in ctx.db.execute(
                 "SELECT quantity, cost, kind, txn_date, seq FROM stock_moves WHERE item_id=? "
                 "ORDER BY txn_date, seq", (item_id,)):
             state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
-        running[item_id] = state
+        _store_state(ctx, item_id, state)
+    running[item_id] = state
     return state
+
+
+def _stored_state(ctx: Context, item_id: str) -> _Stock | None:
+    row = ctx.db.execute("SELECT state FROM stock_state WHERE item_id=?", (item_id,)).fetchone()
+    if row is None:
+        return None
+    raw = json.loads(row[0])
+    return _Stock(Decimal(raw["on_hand"]), Decimal(raw["value"]), Decimal(raw["on_order"]),
+                  Decimal(raw["on_sales_order"]), (raw["last"][0], raw["last"][1]),
+                  None if raw["last_average"] is None else Decimal(raw["last_average"]))
+
+
+def _store_state(ctx: Context, item_id: str, state: _Stock) -> None:
+    """Keep the figures in the file, only inside a write transaction: a reader taking the
+    write lock would wait for, and then block, the writers."""
+    if not ctx.store.writing:
+        return
+    ctx.db.execute("INSERT OR REPLACE INTO stock_state VALUES (?, ?)",
+                   (item_id, _state_json(state)))
+
+
+def _state_json(state: _Stock) -> str:
+    return json.dumps({
+        "on_hand": str(state.on_hand), "value": str(state.value),
+        "on_order": str(state.on_order), "on_sales_order": str(state.on_sales_order),
+        "last": list(state.last),
+        "last_average": None if state.last_average is None else str(state.last_average)})
+
+
+def rebuild_stock_state(db: sqlite3.Connection) -> int:
+    """Replay every item's moves once and store the figures (a file from before the
+    stock_state table); the caller holds the write transaction. Returns the items done."""
+    db.execute("DELETE FROM stock_state")
+    states: dict[str, _Stock] = {}
+    for item_id, quantity, cost, kind, txn_date, seq in db.execute(
+            "SELECT item_id, quantity, cost, kind, txn_date, seq FROM stock_moves "
+            "ORDER BY item_id, txn_date, seq"):
+        states.setdefault(item_id, _Stock()).add(Decimal(quantity), Decimal(cost), kind,
+                                                 (txn_date, seq))
+    db.executemany("INSERT INTO stock_state VALUES (?, ?)",
+                   [(item_id, _state_json(state)) for item_id, state in states.items()])
+    return len(states)
 
 
 def stock_position(ctx: Context, item_id: str, until: str | None = None,

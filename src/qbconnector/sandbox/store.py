@@ -85,6 +85,10 @@ CREATE TABLE IF NOT EXISTS stock_moves (
 );
 CREATE INDEX IF NOT EXISTS stock_moves_item ON stock_moves(item_id, txn_date, seq);
 CREATE INDEX IF NOT EXISTS stock_moves_txn ON stock_moves(txn_id);
+CREATE TABLE IF NOT EXISTS stock_state (  -- an item's figures after all its moves (derived)
+    item_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS links (
     from_id TEXT NOT NULL,            -- the transaction that links (payment, invoice...)
     to_id TEXT NOT NULL,              -- the transaction it applies to / was created from
@@ -206,7 +210,27 @@ def open_company_file(path: str | Path) -> sqlite3.Connection:
     if row is None:
         db.close()
         raise ValueError(f"{path} is not a qbconnector company file")
+    _upgrade(db)
     return db
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring a file from an older version up to date: add the tables it lacks (derived data
+    only) and fill them from the rows it has."""
+    missing = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                         "name='stock_state'").fetchone() is None
+    if missing:
+        from qbconnector.sandbox.ledger import rebuild_stock_state  # ledger builds on store
+
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS stock_state (item_id TEXT PRIMARY KEY, "
+                       "state TEXT NOT NULL)")
+            rebuild_stock_state(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
 
 class Store:
@@ -220,6 +244,7 @@ class Store:
         # (PRAGMA data_version moves) or any rollback clears them.
         self.cache: dict[str, Any] = {}
         self._cache_version: int | None = None
+        self.writing = False        # inside a write (IMMEDIATE) transaction
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
@@ -228,6 +253,7 @@ class Store:
         readers, who then see one consistent snapshot."""
         self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         self._check_cache(write)
+        self.writing = write
         try:
             yield
         except BaseException:
@@ -237,6 +263,8 @@ class Store:
             raise
         else:
             self.db.execute("COMMIT")
+        finally:
+            self.writing = False
 
     def _check_cache(self, write: bool) -> None:
         """Keep the cache only while no other connection committed since it was filled.
