@@ -188,3 +188,38 @@ def test_each_operation_on_the_main_types(qb):
     assert qb.invoices.get(invoice.txn_id).balance_remaining == Decimal("240.00")
     qb.vendors.delete(vendor)
     assert qb.vendors.count() == 0
+
+
+def test_pages_of_large_records_hold_fewer_of_them(qb, monkeypatch):
+    """A query with line items starts small and sizes its pages by the text that came back,
+    so large records (many lines) do not make large pages."""
+    import re
+
+    from qbconnector.api import collections
+
+    qb.customers.add(name="Acme")
+    qb.accounts.add(name="Income", account_type="Income")
+    qb.item_services.add(name="Task", sales_or_purchase={"price": Decimal("10"),
+                                                          "account_ref": "Income"})
+    shape = [1, 1, 40, 40, 40] + [1] * 12
+    for lines in shape:
+        qb.invoices.add(customer_ref="Acme",
+                        lines=[{"item_ref": "Task", "quantity": 1}] * lines)
+    sent: list[int] = []
+    process = qb.session.process
+
+    def spy(text: str) -> str:
+        sent.extend(int(n) for n in re.findall(r"<MaxReturned>(\d+)</MaxReturned>", text))
+        return process(text)
+
+    monkeypatch.setattr(qb.session, "process", spy)
+    monkeypatch.setattr(collections, "PAGE_CHARS", 20_000)
+    monkeypatch.setattr(collections, "FIRST_PAGE_WITH_LINES", 2)
+    got = qb.invoices.query(include_line_items=True, page_size=5).all()
+    assert [len(i.invoice_line_ret) for i in got] == shape
+    assert sent[0] == 2, sent                # before the records' size is known
+    assert min(sent[1:]) < 5, sent           # 40-line invoices: smaller pages
+    assert sent[-1] == 5, sent               # small records again: back to the page size
+    sent.clear()
+    assert len(qb.invoices.query(page_size=5).all()) == 17
+    assert sent == [5, 5, 5, 5], sent             # without lines: the page size throughout

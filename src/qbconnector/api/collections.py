@@ -89,6 +89,8 @@ class Query:
                 yield Record(record, record.tag)
             return
         page = self.page_size if limit is None else min(self.page_size, limit)
+        if self.data.get("IncludeLineItems"):
+            page = min(page, FIRST_PAGE_WITH_LINES)      # then sized by what came back
         first = Message(name, {**self.data, "MaxReturned": page}, iterator="Start")
         response = self._send(first)
         pool = ThreadPoolExecutor(max_workers=1) if conn.prefetch else None
@@ -100,6 +102,7 @@ class Query:
                 upcoming: Future[Response] | None = None
                 if remaining and iterator_id and (limit is None or served + len(
                         response.records) < limit):
+                    page = _next_page(page, self.page_size, response)
                     follow = Message(name, {"MaxReturned": page}, iterator="Continue",
                                      iteratorID=iterator_id)
                     if pool is not None:
@@ -129,6 +132,22 @@ class Query:
         if response.status_code == 500:
             self.warnings.append(response.status_message)
         return check(response, message.name)
+
+
+PAGE_CHARS = 4_000_000
+"""About how much response text one page may hold: pages of large records (deposits with
+hundreds of lines, say) get fewer of them, so memory stays bounded whatever the records."""
+FIRST_PAGE_WITH_LINES = 50
+"""The first page of a query with line items, before the records' size is known."""
+
+
+def _next_page(page: int, page_size: int, response: Response) -> int:
+    """The next page's MaxReturned: the page size, or fewer records when the last page's
+    text was over PAGE_CHARS (growing back as records get smaller)."""
+    if not response.records or not response.size:
+        return page
+    per_record = response.size / len(response.records)
+    return max(1, min(page_size, int(PAGE_CHARS / per_record)))
 
 
 def _done(func: Any, *args: Any) -> Future[Response]:

@@ -114,9 +114,12 @@ class Connection:
             except RequestProcessorError as exc:
                 raise errors.SessionError(str(exc), exc.hresult) from exc
         try:
-            return parse_response(response)
+            result = parse_response(response)
         except ResponseError as exc:
             raise errors.SessionError(f"the response could not be read: {exc}") from exc
+        for one in result:
+            one.size = len(response)
+        return result
 
     # -- collections ------------------------------------------------------------------------
     @cached_property

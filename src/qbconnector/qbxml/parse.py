@@ -54,6 +54,7 @@ class Response:
     records: list[Record] = field(default_factory=list)
     attrs: dict[str, str] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)   # values directly in the Rs
+    size: int = 0      # characters of the message set it came in (set by the records API)
 
     @property
     def ret_count(self) -> int:
