@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from qbconnector.qbxml.jsonify import jsonable
@@ -28,16 +29,24 @@ def normalize(name: str) -> str:
 class Record(Mapping[str, Any]):
     """One QuickBooks record (or aggregate of one); immutable."""
 
-    __slots__ = ("_data", "_tag", "_index")
+    __slots__ = ("_data", "_tag", "_index", "_wrapped")
 
     def __init__(self, data: Mapping[str, Any], tag: str = "") -> None:
-        object.__setattr__(self, "_data", {k: _wrap(v) for k, v in data.items()})
+        # Aggregates become records when first read: an export that only serialises the
+        # record never builds the nested objects.
+        object.__setattr__(self, "_data", dict(data))
         object.__setattr__(self, "_tag", tag)
         object.__setattr__(self, "_index", None)
+        object.__setattr__(self, "_wrapped", set())
 
     # -- mapping ------------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
-        return self._data[key]
+        value = self._data[key]
+        if key not in self._wrapped and isinstance(value, dict | list):
+            value = _wrap(value)
+            self._data[key] = value
+            self._wrapped.add(key)
+        return value
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -57,7 +66,7 @@ class Record(Mapping[str, Any]):
         if key is None:
             raise AttributeError(f"{self._tag or 'record'} has no field {name!r}; it has "
                                  f"{', '.join(snake(k) for k in self._data) or 'none'}")
-        return self._data[key]
+        return self[key]
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("records are read-only; use modify() to change QuickBooks")
@@ -77,7 +86,7 @@ class Record(Mapping[str, Any]):
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (Decimal as text, dates ISO 8601)."""
-        return jsonable(_plain(self))
+        return _json(self._data)
 
     def __repr__(self) -> str:
         label = self._data.get("FullName") or self._data.get("Name") or \
@@ -87,16 +96,20 @@ class Record(Mapping[str, Any]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Record):
-            return self._data == other._data
-        return isinstance(other, Mapping) and dict(self._data) == dict(other)
+            return _plain(self) == _plain(other)
+        return isinstance(other, Mapping) and _plain(self) == _plain(other)
 
     __hash__ = None  # type: ignore[assignment]
 
 
+def underlying(record: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A record's data as it came from the parser (nested dicts, not records), for code
+    that reads every field once, like the export sinks; not to be modified."""
+    return record._data if isinstance(record, Record) else record
+
+
 def _wrap(value: Any) -> Any:
-    if isinstance(value, Record):
-        return value
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return Record(value)
     if isinstance(value, list):
         return [_wrap(v) for v in value]
@@ -104,8 +117,29 @@ def _wrap(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
+    """Records and dicts to dicts, lists to lists, without wrapping anything on the way."""
     if isinstance(value, Record):
+        value = value._data
+    if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def _json(value: Any) -> Any:
+    """Like ``jsonable(_plain(value))`` in one pass: exports call it for every record."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is Decimal:
+        return format(value, "f")
+    if kind is dict:
+        return {k: _json(v) for k, v in value.items()}
+    if kind is list:
+        return [_json(v) for v in value]
+    if kind is Record:
+        return _json(value._data)
+    return jsonable(_plain(value))

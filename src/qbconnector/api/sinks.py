@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from qbconnector.api.records import underlying
 from qbconnector.api.tables import DELETED, Table, TypeTables, flatten, line_rows
 
 BATCH = 500
@@ -125,6 +126,7 @@ class TableSink(Sink):
     def write(self, record: Mapping[str, Any]) -> int:
         assert self._tables is not None
         tables = self._tables
+        record = underlying(record)
         self._rows.append(flatten(record, tables))
         self._keys.append((record.get(tables.id_field),))
         count = 0

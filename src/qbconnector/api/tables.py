@@ -196,10 +196,10 @@ def _fill(data: Mapping[str, Any], prefix: tuple[str, ...],
         if column is not None:
             if column.type == JSON:
                 row[column.name] = json.dumps(jsonable(_plain(value)), ensure_ascii=False)
-            elif not isinstance(value, Mapping):
+            elif not (type(value) is dict or isinstance(value, Mapping)):
                 row[column.name] = value
             continue
-        if isinstance(value, Mapping):
+        if type(value) is dict or isinstance(value, Mapping):
             _fill(value, path, index, row, skip)
         # anything else is not in the Desktop spec (another product's field): left out
 

@@ -1,0 +1,52 @@
+"""Record objects: typed values, nested aggregates as records, JSON-ready copies."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from qbconnector.api.records import Record, underlying
+from qbconnector.qbxml.jsonify import jsonable
+
+DATA = {"TxnID": "1A-1700000000", "TxnDate": date(2024, 5, 1),
+        "CustomerRef": {"ListID": "80-1", "FullName": "Acme"},
+        "InvoiceLineRet": [{"TxnLineID": "1B", "Amount": Decimal("12.50"),
+                            "ItemRef": {"FullName": "Bolt"}}],
+        "Subtotal": Decimal("12.50"), "IsPaid": False}
+
+
+def test_aggregates_are_records_and_read_the_same_every_time() -> None:
+    record = Record(DATA, "InvoiceRet")
+    assert isinstance(record.customer_ref, Record)
+    assert record.customer_ref is record["CustomerRef"]
+    assert record.customer_ref.full_name == "Acme"
+    line = record.invoice_line_ret[0]
+    assert isinstance(line, Record) and line.item_ref.full_name == "Bolt"
+    assert record.invoice_line_ret is record.invoice_line_ret
+    assert record.subtotal == Decimal("12.50") and record.is_paid is False
+    with pytest.raises(AttributeError, match="has no field"):
+        _ = record.no_such_field
+    with pytest.raises(AttributeError, match="read-only"):
+        record.subtotal = Decimal(1)
+
+
+def test_to_dict_is_json_ready_before_and_after_fields_are_read() -> None:
+    expected = jsonable(DATA)
+    assert Record(DATA).to_dict() == expected
+    read = Record(DATA)
+    _ = read.customer_ref.full_name, read.invoice_line_ret[0].item_ref
+    assert read.to_dict() == expected
+    assert expected["InvoiceLineRet"][0]["Amount"] == "12.50"
+    assert expected["TxnDate"] == "2024-05-01"
+
+
+def test_equality_with_records_and_dicts_and_the_parsers_data_untouched() -> None:
+    one, two = Record(DATA), Record(DATA)
+    _ = one.customer_ref
+    assert one == two and one == DATA
+    assert DATA == one  # noqa: SIM300 - the reflected comparison is the point
+    assert one != Record({**DATA, "Subtotal": Decimal("13")})
+    assert isinstance(DATA["CustomerRef"], dict)              # the caller's dict not wrapped
+    assert underlying(two)["CustomerRef"] == {"ListID": "80-1", "FullName": "Acme"}
