@@ -164,6 +164,18 @@ class _SqlHandle(TableHandle):
             self.sql.drop(connection, checkfirst=True)
             self.sql.create(connection)
         self._kinds = {c.name: c.type for c in table.columns}
+        self._insert = self._prepared_insert()
+
+    def _prepared_insert(self) -> tuple[str, list[str], list[Any], bool]:
+        """The INSERT compiled once for this database, its parameter names in order and
+        each column's own bind processor: rows then go straight to the driver's
+        executemany, stored exactly as SQLAlchemy would store them."""
+        dialect = self.connection.dialect
+        compiled = self.sql.insert().compile(dialect=dialect)
+        names = list(compiled.positiontup) if compiled.positional else \
+            [c.name for c in self.sql.columns]
+        processors = [self.sql.c[name].type.bind_processor(dialect) for name in names]
+        return compiled.string, names, processors, bool(compiled.positional)
 
     def _delete(self, keys: list[tuple[Any, ...]]) -> None:
         sa = _sqlalchemy()
@@ -179,10 +191,19 @@ class _SqlHandle(TableHandle):
         if self.merge and keys:
             self._delete(keys)
         if rows:
-            kinds = self._kinds
-            self.connection.execute(self.sql.insert(), [
-                {name: _value(row.get(name), kind) for name, kind in kinds.items()}
-                for row in rows])
+            sql, names, processors, positional = self._insert
+            kinds = [self._kinds[name] for name in names]
+            columns = list(zip(names, kinds, processors, strict=True))
+            prepared = []
+            for row in rows:
+                values = []
+                for name, kind, process in columns:
+                    value = _value(row.get(name), kind)
+                    values.append(value if process is None or value is None
+                                  else process(value))
+                prepared.append(tuple(values) if positional else dict(zip(names, values,
+                                                                          strict=True)))
+            self.connection.exec_driver_sql(sql, prepared)
 
     def remove(self, keys: list[tuple[Any, ...]]) -> None:
         if keys:

@@ -181,9 +181,17 @@ def line_rows(record: Mapping[str, Any], tables: TypeTables) -> Iterator[dict[st
             yield row
 
 
-@cache
+_INDEXES: dict[int, tuple[Table, dict[tuple[str, ...], Column]]] = {}
+
+
 def _path_index(table: Table) -> dict[tuple[str, ...], Column]:
-    return {c.path: c for c in table.columns}
+    """Columns by element path; kept per table object (hashing a table hashes every column,
+    too slow once per record)."""
+    entry = _INDEXES.get(id(table))
+    if entry is None or entry[0] is not table:
+        entry = (table, {c.path: c for c in table.columns})
+        _INDEXES[id(table)] = entry
+    return entry[1]
 
 
 def _fill(data: Mapping[str, Any], prefix: tuple[str, ...],
