@@ -9,6 +9,7 @@ exhausting memory or reading local files.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from typing import IO
 
@@ -63,13 +64,18 @@ def check_prolog(head: bytes) -> None:
         raise XMLError("XML with a document type declaration (DTD) is refused")
 
 
-_PARSERS: dict[bool, etree.XMLParser] = {}
+_PARSERS = threading.local()
 
 
 def _parser(keep_pis: bool) -> etree.XMLParser:
-    parser = _PARSERS.get(keep_pis)
+    """This thread's parser: an lxml parser serves one thread at a time (others wait on its
+    lock), and the server parses on its event loop and its company threads at once."""
+    parsers = getattr(_PARSERS, "by_pis", None)
+    if parsers is None:
+        parsers = _PARSERS.by_pis = {}
+    parser = parsers.get(keep_pis)
     if parser is None:
-        parser = _PARSERS[keep_pis] = etree.XMLParser(
+        parser = parsers[keep_pis] = etree.XMLParser(
             resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
             huge_tree=False, remove_comments=True, remove_pis=not keep_pis, collect_ids=False)
     return parser
