@@ -321,19 +321,26 @@ class Workers:
         self.factory = factory
         self.policy = policy
         self._workers: dict[str, CompanyWorker] = {}
+        self._by_spelling: dict[str, CompanyWorker] = {}
         self._lock = threading.Lock()
 
     def for_company(self, company_file: str) -> CompanyWorker:
-        key = _company_key(company_file)
+        with self._lock:
+            worker = self._by_spelling.get(company_file)
+            if worker is not None:
+                return worker
+        key = _company_key(company_file)     # resolves symlinks: once per spelling
         with self._lock:
             worker = self._workers.get(key)
             if worker is None:
                 worker = self._workers[key] = CompanyWorker(key, self.factory, self.policy)
+            self._by_spelling[company_file] = worker
             return worker
 
     def stop(self) -> None:
         with self._lock:
             workers, self._workers = list(self._workers.values()), {}
+            self._by_spelling = {}
         for worker in workers:
             with contextlib.suppress(Exception):
                 worker.stop()
