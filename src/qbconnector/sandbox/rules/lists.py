@@ -194,8 +194,22 @@ class AccountRules(Rules):
                                                  Posting(equity, -signed)])
 
 
+class _NameRules(Rules):
+    """Customers and vendors: address blocks and contacts."""
+
+    def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
+                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
+        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
+        contacts.prepare(ctx, doc, old, data)
+
+    def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
+                 doc: dict[str, Any]) -> None:
+        super().computed(ctx, otype, row, doc)
+        contacts.add_generated(doc)
+
+
 @register("Customer")
-class CustomerRules(Rules):
+class CustomerRules(_NameRules):
     def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
         super().defaults(ctx, otype, doc)
         if "SalesTaxCodeRef" not in doc:
@@ -208,16 +222,6 @@ class CustomerRules(Rules):
                 doc["ItemSalesTaxRef"] = item
         doc.setdefault("JobStatus", "None")
         doc.setdefault("PreferredDeliveryMethod", "None")
-
-    def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
-                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
-        contacts.prepare(ctx, doc, old, data)
-
-    def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
-                 doc: dict[str, Any]) -> None:
-        super().computed(ctx, otype, row, doc)
-        contacts.add_generated(doc)
 
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
@@ -242,20 +246,10 @@ class CustomerRules(Rules):
 
 
 @register("Vendor")
-class VendorRules(Rules):
+class VendorRules(_NameRules):
     def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
         super().defaults(ctx, otype, doc)
         doc.setdefault("IsVendorEligibleFor1099", "false")
-
-    def prepare(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
-                old: dict[str, Any] | None, data: dict[str, Any]) -> None:
-        fill_blocks(doc, lambda name: otype.ret.child(name) is not None, data)
-        contacts.prepare(ctx, doc, old, data)
-
-    def computed(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
-                 doc: dict[str, Any]) -> None:
-        super().computed(ctx, otype, row, doc)
-        contacts.add_generated(doc)
 
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:

@@ -47,7 +47,7 @@ from qbconnector.sandbox.rules.purchase_lines import (
     exact_average,
     ref_of,
 )
-from qbconnector.sandbox.rules.transactions import Link, as_list, ref_id
+from qbconnector.sandbox.rules.transactions import Link, as_list, quantity_links, ref_id
 
 if TYPE_CHECKING:
     import sqlite3
@@ -307,15 +307,7 @@ class PurchaseFormRules(LineSetRules):
         line["_link"] = {"TxnID": order_id, "TxnLineID": source["TxnLineID"]}
 
     def links(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> list[Link]:
-        out = []
-        for line in self.item_lines(doc):
-            link = line.get("_link")
-            if link:
-                out.append(Link(link["TxnID"], money(line.get("Quantity")), "QUANTYPE",
-                                link["TxnLineID"]))
-        linked = {link.to_id for link in out}
-        out += [Link(t, ZERO, "QUANTYPE") for t in doc.get("_linked_to", []) if t not in linked]
-        return out
+        return quantity_links(list(self.item_lines(doc)), doc)
 
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:

@@ -31,7 +31,14 @@ from qbconnector.sandbox.render import cents, money, output_text
 from qbconnector.sandbox.rules import register
 from qbconnector.sandbox.rules.items import item_info, non_taxable_code, tax_code_is_taxable
 from qbconnector.sandbox.rules.lists import special_account
-from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id, refunded
+from qbconnector.sandbox.rules.transactions import (
+    Link,
+    TxnRules,
+    as_list,
+    quantity_links,
+    ref_id,
+    refunded,
+)
 from qbconnector.sandbox.store import dumps
 
 if TYPE_CHECKING:
@@ -323,15 +330,7 @@ class SalesFormRules(TxnRules):
         return out
 
     def links(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> list[Link]:
-        out = []
-        for line in self._all_lines(otype, doc):
-            link = line.get("_link")
-            if link:
-                out.append(Link(link["TxnID"], money(line.get("Quantity")), "QUANTYPE",
-                                link["TxnLineID"]))
-        linked = {link.to_id for link in out}
-        out += [Link(t, ZERO, "QUANTYPE") for t in doc.get("_linked_to", []) if t not in linked]
-        return out
+        return quantity_links(list(self._all_lines(otype, doc)), doc)
 
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:

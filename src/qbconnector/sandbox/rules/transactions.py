@@ -76,6 +76,17 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def quantity_links(lines: list[dict[str, Any]], doc: dict[str, Any]) -> list[Link]:
+    """Links by quantity from lines made from another transaction's lines (``_link``), plus
+    a whole-transaction link to each other one named in ``_linked_to``."""
+    out = [Link(line["_link"]["TxnID"], money(line.get("Quantity")), "QUANTYPE",
+                line["_link"]["TxnLineID"]) for line in lines if line.get("_link")]
+    linked = {link.to_id for link in out}
+    out += [Link(t, Decimal(0), "QUANTYPE") for t in doc.get("_linked_to", [])
+            if t not in linked]
+    return out
+
+
 def refunded(ctx: Context, txn_id: str, exclude: str | None = None) -> Decimal:
     """What credit card refunds (ARRefundCreditCard) have paid out of a credit memo or a
     payment's unused amount, not counting the refund ``exclude``."""
