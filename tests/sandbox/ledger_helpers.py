@@ -34,7 +34,11 @@ def new_company(template_dir: Path) -> Path:
 
 
 def copy_company(template: Path, target: Path) -> Path:
-    shutil.copyfile(template, target)
+    """A copy of a company file, with its write-ahead log when one is left."""
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{template}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, f"{target}{suffix}")
     return target
 
 

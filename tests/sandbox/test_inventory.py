@@ -3,7 +3,6 @@ builds and (switched off) transfers between sites."""
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -18,6 +17,8 @@ from qbconnector.qbxml.validate import validate
 from qbconnector.sandbox.company import create_company
 from qbconnector.sandbox.session import SandboxSession
 from qbconnector.sandbox.store import Clock
+
+from .ledger_helpers import copy_company
 
 VERSION = "13.0"
 CLOCK = Clock(fixed=datetime(2024, 4, 2, 9, 0, tzinfo=timezone(timedelta(hours=-5))))
@@ -92,11 +93,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def books(template: Path, tmp_path: Path):
-    path = tmp_path / "company.qbdb"
-    for suffix in ("", "-wal", "-shm"):
-        source = Path(str(template) + suffix)
-        if source.exists():
-            shutil.copy(source, str(path) + suffix)
+    path = copy_company(template, tmp_path / "company.qbdb")
     with SandboxSession(path, clock=CLOCK) as session:
         yield Books(session, path)
 
