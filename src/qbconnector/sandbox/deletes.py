@@ -51,7 +51,7 @@ def list_del(ctx: Context) -> Result:
         raise errors.fail(3170, list_type=type_name, name=name,
                           qb_message="This list element is in use and cannot be deleted.")
     deleted = _remember(ctx, row, "list")
-    ctx.db.execute("DELETE FROM records WHERE id=?", (list_id,))
+    ctx.store.delete(list_id)
     ctx.db.execute("DELETE FROM data_ext WHERE object_id=?", (list_id,))
     spec = specmod.load().message("ListDelRs")
     doc = {"ListDelType": type_name, "ListID": list_id, "TimeDeleted": deleted,
@@ -71,7 +71,7 @@ def txn_del(ctx: Context) -> Result:
     rules.before_delete(ctx, otype, row)
     rules.after_delete(ctx, otype, row, doc)
     deleted = _remember(ctx, row, "txn")
-    ctx.db.execute("DELETE FROM records WHERE id=?", (txn_id,))
+    ctx.store.delete(txn_id)
     ctx.db.execute("DELETE FROM data_ext WHERE object_id=?", (txn_id,))
     spec = specmod.load().message("TxnDelRs")
     out = {"TxnDelType": type_name, "TxnID": txn_id, "TimeDeleted": deleted,

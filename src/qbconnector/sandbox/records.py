@@ -54,7 +54,7 @@ def render_row(ctx: Context, otype: ObjectType, row: sqlite3.Row,
         doc.pop(name, None)
     text = ctx.render(otype, doc, include)
     if cacheable:
-        ctx.db.execute("UPDATE records SET xml=? WHERE id=?", (f"{version}|{text}", row["id"]))
+        ctx.store.save_rendering(row["id"], f"{version}|{text}")
     return text
 
 

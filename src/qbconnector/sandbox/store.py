@@ -233,6 +233,10 @@ def _upgrade(db: sqlite3.Connection) -> None:
         db.execute("COMMIT")
 
 
+ROW_CACHE_LIMIT = 20_000
+"""List rows a write transaction keeps in memory at most (then it starts afresh)."""
+
+
 class Store:
     """Low-level access to one open company file: counters, ids and record rows."""
 
@@ -262,6 +266,14 @@ class Store:
             self.db.execute("ROLLBACK")
             raise
         else:
+            try:
+                if write:
+                    self.flush_counters()
+            except BaseException:
+                self.cache.clear()
+                self._cache_version = None
+                self.db.execute("ROLLBACK")
+                raise
             self.db.execute("COMMIT")
         finally:
             self.writing = False
@@ -293,6 +305,7 @@ class Store:
             self.db.execute("RELEASE request")
             raise
         else:
+            self.flush_counters()
             self.db.execute("RELEASE request")
 
     # -- meta and counters ------------------------------------------------------------------
@@ -306,12 +319,40 @@ class Store:
                         "value=excluded.value", (key, value))
 
     def next_counter(self, name: str, start: int) -> int:
+        """The counter's next value. A writer counts in memory and writes the counters
+        when its request ends (:meth:`flush_counters`): one statement, not one per id."""
+        if not self.writing:
+            return self._bump_counter(name, start)
+        counters = self.cache.get("counters")
+        if counters is None:
+            counters = self.cache["counters"] = {}
+        value = counters.get(name)
+        if value is None:
+            row = self.db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
+            value = row[0] if row else start - 1
+        counters[name] = value + 1
+        self.cache.setdefault("counters_pending", set()).add(name)
+        return value + 1
+
+    def _bump_counter(self, name: str, start: int) -> int:
         row = self.db.execute("UPDATE counters SET value=value+1 WHERE name=? RETURNING value",
                               (name,)).fetchone()
         if row is None:
             self.db.execute("INSERT INTO counters VALUES (?, ?)", (name, start))
             return start
         return row[0]
+
+    def flush_counters(self) -> None:
+        """Write the counters counted in memory (before a savepoint is released or the
+        transaction commits)."""
+        pending = self.cache.get("counters_pending")
+        if not pending:
+            return
+        counters = self.cache["counters"]
+        self.db.executemany("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE "
+                            "SET value=excluded.value",
+                            [(name, counters[name]) for name in sorted(pending)])
+        pending.clear()
 
     def new_list_id(self) -> str:
         """ListIDs count up from 80000001 in hex, suffixed with the creation second."""
@@ -330,8 +371,26 @@ class Store:
         return now if previous is None or now > previous else previous + 1
 
     # -- rows -------------------------------------------------------------------------------
-    def get(self, record_id: str) -> sqlite3.Row | None:
-        return self.db.execute("SELECT * FROM records WHERE id=?", (record_id,)).fetchone()
+    def get(self, record_id: str) -> Any:
+        """A record's row (columns by name). In a write transaction list rows are served
+        from the cache: the rules read the same accounts, items and names on every form."""
+        if not self.writing:
+            return self.db.execute("SELECT * FROM records WHERE id=?", (record_id,)).fetchone()
+        rows = self.cache.get("rows")
+        if rows is None:
+            rows = self.cache["rows"] = {}
+        row = rows.get(record_id)
+        if row is not None:
+            return row
+        found = self.db.execute("SELECT * FROM records WHERE id=?", (record_id,)).fetchone()
+        if found is None or found["kind"] != "list":
+            return found
+        if len(rows) >= ROW_CACHE_LIMIT:
+            rows.clear()
+        # The cached copy never carries a rendering: the file's copy is the one kept fresh.
+        row = rows[record_id] = dict(zip(found.keys(), found, strict=True))
+        row["xml"] = None
+        return row
 
     def doc(self, row: sqlite3.Row) -> dict[str, Any]:
         return json.loads(row["doc"])
@@ -345,6 +404,8 @@ class Store:
     def insert(self, fields: dict[str, Any]) -> None:
         columns = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
+        if fields.get("special") is not None:
+            self._forget_specials()
         self.db.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",  # noqa: S608
                         tuple(fields.values()))
 
@@ -352,10 +413,64 @@ class Store:
         sets = ", ".join(f"{k}=?" for k in fields)
         self.db.execute(f"UPDATE records SET {sets} WHERE id=?",  # noqa: S608
                         (*fields.values(), record_id))
+        rows = self.cache.get("rows")
+        if rows is not None and record_id in rows:
+            # A new dict: a row handed out earlier stays what it was (like sqlite3.Row).
+            rows[record_id] = {**rows[record_id], **fields, "xml": None}
+        if "xml" in fields:
+            if fields["xml"] is None:
+                if self.writing:
+                    self._cleared().add(record_id)
+            else:
+                self.cache.get("cleared", set()).discard(record_id)
+        if "special" in fields:
+            self._forget_specials()
+
+    def delete(self, record_id: str) -> None:
+        self.cache.get("rows", {}).pop(record_id, None)
+        self._forget_specials()
+        self.db.execute("DELETE FROM records WHERE id=?", (record_id,))
 
     def invalidate(self, *record_ids: str) -> None:
         """Forget cached renderings whose computed fields changed."""
-        self.db.executemany("UPDATE records SET xml=NULL WHERE id=?", [(i,) for i in record_ids])
+        cleared = self._cleared() if self.writing else None
+        if cleared is not None:
+            record_ids = tuple(i for i in record_ids if i not in cleared)
+            cleared.update(record_ids)
+        if record_ids:
+            self.db.executemany("UPDATE records SET xml=NULL WHERE id=?",
+                                [(i,) for i in record_ids])
+
+    def save_rendering(self, record_id: str, text: str) -> None:
+        """Keep a record's rendering in the file (queries reuse it until it is invalidated)."""
+        self.db.execute("UPDATE records SET xml=? WHERE id=?", (text, record_id))
+        self.cache.get("cleared", set()).discard(record_id)
+
+    def _cleared(self) -> set[str]:
+        """Records whose rendering this writer knows the file does not hold."""
+        cleared = self.cache.get("cleared")
+        if cleared is None:
+            cleared = self.cache["cleared"] = set()
+        return cleared
+
+    def special(self, type_name: str, kind: str) -> Any:
+        """The first record of a type with a special kind (a special account, a form's
+        default template), or None."""
+        key = f"special:{type_name}:{kind}"
+        if self.writing and key in self.cache:
+            record_id = self.cache[key]
+            return None if record_id is None else self.get(record_id)
+        row = self.db.execute("SELECT * FROM records WHERE type=? AND special=? "
+                              "ORDER BY seq LIMIT 1", (type_name, kind)).fetchone()
+        if self.writing:
+            self.cache[key] = None if row is None else row["id"]
+            if row is not None:
+                return self.get(row["id"])
+        return row
+
+    def _forget_specials(self) -> None:
+        for key in [k for k in self.cache if k.startswith("special:")]:
+            del self.cache[key]
 
 
 def dumps(doc: dict[str, Any]) -> str:

@@ -94,8 +94,7 @@ SPECIAL_ACCOUNTS = {
 
 def special_account(ctx: Context, special: str) -> sqlite3.Row | None:
     """The company's account of a special type (Accounts Receivable, Undeposited Funds...)."""
-    return ctx.db.execute("SELECT * FROM records WHERE type='Account' AND special=? "
-                          "ORDER BY seq LIMIT 1", (special,)).fetchone()
+    return ctx.store.special("Account", special)
 
 
 def _ordered_key(ctx: Context, doc: dict[str, Any], rank: int, component: str) -> str:

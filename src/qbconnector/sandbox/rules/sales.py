@@ -101,8 +101,7 @@ class SalesFormRules(TxnRules):
             if account is not None:
                 doc["ARAccountRef"] = _ref(account)
         if ret.child("TemplateRef") is not None and "TemplateRef" not in doc:
-            row = ctx.db.execute("SELECT * FROM records WHERE type='Template' AND special=? "
-                                 "ORDER BY seq LIMIT 1", (TEMPLATE_KIND[otype.name],)).fetchone()
+            row = ctx.store.special("Template", TEMPLATE_KIND[otype.name])
             if row is not None:
                 doc["TemplateRef"] = _ref(row)
         if ret.child("DepositToAccountRef") is not None and "DepositToAccountRef" not in doc:

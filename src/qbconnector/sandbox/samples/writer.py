@@ -63,7 +63,9 @@ class BulkStore(Store):
         row = self.rows.get(record_id)
         if row is not None:
             return row
-        found = super().get(record_id)
+        # Not the base class's cache: these rows keep their rendering so that an
+        # invalidation reaches the file at the flush.
+        found = self.db.execute("SELECT * FROM records WHERE id=?", (record_id,)).fetchone()
         if found is not None and found["kind"] == "list":
             row = self.rows[record_id] = dict(zip(found.keys(), found, strict=True))
             return row
