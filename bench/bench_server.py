@@ -140,8 +140,8 @@ def _serve(kind: str, backend: str, company: str, log_dir: str, log_level: int, 
         if backend == "sandbox":
             from qbconnector import sandbox
 
-            def factory(options):
-                return sandbox.SandboxSession(options.company_file or company, options)
+            # What ``qbconnector serve`` uses (sessions hand their connection on).
+            factory = sandbox.SandboxSessions(company)
         else:
             CannedSession.RESPONSES = canned_responses()
             factory = CannedSession

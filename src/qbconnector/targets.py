@@ -122,12 +122,12 @@ def session_factory(target: str | os.PathLike[str], **options: Any) -> SessionFa
         return _RemoteFactory(probe)
     fixed = probe.options.company_file   # type: ignore[attr-defined]
     dispatch = options.get("dispatch")
+    if kind == "sandbox":
+        from qbconnector.sandbox import SandboxSessions
+
+        return SandboxSessions(fixed, fixed=True)
 
     def local(server_options: SessionOptions) -> Session:
-        if kind == "sandbox":
-            from qbconnector.sandbox import SandboxSession
-
-            return SandboxSession(fixed, dataclasses.replace(server_options, company_file=fixed))
         from qbconnector.com import com_session
 
         return com_session(dataclasses.replace(

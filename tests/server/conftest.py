@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from qbconnector.qbxml.session import Session, SessionOptions
-from qbconnector.sandbox import SandboxSession, create_company
+from qbconnector.sandbox import SandboxSessions, create_company
 from qbconnector.server import passwords
 from qbconnector.server.auth import LoginBackoff
 from qbconnector.server.runner import ConnectorServer
@@ -36,8 +36,9 @@ def other_company_path(company_folder: Path) -> str:
 
 @pytest.fixture(scope="session")
 def session_factory(company_path: str) -> Callable[[SessionOptions], Session]:
-    """Sandbox sessions on ``company_path`` (or the file the options name)."""
-    return lambda options: SandboxSession(options.company_file or company_path, options)
+    """Sandbox sessions on ``company_path`` (or the file the options name), handing their
+    connection on as ``qbconnector serve``'s do."""
+    return SandboxSessions(company_path)
 
 
 # --------------------------------------------------------------------------------------------

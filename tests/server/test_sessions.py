@@ -322,3 +322,17 @@ def test_query_iterators_live_on_across_http_requests_on_a_persistent_connection
         gone = etree.fromstring(post(other_connection, _customer_query(
             iterator="Continue", iteratorID=first.get("iteratorID"))).content)[0][0]
     assert gone.get("statusCode") != "0"    # a new session knows no such iterator
+
+
+def test_per_request_sessions_hand_one_connection_on_and_stop_closes_it(
+        start_server, company_path):
+    from qbconnector.sandbox import SandboxSessions
+
+    factory = SandboxSessions(company_path)
+    server = start_server(factory)
+    with client(server) as c:
+        assert [post(c).status_code for _ in range(3)] == [200, 200, 200]
+    # Three sessions opened and closed; one connection was kept for the next.
+    assert factory.connections.idle_count == 1
+    server.stop()
+    assert factory.connections.idle_count == 0

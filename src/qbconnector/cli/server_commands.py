@@ -47,18 +47,7 @@ def _sandbox() -> Any:
 def _factory_for(company: str) -> SessionFactory:
     if "factory_for" in _backend:
         return _backend["factory_for"](company)
-    sandbox = _sandbox()
-    session_class = sandbox.SandboxSession
-
-    def factory(options: SessionOptions) -> Any:
-        path = options.company_file or company
-        if not path:
-            raise RequestProcessorError(0x80040403, "no company file: the sandbox needs one "
-                                                    "(serve --company FILE or the user's "
-                                                    "CompanyFile)")
-        return session_class(path, options)
-
-    return factory
+    return _sandbox().SandboxSessions(company)
 
 
 def _create_sample(path: Path) -> None:
@@ -462,7 +451,8 @@ def test_connection(config: Path | None, user_name: str | None, company: str | N
     options = SessionOptions(company_file=user.CompanyFile or company or "",
                              app_name=user.AppName or "qbconnector", read_only=user.ReadOnly,
                              connection_mode=user.ConnectionMode, auth_flags=settings.AuthFlags)
-    session = _factory_for(company or "")(options)
+    factory = _factory_for(company or "")
+    session = factory(options)
     click.echo(f"user {user.name}: opening {options.company_file or '(the open company file)'} "
                f"as {options.app_name!r} ({options.connection_mode}"
                f"{', read-only' if options.read_only else ''})")
@@ -474,6 +464,9 @@ def test_connection(config: Path | None, user_name: str | None, company: str | N
             authorized = session.is_authorized()
         finally:
             session.close()
+            close = getattr(factory, "close", None)
+            if callable(close):
+                close()
     except RequestProcessorError as exc:
         click.echo(f"FAILED: 0x{exc.hresult:08X} {exc.message}", err=True)
         raise SystemExit(1) from None

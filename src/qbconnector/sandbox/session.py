@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.session import RequestProcessorError, SessionOptions
 from qbconnector.sandbox.engine import Engine
 from qbconnector.sandbox.meta import SUPPORTED_VERSIONS
+from qbconnector.sandbox.pool import ConnectionPool
 from qbconnector.sandbox.queries import IteratorState
 from qbconnector.sandbox.store import Clock, Store, check_company_file, open_company_file
 
@@ -23,8 +25,9 @@ class SandboxSession:
     """
 
     def __init__(self, path: str | Path, options: SessionOptions | None = None, *,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, connections: ConnectionPool | None = None) -> None:
         self.path = Path(path)
+        self.connections = connections   # reuse idle connections (the connector's sessions)
         self.options = options or SessionOptions(company_file=str(path))
         self.clock = clock or Clock()
         self.iterators: dict[str, IteratorState] = {}
@@ -42,7 +45,10 @@ class SandboxSession:
                 "QuickBooks Point of Sale is not available: a sandbox company file holds "
                 "QuickBooks Desktop data only.")
         try:
-            db = open_company_file(self.path)
+            if self.connections is not None:
+                db = self.connections.take(self.path)
+            else:
+                db = open_company_file(self.path)
         except (OSError, ValueError) as exc:
             raise RequestProcessorError(
                 catalogue.HR_COULD_NOT_OPEN_FILE,
@@ -52,7 +58,10 @@ class SandboxSession:
 
     def close(self) -> None:
         if self._store is not None:
-            self._store.db.close()
+            if self.connections is not None:
+                self.connections.give(self.path, self._store.db)
+            else:
+                self._store.db.close()
         self._store = None
         self._engine = None
         self.iterators.clear()
@@ -92,3 +101,29 @@ class SandboxSession:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class SandboxSessions:
+    """A session factory for a server: sandbox sessions on each user's CompanyFile, else on
+    ``company`` (always on ``company`` when ``fixed``). The sessions hand their connection on
+    to the next one (:mod:`qbconnector.sandbox.pool`); :meth:`close` when the server stops."""
+
+    def __init__(self, company: str | Path = "", *, fixed: bool = False,
+                 connections: ConnectionPool | None = None) -> None:
+        self.company = str(company)
+        self.fixed = fixed
+        self.connections = connections or ConnectionPool()
+
+    def __call__(self, options: SessionOptions) -> SandboxSession:
+        path = self.company if self.fixed else (options.company_file or self.company)
+        if not path:
+            raise RequestProcessorError(
+                catalogue.HR_COULD_NOT_OPEN_FILE,
+                "no company file: the sandbox needs one (serve --company FILE or the user's "
+                "CompanyFile)")
+        if options.company_file != path:
+            options = dataclasses.replace(options, company_file=path)
+        return SandboxSession(path, options, connections=self.connections)
+
+    def close(self) -> None:
+        self.connections.close()

@@ -344,6 +344,14 @@ class Workers:
         for worker in workers:
             with contextlib.suppress(Exception):
                 worker.stop()
+        # A factory that keeps something between sessions (idle sandbox connections, a
+        # relay's keep-alive pool) lets it go when the server stops.
+        close = getattr(self.factory, "close", None)
+        if callable(close):
+            try:
+                close()
+            except Exception as exc:
+                log.warning("error while closing the session factory: %s", exc)
 
 
 def _company_key(company_file: str) -> str:

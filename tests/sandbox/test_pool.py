@@ -1,0 +1,155 @@
+"""Idle connections handed from one sandbox session to the next (what the connector's
+per-request sessions use): reused only for the very same file, never across a replaced or
+deleted one, and closed (log checkpointed into the file) when the pool closes."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from qbconnector.qbxml import status as catalogue
+from qbconnector.qbxml.build import Message, build
+from qbconnector.qbxml.parse import parse_response
+from qbconnector.qbxml.session import RequestProcessorError, SessionOptions
+from qbconnector.sandbox import ConnectionPool, SandboxSession, SandboxSessions
+from qbconnector.sandbox.store import Clock
+
+from .conftest import SANDBOX_VERSION
+
+
+def ask(session: SandboxSession, name: str, data: dict | None = None) -> list:
+    session.open()
+    try:
+        answer = session.process(build([Message(name, data)], version=SANDBOX_VERSION))
+    finally:
+        session.close()
+    response = parse_response(answer)[0]
+    assert response.status_code in (0, 1), response.status_message
+    return response.records
+
+
+def customers(session: SandboxSession) -> list[str]:
+    return [r["Name"] for r in ask(session, "CustomerQuery")]
+
+
+def test_the_next_session_on_the_file_takes_the_connection(company_path: Path,
+                                                          clock: Clock) -> None:
+    pool = ConnectionPool()
+    try:
+        first = SandboxSession(company_path, clock=clock, connections=pool)
+        ask(first, "CustomerAdd", {"Name": "Pooled"})
+        assert pool.idle_count == 1
+        second = SandboxSession(company_path, clock=clock, connections=pool)
+        second.open()
+        reused = second.store.db
+        assert pool.idle_count == 0
+        second.close()
+        third = SandboxSession(company_path, clock=clock, connections=pool)
+        third.open()
+        assert third.store.db is reused       # one connection, session after session
+        # Each session is new all the same: no iterator or cache of the one before.
+        assert third.iterators == {} and third.store.cache == {}
+        third.close()
+        assert customers(SandboxSession(company_path, clock=clock, connections=pool)) == [
+            "Pooled"]
+    finally:
+        pool.close()
+    assert pool.idle_count == 0
+
+
+def test_a_replaced_file_is_opened_afresh(company_path: Path, clock: Clock,
+                                          tmp_path: Path) -> None:
+    pool = ConnectionPool()
+    try:
+        copy = tmp_path / "before.qbdb"
+        shutil.copyfile(company_path, copy)          # the company without any customer
+        ask(SandboxSession(company_path, clock=clock, connections=pool), "CustomerAdd",
+            {"Name": "Only in the first file"})
+        assert pool.idle_count == 1
+        pool_db = pool._idle[str(company_path.absolute())][0][0]
+        # Another file moved into its place (a restore from backup, say).
+        for suffix in ("-wal", "-shm"):
+            Path(f"{company_path}{suffix}").unlink(missing_ok=True)
+        copy.replace(company_path)
+        assert customers(SandboxSession(company_path, clock=clock, connections=pool)) == []
+        with pytest.raises(sqlite3.ProgrammingError):
+            pool_db.execute("SELECT 1")               # the stale connection was closed
+    finally:
+        pool.close()
+
+
+def test_a_deleted_file_cannot_be_opened(company_path: Path, clock: Clock) -> None:
+    pool = ConnectionPool()
+    try:
+        ask(SandboxSession(company_path, clock=clock, connections=pool), "HostQuery")
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{company_path}{suffix}").unlink(missing_ok=True)
+        with pytest.raises(RequestProcessorError) as caught:
+            SandboxSession(company_path, clock=clock, connections=pool).open()
+        assert caught.value.hresult == catalogue.HR_COULD_NOT_OPEN_FILE
+        assert pool.idle_count == 0
+    finally:
+        pool.close()
+
+
+def test_closing_the_pool_puts_everything_in_the_file(company_path: Path, clock: Clock,
+                                                      tmp_path: Path) -> None:
+    pool = ConnectionPool()
+    ask(SandboxSession(company_path, clock=clock, connections=pool), "CustomerAdd",
+        {"Name": "Written"})
+    pool.close()
+    # The company file alone, without its log, holds the customer: the log was checkpointed.
+    alone = tmp_path / "alone.qbdb"
+    shutil.copyfile(company_path, alone)
+    assert customers(SandboxSession(alone, clock=clock)) == ["Written"]
+    # A closed pool can still be used (a server started again).
+    ask(SandboxSession(company_path, clock=clock, connections=pool), "HostQuery")
+    assert pool.idle_count == 1
+    pool.close()
+
+
+def test_idle_connections_are_closed_after_the_idle_time(company_path: Path,
+                                                        clock: Clock) -> None:
+    pool = ConnectionPool(idle_seconds=0.05)
+    try:
+        ask(SandboxSession(company_path, clock=clock, connections=pool), "HostQuery")
+        deadline = time.monotonic() + 10
+        while pool.idle_count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert pool.idle_count == 0
+    finally:
+        pool.close()
+
+
+def test_at_most_per_file_idle_connections_are_kept(company_path: Path, clock: Clock) -> None:
+    pool = ConnectionPool(per_file=2)
+    try:
+        sessions = [SandboxSession(company_path, clock=clock, connections=pool)
+                    for _ in range(4)]
+        for session in sessions:
+            session.open()
+        for session in sessions:
+            session.close()
+        assert pool.idle_count == 2
+    finally:
+        pool.close()
+
+
+def test_the_server_factory_names_the_file_and_refuses_none(company_path: Path) -> None:
+    factory = SandboxSessions()
+    try:
+        with pytest.raises(RequestProcessorError) as caught:
+            factory(SessionOptions())
+        assert caught.value.hresult == catalogue.HR_COULD_NOT_OPEN_FILE
+        session = factory(SessionOptions(company_file=str(company_path)))
+        assert session.connections is factory.connections
+        assert ask(session, "HostQuery")
+        fixed = SandboxSessions(company_path, fixed=True, connections=factory.connections)
+        assert fixed(SessionOptions(company_file="elsewhere.qbdb")).path == company_path
+    finally:
+        factory.close()
+    assert factory.connections.idle_count == 0
