@@ -223,3 +223,43 @@ def test_pages_of_large_records_hold_fewer_of_them(qb, monkeypatch):
     sent.clear()
     assert len(qb.invoices.query(page_size=5).all()) == 17
     assert sent == [5, 5, 5, 5], sent             # without lines: the page size throughout
+
+
+def test_a_query_without_max_returned_is_sent_whole(qb, monkeypatch):
+    """BarCodeQueryRq takes the iterator attribute but has no MaxReturned: it is sent as
+    one plain request (a limit is applied to what comes back), never refused by the
+    builder."""
+    sent: list[str] = []
+    process = qb.session.process
+
+    def spy(text: str) -> str:
+        sent.append(text)
+        return process(text)
+
+    monkeypatch.setattr(qb.session, "process", spy)
+    assert qb.bar_codes.query().all() == []
+    assert qb.bar_codes.query(limit=2).all() == []
+    with qb.batch() as batch:
+        found = batch.bar_codes.query(limit=2)
+        names = batch.customers.query(limit=1)
+    assert found.ok and found.records == [] and names.ok
+    import re
+
+    requests = [t for t in sent if "BarCodeQueryRq" in t]
+    assert len(requests) == 3
+    bar_code_rqs = [re.search(r"<BarCodeQueryRq[^>]*?(/>|>.*?</BarCodeQueryRq>)", t, re.S)
+                    for t in requests]
+    assert all(m is not None for m in bar_code_rqs)
+    assert all("MaxReturned" not in m.group(0) and "iterator=" not in m.group(0)
+               for m in bar_code_rqs)
+    assert "<MaxReturned>1</MaxReturned>" in requests[-1]     # the customers' query
+
+
+def test_a_batch_query_limit_cuts_what_comes_back(qb):
+    for name in ("A", "B", "C"):
+        qb.customers.add(name=name)
+    with qb.batch() as batch:
+        two = batch.customers.query(limit=2)
+        every = batch.customers.query()
+    assert [r.name for r in two.records] == ["A", "B"]
+    assert [r.name for r in every.records] == ["A", "B", "C"]

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from qbconnector.api import errors
 from qbconnector.api.collections import Collection, check
 from qbconnector.api.records import Record
+from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import Message
 from qbconnector.qbxml.parse import Response
 
@@ -37,6 +38,7 @@ class Result:
     status_code: int | None = None
     status_message: str = ""
     done: bool = False
+    limit: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -48,6 +50,11 @@ class Result:
         if self.error is not None:
             raise self.error
         return self.records[0] if self.records else None
+
+
+def _takes_max_returned(request: str) -> bool:
+    """Whether a query request has MaxReturned (BarCodeQueryRq, for one, has not)."""
+    return specmod.load().message(request).child("MaxReturned") is not None
 
 
 class _BatchCollection:
@@ -74,11 +81,13 @@ class _BatchCollection:
     def query(self, **filters: Any) -> Result:
         query = self._collection.query(**filters)
         data = dict(query.data)
-        if query.limit is not None:
+        name = self._collection.query_request
+        assert name is not None
+        if query.limit is not None and _takes_max_returned(name):
             data["MaxReturned"] = query.limit
-        assert self._collection.query_request is not None
-        return self._batch._queue("query", self._collection,
-                                  Message(self._collection.query_request, data))
+        result = self._batch._queue("query", self._collection, Message(name, data))
+        result.limit = query.limit    # also cut here: some queries have no MaxReturned
+        return result
 
 
 class Batch:
@@ -125,7 +134,7 @@ class Batch:
         except errors.QBError as exc:
             result.error = exc
             return
-        result.records = [Record(r, r.tag) for r in response.records]
+        result.records = [Record(r, r.tag) for r in response.records[:result.limit]]
         result.fields = dict(response.fields)
 
     def __enter__(self) -> Batch:

@@ -76,11 +76,13 @@ class Query:
         limit = min(x for x in (self.limit, stop_after) if x is not None) \
             if self.limit is not None or stop_after is not None else None
         lookup = any(k in self.data for k in ("ListID", "TxnID", "FullName", "RefNumber"))
-        supports_iterator = specmod.load().message(name).attr("iterator") is not None
+        spec = specmod.load().message(name)
+        # Paging needs MaxReturned too (BarCodeQueryRq has the attribute but not the element).
+        supports_iterator = spec.attr("iterator") is not None and \
+            spec.child("MaxReturned") is not None
         if lookup or not supports_iterator:
             data = dict(self.data)
-            if limit is not None and not lookup and \
-                    specmod.load().message(name).child("MaxReturned") is not None:
+            if limit is not None and not lookup and spec.child("MaxReturned") is not None:
                 data["MaxReturned"] = limit
             response = self._send(Message(name, data))
             for count, record in enumerate(response.records):
