@@ -52,6 +52,20 @@ def test_tls_with_pem(start_server, cert_files):
                       ).status_code == 200
 
 
+def test_stop_ends_the_server_with_an_idle_tls_client_connected(start_server, cert_files):
+    """An idle keep-alive client never answers TLS close_notify; stopping must not wait for
+    it (it used to hold the server thread for asyncio's 30 s SSL shutdown timeout)."""
+    server = start_server(SSLEnabled=True, SSLCertStore=str(cert_files["pem"]))
+    with client(server, verify=trusting(cert_files["crt"])) as c:
+        assert post(c).status_code == 200          # the connection stays open, idle
+        thread = server._thread
+        assert thread is not None and thread.is_alive()
+        server.stop()
+        assert not thread.is_alive()
+        with pytest.raises(httpx.TransportError):
+            post(c)                                 # dropped, and nothing listens any more
+
+
 def test_tls_with_pfx_and_fingerprint(start_server, cert_files):
     server = start_server(SSLEnabled=True, SSLCertStore=str(cert_files["pfx"]),
                           SSLCertType="PFX", SSLCertPassword="pfx-pass")

@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from qbconnector.server.app import DEFAULT_MAX_BODY, ConnectorApp, SessionFactory
 from qbconnector.server.auth import LoginBackoff
@@ -38,6 +39,21 @@ class _Config(uvicorn.Config):
         super().load()
         if self._ssl_context is not None:
             self.ssl = self._ssl_context
+
+
+class _Protocol(H11Protocol):
+    """uvicorn's h11 protocol, except that stopping drops an idle TLS connection at once.
+
+    Closing TLS politely waits for the client's close_notify, which an idle keep-alive client
+    never sends (it is not reading), so the server's stop waited out asyncio's 30 s SSL
+    shutdown timeout. An idle connection has nothing in flight; a busy one still finishes."""
+
+    def shutdown(self) -> None:
+        idle = self.cycle is None or self.cycle.response_complete
+        if idle and self.transport.get_extra_info("sslcontext") is not None:
+            self.transport.abort()
+            return
+        super().shutdown()
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -104,7 +120,8 @@ class ConnectorServer:
         return f"{self.scheme}://{host}:{self.port}/"
 
     def _uvicorn(self) -> uvicorn.Server:
-        config = _Config(self.app, lifespan="on", log_config=None, access_log=False,
+        config = _Config(self.app, http=_Protocol, lifespan="on", log_config=None,
+                         access_log=False,
                          server_header=False, timeout_keep_alive=self.keep_alive,
                          ssl_context=self.ssl_context)
         return uvicorn.Server(config)
