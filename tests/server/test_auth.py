@@ -180,3 +180,43 @@ def test_repeated_failures_are_logged_as_warnings(start_server, caplog):
     with client(server) as c:
         assert post(c).status_code == 200
     assert server.app.backoff.failures("127.0.0.1") == 0
+
+
+def test_concurrent_requests_with_new_credentials_share_one_check(start_server, monkeypatch):
+    """After a restart or a cache expiry, clients that arrive together cost one scrypt."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = start_server()
+    auth = server.app.auth
+    real_verify = auth.verify
+    checks: list[str] = []
+    release = threading.Event()
+
+    def held_verify(name: str, password: str):
+        checks.append(name)
+        release.wait(10)
+        return real_verify(name, password)
+
+    monkeypatch.setattr(auth, "verify", held_verify)
+
+    def one(password: str) -> int:
+        with client(server, password=password) as c:
+            return post(c).status_code
+
+    def waiting() -> int:
+        return sum(v.waiters for v in list(server.app._verifying.values()))
+
+    with ThreadPoolExecutor(6) as pool:
+        good = [pool.submit(one, "alice-secret") for _ in range(5)]
+        bad = pool.submit(one, "not-her-password")
+        deadline = time.monotonic() + 10
+        while waiting() < 6 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        release.set()
+        statuses = [f.result() for f in good]
+        refused = bad.result()
+    assert statuses == [200] * 5 and refused == 401
+    assert sorted(checks) == ["alice", "alice"]      # one per distinct password, not six
+    assert server.app._verifying == {}

@@ -82,6 +82,7 @@ class ConnectorApp:
         self.backoff = backoff or LoginBackoff()
         self.clients = AllowedClients(settings.AllowedClients)
         self.workers = Workers(session_factory, policy_from(settings, retry_pause))
+        self._verifying: dict[bytes, _Verification] = {}
 
     # -- ASGI --------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -169,7 +170,7 @@ class ConnectorApp:
             outcome.user = name
             user = self.auth.cached(name, password)
             if user is None:
-                user = await asyncio.to_thread(self.auth.verify, name, password)
+                user = await self._verify_once(name, password)
         if user is not None:
             self.backoff.succeeded(client)
             return user
@@ -186,6 +187,20 @@ class ConnectorApp:
         if delay:
             await asyncio.sleep(delay)
         return None
+
+    async def _verify_once(self, name: str, password: str) -> User | None:
+        """A full verification, shared by every request that arrives with the same
+        credentials while it runs: after a restart or a cache expiry, fifty clients cost one
+        scrypt, not fifty."""
+        key = self.auth.cache.key(name, password)
+        pending = self._verifying.get(key)
+        if pending is None:
+            pending = _Verification(asyncio.ensure_future(
+                asyncio.to_thread(self.auth.verify, name, password)))
+            self._verifying[key] = pending
+            pending.future.add_done_callback(lambda _: self._verifying.pop(key, None))
+        pending.waiters += 1
+        return await asyncio.shield(pending.future)
 
     def _options(self, user: User, call: Call) -> SessionOptions:
         return SessionOptions(
@@ -249,6 +264,14 @@ class ConnectorApp:
                 client=client, user=outcome.user, interaction=outcome.interaction,
                 requests=outcome.requests, status=reply.status, duration=duration,
                 company=outcome.company, detail=outcome.detail))
+
+
+@dataclass
+class _Verification:
+    """A password check under way, and how many requests wait for it."""
+
+    future: asyncio.Future
+    waiters: int = 0
 
 
 def _parse_error_text(exc: HostileOrMalformed) -> str:

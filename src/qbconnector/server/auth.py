@@ -42,6 +42,10 @@ class VerificationCache:
         self._entries: OrderedDict[bytes, tuple[bytes, float]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def key(self, user: str, password: str) -> bytes:
+        """An opaque key for these credentials (no secret can be read back from it)."""
+        return self._key(user, password)
+
     def _key(self, user: str, password: str) -> bytes:
         message = user.encode("utf-8") + b"\x00" + password.encode("utf-8")
         return hmac.new(self._secret, message, hashlib.sha256).digest()
