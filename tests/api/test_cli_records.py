@@ -122,6 +122,8 @@ def test_an_unknown_filter_is_a_usage_error_naming_the_filters(shop, qbc):
     assert "unknown filter 'colour'" in done.stderr and "name_contains" in done.stderr
     done = qbc("query", "widgets", "--company", str(shop), code=2)
     assert "no record type 'widgets'" in done.stderr
+    done = qbc("query", "custmers", "--company", str(shop), code=2)
+    assert "no record type 'custmers' (did you mean customers" in done.stderr
     done = qbc("query", "customers", code=2)
     assert "--company FILE, --url URL or --connection NAME" in done.stderr
 

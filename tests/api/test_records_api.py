@@ -27,6 +27,8 @@ def test_collections_are_named_in_snake_case_plural(qb):
     assert qb.collection("SalesOrder").type_name == "SalesOrder"
     with pytest.raises(AttributeError, match="no collection 'widgets'"):
         qb.widgets  # noqa: B018
+    with pytest.raises(AttributeError, match=r"'invoces' \(did you mean invoices\?\)"):
+        qb.invoces  # noqa: B018
 
 
 def test_operations_follow_the_spec(qb):

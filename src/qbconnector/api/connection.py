@@ -9,6 +9,7 @@ creates a second record. Reads are simply retried.
 
 from __future__ import annotations
 
+import difflib
 import logging
 import secrets
 import string
@@ -130,7 +131,10 @@ class Connection:
         """A collection by plural name (``sales_orders``) or type name (``SalesOrder``)."""
         key = name if name in self._collections else plural(name)
         if key not in self._collections:
-            raise AttributeError(f"no collection {name!r}; see Connection.collection_names()")
+            close = difflib.get_close_matches(key, self._collections, n=3, cutoff=0.75)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise AttributeError(f"no collection {name!r}{hint}; see "
+                                 "Connection.collection_names()")
         type_name, kind = self._collections[key]
         return Collection(self, type_name, kind)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -32,10 +33,12 @@ from qbconnector.cli.connecting import (
 def collection_of(qb: Any, name: str) -> Any:
     try:
         return qb.collection(name)
-    except AttributeError:
-        raise click.BadParameter(f"no record type {name!r} (e.g. customers, invoices, "
-                                 "sales_orders, or a type name such as Customer)",
-                                 param_hint="TYPE") from None
+    except AttributeError as exc:
+        hint = re.search(r"\(did you mean [^)]*\)", str(exc))
+        raise click.BadParameter(f"no record type {name!r} "
+                                 + (hint.group(0) if hint else
+                                    "(e.g. customers, invoices, sales_orders, or a type name "
+                                    "such as Customer)"), param_hint="TYPE") from None
 
 
 def resolve_id(collection: Any, ident: str) -> str:
