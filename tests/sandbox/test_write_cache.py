@@ -8,6 +8,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 from qbconnector.qbxml.build import Message
+from qbconnector.qbxml.parse import parse_response
 from qbconnector.sandbox.store import Clock
 
 from .conftest import QB, open_session
@@ -112,3 +113,142 @@ def test_a_mod_that_fails_after_changing_rows_leaves_nothing_behind(qb: QB) -> N
     assert [r.status_code for r in responses] == [0, 3140, 3231]
     assert qb.ok("InvoiceAdd", invoice("Buyer", "Work").data)["Subtotal"] == D("40.00")
     assert qb.ok("CustomerQuery", {"FullName": "Buyer"})["Balance"] == D("50.00")
+
+
+# -- the cache never changes an answer ------------------------------------------------------------
+
+def _workload(seed: int, steps: int) -> list[tuple[list[Message], str]]:
+    """Message sets mixing adds, mods (renames, moved jobs, new prices), deletes, voids,
+    payments, queries and requests that fail, some in one message set."""
+    import random
+
+    rng = random.Random(seed)
+    sets: list[tuple[list[Message], str]] = [
+        ([Message("CustomerAdd", {"Name": f"C{n}"}) for n in range(4)]
+         + [Message("ItemServiceAdd", {"Name": f"I{n}", "SalesOrPurchase": {
+             "Price": f"{5 + n}.00", "AccountRef": {"FullName": "Uncategorized Income"}}})
+            for n in range(3)], "stopOnError")]
+    customers = [f"C{n}" for n in range(4)]
+    for step in range(steps):
+        kind = rng.choice(["invoice", "invoice", "payment", "job", "rename", "price", "void",
+                           "delete", "mixed"])
+        who = rng.choice(customers)
+        item = f"I{rng.randrange(3)}"
+        if kind == "invoice":
+            sets.append(([invoice(who, item, rng.randint(1, 4))], "stopOnError"))
+        elif kind == "payment":
+            sets.append(([Message("ReceivePaymentAdd", {
+                "CustomerRef": {"FullName": who}, "TotalAmount": f"{rng.randint(1, 30)}.00",
+                "IsAutoApply": True})], "continueOnError"))
+        elif kind == "job":
+            job = f"{who}:J{step}"
+            sets.append(([Message("CustomerAdd", {"Name": f"J{step}",
+                                                  "ParentRef": {"FullName": who}}),
+                          invoice(job, item)], "stopOnError"))
+            customers.append(job)
+        elif kind == "rename":
+            sets.append(([("rename", who)], "stopOnError"))      # filled in when run
+        elif kind == "price":
+            sets.append(([("price", item, f"{rng.randint(2, 40)}.00")], "stopOnError"))
+        elif kind == "void":
+            sets.append(([("void",)], "stopOnError"))
+        elif kind == "delete":
+            sets.append(([("delete-class", f"K{step}")], "stopOnError"))
+        else:
+            sets.append(([invoice(who, item), invoice("Nobody", item),
+                          Message("CustomerQuery", {"FullName": who}), invoice(who, item, 2)],
+                         rng.choice(["stopOnError", "continueOnError"])))
+    return sets
+
+
+def _run(qb: QB, clock: Clock, sets: list[tuple[list[Message], str]]) -> list[str]:
+    """Send every message set; the answers as text (the clock is pinned, so ids repeat)."""
+    from qbconnector.qbxml.build import build
+
+    answers = []
+    renamed: dict[str, str] = {}
+    last_invoice: list[str] = []
+    for messages, on_error in sets:
+        clock.advance(1)
+        ready: list[Message] = []
+        for m in messages:
+            if isinstance(m, Message):
+                ready.append(m)
+                continue
+            if m[0] == "rename":
+                found = qb.all("CustomerQuery", {"FullName": renamed.get(m[1], m[1])})
+                if found:
+                    c = found[0]
+                    ready.append(Message("CustomerMod", {
+                        "ListID": c["ListID"], "EditSequence": c["EditSequence"],
+                        "Name": c["Name"] + "x"}))
+            elif m[0] == "price":
+                it = qb.ok("ItemServiceQuery", {"FullName": m[1]})
+                ready.append(Message("ItemServiceMod", {
+                    "ListID": it["ListID"], "EditSequence": it["EditSequence"],
+                    "SalesOrPurchaseMod": {"Price": m[2]}}))
+            elif m[0] == "void" and last_invoice:
+                ready.append(Message("TxnVoid", {"TxnVoidType": "Invoice",
+                                                 "TxnID": last_invoice.pop()}))
+            elif m[0] == "delete-class":
+                added = qb.ok("ClassAdd", {"Name": m[1]})
+                ready.append(Message("ListDel", {"ListDelType": "Class",
+                                                 "ListID": added["ListID"]}))
+                # The deleted class, by its ListID, in the same message set: 3140.
+                ready.append(Message("InvoiceAdd", {
+                    "CustomerRef": {"FullName": "C0"},
+                    "ClassRef": {"ListID": added["ListID"]},
+                    "InvoiceLineAdd": [{"ItemRef": {"FullName": "I0"}}]}))
+                on_error = "continueOnError"
+        if not ready:
+            continue
+        text = qb.raw(build(ready, version=qb.version, on_error=on_error))
+        answers.append(text)
+        for rs in parse_response(text):
+            for record in rs.records:
+                if rs.name == "InvoiceAddRs":
+                    last_invoice.append(record["TxnID"])
+    return answers
+
+
+def _dump(path: Path) -> list[tuple]:
+    import sqlite3
+
+    db = sqlite3.connect(path)
+    try:
+        return db.execute("SELECT id, type, doc, balance, total_balance, open_amount, "
+                          "edit_sequence, full_name, parent_id FROM records ORDER BY id"
+                          ).fetchall() + db.execute(
+            "SELECT * FROM postings ORDER BY 1, 2, 3").fetchall() + db.execute(
+            "SELECT * FROM counters ORDER BY name").fetchall()
+    finally:
+        db.close()
+
+
+def test_the_write_cache_changes_no_answer_over_a_mixed_workload(
+        empty_company_template: Path, tmp_path: Path) -> None:
+    import shutil
+
+    from .conftest import SANDBOX_NOW
+
+    sets = _workload(seed=7, steps=80)
+    results = []
+    for caching in (True, False):
+        path = tmp_path / f"cache-{caching}.qbdb"
+        shutil.copyfile(empty_company_template, path)
+        clock = Clock(fixed=SANDBOX_NOW)
+        session = open_session(path, clock)
+        session.store.write_cache = caching
+        try:
+            answers = _run(QB(session), clock, sets)
+        finally:
+            session.close()
+        results.append((answers, _dump(path)))
+    (cached_answers, cached_rows), (plain_answers, plain_rows) = results
+    assert len(cached_answers) > 80
+    assert any('statusCode="3140"' in a for a in cached_answers)     # failures happened
+    assert any("TxnVoidRs" in a for a in cached_answers)
+    assert any("ListDelRs" in a and 'statusCode="3140"' in a for a in cached_answers)
+    for n, (a, b) in enumerate(zip(cached_answers, plain_answers, strict=True)):
+        assert a == b, f"message set {n} answered differently"
+    assert cached_rows == plain_rows

@@ -249,6 +249,13 @@ class Store:
         self.cache: dict[str, Any] = {}
         self._cache_version: int | None = None
         self.writing = False        # inside a write (IMMEDIATE) transaction
+        # Whether a writer keeps list rows, counters and special accounts in memory (tests
+        # turn it off to check that it never changes an answer).
+        self.write_cache = True
+
+    @property
+    def caching(self) -> bool:
+        return self.writing and self.write_cache
 
     # -- transactions -----------------------------------------------------------------------
     @contextmanager
@@ -321,7 +328,7 @@ class Store:
     def next_counter(self, name: str, start: int) -> int:
         """The counter's next value. A writer counts in memory and writes the counters
         when its request ends (:meth:`flush_counters`): one statement, not one per id."""
-        if not self.writing:
+        if not self.caching:
             return self._bump_counter(name, start)
         counters = self.cache.get("counters")
         if counters is None:
@@ -374,7 +381,7 @@ class Store:
     def get(self, record_id: str) -> Any:
         """A record's row (columns by name). In a write transaction list rows are served
         from the cache: the rules read the same accounts, items and names on every form."""
-        if not self.writing:
+        if not self.caching:
             return self.db.execute("SELECT * FROM records WHERE id=?", (record_id,)).fetchone()
         rows = self.cache.get("rows")
         if rows is None:
@@ -419,7 +426,7 @@ class Store:
             rows[record_id] = {**rows[record_id], **fields, "xml": None}
         if "xml" in fields:
             if fields["xml"] is None:
-                if self.writing:
+                if self.caching:
                     self._cleared().add(record_id)
             else:
                 self.cache.get("cleared", set()).discard(record_id)
@@ -433,7 +440,7 @@ class Store:
 
     def invalidate(self, *record_ids: str) -> None:
         """Forget cached renderings whose computed fields changed."""
-        cleared = self._cleared() if self.writing else None
+        cleared = self._cleared() if self.caching else None
         if cleared is not None:
             record_ids = tuple(i for i in record_ids if i not in cleared)
             cleared.update(record_ids)
@@ -457,12 +464,12 @@ class Store:
         """The first record of a type with a special kind (a special account, a form's
         default template), or None."""
         key = f"special:{type_name}:{kind}"
-        if self.writing and key in self.cache:
+        if self.caching and key in self.cache:
             record_id = self.cache[key]
             return None if record_id is None else self.get(record_id)
         row = self.db.execute("SELECT * FROM records WHERE type=? AND special=? "
                               "ORDER BY seq LIMIT 1", (type_name, kind)).fetchone()
-        if self.writing:
+        if self.caching:
             self.cache[key] = None if row is None else row["id"]
             if row is not None:
                 return self.get(row["id"])
