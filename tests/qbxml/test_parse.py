@@ -91,6 +91,24 @@ def test_every_real_quickbooks_response_parses(transcripts):
         assert streamed == [(r.name, [dict(x) for x in r.records]) for r in whole], path.name
 
 
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_the_cycle_collector_is_left_as_it_was(collector_on):
+    """parse_response pauses the collector while it converts; it restores the caller's
+    setting afterwards, also when the text is refused."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if collector_on else gc.disable)()
+        assert parse_response(RESPONSE)[0].records
+        assert gc.isenabled() is collector_on
+        with pytest.raises(ResponseError):
+            parse_response(b"<QBXML><Elsewhere/></QBXML>")   # fails mid-conversion
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
 def test_not_a_response_is_a_clear_error():
     with pytest.raises(ResponseError, match="root element is html"):
         parse_response(b"<html/>")

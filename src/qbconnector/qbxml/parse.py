@@ -13,9 +13,11 @@ are kept under ``"@name"`` keys.
 
 from __future__ import annotations
 
+import gc
 import io
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -212,6 +214,29 @@ def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES
         raise ResponseError(str(exc)) from None
     if root.tag not in ("QBXML", "QBPOSXML"):
         raise ResponseError(f"not a qbXML response: the root element is {root.tag}")
+    with _collector_paused():
+        return _convert_set(root)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while a whole response is converted.
+
+    The conversion makes hundreds of thousands of dicts, lists and values that stay alive
+    and hold no reference cycles, so every collection along the way only walks the growing
+    result: 20-35% of the parse time for a large response. The collector runs again (if it
+    was on) as soon as the response is converted; nothing it would have freed is made here.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _convert_set(root: etree._Element) -> ResponseSet:
     family = _family_of(root.tag)
     sp = specmod.load(family)
     responses: list[Response] = []
