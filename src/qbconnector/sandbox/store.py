@@ -303,6 +303,8 @@ class Store:
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Make one request atomic inside the message set's transaction."""
+        # Counted ids written before: a rollback to the savepoint forgets the cache.
+        self.flush_counters()
         self.db.execute("SAVEPOINT request")
         try:
             yield
