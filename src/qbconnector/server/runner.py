@@ -45,8 +45,8 @@ class _Protocol(H11Protocol):
     """uvicorn's h11 protocol, except that stopping drops an idle TLS connection at once.
 
     Closing TLS politely waits for the client's close_notify, which an idle keep-alive client
-    never sends (it is not reading), so the server's stop waited out asyncio's 30 s SSL
-    shutdown timeout. An idle connection has nothing in flight; a busy one still finishes."""
+    never sends (it is not reading): stop() used to give up after its 10 s join with the server
+    thread still running. An idle connection has nothing in flight; a busy one still finishes."""
 
     def shutdown(self) -> None:
         idle = self.cycle is None or self.cycle.response_complete
