@@ -44,9 +44,6 @@ class VerificationCache:
 
     def key(self, user: str, password: str) -> bytes:
         """An opaque key for these credentials (no secret can be read back from it)."""
-        return self._key(user, password)
-
-    def _key(self, user: str, password: str) -> bytes:
         message = user.encode("utf-8") + b"\x00" + password.encode("utf-8")
         return hmac.new(self._secret, message, hashlib.sha256).digest()
 
@@ -56,7 +53,7 @@ class VerificationCache:
 
     def hit(self, user: str, password: str, stored: str) -> bool:
         """Whether these credentials were verified against this stored value recently."""
-        key = self._key(user, password)
+        key = self.key(user, password)
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -68,7 +65,7 @@ class VerificationCache:
             return True
 
     def remember(self, user: str, password: str, stored: str) -> None:
-        key = self._key(user, password)
+        key = self.key(user, password)
         with self._lock:
             self._entries[key] = (self._tag(stored), self._clock() + self._ttl)
             self._entries.move_to_end(key)
