@@ -74,6 +74,9 @@ def test_where_items_become_typed_filters():
     assert filters["customer"] == "Acme:Job 1" and filters["include_line_items"] is True
     assert filters["modified_since"].utcoffset().total_seconds() == 0
     assert parse_where(["txn_date=ThisMonth"])["txn_date"] == "ThisMonth"
+    deleted = parse_where(["types=Customer,Vendor", "deleted_since=2024-05-01T08:00:00-05:00"])
+    assert deleted["types"] == ["Customer", "Vendor"]
+    assert deleted["deleted_since"].utcoffset().total_seconds() == -5 * 3600
     for bad, said in [("paid=maybe", "not true/false"), ("txn_date=2024-13-01..", "not a date"),
                       ("name_range=Acme", "FROM..TO"), ("nokey", "KEY=VALUE"),
                       ("active=all", None)]:

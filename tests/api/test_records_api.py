@@ -265,3 +265,32 @@ def test_a_batch_query_limit_cuts_what_comes_back(qb):
         every = batch.customers.query()
     assert [r.name for r in two.records] == ["A", "B"]
     assert [r.name for r in every.records] == ["A", "B", "C"]
+
+
+def test_deleted_records_by_type_and_date(qb):
+    from datetime import timedelta
+
+    gone = qb.customers.add(name="Gone Co")
+    kept = qb.customers.add(name="Kept Co")
+    qb.accounts.add(name="Sales", account_type="Income")
+    qb.item_services.add(name="Work", sales_or_purchase={"price": Decimal("5"),
+                                                          "account_ref": "Sales"})
+    invoice = qb.invoices.add(customer_ref="Kept Co", lines=[{"item_ref": "Work"}])
+    qb.customers.delete(gone)
+    qb.invoices.delete(invoice)
+    lists = qb.list_deleteds.query(types=["Customer", "Vendor"]).all()
+    assert [(r.list_del_type, r.list_id, r.full_name) for r in lists] == [
+        ("Customer", gone.list_id, "Gone Co")]
+    txns = qb.txn_deleteds.query(types="Invoice").all()
+    assert [(r.txn_del_type, r.txn_id) for r in txns] == [("Invoice", invoice.txn_id)]
+    later = lists[0].time_deleted + timedelta(days=1)
+    assert qb.list_deleteds.query(types=["Customer"], deleted_since=later).all() == []
+    assert len(qb.list_deleteds.query(types=["Customer"],
+                                      deleted_until=later).all()) == 1
+    assert kept.list_id not in {r.list_id for r in lists}
+    with pytest.raises(FilterError, match="need types=.*Customer"):
+        qb.list_deleteds.query().all()
+    with pytest.raises(FilterError, match="'Widget' cannot be asked for"):
+        qb.txn_deleteds.query(types=["Widget"]).all()
+    with pytest.raises(FilterError, match="Customer queries have no ListDelType"):
+        qb.customers.query(types=["Customer"]).all()

@@ -31,6 +31,8 @@ include_line_items=True     IncludeLineItems
 include_linked_txns=True    IncludeLinkedTxns
 fields=[...]                IncludeRetElement (snake_case or qbXML names)
 owner_ids=["0"]             OwnerID (custom fields come back as DataExtRet)
+types=["Customer", ...]     ListDelType / TxnDelType of ListDeleted / TxnDeleted (required)
+deleted_since / _until      DeletedDateRangeFilter (From/ToDeletedDate)
 ==========================  ===========================================================
 """
 
@@ -146,6 +148,12 @@ def build_query(query_name: str, filters: dict[str, Any], kind: str) -> dict[str
             data["IncludeRetElement"] = [_pascal(f) for f in value]
         elif key == "owner_ids":
             data["OwnerID"] = list(value)
+        elif key == "types":
+            element = _deleted_type_element(query)
+            data[element] = _deleted_types(query, element, value)
+        elif key in ("deleted_since", "deleted_until"):
+            field = "FromDeletedDate" if key == "deleted_since" else "ToDeletedDate"
+            data.setdefault("DeletedDateRangeFilter", {})[field] = value
         else:
             raise FilterError(f"unknown filter {key!r} for {query_name[:-7]}; "
                               f"filters: {', '.join(available_filters(query_name, kind))}")
@@ -153,7 +161,29 @@ def build_query(query_name: str, filters: dict[str, Any], kind: str) -> dict[str
         if query.child(element) is None:
             raise FilterError(f"{query_name[:-7]} queries have no {element} "
                               f"(filters: {', '.join(available_filters(query_name, kind))})")
+    required = _deleted_type_element(query)
+    if query.child(required) is not None and required not in data:
+        raise FilterError(f"{query_name[:-7]} queries need types=[...], one or more of: "
+                          f"{', '.join(query.child(required).enum or ())}")
     return data
+
+
+def _deleted_type_element(query: Element) -> str:
+    """ListDelType or TxnDelType: the type list a deleted-records query takes."""
+    return "TxnDelType" if query.child("TxnDelType") is not None else "ListDelType"
+
+
+def _deleted_types(query: Element, element: str, value: Any) -> list[str]:
+    types = [value] if isinstance(value, str) else list(value)
+    spec = query.child(element)
+    allowed = spec.enum if spec is not None else None
+    if spec is not None and not types:
+        raise FilterError("types needs at least one type")
+    unknown = [t for t in types if allowed and t not in allowed]
+    if unknown:
+        raise FilterError(f"{', '.join(map(repr, unknown))} cannot be asked for; "
+                          f"types are: {', '.join(allowed or ())}")
+    return types
 
 
 def _pascal(name: str) -> str:
@@ -186,7 +216,9 @@ def available_filters(query_name: str, kind: str) -> list[str]:
              ("balance_gt", "TotalBalanceFilter"), ("account_type", "AccountType"),
              ("include_line_items", "IncludeLineItems"),
              ("include_linked_txns", "IncludeLinkedTxns"), ("fields", "IncludeRetElement"),
-             ("owner_ids", "OwnerID")]
+             ("owner_ids", "OwnerID"), ("types", "ListDelType"), ("types", "TxnDelType"),
+             ("deleted_since", "DeletedDateRangeFilter"),
+             ("deleted_until", "DeletedDateRangeFilter")]
     for keyword, element in table:
         if element in names:
             out.append(keyword)

@@ -6,12 +6,13 @@ The keys are the keyword filters of :mod:`qbconnector.api.filters` (``-`` may st
 - ranges ``a..b`` for ``txn_date``, ``name_range``, ``ref_number_range`` (either end may be
   left open: ``2024-01-01..``); ``txn_date`` also takes one date or a macro (``ThisMonth``);
 - dates ``YYYY-MM-DD``; date-times ISO 8601 (``2024-05-01T08:00:00-05:00``; without an
-  offset, this machine's local time) for ``modified_since`` / ``modified_until``;
+  offset, this machine's local time) for ``modified_since`` / ``modified_until`` and
+  ``deleted_since`` / ``deleted_until``;
 - booleans (``true/false``, ``yes/no``, ``1/0``) for ``paid`` (also ``all``),
   ``include_line_items``, ``include_linked_txns`` and ``*_with_children``;
 - amounts for ``balance_gt`` / ``_ge`` / ``_lt`` / ``_le`` / ``_eq``;
 - comma-separated lists for ``ids``, ``full_names``, ``ref_numbers``, ``fields``,
-  ``owner_ids``, ``account_type`` (a key given twice adds to the list);
+  ``owner_ids``, ``account_type``, ``types`` (a key given twice adds to the list);
 - text for everything else (``name_contains=Acme``, ``customer=Acme:Job1``, ``active=all``).
 """
 
@@ -21,12 +22,13 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-LIST_KEYS = {"ids", "full_names", "ref_numbers", "fields", "owner_ids", "account_type"}
+LIST_KEYS = {"ids", "full_names", "ref_numbers", "fields", "owner_ids", "account_type",
+             "types"}
 RANGE_KEYS = {"txn_date", "name_range", "ref_number_range"}
 BOOL_KEYS = {"include_line_items", "include_linked_txns", "customer_with_children",
              "vendor_with_children", "entity_with_children", "employee_with_children",
              "account_with_children"}
-DATETIME_KEYS = {"modified_since", "modified_until"}
+DATETIME_KEYS = {"modified_since", "modified_until", "deleted_since", "deleted_until"}
 AMOUNT_KEYS = {"balance_gt", "balance_ge", "balance_lt", "balance_le", "balance_eq"}
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
