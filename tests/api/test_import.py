@@ -129,6 +129,31 @@ def test_upsert_sends_only_what_changed(shop, tmp_path):
     qb.close()
 
 
+def test_custom_fields_that_are_not_imported_are_reported(blank_company, tmp_path, caplog):
+    """Export writes custom fields (DataExtRet); import does not write them yet, and says so
+    instead of losing them silently."""
+    from qbconnector.qbxml.build import Message
+
+    qb = open_company(blank_company())
+    qb.customers.add(name="Acme")
+    qb.customers.add(name="Plain")
+    qb.send([Message("DataExtDefAdd", {"OwnerID": "0", "DataExtName": "Color",
+                                       "DataExtType": "STR255TYPE",
+                                       "AssignToObject": ["Customer"]}),
+             Message("DataExtAdd", {"OwnerID": "0", "DataExtName": "Color",
+                                    "ListDataExtType": "Customer",
+                                    "ListObjRef": {"FullName": "Acme"},
+                                    "DataExtValue": "red"})])
+    export(qb, ["customers"], str(tmp_path / "c.jsonl"))
+    qb.close()
+    assert '"DataExtRet"' in (tmp_path / "c.jsonl").read_text()
+    target = open_company(blank_company())
+    summary = import_file(target, "customers", tmp_path / "c.jsonl")
+    target.close()
+    assert (summary.added, summary.errors, summary.custom_fields_not_imported) == (2, 0, 1)
+    assert "1 Customer record(s)" in caplog.text and "custom fields" in caplog.text
+
+
 def test_jobs_are_added_after_their_parents(blank_company, tmp_path):
     rows = [{"Name": "Phase 1", "ParentRef": {"FullName": "Acme:Build"}, "Sublevel": 2},
             {"Name": "Build", "ParentRef": {"FullName": "Acme"}, "Sublevel": 1},

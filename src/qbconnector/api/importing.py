@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -40,6 +41,8 @@ from qbconnector.qbxml.build import BuildError, build
 if TYPE_CHECKING:
     from qbconnector.api.collections import Collection
     from qbconnector.api.connection import Connection
+
+log = logging.getLogger(__name__)
 
 UPSERT_KEYS = ("Name", "RefNumber", "ID", "none")
 RESULT_COLUMNS = ("source_row", "operation", "type", "key", "id", "edit_sequence",
@@ -74,6 +77,7 @@ class ImportSummary:
     errors: int = 0
     other_types: int = 0
     dropped_fields: list[str] = field(default_factory=list)
+    custom_fields_not_imported: int = 0   # records whose DataExtRet values were left out
     results_file: str | None = None
     seconds: float = 0.0
 
@@ -179,12 +183,15 @@ class Importer:
         self.batch_size = batch_size
         self.dry_run = dry_run
         self.dropped: set[str] = set()
+        self.with_custom_fields = 0
         self.stopped = False
         self._txn_ids: dict[tuple[str, str | None, str | None], str | None] = {}
 
     # -- preparing --------------------------------------------------------------------------
     def prepare(self, source: SourceRecord) -> _Pending:
         pending = _Pending(source)
+        if source.data.get("DataExtRet") or source.data.get("data_ext_ret"):
+            self.with_custom_fields += 1       # not written yet: reported, never silent
         if source.error:
             pending.result = self._error(pending, source.error)
             return pending
@@ -399,6 +406,11 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
         if writer is not None:
             writer.close()
     summary.dropped_fields = sorted(importer.dropped)
+    summary.custom_fields_not_imported = importer.with_custom_fields
+    if importer.with_custom_fields:
+        log.warning("%d %s record(s) in %s carry custom fields (DataExtRet); import does not "
+                    "write custom field values yet, so they were left out",
+                    importer.with_custom_fields, collection.type_name, source)
     summary.seconds = time.monotonic() - began
     return summary
 
