@@ -129,29 +129,95 @@ def test_upsert_sends_only_what_changed(shop, tmp_path):
     qb.close()
 
 
-def test_custom_fields_that_are_not_imported_are_reported(blank_company, tmp_path, caplog):
-    """Export writes custom fields (DataExtRet); import does not write them yet, and says so
-    instead of losing them silently."""
+def _custom_fields(qb, collection: str) -> dict[str, dict[str, str]]:
+    """Public custom field values of every record of a collection, by FullName/RefNumber."""
+    out = {}
+    for record in getattr(qb, collection).query(owner_ids=["0"]):
+        key = record.get("FullName") or record.get("RefNumber")
+        rets = record.get("DataExtRet") or []
+        out[key] = {r["DataExtName"]: r["DataExtValue"] for r in rets}
+    return out
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_custom_fields_round_trip_and_a_re_import_sends_nothing(blank_company, tmp_path, fmt):
+    """Export writes custom fields (DataExtRet); import writes them back after each record:
+    the definitions the company lacks, DataExtAdd for new values, DataExtMod for changed
+    ones, nothing for equal ones."""
     from qbconnector.qbxml.build import Message
 
     qb = open_company(blank_company())
     qb.customers.add(name="Acme")
     qb.customers.add(name="Plain")
-    qb.send([Message("DataExtDefAdd", {"OwnerID": "0", "DataExtName": "Color",
+    qb.accounts.add(name="Sales", account_type="Income")
+    qb.item_services.add(name="Work", sales_or_purchase={"price": Decimal("5"),
+                                                          "account_ref": "Sales"})
+    qb.send([Message("DataExtDefAdd", {"OwnerID": "0", "DataExtName": name,
                                        "DataExtType": "STR255TYPE",
-                                       "AssignToObject": ["Customer"]}),
-             Message("DataExtAdd", {"OwnerID": "0", "DataExtName": "Color",
-                                    "ListDataExtType": "Customer",
-                                    "ListObjRef": {"FullName": "Acme"},
-                                    "DataExtValue": "red"})])
-    export(qb, ["customers"], str(tmp_path / "c.jsonl"))
+                                       "AssignToObject": ["Customer", "Item"]})
+             for name in ("Color", "Region")]
+            + [Message("DataExtAdd", {"OwnerID": "0", "DataExtName": name,
+                                      "ListDataExtType": kind,
+                                      "ListObjRef": {"FullName": target},
+                                      "DataExtValue": value})
+               for name, kind, target, value in [("Color", "Customer", "Acme", "red"),
+                                                 ("Region", "Customer", "Acme", "West"),
+                                                 ("Color", "Item", "Work", "blue")]])
+    source = {"customers": _custom_fields(qb, "customers"),
+              "item_services": _custom_fields(qb, "item_services")}
+    export(qb, ["customers", "item_services"], str(tmp_path / f"c.{fmt}"))
     qb.close()
-    assert '"DataExtRet"' in (tmp_path / "c.jsonl").read_text()
+    files = ({"customers": tmp_path / "c.jsonl", "item_services": tmp_path / "c.jsonl"}
+             if fmt == "jsonl" else
+             {"customers": tmp_path / "c.customer.csv",
+              "item_services": tmp_path / "c.item_service.csv"})
     target = open_company(blank_company())
-    summary = import_file(target, "customers", tmp_path / "c.jsonl")
+    target.accounts.add(name="Sales", account_type="Income")
+    first = {name: import_file(target, name, files[name]) for name in files}
+    assert first["customers"].custom_fields_written == 2
+    assert first["item_services"].custom_fields_written == 1
+    assert all(s.errors == 0 and s.custom_fields_not_imported == 0 for s in first.values())
+    for name in files:
+        assert _custom_fields(target, name) == source[name]
+    # Re-running changes nothing; a changed value is modified, and only that one.
+    again = {name: import_file(target, name, files[name]) for name in files}
+    assert all((s.added, s.modified, s.custom_fields_written) == (0, 0, 0)
+               for s in again.values())
+    acme = target.customers.get_by_name("Acme")
+    target.send([Message("DataExtMod", {"OwnerID": "0", "DataExtName": "Color",
+                                        "ListDataExtType": "Customer",
+                                        "ListObjRef": {"ListID": acme.id},
+                                        "DataExtValue": "green"})])
+    results = tmp_path / "results.csv"
+    third = import_file(target, "customers", files["customers"], results=results)
+    assert (third.modified, third.skipped, third.custom_fields_written) == (1, 1, 1)
+    assert "custom fields: Color" in results.read_text()
+    assert _custom_fields(target, "customers") == source["customers"]
     target.close()
-    assert (summary.added, summary.errors, summary.custom_fields_not_imported) == (2, 0, 1)
-    assert "1 Customer record(s)" in caplog.text and "custom fields" in caplog.text
+
+
+def test_a_custom_field_quickbooks_refuses_is_an_error_on_its_row(blank_company, tmp_path):
+    rows = [{"Name": "Long", "DataExtRet": [{"OwnerID": "0", "DataExtName": "Note",
+                                             "DataExtType": "STR255TYPE",
+                                             "DataExtValue": "x" * 300}]},
+            {"Name": "Fine", "DataExtRet": [{"OwnerID": "0", "DataExtName": "Note",
+                                             "DataExtType": "STR255TYPE",
+                                             "DataExtValue": "ok"}]},
+            {"Name": "Private", "DataExtRet": [{"OwnerID": "{6B063959-81B0-4622-85D6-"
+                                                "F548C8CCB517}", "DataExtName": "AppKey",
+                                                "DataExtValue": "ignored"}]}]
+    (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    qb = open_company(blank_company())
+    summary = import_file(qb, "customers", tmp_path / "c.jsonl", results=tmp_path / "r.csv")
+    assert (summary.added, summary.errors, summary.custom_fields_written,
+            summary.custom_fields_not_imported) == (2, 1, 1, 1)
+    report = {r["source_row"]: r for r in csv.DictReader((tmp_path / "r.csv").open())}
+    long_row = next(r for r in report.values() if r["key"] == "Long")
+    assert long_row["operation"] == "error" and long_row["id"]    # the customer is there
+    assert "custom field Note: DataExtAdd 3070" in long_row["message"]
+    assert _custom_fields(qb, "customers") == {"Long": {}, "Fine": {"Note": "ok"},
+                                               "Private": {}}
+    qb.close()
 
 
 def test_jobs_are_added_after_their_parents(blank_company, tmp_path):

@@ -12,7 +12,8 @@ so running the same import again changes nothing. Several records with one RefNu
 error for that record, never a guess.
 
 Records go to QuickBooks in batches (one message set each, ``continueOnError`` unless told to
-stop), jobs and sub-accounts after their parents. The results file gets one row per source
+stop), jobs and sub-accounts after their parents; their custom fields follow them
+(:mod:`qbconnector.api.custom_fields`). The results file gets one row per source
 record: source row, operation (add / modify / skip / error), type, key, ListID/TxnID,
 EditSequence, statusCode and message.
 """
@@ -30,13 +31,15 @@ from typing import IO, TYPE_CHECKING, Any
 
 from qbconnector.api import errors
 from qbconnector.api.batch import Result
+from qbconnector.api.custom_fields import PUBLIC, CustomFieldWriter, Field, wanted
 from qbconnector.api.links import resolve_applied
 from qbconnector.api.mapping import ImportMapping, load_mapping
 from qbconnector.api.progress import Progress
 from qbconnector.api.records import Record
 from qbconnector.api.sources import SourceRecord, read_source
 from qbconnector.api.writable import FieldError, changes, to_add
-from qbconnector.qbxml.build import BuildError, build
+from qbconnector.qbxml import spec as specmod
+from qbconnector.qbxml.build import BuildError, Message, build
 
 if TYPE_CHECKING:
     from qbconnector.api.collections import Collection
@@ -77,7 +80,8 @@ class ImportSummary:
     errors: int = 0
     other_types: int = 0
     dropped_fields: list[str] = field(default_factory=list)
-    custom_fields_not_imported: int = 0   # records whose DataExtRet values were left out
+    custom_fields_written: int = 0        # DataExtAdd/Mod sent (values new or changed)
+    custom_fields_not_imported: int = 0   # records whose custom fields could not be written
     results_file: str | None = None
     seconds: float = 0.0
 
@@ -128,6 +132,7 @@ class _Pending:
     current: Record | None = None
     changes: dict[str, Any] = field(default_factory=dict)
     result: RowResult | None = None
+    custom: list[Field] = field(default_factory=list)   # custom fields to write after it
 
 
 def default_upsert_key(collection: Collection) -> str:
@@ -183,22 +188,23 @@ class Importer:
         self.batch_size = batch_size
         self.dry_run = dry_run
         self.dropped: set[str] = set()
-        self.with_custom_fields = 0
+        self.custom = CustomFieldWriter(connection, collection)
+        self.custom_written = 0
+        self.custom_refused = 0
         self.stopped = False
         self._txn_ids: dict[tuple[str, str | None, str | None], str | None] = {}
 
     # -- preparing --------------------------------------------------------------------------
     def prepare(self, source: SourceRecord) -> _Pending:
         pending = _Pending(source)
-        if source.data.get("DataExtRet") or source.data.get("data_ext_ret"):
-            self.with_custom_fields += 1       # not written yet: reported, never silent
         if source.error:
             pending.result = self._error(pending, source.error)
             return pending
         try:
+            pending.custom = wanted(source.data)
             data = resolve_applied(self.collection.type_name, source.data, self.find_txn)
             prepared = to_add(self.collection.type_name, data)
-        except FieldError as exc:
+        except (FieldError, ValueError) as exc:
             pending.result = self._error(pending, str(exc))
             return pending
         self.dropped.update(prepared.dropped)
@@ -239,6 +245,8 @@ class Importer:
         filters: dict[str, Any] = {}
         if self.collection.kind == "txn":
             filters["include_line_items"] = True
+        if any(p.custom for p in chunk) and _queries(self.collection, "OwnerID"):
+            filters["owner_ids"] = [PUBLIC]        # the custom fields the records have now
         if self.upsert_by == "Name":
             query = self.collection.query(full_names=keys, **filters)
             field_name = "FullName"
@@ -320,6 +328,51 @@ class Importer:
             batch.run()
             for operation, pending, outcome in queued:
                 pending.result = self._outcome(operation, pending, outcome)
+        if not self.dry_run:
+            self._write_custom_fields(chunk)
+
+    def _write_custom_fields(self, chunk: list[_Pending]) -> None:
+        """After the records: their custom fields, in one message set (see custom_fields)."""
+        planned: list[tuple[_Pending, Field, Message]] = []
+        for pending in chunk:
+            result = pending.result
+            if not pending.custom or result is None or result.operation == "error" or \
+                    not result.id:
+                continue
+            if not self.custom.supported():
+                self.custom_refused += 1
+                result.message = "; ".join(
+                    [x for x in (result.message,) if x and x != "Status OK"]
+                    + [f"custom fields not written: QuickBooks has none on "
+                       f"{self.collection.type_name} records"])
+                continue
+            current = pending.current if result.operation != "add" else None
+            for one, message in self.custom.messages(result.id, pending.custom, current):
+                planned.append((pending, one, message))
+        if not planned:
+            return
+        responses = self.connection.send([m for _, _, m in planned], on_error="continueOnError")
+        failed: dict[int, list[str]] = {}
+        written: dict[int, list[str]] = {}
+        for (pending, one, message), response in zip(planned, responses, strict=False):
+            if response.status_code not in (0, 1) and response.status_severity == "Error":
+                failed.setdefault(id(pending), []).append(
+                    f"custom field {one.name}: {message.name} {response.status_code} "
+                    f"{response.status_message}")
+            elif message.name in ("DataExtAdd", "DataExtMod"):
+                written.setdefault(id(pending), []).append(one.name)
+                self.custom_written += 1
+        for pending in {id(p): p for p, _, _ in planned}.values():
+            result = pending.result
+            assert result is not None
+            if id(pending) in failed:
+                self.custom_refused += 1
+                result.operation = "error"
+                result.message = "; ".join([x for x in (result.message,) if x and x != "Status OK"]
+                                           + failed[id(pending)])
+            elif id(pending) in written and result.operation == "skip":
+                result.operation = "modify"
+                result.message = "custom fields: " + ", ".join(written[id(pending)])
 
     def _outcome(self, operation: str, pending: _Pending, outcome: Result) -> RowResult:
         name = self.collection.type_name
@@ -406,13 +459,18 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
         if writer is not None:
             writer.close()
     summary.dropped_fields = sorted(importer.dropped)
-    summary.custom_fields_not_imported = importer.with_custom_fields
-    if importer.with_custom_fields:
-        log.warning("%d %s record(s) in %s carry custom fields (DataExtRet); import does not "
-                    "write custom field values yet, so they were left out",
-                    importer.with_custom_fields, collection.type_name, source)
+    summary.custom_fields_written = importer.custom_written
+    summary.custom_fields_not_imported = importer.custom_refused
+    if importer.custom_refused:
+        log.warning("custom fields of %d %s record(s) in %s could not be written (see the "
+                    "results)", importer.custom_refused, collection.type_name, source)
     summary.seconds = time.monotonic() - began
     return summary
+
+
+def _queries(collection: Collection, element: str) -> bool:
+    assert collection.query_request is not None
+    return specmod.load().message(collection.query_request).child(element) is not None
 
 
 def _check_key(collection: Collection, key: str) -> None:

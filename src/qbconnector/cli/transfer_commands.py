@@ -191,10 +191,9 @@ def import_cmd(type_name: str, source: str, mapping: str | None, upsert_by: str 
                    f"{summary.modified:,} modified, {summary.skipped:,} unchanged, "
                    f"{summary.errors:,} failed ({summary.seconds:.1f} s)"
                    + (" [dry run]" if dry_run else ""), err=True)
-    if summary.custom_fields_not_imported:
-        click.echo(f"warning: {summary.custom_fields_not_imported:,} record(s) carry custom "
-                   "fields (DataExtRet); import does not write custom field values yet, so "
-                   "they were left out", err=True)
+    if summary.custom_fields_not_imported and not quiet:
+        click.echo(f"warning: the custom fields of {summary.custom_fields_not_imported:,} "
+                   "record(s) could not be written (see the results)", err=True)
     _write_summary(summary.to_dict(), summary_json)
     if summary.errors:
         raise Failure(f"{summary.errors} record(s) failed"
