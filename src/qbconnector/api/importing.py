@@ -341,10 +341,8 @@ class Importer:
                 continue
             if not self.custom.supported():
                 self.custom_refused += 1
-                result.message = "; ".join(
-                    [x for x in (result.message,) if x and x != "Status OK"]
-                    + [f"custom fields not written: QuickBooks has none on "
-                       f"{self.collection.type_name} records"])
+                _note(result, f"custom fields not written: QuickBooks has none on "
+                              f"{self.collection.type_name} records")
                 continue
             current = pending.current if result.operation != "add" else None
             for one, message in self.custom.messages(result.id, pending.custom, current):
@@ -368,8 +366,7 @@ class Importer:
             if id(pending) in failed:
                 self.custom_refused += 1
                 result.operation = "error"
-                result.message = "; ".join([x for x in (result.message,) if x and x != "Status OK"]
-                                           + failed[id(pending)])
+                _note(result, *failed[id(pending)])
             elif id(pending) in written and result.operation == "skip":
                 result.operation = "modify"
                 result.message = "custom fields: " + ", ".join(written[id(pending)])
@@ -466,6 +463,12 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
                     "results)", importer.custom_refused, collection.type_name, source)
     summary.seconds = time.monotonic() - began
     return summary
+
+
+def _note(result: RowResult, *notes: str) -> None:
+    """Add notes to a row's message (QuickBooks' plain "Status OK" gives way to them)."""
+    kept = [result.message] if result.message and result.message != "Status OK" else []
+    result.message = "; ".join(kept + list(notes))
 
 
 def _queries(collection: Collection, element: str) -> bool:
