@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from qbconnector.api import errors
 from qbconnector.api.collections import Collection, check
 from qbconnector.api.records import Record
-from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import Message
 from qbconnector.qbxml.parse import Response
 
@@ -52,11 +51,6 @@ class Result:
         return self.records[0] if self.records else None
 
 
-def _takes_max_returned(request: str) -> bool:
-    """Whether a query request has MaxReturned (BarCodeQueryRq, for one, has not)."""
-    return specmod.load().message(request).child("MaxReturned") is not None
-
-
 class _BatchCollection:
     def __init__(self, batch: Batch, collection: Collection) -> None:
         self._batch = batch
@@ -83,7 +77,8 @@ class _BatchCollection:
         data = dict(query.data)
         name = self._collection.query_request
         assert name is not None
-        if query.limit is not None and _takes_max_returned(name):
+        # Some queries have no MaxReturned (BarCodeQueryRq): the limit is applied on receipt.
+        if query.limit is not None and self._collection.query_takes("MaxReturned"):
             data["MaxReturned"] = query.limit
         result = self._batch._queue("query", self._collection, Message(name, data))
         result.limit = query.limit    # also cut here: some queries have no MaxReturned

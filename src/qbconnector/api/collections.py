@@ -193,6 +193,11 @@ class Collection:
             ops.append("void")
         return ops
 
+    def query_takes(self, element: str) -> bool:
+        """Whether this type's query request has ``element`` (a filter, MaxReturned...)."""
+        return self.query_request is not None and \
+            specmod.load().message(self.query_request).child(element) is not None
+
     def _require(self, operation: str) -> None:
         if operation not in self.operations():
             raise NotImplementedError(f"QuickBooks has no {operation} for {self.type_name} "

@@ -73,11 +73,10 @@ class CustomFieldWriter:
         is_item = collection.kind == "list" and collection.type_name.startswith("Item")
         self.object = "Item" if is_item else collection.type_name
         self._definitions: dict[str, list[str]] | None = None
-
-    def supported(self) -> bool:
         assign = specmod.load().message("DataExtDefAddRq").child("DataExtDefAdd") \
             .child("AssignToObject")
-        return assign is not None and self.object in (assign.enum or ())
+        # Whether QuickBooks has custom fields on this type at all.
+        self.supported = assign is not None and self.object in (assign.enum or ())
 
     def messages(self, record_id: str, fields: list[Field], current: Any
                  ) -> list[tuple[Field, Message]]:

@@ -87,21 +87,16 @@ def _mark_text(value: datetime | str) -> str:
     return value.replace(microsecond=0).isoformat()
 
 
-def _supports(collection: Collection, element: str) -> bool:
-    assert collection.query_request is not None
-    return specmod.load().message(collection.query_request).child(element) is not None
-
-
 def query_filters(collection: Collection, since: str | None) -> dict[str, Any]:
     """The filters of a full copy: inactive list records too, lines and linked transactions."""
     filters: dict[str, Any] = {}
-    if _supports(collection, "ActiveStatus"):
+    if collection.query_takes("ActiveStatus"):
         filters["active"] = "all"
-    if _supports(collection, "IncludeLineItems"):
+    if collection.query_takes("IncludeLineItems"):
         filters["include_line_items"] = True
-    if _supports(collection, "IncludeLinkedTxns"):
+    if collection.query_takes("IncludeLinkedTxns"):
         filters["include_linked_txns"] = True
-    if _supports(collection, "OwnerID"):
+    if collection.query_takes("OwnerID"):
         filters["owner_ids"] = ["0"]           # custom fields (DataExtRet) too
     if since is not None:
         filters["modified_since"] = as_instant(since)
@@ -110,8 +105,8 @@ def query_filters(collection: Collection, since: str | None) -> dict[str, Any]:
 
 def can_go_incremental(collection: Collection) -> bool:
     """Whether the type's query filters by TimeModified (a few small lists cannot)."""
-    return _supports(collection, "FromModifiedDate") or \
-        _supports(collection, "ModifiedDateRangeFilter")
+    return collection.query_takes("FromModifiedDate") or \
+        collection.query_takes("ModifiedDateRangeFilter")
 
 
 def _deleted_request(kind: str) -> tuple[str, str, str]:

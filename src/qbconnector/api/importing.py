@@ -38,7 +38,6 @@ from qbconnector.api.progress import Progress
 from qbconnector.api.records import Record
 from qbconnector.api.sources import SourceRecord, read_source
 from qbconnector.api.writable import FieldError, changes, to_add
-from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import BuildError, Message, build
 
 if TYPE_CHECKING:
@@ -245,7 +244,7 @@ class Importer:
         filters: dict[str, Any] = {}
         if self.collection.kind == "txn":
             filters["include_line_items"] = True
-        if any(p.custom for p in chunk) and _queries(self.collection, "OwnerID"):
+        if any(p.custom for p in chunk) and self.collection.query_takes("OwnerID"):
             filters["owner_ids"] = [PUBLIC]        # the custom fields the records have now
         if self.upsert_by == "Name":
             query = self.collection.query(full_names=keys, **filters)
@@ -339,7 +338,7 @@ class Importer:
             if not pending.custom or result is None or result.operation == "error" or \
                     not result.id:
                 continue
-            if not self.custom.supported():
+            if not self.custom.supported:
                 self.custom_refused += 1
                 _note(result, f"custom fields not written: QuickBooks has none on "
                               f"{self.collection.type_name} records")
@@ -469,11 +468,6 @@ def _note(result: RowResult, *notes: str) -> None:
     """Add notes to a row's message (QuickBooks' plain "Status OK" gives way to them)."""
     kept = [result.message] if result.message and result.message != "Status OK" else []
     result.message = "; ".join(kept + list(notes))
-
-
-def _queries(collection: Collection, element: str) -> bool:
-    assert collection.query_request is not None
-    return specmod.load().message(collection.query_request).child(element) is not None
 
 
 def _check_key(collection: Collection, key: str) -> None:
