@@ -6,8 +6,9 @@ import pytest
 from lxml import etree
 
 from qbconnector.qbxml import spec as qbspec
+from qbconnector.qbxml.access import read_only_requests, writes_in
 from qbconnector.qbxml.example import example
-from qbconnector.server.readonly import read_only_requests, refusal, writes_in
+from qbconnector.server.readonly import refusal
 from tests.server.helpers import Journal, client, post, recording
 
 QBXML = qbspec.load("qbxml")
@@ -46,7 +47,7 @@ def test_the_spec_split_is_deny_by_default():
 
 
 def test_refusal_answers_every_request_with_3260():
-    text = refusal("QBXML", "QBXMLMsgsRq", (("CustomerAddRq", "7"), ("HostQueryRq", None)))
+    text = refusal((("CustomerAddRq", "7"), ("HostQueryRq", None)))
     root = etree.fromstring(text.encode())
     rs = list(root.find("QBXMLMsgsRs"))
     assert [r.tag for r in rs] == ["CustomerAddRs", "HostQueryRs"]

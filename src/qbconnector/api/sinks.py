@@ -23,12 +23,13 @@ from typing import Any
 
 from qbconnector.api.records import underlying
 from qbconnector.api.tables import DELETED, Table, TypeTables, flatten, line_rows
+from qbconnector.errors import QBConnectorError
 
 BATCH = 500
 FILE_SUFFIXES = (".jsonl", ".csv", ".parquet")
 
 
-class DestinationError(ValueError):
+class DestinationError(QBConnectorError, ValueError):
     """A destination the export cannot write; the message says what it takes."""
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from qbconnector import __version__
+from qbconnector._version import __version__
 from qbconnector.cli import (
     api_commands,
     company_commands,

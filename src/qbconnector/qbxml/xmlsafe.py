@@ -15,6 +15,8 @@ from typing import IO
 
 from lxml import etree
 
+from qbconnector.errors import QBConnectorError
+
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 # Nesting is bounded by libxml2 itself: without XML_PARSE_HUGE it refuses documents nested
 # deeper than 256 levels (qbXML needs about 10), long before the stack is at risk.
@@ -25,7 +27,7 @@ _ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""", r
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
 
-class XMLError(ValueError):
+class XMLError(QBConnectorError, ValueError):
     """Text that is not acceptable XML: malformed, too big, too deep or hostile."""
 
 

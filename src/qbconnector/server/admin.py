@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.session import CONNECTION_MODES
 from qbconnector.server.passwords import hash_password, kind_of
 from qbconnector.server.settings import (
@@ -24,7 +25,7 @@ from qbconnector.server.settings import (
 )
 
 
-class AdminError(ValueError):
+class AdminError(QBConnectorError, ValueError):
     """A change that cannot be made (unknown user, user exists...)."""
 
 

@@ -132,26 +132,36 @@ class ConnectorApp:
     async def _handle(self, scope: Scope, receive: Receive, client: str,
                       outcome: _Outcome) -> tuple[Reply, bool]:
         head = RequestHead.from_pairs(scope["method"], scope["path"], scope["headers"])
-        framing = protocol.check_framing(head)
-        if framing is not None:
-            return framing, False
-        if not await self._client_allowed(client):
-            self.log.warning("refused client %s: not in AllowedClients", client)
-            return protocol.forbidden_client(client), False
-        user = await self._authenticate(head, client, outcome)
-        if user is None:
-            return protocol.unauthorized(), False
-        call = protocol.read_call(head)
-        if isinstance(call, Reply):
-            return call, False
+        allowed: bool | None = None
+        authenticated: bool | None = None
+        user: User | None = None
+        while True:   # the pure rules ask for each fact when they reach it
+            step = protocol.decide(head, client_allowed=allowed, authenticated=authenticated,
+                                   client=client, max_body=self.max_body)
+            if step is protocol.Need.CLIENT_CHECK:
+                allowed = await self._client_allowed(client)
+                if not allowed:
+                    self.log.warning("refused client %s: not in AllowedClients", client)
+            elif step is protocol.Need.AUTHENTICATION:
+                user = await self._authenticate(head, client, outcome)
+                authenticated = user is not None
+            else:
+                break
+        if isinstance(step, Reply):
+            return step, False
+        assert user is not None and isinstance(step, Call)
+        call = step
         outcome.interaction = call.interaction
-        length = protocol.content_length(head)
-        if length > self.max_body:
-            return protocol.too_large(self.max_body), False
         body = await _read_body(receive, self.max_body)
         if body is None:
             return protocol.too_large(self.max_body), False
-        options = self._options(user, call)
+        options = protocol.session_options(
+            user_name=user.name, company_file=user.CompanyFile, app_name=user.AppName,
+            read_only=user.ReadOnly, connection_mode=user.ConnectionMode,
+            auth_flags=self.settings.AuthFlags, call=call, default_company=self.default_company)
+        if isinstance(options, Reply):
+            outcome.detail = "company file refused"
+            return options, True
         outcome.company = options.company_file or None
         return await self._serve(call, options, body, outcome), True
 
@@ -202,19 +212,6 @@ class ConnectorApp:
         pending.waiters += 1
         return await asyncio.shield(pending.future)
 
-    def _options(self, user: User, call: Call) -> SessionOptions:
-        return SessionOptions(
-            company_file=user.CompanyFile or self.default_company,
-            app_name=user.AppName or call.app_name or "qbconnector",
-            read_only=user.ReadOnly,
-            connection_mode=user.ConnectionMode,
-            auth_flags=self.settings.AuthFlags,
-            unattended=True,
-            pos=call.pos,
-            pos_practice=call.pos_practice,
-            pos_version=call.pos_version,
-        )
-
     async def _serve(self, call: Call, options: SessionOptions, body: bytes,
                      outcome: _Outcome) -> Reply:
         job: Callable[[CompanyWorker], Any]
@@ -233,7 +230,7 @@ class ConnectorApp:
                 if refused:
                     outcome.detail = "read-only user: refused " + ",".join(refused)
                     return protocol.reply_for(protocol.EXECUTE, refusal(
-                        scan.root, scan.message_set, scan.requests))
+                        scan.requests, family, scan.message_set))
             text = scan.text
             delay = call.delay_after_open_ms
 

@@ -16,6 +16,7 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.server.app import DEFAULT_MAX_BODY, ConnectorApp, SessionFactory
 from qbconnector.server.auth import LoginBackoff
 from qbconnector.server.logs import configure_logging
@@ -23,7 +24,7 @@ from qbconnector.server.settings import Settings
 from qbconnector.server.tls import server_context
 
 
-class NotReady(RuntimeError):
+class NotReady(QBConnectorError, RuntimeError):
     """The server cannot start as configured; the message says what to do."""
 
 

@@ -17,11 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qbconnector.errors import QBConnectorError
+
 ACTIONS = ("install", "delete", "start", "stop", "state", "auto", "manual", "disabled")
 DEFAULT_NAME = "qbconnector"
 
 
-class ServiceError(RuntimeError):
+class ServiceError(QBConnectorError, RuntimeError):
     """A service action that cannot be done here; the message says why and what to do."""
 
 

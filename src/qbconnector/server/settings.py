@@ -19,6 +19,7 @@ from typing import Any
 
 import tomli_w
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.session import CONNECTION_MODES
 
 DEFAULT_ERROR_LIST = "0x80040402,0x80040408"
@@ -30,7 +31,7 @@ _CERT_TYPE_CODES = {0: "User", 1: "Machine", 2: "PFX", 6: "PEM", 99: ""}
 AUTH_MODES = {0: "basic", 1: "system"}
 
 
-class SettingsError(Exception):
+class SettingsError(QBConnectorError):
     """A settings file that cannot be used; ``problems`` lists every (file, key, reason)."""
 
     def __init__(self, problems: list[Problem]) -> None:

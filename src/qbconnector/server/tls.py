@@ -25,8 +25,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from qbconnector.errors import QBConnectorError
 
-class CertificateError(ValueError):
+
+class CertificateError(QBConnectorError, ValueError):
     """The configured certificate cannot be loaded; the message says what to change."""
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from lxml import etree
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.spec import version_key
 from qbconnector.sandbox import errors, records
 from qbconnector.sandbox.context import Context, Request
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 VERSION = "14.0"
 
 
-class SampleError(RuntimeError):
+class SampleError(QBConnectorError, RuntimeError):
     """The sample generator asked for something the engine refused (a generator bug)."""
 
 
