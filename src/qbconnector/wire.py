@@ -14,13 +14,28 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 PATH = "/"
 METHOD = "POST"
 CRLF = "\r\n"
 TEXT = "text/plain; charset=utf-8"
 XML = "text/xml; charset=utf-8"
+
+# -- connector URLs ----------------------------------------------------------------------------
+def url_password(url: str) -> str | None:
+    """The password written in a connector URL (``https://user:password@host``), if any."""
+    return urlsplit(url.strip()).password if "://" in url else None
+
+
+def mask_url(url: str) -> str:
+    """A connector URL for messages, logs and settings views: its password as ``***``."""
+    if url_password(url) is None:
+        return url
+    parts = urlsplit(url.strip())
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
 
 # -- status codes ----------------------------------------------------------------------------
 OK = 200

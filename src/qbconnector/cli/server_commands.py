@@ -1,8 +1,8 @@
 """Commands of the remote connector: serve, users, config, cert, test-connection, service, log.
 
-Thin wrappers over :mod:`qbconnector.server`. The sessions served come from a backend chosen
-here (the CLI may import backends; the server never does): the sandbox by default, or
-whatever :func:`use_backend` installed.
+Thin wrappers over :mod:`qbconnector.server`. What is served — the backend — is chosen in
+:mod:`qbconnector.cli.backend` (``--backend``, the ``Backend`` setting, or the machine's
+default) and reached through :mod:`qbconnector.targets`, the one door to every backend.
 """
 
 from __future__ import annotations
@@ -18,44 +18,13 @@ from typing import Any
 
 import click
 
-from qbconnector.qbxml.session import RequestProcessorError, SessionFactory, SessionOptions
-
-# -- the backend --------------------------------------------------------------------------------
-SessionFactoryFor = Callable[[str], SessionFactory]
-"""Given the default company file ('' = none), the factory of sessions to serve."""
-SampleCompanyCreator = Callable[[Path], Any]
-"""Create a sample company file at the given path."""
-
-_backend: dict[str, Any] = {}
-
-
-def use_backend(factory_for: SessionFactoryFor,
-                create_sample_company: SampleCompanyCreator | None = None) -> None:
-    """Choose the sessions ``serve``, ``test-connection`` and ``serve --demo`` use."""
-    _backend["factory_for"] = factory_for
-    _backend["create_sample"] = create_sample_company
-
-
-def _sandbox() -> Any:
-    try:
-        from qbconnector import sandbox
-    except ImportError as exc:   # pragma: no cover - the sandbox ships with qbconnector
-        raise click.ClickException(f"the sandbox backend cannot be loaded: {exc}") from None
-    return sandbox
-
-
-def _factory_for(company: str) -> SessionFactory:
-    if "factory_for" in _backend:
-        return _backend["factory_for"](company)
-    return _sandbox().SandboxSessions(company)
+from qbconnector.cli import backend as backends
+from qbconnector.qbxml.session import RequestProcessorError
 
 
 def _create_sample(path: Path) -> None:
-    creator = _backend.get("create_sample")
-    if creator is not None:
-        creator(path)
-        return
-    create_company = _sandbox().create_company
+    from qbconnector.sandbox import create_company
+
     try:
         create_company(path, sample="small")
     except ImportError:      # this build has no sample data: an empty company will do
@@ -120,50 +89,54 @@ def _read_password_stdin() -> str:
     return password
 
 
-def _build_server(settings: Any, company: str, **kwargs: Any) -> Any:
-    from qbconnector.server.runner import ConnectorServer, NotReady
-    from qbconnector.server.tls import CertificateError
-
-    try:
-        return ConnectorServer(settings, _factory_for(company), default_company=company,
-                               **kwargs)
-    except (NotReady, CertificateError) as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 def _run(server: Any) -> None:
-    """Serve until interrupted (replaced in tests to run in the background)."""
+    """Serve until interrupted."""
     from qbconnector.server.runner import NotReady
 
     try:
         server.bind()
     except NotReady as exc:
+        server.app.close()
         raise click.ClickException(str(exc)) from None
-    click.echo(f"qbconnector serving on {server.url} (Ctrl+C to stop)", err=True)
-    server.serve_forever()
+    click.echo(f"qbconnector serving {server.backend} on {server.url} (Ctrl+C to stop)",
+               err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:   # uvicorn stopped gracefully, then passed Ctrl+C on
+        click.echo("qbconnector stopped", err=True)
 
 
 # -- serve --------------------------------------------------------------------------------------
+_BACKEND_HELP = ("What to serve: com:// (QuickBooks on this machine), a sandbox file, "
+                 "https://user@host:port (another connector), a saved connection name, or "
+                 "'sandbox' (each user's CompanyFile). Default: the Backend setting, else com:// "
+                 "where QuickBooks is installed, else the sandbox.")
+
+
 @click.command("serve")
 @_config_option
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Listen on this port instead of the configured Port.")
+@click.option("--backend", "backend", metavar="TARGET", default=None, help=_BACKEND_HELP)
 @click.option("--company", "company", default=None,
               help="Company file for users without their own CompanyFile.")
 @click.option("--demo", is_flag=True,
               help="Create a sample company and a demo user, and serve them on 127.0.0.1.")
 @click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder for the demo's company and settings.")
-def serve_command(config: Path | None, port: int | None, company: str | None, demo: bool,
-                  demo_dir: Path | None) -> None:
+def serve_command(config: Path | None, port: int | None, backend: str | None,
+                  company: str | None, demo: bool, demo_dir: Path | None) -> None:
     """Run the remote connector."""
     if demo:
+        if backend:
+            raise click.UsageError("--demo serves a sample sandbox company; drop --backend")
         _serve_demo(demo_dir, port, config)
         return
     settings = _load(config)
     if port is not None:
         settings = settings.with_overrides(Port=port)
-    _run(_build_server(settings, company or ""))
+    served = backends.open_backend(backends.choose(settings, backend))
+    _run(backends.build_server(settings, served, company or ""))
 
 
 def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> None:
@@ -177,13 +150,16 @@ def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> N
         click.echo(f"creating the sample company in {folder}", err=True)
     demo = _admin(prepare_demo, folder, _create_sample, config)
     settings = demo.settings.with_overrides(Port=port if port is not None else None)
-    server = _build_server(settings, str(demo.company))
+    server = backends.build_server(settings, backends.open_backend(
+        backends.Choice(str(demo.company), "--demo")))
     try:
         server.bind()
     except NotReady:
+        server.app.close()
         if port is not None:
             raise
-        server = _build_server(settings.with_overrides(Port=0), str(demo.company))
+        server = backends.build_server(settings.with_overrides(Port=0), backends.open_backend(
+            backends.Choice(str(demo.company), "--demo")))
     curl = curl_command(server.url, DEMO_USER, demo.password, server.ssl_context is not None)
     click.echo(f"\nqbconnector demo: a sample company served on {server.url}\n"
                f"  company : {demo.company}\n  settings: {demo.settings_path}\n"
@@ -316,11 +292,15 @@ def config_show(config: Path | None, as_json: bool) -> None:
     from qbconnector.server.admin import masked_view
     from qbconnector.server.settings import dump_toml
 
-    values = masked_view(_load(config))
+    settings = _load(config)
+    values = masked_view(settings)
+    choice = backends.choose(settings, None)
+    values["Backend"] = backends.describe(choice.target)   # the one in force, default included
     if as_json:
-        click.echo(json.dumps(values, indent=2))
+        click.echo(json.dumps({**values, "BackendSource": choice.source}, indent=2))
     else:
         click.echo(f"# {_path(config)}")
+        click.echo(f"# Backend: {choice}")
         click.echo(dump_toml(values), nl=False)
 
 
@@ -373,6 +353,7 @@ def config_check(config: Path | None) -> None:
             from qbconnector.server.settings import Problem
 
             problems.append(Problem(str(path), "SSLCertStore", str(exc)))
+    problems += _backend_problems(settings)
     for problem in problems:
         click.echo(str(problem), err=True)
     errors = [p for p in problems if not p.warning]
@@ -431,14 +412,30 @@ def cert_generate(config: Path | None, out: Path | None, common_name: str, hosts
                    "qbconnector config set SSLEnabled true")
 
 
+def _backend_problems(settings: Any) -> list[Any]:
+    """The backend the server would serve, checked as serve checks it (nothing is opened)."""
+    from qbconnector.server.settings import Problem
+
+    choice = backends.choose(settings, None)
+    try:
+        backends.open_backend(choice).close()
+    except click.ClickException as exc:
+        return [Problem(settings.path or "<settings>", "Backend", exc.message)]
+    return []
+
+
 # -- test-connection ----------------------------------------------------------------------------
 @click.command("test-connection")
 @_config_option
 @click.option("--user", "user_name", default=None, help="Test as this user (default: the only "
                                                         "or first user).")
+@click.option("--backend", "backend", metavar="TARGET", default=None, help=_BACKEND_HELP)
 @click.option("--company", default=None, help="Company file for users without CompanyFile.")
-def test_connection(config: Path | None, user_name: str | None, company: str | None) -> None:
-    """Open the company file as a user would, and report what happened."""
+def test_connection(config: Path | None, user_name: str | None, backend: str | None,
+                    company: str | None) -> None:
+    """Open the company file as a user would, through the backend serve would use."""
+    from qbconnector.server.protocol import Call, Reply, session_options
+
     settings = _load(config)
     if not settings.Users:
         raise click.ClickException("no users configured (qbconnector users add NAME)")
@@ -448,15 +445,20 @@ def test_connection(config: Path | None, user_name: str | None, company: str | N
         user = settings.Users[user_name]
     else:
         raise click.ClickException(f"no user {user_name}")
-    options = SessionOptions(company_file=user.CompanyFile or company or "",
-                             app_name=user.AppName or "qbconnector", read_only=user.ReadOnly,
-                             connection_mode=user.ConnectionMode, auth_flags=settings.AuthFlags)
-    factory = _factory_for(company or "")
-    session = factory(options)
+    choice = backends.choose(settings, backend)
+    factory = backends.open_backend(choice)
+    options = session_options(
+        user_name=user.name, company_file=user.CompanyFile, app_name=user.AppName,
+        read_only=user.ReadOnly, connection_mode=user.ConnectionMode,
+        auth_flags=settings.AuthFlags, call=Call(),
+        default_company=company or factory.default_company)
+    assert not isinstance(options, Reply)   # no file was asked for: the user's own is used
+    click.echo(f"backend: {factory}")
     click.echo(f"user {user.name}: opening {options.company_file or '(the open company file)'} "
                f"as {options.app_name!r} ({options.connection_mode}"
                f"{', read-only' if options.read_only else ''})")
     try:
+        session = factory(options)
         session.open()
         try:
             path = session.company_file()
@@ -464,13 +466,12 @@ def test_connection(config: Path | None, user_name: str | None, company: str | N
             authorized = session.is_authorized()
         finally:
             session.close()
-            close = getattr(factory, "close", None)
-            if callable(close):
-                close()
     except RequestProcessorError as exc:
         click.echo(f"FAILED: 0x{exc.hresult:08X} {exc.message}", err=True)
         raise SystemExit(1) from None
-    from qbconnector.server.protocol import newest_version
+    finally:
+        factory.close()
+    from qbconnector.wire import newest_version
 
     click.echo(f"OK: company file {path}")
     click.echo(f"qbXML versions {versions[0]} .. {newest_version(versions)}")

@@ -23,6 +23,7 @@ from qbconnector.server.settings import (
     Settings,
     update_settings_file,
 )
+from qbconnector.wire import mask_url
 
 
 class AdminError(QBConnectorError, ValueError):
@@ -113,6 +114,7 @@ def masked_view(settings: Settings) -> dict[str, Any]:
         value = getattr(settings, key)
         out[key] = "********" if key in SECRET_KEYS and value else value
     out["AuthFlags"] = f"0x{settings.AuthFlags:X}"
+    out["Backend"] = mask_url(settings.Backend)
     out["Users"] = {}
     for user in settings.Users.values():
         table = {k: getattr(user, k) for k in ("AuthMode", "CompanyFile", "AppName", "ReadOnly",

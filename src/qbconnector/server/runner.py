@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 import ssl
 import threading
@@ -16,12 +17,21 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from qbconnector._version import __version__
 from qbconnector.errors import QBConnectorError
 from qbconnector.server.app import DEFAULT_MAX_BODY, ConnectorApp, SessionFactory
 from qbconnector.server.auth import LoginBackoff
-from qbconnector.server.logs import configure_logging
+from qbconnector.server.logs import LOGGER_NAME, configure_logging
 from qbconnector.server.settings import Settings
 from qbconnector.server.tls import server_context
+
+log = logging.getLogger(LOGGER_NAME)
+
+
+def backend_name(factory: SessionFactory) -> str:
+    """What a session factory serves, for people: its ``description``, else its type."""
+    description = getattr(factory, "description", None)
+    return str(description) if description else f"sessions from {factory!r}"
 
 
 class NotReady(QBConnectorError, RuntimeError):
@@ -97,6 +107,7 @@ class ConnectorServer:
         self.app = ConnectorApp(settings, session_factory, default_company=default_company,
                                 max_body=max_body, backoff=backoff, retry_pause=retry_pause)
         self.keep_alive = keep_alive
+        self.backend = backend_name(session_factory)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -132,9 +143,13 @@ class ConnectorServer:
             self._socket = bind_socket(self.host, int(self.settings.Port))
         return self._socket
 
+    def _announce(self) -> None:
+        log.info("qbconnector %s serving %s on %s", __version__, self.backend, self.url)
+
     def serve_forever(self) -> None:
         """Serve until interrupted (Ctrl+C / SIGTERM)."""
         sock = self.bind()
+        self._announce()
         self._server = self._uvicorn()
         try:
             self._server.run(sockets=[sock])
@@ -145,6 +160,7 @@ class ConnectorServer:
     def start(self, timeout: float = 10.0) -> ConnectorServer:
         """Serve on a background thread; returns once the server accepts connections."""
         sock = self.bind()
+        self._announce()
         self._server = server = self._uvicorn()
         self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                                         name="qbconnector-server", daemon=True)

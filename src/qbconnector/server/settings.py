@@ -21,6 +21,7 @@ import tomli_w
 
 from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.session import CONNECTION_MODES
+from qbconnector.wire import url_password
 
 DEFAULT_ERROR_LIST = "0x80040402,0x80040408"
 LOG_FORMATS = {0: "daily", 1: "weekly", 2: "monthly"}
@@ -76,6 +77,7 @@ class Settings:
     """Every setting of the connector; attribute names are the registry key names."""
 
     Port: int = 8167
+    Backend: str = ""   # ours: what is served (a target: com://, a sandbox file, a URL...)
     LocalHost: str = ""
     AllowedClients: str = "*"
     Timeout: float = 60
@@ -130,7 +132,7 @@ SECRET_KEYS = frozenset({"SSLCertPassword", "LocalAuth", "Password"})
 
 _BOOL_KEYS = {"CloseAndRetryConnect", "LogEnabled", "PersistentEnabled", "RunAsService",
               "SSLEnabled", "UseInteractiveLogon", "ReadOnly", "Authorized"}
-_STR_KEYS = {"LocalHost", "AllowedClients", "QBInstanceFile", "LogDir", "SSLCertStore",
+_STR_KEYS = {"Backend", "LocalHost", "AllowedClients", "QBInstanceFile", "LogDir", "SSLCertStore",
              "SSLCertSubject", "SSLCertPassword", "LocalAuth", "Password", "CompanyFile",
              "AppName"}
 # key -> (low, high, whether fractions are allowed)
@@ -347,6 +349,10 @@ def warnings_for(settings: Settings) -> list[Problem]:
     if settings.SSLEnabled and not settings.SSLCertStore:
         found.append(Problem(file, "SSLCertStore", "SSLEnabled needs a certificate "
                                                    "(qbconnector cert generate)", False))
+    if url_password(settings.Backend):
+        found.append(Problem(file, "Backend", "holds a password in plain text: name a variable "
+                                              "with password_env= or use a saved connection",
+                             True))
     if settings.LogPort and not settings.LocalAuth:
         found.append(Problem(file, "LogPort", "LogPort stays closed without LocalAuth (the "
                                               "secret log clients send)", True))
