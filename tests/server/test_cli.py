@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 import httpx
@@ -18,6 +20,7 @@ from qbconnector.server.logs import log_file_stem
 from qbconnector.server.passwords import verify_password
 from qbconnector.server.settings import load_settings, read_raw
 from qbconnector.server.tls import certificate_fingerprint
+from tests.server.helpers import PASSWORDS
 from tests.server.serving import command, serving
 
 
@@ -153,6 +156,22 @@ def test_test_connection_with_a_backend_that_cannot_be_served(config):
     result = run("test-connection", "--config", config, "--backend", "com://", ok=False)
     assert result.exit_code == 5
     assert "cannot serve com://: com:// reaches QuickBooks on Windows" in result.output
+
+
+def test_the_service_serves_the_configured_backend(write_settings, other_company_path):
+    """The service's entry point — the unit's ExecStart, the command the Windows service
+    starts — run as it is, serves the backend its settings name."""
+    config = write_settings(Backend=other_company_path)
+    unit = service_mod.SystemdUnit("qbconnector", config, python=sys.executable)
+    exec_start = next(line for line in unit.text().splitlines()
+                      if line.startswith("ExecStart="))
+    args = shlex.split(exec_start.removeprefix("ExecStart="))
+    assert args == service_mod.serve_command_line(config)
+    with serving(args) as served:
+        assert served.backend == f"the sandbox company file {other_company_path}"
+        r = httpx.post(served.url, content=b"", auth=("alice", PASSWORDS["alice"]),
+                       headers={"X-AcctSyncInteractionType": "1"})
+    assert r.text == f"{Path(other_company_path).resolve()}\r\n"
 
 
 def test_systemd_unit_text(config):

@@ -20,7 +20,7 @@ from qbconnector.errors import (
 )
 from qbconnector.qbxml.status import HR_COULD_NOT_ACCESS, HR_UNEXPECTED
 
-_MAX_SERVER_TEXT = 500
+_MAX_SERVER_TEXT = 512   # characters of a connector's message kept in an exception
 
 
 class RemoteError(RequestProcessorError):

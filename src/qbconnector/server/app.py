@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from qbconnector import wire
 from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOptions
 from qbconnector.server import protocol
 from qbconnector.server.auth import Authenticator, LoginBackoff
@@ -252,8 +253,8 @@ class ConnectorApp:
         return protocol.reply_for(call.interaction, result)
 
     def _log(self, client: str, outcome: _Outcome, reply: Reply, duration: float) -> None:
-        if reply.status >= 500 or reply.status == 517:
-            level = logging.ERROR if reply.status == 500 else logging.WARNING
+        if reply.status >= wire.INTERNAL_ERROR or reply.status == wire.PROCESSOR_ERROR:
+            level = logging.ERROR if reply.status == wire.INTERNAL_ERROR else logging.WARNING
         else:
             level = logging.INFO
         if self.log.isEnabledFor(level):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import queue
@@ -188,12 +189,16 @@ class CompanyWorker:
         self._persistent.clear()
 
     # -- used by jobs, on the thread --------------------------------------------------------
-    def open_session(self, options: SessionOptions, delay_after_open_ms: int = 0) -> Session:
-        """Create and open a session, applying close-and-retry."""
+    def open_session(self, options: SessionOptions, delay_after_open_ms: int = 0, *,
+                     keep_open: bool = False) -> Session:
+        """Create and open a session, applying close-and-retry. ``keep_open``: it will serve
+        several requests (a persistent connection), which the factory is told so that a
+        backend that is itself a connector keeps its own session open too."""
         policy = self.policy
         attempts = 1 + (policy.retry_count if policy.retry else 0)
+        made_with = dataclasses.replace(options, keep_open=True) if keep_open else options
         for attempt in range(1, attempts + 1):
-            session = self.factory(options)
+            session = self.factory(made_with)
             try:
                 self._open_watched(session)
             except RequestProcessorError as exc:
@@ -259,7 +264,7 @@ class CompanyWorker:
         held = self._persistent.get(options)
         if held is None and opened and self.policy.persistent:
             held = self._persistent[options] = _Persistent(
-                self.open_session(options, delay_after_open_ms), self._clock())
+                self.open_session(options, delay_after_open_ms, keep_open=True), self._clock())
         if held is not None:
             held.last_used = self._clock()
             try:
@@ -286,7 +291,7 @@ class CompanyWorker:
         if options in self._persistent:
             self._persistent[options].last_used = self._clock()
             return False
-        session = self.open_session(options, delay_after_open_ms)
+        session = self.open_session(options, delay_after_open_ms, keep_open=True)
         self._persistent[options] = _Persistent(session, self._clock())
         return True
 

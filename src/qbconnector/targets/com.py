@@ -1,7 +1,7 @@
 """``com://[?company=C:\\...&app=MyApp&mode=multi]``: QuickBooks on this machine, over COM.
 
 QuickBooks Desktop, or Point of Sale when the options (or, for a connector, the request's
-``X-QBPOS`` header) ask for it. Needs Windows, pywin32 and a registered request processor;
+Point of Sale header) ask for it. Needs Windows, pywin32 and a registered request processor;
 anywhere else the target is refused at once with a message saying why.
 """
 
