@@ -76,11 +76,14 @@ def start(monkeypatch) -> Iterator[Callable[..., ConnectorServer]]:
         server.stop()
 
 
+_CLIENT = httpx.Client(timeout=10, trust_env=False)   # one client: CA bundles load once
+
+
 def post(server: ConnectorServer, user: str, body: str = "", interaction: int = 0,
          **headers: str) -> httpx.Response:
     sent = {wire.INTERACTION_HEADER: str(interaction), **headers}
-    return httpx.post(server.url, content=body.encode(), auth=(user, f"{user}-pw"),
-                      headers=sent, timeout=10)
+    return _CLIENT.post(server.url, content=body.encode(), auth=(user, f"{user}-pw"),
+                        headers=sent)
 
 
 def statuses(response: httpx.Response) -> list[tuple[str, str]]:
