@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from qbconnector.qbxml.session import RequestProcessorError, SessionFactory, SessionOptions
+from qbconnector.qbxml.session import SessionFactory
 
 # -- the backend --------------------------------------------------------------------------------
 SessionFactoryFor = Callable[[str], SessionFactory]
@@ -342,8 +342,10 @@ def config_set(key: str, value: str, config: Path | None) -> None:
         stored = coerce_setting(key, value)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    from qbconnector.server.settings import SECRET_KEYS
+
     _update(config, lambda raw: raw.__setitem__(key, stored))
-    click.echo(f"{key} = {'********' if key in ('SSLCertPassword', 'LocalAuth') else stored}")
+    click.echo(f"{key} = {'********' if key in SECRET_KEYS else stored}")
 
 
 @config_group.command("unset")
@@ -403,22 +405,15 @@ def cert_group() -> None:
 def cert_generate(config: Path | None, out: Path | None, common_name: str, hosts: tuple[str, ...],
                   days: int, pfx: Path | None, pfx_password_stdin: bool, enable: bool) -> None:
     """Create a self-signed certificate and print its SHA-256 fingerprint."""
-    from qbconnector.server.settings import write_atomic
-    from qbconnector.server.tls import generate_self_signed, to_pfx
+    from qbconnector.server.tls import write_self_signed
 
     out = out or _path(config).with_name("server.pem")
-    generated = generate_self_signed(common_name, hosts, days)
-    write_atomic(out, (generated.key_pem + generated.cert_pem).decode("ascii"), mode=0o600)
-    crt = out.with_suffix(".crt")
-    write_atomic(crt, generated.cert_pem.decode("ascii"), mode=0o644)
-    click.echo(f"key and certificate: {out}\ncertificate for clients: {crt}")
-    if pfx is not None:
-        password = _read_password_stdin() if pfx_password_stdin else ""
-        pfx.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(pfx, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(to_pfx(generated, password))
-        click.echo(f"PFX: {pfx}")
+    password = _read_password_stdin() if pfx is not None and pfx_password_stdin else ""
+    files = write_self_signed(out, common_name, hosts, days, pfx=pfx, pfx_password=password)
+    generated = files.generated
+    click.echo(f"key and certificate: {files.pem}\ncertificate for clients: {files.crt}")
+    if files.pfx is not None:
+        click.echo(f"PFX: {files.pfx}")
     click.echo(f"valid until: {generated.not_after:%Y-%m-%d}")
     click.echo(f"SHA-256 fingerprint: {generated.fingerprint}")
     if enable:
@@ -448,37 +443,32 @@ def test_connection(config: Path | None, user_name: str | None, company: str | N
         user = settings.Users[user_name]
     else:
         raise click.ClickException(f"no user {user_name}")
-    options = SessionOptions(company_file=user.CompanyFile or company or "",
-                             app_name=user.AppName or "qbconnector", read_only=user.ReadOnly,
-                             connection_mode=user.ConnectionMode, auth_flags=settings.AuthFlags)
+    from qbconnector.server.probe import options_for, probe
+
+    options = options_for(settings, user, company or "")
     factory = _factory_for(company or "")
-    session = factory(options)
     click.echo(f"user {user.name}: opening {options.company_file or '(the open company file)'} "
                f"as {options.app_name!r} ({options.connection_mode}"
                f"{', read-only' if options.read_only else ''})")
     try:
-        session.open()
-        try:
-            path = session.company_file()
-            versions = session.versions()
-            authorized = session.is_authorized()
-        finally:
-            session.close()
-            close = getattr(factory, "close", None)
-            if callable(close):
-                close()
-    except RequestProcessorError as exc:
-        click.echo(f"FAILED: 0x{exc.hresult:08X} {exc.message}", err=True)
-        raise SystemExit(1) from None
-    from qbconnector.server.protocol import newest_version
-
-    click.echo(f"OK: company file {path}")
-    click.echo(f"qbXML versions {versions[0]} .. {newest_version(versions)}")
-    click.echo(f"application authorized: {'yes' if authorized else 'no'}")
-    if authorized != user.Authorized:
+        result = probe(factory(options), options, user.name)
+    finally:
+        close = None if isinstance(factory, type) else getattr(factory, "close", None)
+        if callable(close):   # a factory that keeps connections between sessions
+            close()
+    if not result.ok:
+        click.echo(f"FAILED: {result.hresult} {result.message}", err=True)
+        click.echo(f"what to do: {result.advice}", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: company file {result.opened_file}")
+    if result.company_name:
+        click.echo(f"company: {result.company_name}")
+    click.echo(f"qbXML versions {result.versions[0]} .. {result.newest_version}")
+    click.echo(f"application authorized: {'yes' if result.authorized else 'no'}")
+    if result.authorized != user.Authorized:
         from qbconnector.server.admin import edit_user
 
-        _admin(edit_user, _path(config), user.name, authorized=authorized)
+        _admin(edit_user, _path(config), user.name, authorized=result.authorized)
 
 
 # -- service ------------------------------------------------------------------------------------
