@@ -121,6 +121,7 @@ def _read_password_stdin() -> str:
 
 
 def _build_server(settings: Any, company: str, **kwargs: Any) -> Any:
+    """The server for ``settings`` serving the backend's sessions; NotReady as a CLI error."""
     from qbconnector.server.runner import ConnectorServer, NotReady
     from qbconnector.server.tls import CertificateError
 
@@ -137,9 +138,12 @@ def _run(server: Any) -> None:
 
     try:
         server.bind()
-    except NotReady as exc:
+        server.start_console()
+    except (NotReady, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"qbconnector serving on {server.url} (Ctrl+C to stop)", err=True)
+    if server.console_url:
+        click.echo(f"admin console: {server.console_url}", err=True)
     server.serve_forever()
 
 
@@ -154,19 +158,22 @@ def _run(server: Any) -> None:
               help="Create a sample company and a demo user, and serve them on 127.0.0.1.")
 @click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder for the demo's company and settings.")
+@click.option("--admin-port", type=click.IntRange(0, 65535), default=None,
+              help="Serve the admin console on this port instead of the configured AdminPort "
+                   "(0 = off; with --demo the console is on, on a free port by default).")
 def serve_command(config: Path | None, port: int | None, company: str | None, demo: bool,
-                  demo_dir: Path | None) -> None:
+                  demo_dir: Path | None, admin_port: int | None) -> None:
     """Run the remote connector."""
     if demo:
-        _serve_demo(demo_dir, port, config)
+        _serve_demo(demo_dir, port, config, admin_port)
         return
     settings = _load(config)
-    if port is not None:
-        settings = settings.with_overrides(Port=port)
+    settings = settings.with_overrides(Port=port, AdminPort=admin_port)
     _run(_build_server(settings, company or ""))
 
 
-def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> None:
+def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
+                admin_port: int | None) -> None:
     import platformdirs
 
     from qbconnector.server.admin import DEMO_USER, curl_command, prepare_demo
@@ -177,19 +184,48 @@ def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> N
         click.echo(f"creating the sample company in {folder}", err=True)
     demo = _admin(prepare_demo, folder, _create_sample, config)
     settings = demo.settings.with_overrides(Port=port if port is not None else None)
-    server = _build_server(settings, str(demo.company))
+    console = {"admin_port": admin_port or 0} if admin_port != 0 else {}
+    server = _build_server(settings, str(demo.company), **console)
     try:
         server.bind()
     except NotReady:
         if port is not None:
             raise
-        server = _build_server(settings.with_overrides(Port=0), str(demo.company))
+        server = _build_server(settings.with_overrides(Port=0), str(demo.company), **console)
+    try:
+        server.bind()
+        server.start_console()
+    except (NotReady, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
     curl = curl_command(server.url, DEMO_USER, demo.password, server.ssl_context is not None)
+    console_lines = (f"\nAdmin console: {server.console_url}\n  console password: "
+                     f"{demo.admin_password}   (shown once; stored hashed)\n"
+                     if server.console_url else "")
     click.echo(f"\nqbconnector demo: a sample company served on {server.url}\n"
                f"  company : {demo.company}\n  settings: {demo.settings_path}\n"
                f"  user    : {DEMO_USER}\n  password: {demo.password}   (shown once; stored "
-               f"hashed)\n\nTry it:\n  {curl}\n")
+               f"hashed)\n{console_lines}\nTry it:\n  {curl}\n")
     _run(server)
+
+
+# -- admin ------------------------------------------------------------------------------------
+@click.group("admin")
+def admin_group() -> None:
+    """The admin console's sign-in."""
+
+
+@admin_group.command("set-password")
+@_config_option
+def admin_set_password(config: Path | None) -> None:
+    """Set the admin console's password, read from standard input (stored hashed)."""
+    from qbconnector.server.admin import set_admin_password
+
+    if sys.stdin.isatty():
+        password = click.prompt("Console password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = _read_password_stdin()
+    _admin(set_admin_password, _path(config), password)
+    click.echo(f"console password set in {_path(config)}")
 
 
 # -- users --------------------------------------------------------------------------------------
@@ -550,6 +586,6 @@ def _tail_live(settings: Any) -> None:
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the top-level group."""
-    for command in (serve_command, users_group, config_group, cert_group, test_connection,
-                    service_command, log_group):
+    for command in (serve_command, admin_group, users_group, config_group, cert_group,
+                    test_connection, service_command, log_group):
         cli.add_command(command)

@@ -196,7 +196,8 @@ class ConnectorServer:
                 self.state.tls = {"error": str(exc)}
 
     # -- the admin console ---------------------------------------------------------------------
-    def _start_console(self) -> None:
+    def start_console(self) -> None:
+        """Start the admin console if it is on and not running (binds its port)."""
         if not self.console_enabled or self.console is not None:
             return
         from qbconnector.server.console import ConsoleApp, ConsoleControl, ConsoleServer, LogFeed
@@ -290,7 +291,7 @@ class ConnectorServer:
             self.admin_port = fresh.AdminPort
             self.console_enabled = bool(fresh.AdminPort)
             try:
-                self._start_console()
+                self.start_console()
             except (NotReady, RuntimeError) as exc:
                 log.error("restart: the admin console cannot start: %s", exc)
         self.state.restart_needed = []
@@ -313,7 +314,7 @@ class ConnectorServer:
         sock = self.bind()
         self._server = self._uvicorn()
         try:
-            self._start_console()
+            self.start_console()
             self._serve_loop(sock)
         finally:
             self._stop_console()
@@ -335,7 +336,7 @@ class ConnectorServer:
                 raise NotReady("the server did not start; see the log")
             time.sleep(0.01)
         try:
-            self._start_console()
+            self.start_console()
         except (NotReady, RuntimeError):
             self.stop()
             raise

@@ -39,6 +39,8 @@ from qbconnector.server.tls import (
 
 log = logging.getLogger("qbconnector.server")
 SERVICE_ACTIONS = ("start", "stop", "auto", "manual")
+SERVICE_STATES = ("active", "inactive", "failed", "activating", "deactivating", "reloading",
+                  "unknown")
 MIN_ADMIN_PASSWORD = 8
 
 
@@ -187,10 +189,13 @@ async def service_state(call: Call) -> Response:
     def read() -> dict[str, Any]:
         try:
             service = service_for(call.control.settings_path.resolve())
-            return {"available": True, "state": service.action("state"),
-                    "actions": list(SERVICE_ACTIONS)}
+            state = service.action("state")
         except ServiceError as exc:
             return {"available": False, "state": "not available", "message": str(exc)}
+        if state not in SERVICE_STATES:     # e.g. systemctl without a user session bus
+            return {"available": False, "state": "not available",
+                    "message": f"The service manager answered: {state}"}
+        return {"available": True, "state": state, "actions": list(SERVICE_ACTIONS)}
     return JSONResponse(await asyncio.to_thread(read))
 
 

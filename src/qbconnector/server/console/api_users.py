@@ -76,6 +76,11 @@ def check_user_form(body: dict[str, Any], *, adding: bool, existing: set[str],
     }
     if not adding and "authorized" in body:
         options["authorized"] = bool(body.get("authorized"))
+    if adding:      # write only what differs from the defaults, as the command line does
+        options = {k: v for k, v in options.items()
+                   if v not in ("", None, False) and (k, v) not in (("auth", "basic"),
+                                                                   ("connection_mode",
+                                                                    "DontCare"))}
     return errors, options
 
 

@@ -15,6 +15,7 @@ import base64
 import hashlib
 import html
 import logging
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from importlib import resources
 
@@ -178,7 +179,7 @@ class ConsoleApp:
         if origin and origin != "null" and not host_allowed(
                 origin.partition("://")[2], self.control.in_force()):
             return Response("Cross-site sign-in refused.\n", 403, media_type="text/plain")
-        form = await request.form()
+        form = await _form(request)
         name = str(form.get("user") or "").strip()
         password = str(form.get("password") or "")
         who = await asyncio.to_thread(self.sign_in.check, self.control.in_force(), name,
@@ -202,7 +203,7 @@ class ConsoleApp:
         session = self._session(request)
         if session is None:
             return RedirectResponse("/signin", 303)
-        form = await request.form()
+        form = await _form(request)
         if not csrf_ok(session, str(form.get("csrf") or "")):
             return Response("Missing or wrong CSRF token.\n", 403, media_type="text/plain")
         self.sessions.drop(request.cookies.get(COOKIE))
@@ -214,6 +215,20 @@ class ConsoleApp:
         if self._session(request) is None:
             return Response("Sign in first.\n", 401, media_type="text/plain")
         return Response(_asset("console.js"), media_type="text/javascript")
+
+
+async def _form(request: Request, limit: int = 16384) -> dict[str, str]:
+    """A small URL-encoded form (sign-in, sign-out); anything larger or else reads as empty."""
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            return {}
+    try:
+        pairs = urllib.parse.parse_qsl(body.decode("utf-8"), max_num_fields=10)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return dict(pairs)
 
 
 API_ROUTES: list[tuple[str, list[str], Handler]] = [
