@@ -127,6 +127,7 @@ class ConnectorServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
+        self._bound: tuple[str, int] | None = None
         self._restart = False
         self._stopping = False
 
@@ -157,9 +158,9 @@ class ConnectorServer:
 
     @property
     def port(self) -> int:
-        if self._socket is None:
+        if self._bound is None:
             return int(self.settings.Port)
-        return int(self._socket.getsockname()[1])
+        return int(self._bound[1])
 
     @property
     def url(self) -> str:
@@ -181,6 +182,7 @@ class ConnectorServer:
     def bind(self) -> socket.socket:
         if self._socket is None:
             self._socket = bind_socket(self.host, int(self.settings.Port))
+            self._bound = self._socket.getsockname()[:2]
             self._describe_listening()
         return self._socket
 
@@ -269,22 +271,21 @@ class ConnectorServer:
             log.error("restart: keeping the settings in force: %s", exc)
             fresh, context = self.settings, self.ssl_context
         self.app.close()
-        moved = (fresh.bind_host, fresh.Port) != (self.settings.bind_host, self.settings.Port)
         console_moved = (fresh.admin_host, fresh.AdminPort, fresh.SSLEnabled) != (
             self.settings.admin_host, self.settings.AdminPort, self.settings.SSLEnabled)
         self.settings, self.ssl_context = fresh, context
         self._set_up_logging(fresh)
         self.app = self._new_app(fresh)
-        if moved and self._socket is not None:
-            old, self._socket = self._socket, None
-            try:
-                self.bind()
-            except NotReady as exc:
-                log.error("restart: %s; staying on the previous address", exc)
-                self._socket = old
-            else:
-                with contextlib.suppress(OSError):
-                    old.close()
+        # uvicorn closed the listening socket when it stopped: listen again
+        previous, self._socket = self._bound, None
+        try:
+            self.bind()
+        except NotReady as exc:
+            if previous is None:
+                raise
+            log.error("restart: %s; listening on the previous address again", exc)
+            self._socket = bind_socket(str(previous[0]), int(previous[1]))
+            self._bound = previous
         self._describe_listening()
         if console_moved and self._admin_from_settings:
             self._stop_console()

@@ -164,7 +164,7 @@ async def generate_certificate(call: Call) -> Response:
     common_name = str(body.get("common_name") or "").strip()
     hosts = [h for h in re.split(r"[\s,]+", str(body.get("hosts") or "")) if h]
     try:
-        days = int(body.get("days") or 825)
+        days = int(body.get("days", 825))
     except (TypeError, ValueError):
         days = 0
     if not 1 <= days <= 3650:

@@ -141,8 +141,8 @@ class ConsoleApp:
         return endpoint
 
     # -- pages -------------------------------------------------------------------------------
-    def _page(self, name: str, **values: str) -> HTMLResponse:
-        text = _asset(name).replace("{{style}}", self._css)
+    def _page(self, asset: str, **values: str) -> HTMLResponse:
+        text = _asset(asset).replace("{{style}}", self._css)
         for key, value in values.items():
             text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
         return HTMLResponse(text)
