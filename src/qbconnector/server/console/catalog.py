@@ -126,11 +126,13 @@ def describe(settings: Settings, present: set[str]) -> list[dict[str, Any]]:
 
 
 def _default_text(entry: Entry, default: Any) -> str:
+    if entry.key in SECRET_KEYS:
+        return "not set"
     if entry.kind == "choice":
         return dict(entry.choices).get(default, str(default))
     if entry.kind == "flags":
         return ", ".join(label for bit, label in entry.choices if default & bit) or "none"
-    if entry.kind == "bool":
+    if isinstance(default, bool):
         return "on" if default else "off"
     if default == "":
         return "empty"
