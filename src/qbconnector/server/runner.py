@@ -115,6 +115,9 @@ class ConnectorServer:
         self.admin_port = settings.AdminPort if admin_port is None else admin_port
         self._admin_from_settings = admin_port is None
         self.console_enabled = admin_port is not None or bool(settings.AdminPort)
+        if self.console_enabled and self.admin_port and self.admin_port == settings.Port:
+            raise NotReady(f"AdminPort {self.admin_port} is the data port; the console needs "
+                           "its own")
         if self.console_enabled and not settings.path:
             raise NotReady("the admin console edits the settings file: start the server from "
                            "one (load_settings(path))")
