@@ -116,6 +116,9 @@ def test_a_request_as_that_user_appears_in_the_live_log(page, console_server):
     assert all("user=reports" in text for text in lines.all_inner_texts())
     page.locator("#log-user").select_option("")
     assert page.locator("#status-tiles").get_by_text("sandbox company file").count() == 1
+    served = page.locator("#status-tiles .tile", has_text="Requests served").locator("dd")
+    expect(served).not_to_have_text("0")          # the tiles refresh on their own too
+    assert int(served.inner_text()) >= 1
     screenshot(page, "status")
     page.get_by_role("tab", name="Users").click()
     row = page.locator("#users-table tr[data-user='reports']")
