@@ -20,12 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from qbconnector.qbxml.session import SessionOptions
 from qbconnector.server.app import DEFAULT_MAX_BODY, ConnectorApp, SessionFactory
 from qbconnector.server.auth import LoginBackoff
 from qbconnector.server.clients import AllowedClients
+from qbconnector.server.console import ConsoleApp, ConsoleControl, ConsoleServer, LogFeed
+from qbconnector.server.listen import NotReady, UvicornConfig, UvicornProtocol, bind_socket
 from qbconnector.server.logs import LOGGER_NAME, configure_logging
 from qbconnector.server.probe import ProbeResult, probe
 from qbconnector.server.reload import LIVE_KEYS, needs_restart
@@ -34,56 +35,6 @@ from qbconnector.server.state import ConnectorState
 from qbconnector.server.tls import CertificateError, describe_certificate, server_context
 
 log = logging.getLogger(LOGGER_NAME)
-
-
-class NotReady(RuntimeError):
-    """The server cannot start as configured; the message says what to do."""
-
-
-class UvicornConfig(uvicorn.Config):
-    """uvicorn's Config with our own SSLContext (TLS 1.2+, PFX support)."""
-
-    def __init__(self, *args: Any, ssl_context: ssl.SSLContext | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._ssl_context = ssl_context
-
-    def load(self) -> None:
-        super().load()
-        if self._ssl_context is not None:
-            self.ssl = self._ssl_context
-
-
-class UvicornProtocol(H11Protocol):
-    """uvicorn's h11 protocol, except that stopping drops an idle TLS connection at once.
-
-    Closing TLS politely waits for the client's close_notify, which an idle keep-alive client
-    never sends (it is not reading): stop() used to give up after its 10 s join with the server
-    thread still running. An idle connection has nothing in flight; a busy one still finishes."""
-
-    def shutdown(self) -> None:
-        idle = self.cycle is None or self.cycle.response_complete
-        if idle and self.transport.get_extra_info("sslcontext") is not None:
-            self.transport.abort()
-            return
-        super().shutdown()
-
-
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on host:port (port 0 = any free port)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    # proto=IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections (else Nagle and
-    # delayed ACKs add 40 ms to every response written in two parts)
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(2048)
-    except OSError as exc:
-        sock.close()
-        raise NotReady(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.setblocking(False)
-    return sock
 
 
 class ConnectorServer:
@@ -205,8 +156,6 @@ class ConnectorServer:
         """Start the admin console if it is on and not running (binds its port)."""
         if not self.console_enabled or self.console is not None:
             return
-        from qbconnector.server.console import ConsoleApp, ConsoleControl, ConsoleServer, LogFeed
-
         if self.log_feed is None:
             self.log_feed = LogFeed()
             logging.getLogger(LOGGER_NAME).addHandler(self.log_feed)

@@ -15,6 +15,7 @@ import time
 import uvicorn
 
 from qbconnector.server.console.web import ConsoleApp
+from qbconnector.server.listen import UvicornConfig, UvicornProtocol
 
 
 class ConsoleServer:
@@ -33,8 +34,6 @@ class ConsoleServer:
         return f"{'https' if self.ssl_context else 'http'}://{host}:{port}/"
 
     def start(self, timeout: float = 10.0) -> ConsoleServer:
-        from qbconnector.server.runner import UvicornConfig, UvicornProtocol
-
         config = UvicornConfig(self.app, http=UvicornProtocol, lifespan="off", log_config=None,
                                access_log=False, server_header=False, timeout_keep_alive=5,
                                ssl_context=self.ssl_context)
