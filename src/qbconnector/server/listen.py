@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import socket
 import ssl
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import uvicorn
@@ -62,3 +65,17 @@ def bind_socket(host: str, port: int) -> socket.socket:
         raise NotReady(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.setblocking(False)
     return sock
+
+
+def serve_in_thread(server: uvicorn.Server, target: Callable[[], Any], name: str,
+                    timeout: float = 10.0) -> threading.Thread | None:
+    """Run ``target`` (which runs ``server``) on a daemon thread; the thread once the server
+    accepts connections, or None when it stopped or did not start within ``timeout``."""
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            return None
+        time.sleep(0.01)
+    return thread

@@ -14,7 +14,6 @@ import logging
 import socket
 import ssl
 import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,13 @@ from qbconnector.server.app import DEFAULT_MAX_BODY, ConnectorApp, SessionFactor
 from qbconnector.server.auth import LoginBackoff
 from qbconnector.server.clients import AllowedClients
 from qbconnector.server.console import ConsoleApp, ConsoleControl, ConsoleServer, LogFeed
-from qbconnector.server.listen import NotReady, UvicornConfig, UvicornProtocol, bind_socket
+from qbconnector.server.listen import (
+    NotReady,
+    UvicornConfig,
+    UvicornProtocol,
+    bind_socket,
+    serve_in_thread,
+)
 from qbconnector.server.logs import LOGGER_NAME, configure_logging
 from qbconnector.server.probe import ProbeResult, probe
 from qbconnector.server.reload import LIVE_KEYS, needs_restart
@@ -279,15 +284,11 @@ class ConnectorServer:
         """Serve on a background thread; returns once the server accepts connections."""
         sock = self.bind()
         self._server = server = self._uvicorn()
-        self._thread = threading.Thread(target=self._serve_loop, args=(sock,),
-                                        name="qbconnector-server", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise NotReady("the server did not start; see the log")
-            time.sleep(0.01)
+        self._thread = serve_in_thread(server, lambda: self._serve_loop(sock),
+                                       "qbconnector-server", timeout)
+        if self._thread is None:
+            self.stop()
+            raise NotReady("the server did not start; see the log")
         try:
             self.start_console()
         except (NotReady, RuntimeError):

@@ -10,12 +10,11 @@ import contextlib
 import socket
 import ssl
 import threading
-import time
 
 import uvicorn
 
 from qbconnector.server.console.web import ConsoleApp
-from qbconnector.server.listen import UvicornConfig, UvicornProtocol
+from qbconnector.server.listen import UvicornConfig, UvicornProtocol, serve_in_thread
 
 
 class ConsoleServer:
@@ -38,15 +37,11 @@ class ConsoleServer:
                                access_log=False, server_header=False, timeout_keep_alive=5,
                                ssl_context=self.ssl_context)
         self._server = server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [self.socket]},
-                                        name="qbconnector-console", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("the admin console did not start; see the log")
-            time.sleep(0.01)
+        self._thread = serve_in_thread(server, lambda: server.run(sockets=[self.socket]),
+                                       "qbconnector-console", timeout)
+        if self._thread is None:
+            self.stop()
+            raise RuntimeError("the admin console did not start; see the log")
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
