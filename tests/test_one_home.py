@@ -147,7 +147,7 @@ def test_the_public_errors_are_importable_from_the_root(name):
 
 
 def test_errors_of_every_layer_are_of_the_public_kinds():
-    from qbconnector.api.errors import QBError, error_for
+    from qbconnector.api.records.errors import QBError, error_for
     from qbconnector.profiles import ProfileError
     from qbconnector.qbxml.build import BuildError
     from qbconnector.qbxml.session import RequestProcessorError, TransportError

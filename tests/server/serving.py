@@ -28,6 +28,18 @@ class Served:
     def output(self) -> str:
         return "\n".join(self.lines)
 
+    def wait_for(self, pattern: str, timeout: float = 10) -> re.Match[str]:
+        """The first printed line matching ``pattern`` (waiting for it to be printed)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in list(self.lines):
+                match = re.search(pattern, line)
+                if match:
+                    return match
+            if time.monotonic() > deadline:
+                raise AssertionError(f"nothing printed matches {pattern!r}:\n{self.output()}")
+            time.sleep(0.02)
+
 
 def command(*args: str) -> list[str]:
     return [sys.executable, "-m", "qbconnector.cli.main", *args]

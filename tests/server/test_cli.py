@@ -7,6 +7,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -20,6 +21,7 @@ from qbconnector.server.logs import log_file_stem
 from qbconnector.server.passwords import verify_password
 from qbconnector.server.settings import load_settings, read_raw
 from qbconnector.server.tls import certificate_fingerprint
+from tests.remote.helpers import server_log
 from tests.server.helpers import PASSWORDS
 from tests.server.serving import command, serving
 
@@ -278,6 +280,53 @@ def test_serve_uses_config_port_and_company(config, other_company_path):
     # the log's start line says what was served
     assert any(f"serving {served.backend} on {served.url}" in line and " INFO " in line
                for line in served.lines), served.output()
+
+
+def test_a_restart_serves_a_changed_backend(write_settings, company_path, other_company_path):
+    """The settings file's Backend changes while the connector runs (the console edits it):
+    a restart serves the new one; one that cannot be served leaves the old one in force."""
+    from qbconnector.cli import backend as backends
+    from qbconnector.server.settings import load_settings, update_settings_file
+
+    path = write_settings(Backend=company_path)
+    settings = load_settings(path)
+    server = backends.build_server(settings, backends.open_backend(
+        backends.choose(settings, None)), console_log=False).start()
+
+    def company_file() -> str:
+        return httpx.post(server.url, content=b"", auth=("alice", PASSWORDS["alice"]),
+                          headers={"X-AcctSyncInteractionType": "1"}).text.strip()
+
+    def restart_with(target: str) -> None:
+        update_settings_file(path, lambda raw: raw.__setitem__("Backend", target))
+        server.request_restart()
+
+    try:
+        assert company_file() == str(Path(company_path).resolve())
+        restart_with(other_company_path)
+        wait_until(lambda: server.backend == f"the sandbox company file {other_company_path}")
+        wait_until(lambda: company_file() == str(Path(other_company_path).resolve()))
+        with server_log() as records:
+            restart_with("com://")                   # not here: the old backend stays
+            wait_until(lambda: any("restarted: serving" in r.getMessage() for r in records))
+        assert any("still serving the sandbox company file" in r.getMessage() and
+                   "com:// reaches QuickBooks on Windows" in r.getMessage() for r in records)
+        assert company_file() == str(Path(other_company_path).resolve())
+        assert server.backend == f"the sandbox company file {other_company_path}"
+    finally:
+        server.stop()
+
+
+def wait_until(check, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass                                   # between two runs of the server
+        assert time.monotonic() < deadline, "the restart did not happen"
+        time.sleep(0.05)
 
 
 def test_serve_refuses_without_users(config):

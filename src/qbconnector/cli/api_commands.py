@@ -17,10 +17,8 @@ from typing import Any
 
 import click
 
-from qbconnector.api import errors
-from qbconnector.api.filters import ID_PATTERN
-from qbconnector.api.records import Record
-from qbconnector.api.where import WhereError, parse_where
+from qbconnector.api import Record, WhereError, errors, parse_where
+from qbconnector.api.records.filters import ID_PATTERN
 from qbconnector.cli.connecting import (
     EXIT_NOT_FOUND,
     Failure,
@@ -86,7 +84,7 @@ def read_data(data: str | None, file: str | None) -> dict[str, Any]:
 
 # -- query output ---------------------------------------------------------------------------------
 def _field_names(collection: Any, fields: tuple[str, ...]) -> list[str]:
-    from qbconnector.api.tables import ret_element
+    from qbconnector.api.transfer.tables import ret_element
     from qbconnector.qbxml.build import normalize_key
     ret = ret_element(collection.type_name)
     known = {normalize_key(n): n for n in ret.child_names()}
@@ -119,8 +117,8 @@ _TABLE_DEFAULTS = ("list_id", "txn_id", "full_name", "ref_number", "txn_date",
 
 def write_records(records: Any, fmt: str, collection: Any, fields: list[str]) -> int:
     """Print records as table, json, jsonl (streamed) or csv (streamed); returns the count."""
-    from qbconnector.api.sink_files import cell_text
-    from qbconnector.api.tables import flatten, tables_for
+    from qbconnector.api.transfer.sink_files import cell_text
+    from qbconnector.api.transfer.tables import flatten, tables_for
     count = 0
     out = sys.stdout
     if fmt == "jsonl":

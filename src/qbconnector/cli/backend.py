@@ -44,14 +44,20 @@ def open_backend(choice: Choice) -> Backend:
                       ) from None
 
 
-def build_server(settings: Any, backend: Backend, company: str = "", **kwargs: Any) -> Any:
+def build_server(settings: Any, backend: Backend, company: str = "",
+                 option: str | None = None, **kwargs: Any) -> Any:
     """The connector ``serve`` runs: ``company`` (``serve --company``) is the file of users
-    without a CompanyFile, else the backend's own default."""
+    without a CompanyFile, else the backend's own default; ``option`` is ``--backend``, which
+    a restart with a changed settings file keeps (the command line wins)."""
     from qbconnector.server.runner import ConnectorServer, NotReady
     from qbconnector.server.tls import CertificateError
 
+    def backend_for(fresh: Any) -> tuple[Backend, str]:
+        served = session_factory(choose(fresh, option).target)
+        return served, company or served.default_company
+
     try:
-        return ConnectorServer(settings, backend,
+        return ConnectorServer(settings, backend, backend_for=backend_for,
                                default_company=company or backend.default_company, **kwargs)
     except (NotReady, CertificateError) as exc:
         backend.close()

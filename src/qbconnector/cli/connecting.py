@@ -177,7 +177,7 @@ def failures_as_exit_codes() -> Iterator[None]:
 @contextmanager
 def open_connection(target: Target, page_size: int | None = None) -> Iterator[Any]:
     """A records-API connection to the target; failures become messages and exit codes."""
-    from qbconnector.api.connection import connect
+    from qbconnector.api import connect
 
     text, options = target.connect_string()
     if target.version:

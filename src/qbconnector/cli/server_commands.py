@@ -19,7 +19,6 @@ from typing import Any
 import click
 
 from qbconnector.cli import backend as backends
-from qbconnector.qbxml.session import RequestProcessorError
 
 
 def _create_sample(path: Path) -> None:
@@ -90,16 +89,19 @@ def _read_password_stdin() -> str:
 
 
 def _run(server: Any) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted (Ctrl+C, or the service manager's stop)."""
     from qbconnector.server.runner import NotReady
 
     try:
         server.bind()
-    except NotReady as exc:
+        server.start_console()
+    except (NotReady, RuntimeError) as exc:
         server.app.close()
         raise click.ClickException(str(exc)) from None
     click.echo(f"qbconnector serving {server.backend} on {server.url} (Ctrl+C to stop)",
                err=True)
+    if server.console_url:
+        click.echo(f"admin console: {server.console_url}", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:   # uvicorn stopped gracefully, then passed Ctrl+C on
@@ -124,22 +126,26 @@ _BACKEND_HELP = ("What to serve: com:// (QuickBooks on this machine), a sandbox 
               help="Create a sample company and a demo user, and serve them on 127.0.0.1.")
 @click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder for the demo's company and settings.")
+@click.option("--admin-port", type=click.IntRange(0, 65535), default=None,
+              help="Serve the admin console on this port instead of the configured AdminPort "
+                   "(0 = off; with --demo the console is on, on a free port by default).")
 def serve_command(config: Path | None, port: int | None, backend: str | None,
-                  company: str | None, demo: bool, demo_dir: Path | None) -> None:
+                  company: str | None, demo: bool, demo_dir: Path | None,
+                  admin_port: int | None) -> None:
     """Run the remote connector."""
     if demo:
         if backend:
             raise click.UsageError("--demo serves a sample sandbox company; drop --backend")
-        _serve_demo(demo_dir, port, config)
+        _serve_demo(demo_dir, port, config, admin_port)
         return
     settings = _load(config)
-    if port is not None:
-        settings = settings.with_overrides(Port=port)
+    settings = settings.with_overrides(Port=port, AdminPort=admin_port)
     served = backends.open_backend(backends.choose(settings, backend))
-    _run(backends.build_server(settings, served, company or ""))
+    _run(backends.build_server(settings, served, company or "", backend))
 
 
-def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> None:
+def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
+                admin_port: int | None) -> None:
     import platformdirs
 
     from qbconnector.server.admin import DEMO_USER, curl_command, prepare_demo
@@ -150,22 +156,51 @@ def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> N
         click.echo(f"creating the sample company in {folder}", err=True)
     demo = _admin(prepare_demo, folder, _create_sample, config)
     settings = demo.settings.with_overrides(Port=port if port is not None else None)
-    server = backends.build_server(settings, backends.open_backend(
-        backends.Choice(str(demo.company), "--demo")))
+    console = {"admin_port": admin_port or 0} if admin_port != 0 else {}
+    sample = backends.Choice(str(demo.company), "--demo")
+    server = backends.build_server(settings, backends.open_backend(sample), **console)
     try:
         server.bind()
     except NotReady:
         server.app.close()
         if port is not None:
             raise
-        server = backends.build_server(settings.with_overrides(Port=0), backends.open_backend(
-            backends.Choice(str(demo.company), "--demo")))
+        server = backends.build_server(settings.with_overrides(Port=0),
+                                       backends.open_backend(sample), **console)
+    try:
+        server.bind()
+        server.start_console()
+    except (NotReady, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
     curl = curl_command(server.url, DEMO_USER, demo.password, server.ssl_context is not None)
+    console_lines = (f"\nAdmin console: {server.console_url}\n  console password: "
+                     f"{demo.admin_password}   (shown once; stored hashed)\n"
+                     if server.console_url else "")
     click.echo(f"\nqbconnector demo: a sample company served on {server.url}\n"
                f"  company : {demo.company}\n  settings: {demo.settings_path}\n"
                f"  user    : {DEMO_USER}\n  password: {demo.password}   (shown once; stored "
-               f"hashed)\n\nTry it:\n  {curl}\n")
+               f"hashed)\n{console_lines}\nTry it:\n  {curl}\n")
     _run(server)
+
+
+# -- admin ------------------------------------------------------------------------------------
+@click.group("admin")
+def admin_group() -> None:
+    """The admin console's sign-in."""
+
+
+@admin_group.command("set-password")
+@_config_option
+def admin_set_password(config: Path | None) -> None:
+    """Set the admin console's password, read from standard input (stored hashed)."""
+    from qbconnector.server.admin import set_admin_password
+
+    if sys.stdin.isatty():
+        password = click.prompt("Console password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = _read_password_stdin()
+    _admin(set_admin_password, _path(config), password)
+    click.echo(f"console password set in {_path(config)}")
 
 
 # -- users --------------------------------------------------------------------------------------
@@ -322,8 +357,10 @@ def config_set(key: str, value: str, config: Path | None) -> None:
         stored = coerce_setting(key, value)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    from qbconnector.server.settings import SECRET_KEYS
+
     _update(config, lambda raw: raw.__setitem__(key, stored))
-    click.echo(f"{key} = {'********' if key in ('SSLCertPassword', 'LocalAuth') else stored}")
+    click.echo(f"{key} = {'********' if key in SECRET_KEYS else stored}")
 
 
 @config_group.command("unset")
@@ -384,22 +421,15 @@ def cert_group() -> None:
 def cert_generate(config: Path | None, out: Path | None, common_name: str, hosts: tuple[str, ...],
                   days: int, pfx: Path | None, pfx_password_stdin: bool, enable: bool) -> None:
     """Create a self-signed certificate and print its SHA-256 fingerprint."""
-    from qbconnector.server.settings import write_atomic
-    from qbconnector.server.tls import generate_self_signed, to_pfx
+    from qbconnector.server.tls import write_self_signed
 
     out = out or _path(config).with_name("server.pem")
-    generated = generate_self_signed(common_name, hosts, days)
-    write_atomic(out, (generated.key_pem + generated.cert_pem).decode("ascii"), mode=0o600)
-    crt = out.with_suffix(".crt")
-    write_atomic(crt, generated.cert_pem.decode("ascii"), mode=0o644)
-    click.echo(f"key and certificate: {out}\ncertificate for clients: {crt}")
-    if pfx is not None:
-        password = _read_password_stdin() if pfx_password_stdin else ""
-        pfx.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(pfx, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(to_pfx(generated, password))
-        click.echo(f"PFX: {pfx}")
+    password = _read_password_stdin() if pfx is not None and pfx_password_stdin else ""
+    files = write_self_signed(out, common_name, hosts, days, pfx=pfx, pfx_password=password)
+    generated = files.generated
+    click.echo(f"key and certificate: {files.pem}\ncertificate for clients: {files.crt}")
+    if files.pfx is not None:
+        click.echo(f"PFX: {files.pfx}")
     click.echo(f"valid until: {generated.not_after:%Y-%m-%d}")
     click.echo(f"SHA-256 fingerprint: {generated.fingerprint}")
     if enable:
@@ -434,8 +464,6 @@ def _backend_problems(settings: Any) -> list[Any]:
 def test_connection(config: Path | None, user_name: str | None, backend: str | None,
                     company: str | None) -> None:
     """Open the company file as a user would, through the backend serve would use."""
-    from qbconnector.server.protocol import Call, Reply, session_options
-
     settings = _load(config)
     if not settings.Users:
         raise click.ClickException("no users configured (qbconnector users add NAME)")
@@ -445,41 +473,31 @@ def test_connection(config: Path | None, user_name: str | None, backend: str | N
         user = settings.Users[user_name]
     else:
         raise click.ClickException(f"no user {user_name}")
-    choice = backends.choose(settings, backend)
-    factory = backends.open_backend(choice)
-    options = session_options(
-        user_name=user.name, company_file=user.CompanyFile, app_name=user.AppName,
-        read_only=user.ReadOnly, connection_mode=user.ConnectionMode,
-        auth_flags=settings.AuthFlags, call=Call(),
-        default_company=company or factory.default_company)
-    assert not isinstance(options, Reply)   # no file was asked for: the user's own is used
+    from qbconnector.server.probe import options_for, probe
+
+    factory = backends.open_backend(backends.choose(settings, backend))
+    options = options_for(settings, user, company or factory.default_company)
     click.echo(f"backend: {factory}")
     click.echo(f"user {user.name}: opening {options.company_file or '(the open company file)'} "
                f"as {options.app_name!r} ({options.connection_mode}"
                f"{', read-only' if options.read_only else ''})")
     try:
-        session = factory(options)
-        session.open()
-        try:
-            path = session.company_file()
-            versions = session.versions()
-            authorized = session.is_authorized()
-        finally:
-            session.close()
-    except RequestProcessorError as exc:
-        click.echo(f"FAILED: 0x{exc.hresult:08X} {exc.message}", err=True)
-        raise SystemExit(1) from None
+        result = probe(factory(options), options, user.name)
     finally:
-        factory.close()
-    from qbconnector.wire import newest_version
-
-    click.echo(f"OK: company file {path}")
-    click.echo(f"qbXML versions {versions[0]} .. {newest_version(versions)}")
-    click.echo(f"application authorized: {'yes' if authorized else 'no'}")
-    if authorized != user.Authorized:
+        factory.close()   # what the backend keeps between sessions (a pool, a relay's)
+    if not result.ok:
+        click.echo(f"FAILED: {result.hresult} {result.message}", err=True)
+        click.echo(f"what to do: {result.advice}", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: company file {result.opened_file}")
+    if result.company_name:
+        click.echo(f"company: {result.company_name}")
+    click.echo(f"qbXML versions {result.versions[0]} .. {result.newest_version}")
+    click.echo(f"application authorized: {'yes' if result.authorized else 'no'}")
+    if result.authorized != user.Authorized:
         from qbconnector.server.admin import edit_user
 
-        _admin(edit_user, _path(config), user.name, authorized=authorized)
+        _admin(edit_user, _path(config), user.name, authorized=result.authorized)
 
 
 # -- service ------------------------------------------------------------------------------------
@@ -561,6 +579,6 @@ def _tail_live(settings: Any) -> None:
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the top-level group."""
-    for command in (serve_command, users_group, config_group, cert_group, test_connection,
-                    service_command, log_group):
+    for command in (serve_command, admin_group, users_group, config_group, cert_group,
+                    test_connection, service_command, log_group):
         cli.add_command(command)
