@@ -176,8 +176,7 @@ class ConnectorServer:
         control = ConsoleControl(
             settings_path=Path(self.settings.path), state=self.state, log_feed=self.log_feed,
             in_force=lambda: self.settings, reload=self.reload_settings,
-            restart=self.request_restart, test_connection=self.test_connection,
-            default_company=self.default_company)
+            restart=self.request_restart, test_connection=self.test_connection)
         port = int(self.admin_port)
         if port and port == self.port:
             raise NotReady(f"AdminPort {port} is the data port; the console needs its own")

@@ -78,7 +78,7 @@ async def test_connection(call: Call) -> Response:
     user = settings.Users.get(name) if name else None
     if name and user is None:
         return refused({"": f"There is no user {name}."}, 404)
-    options = options_for(settings, user, call.control.default_company)
+    options = options_for(settings, user, call.control.state.default_company)
     result = await call.control.test_connection(options, name)
     log.info("console: test connection%s to %s: %s", f" as {name}" if name else "",
              options.company_file or "(the open company file)",

@@ -41,7 +41,6 @@ class ConsoleControl:
     """Restart the connector with the settings file (after the answer is sent)."""
     test_connection: TestConnection
     """Open a company file with these options as the connector does, and report."""
-    default_company: str = ""
 
 
 @dataclass
