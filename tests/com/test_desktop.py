@@ -78,12 +78,12 @@ def test_dont_care_takes_the_mode_quickbooks_has_the_file_open_in(quickbooks, de
 
 def test_application_name_is_required(quickbooks):
     with pytest.raises(ValueError, match="application name"):
-        DesktopSession(SessionOptions(app_name=""), dispatch=quickbooks.dispatch)
+        DesktopSession(SessionOptions(app_name=""))
 
 
 def test_unknown_connection_mode_is_refused_before_any_com_call(quickbooks):
     with pytest.raises(ValueError, match="DontCare, Single, Multi"):
-        DesktopSession(SessionOptions(connection_mode="Exclusive"), dispatch=quickbooks.dispatch)
+        DesktopSession(SessionOptions(connection_mode="Exclusive"))
     assert quickbooks.journal == []
 
 

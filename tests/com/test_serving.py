@@ -29,7 +29,7 @@ from .answerers import company_query_answerer
 from .conftest import COMPANY_FILE, OTHER_FILE
 from .fake_qbposxmlrp import PROG_ID as POS_PROG_ID
 from .fake_qbposxmlrp import FakePointOfSale
-from .fake_qbxmlrp2 import PROG_IDS, FakeQuickBooks
+from .fake_qbxmlrp2 import FakeQuickBooks
 from .helpers import company_query, host_query
 
 LOG_N = 10
@@ -41,19 +41,12 @@ USERS = {"shop": {"CompanyFile": COMPANY_FILE, "AppName": APP},
 
 
 @pytest.fixture
-def machine(quickbooks: FakeQuickBooks, pywin32, monkeypatch) -> Iterator[tuple]:
-    """A Windows machine with QuickBooks Desktop and Point of Sale installed (SHOP-SERVER)."""
+def machine(quickbooks: FakeQuickBooks, point_of_sale: FakePointOfSale,
+            monkeypatch) -> tuple[FakeQuickBooks, FakePointOfSale]:
+    """This Windows machine (SHOP-SERVER) with QuickBooks Desktop and Point of Sale installed."""
     monkeypatch.setenv("COMPUTERNAME", "SHOP-SERVER")
     quickbooks.grant(APP, COMPANY_FILE)
-    point_of_sale = FakePointOfSale(
-        computer_name="SHOP-SERVER",
-        company_data={"Corner Store": company_query_answerer("Corner Store", sample=False)},
-        practice_company=("Practice Store", company_query_answerer("Practice Store",
-                                                                   sample=True)),
-        installed_versions=("11", "12"))
-    pywin32.install_product(PROG_IDS, quickbooks.dispatch)
-    pywin32.install_product((POS_PROG_ID,), point_of_sale.dispatch)
-    yield quickbooks, point_of_sale
+    return quickbooks, point_of_sale
 
 
 @pytest.fixture
@@ -193,11 +186,11 @@ def test_serve_com_without_quickbooks_installed_stops_with_one_line(pywin32, tmp
     assert check.exit_code == 1 and "Backend: cannot serve com://" in check.output
 
 
-def test_server_and_read_only_pos_sessions_refuse_the_same_requests(machine, start, pos,
-                                                                    point_of_sale):
+def test_server_and_read_only_pos_sessions_refuse_the_same_requests(machine, start, pos):
     """For every Point of Sale request type: the server refuses a read-only user's request
     exactly when a read-only PosSession refuses it itself (Point of Sale has no read-only
     preference of its own), by the one rule."""
+    _, point_of_sale = machine
     server = start(Backend="com://")
     spec = load_spec("qbposxml")
     by_server, by_session = set(), set()

@@ -1,18 +1,15 @@
 """Creating request processor objects through pywin32, imported only when actually used.
 
-A :data:`Dispatcher` turns a ProgID into a late-bound COM object. Sessions take one as a
-parameter; the default is :func:`pywin32_dispatch`.
+:func:`pywin32_dispatch` turns a ProgID into a late-bound COM object, as
+``win32com.client.Dispatch`` does, for every COM session.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from typing import Any
 
 from qbconnector.errors import RequestProcessorError, TargetError
-
-Dispatcher = Callable[[str], Any]
 
 _thread_state = threading.local()
 _NOT_REGISTERED = {0x800401F3, 0x80040154}   # CO_E_CLASSSTRING, REGDB_E_CLASSNOTREG

@@ -16,7 +16,6 @@ import re
 from typing import Any
 
 from qbconnector.com.base import ComSession
-from qbconnector.com.dispatch import Dispatcher
 from qbconnector.qbxml.access import refuse_writes
 from qbconnector.qbxml.session import SessionOptions
 
@@ -86,11 +85,10 @@ class PosSession(ComSession):
     prog_id = PROG_ID
     versions_property = "QBPOSXMLVersionsForSession"
 
-    def __init__(self, options: SessionOptions, *, dispatch: Dispatcher | None = None,
-                 computer_name: str | None = None) -> None:
+    def __init__(self, options: SessionOptions, *, computer_name: str | None = None) -> None:
         if not options.app_name:
             raise ValueError("Point of Sale needs an application name to open a connection")
-        super().__init__(options, dispatch=dispatch)
+        super().__init__(options)
         self.connection_string = pos_connection_string(
             options.company_file, computer_name=computer_name, version=options.pos_version,
             practice=options.pos_practice)
