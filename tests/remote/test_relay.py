@@ -248,3 +248,30 @@ def test_the_origin_stopped_mid_way(start_connector, start_relay, module_company
         assert f"cannot reach the connector at https://127.0.0.1:{port}/" in answer.text
         start_origin(port)                                     # back on the same port
         assert ask(session, "HostQuery").status_code == 0
+
+
+def test_a_saved_connection_as_the_backend(start_relay, origin, certificates, tmp_path):
+    """The backend may be a saved connection: its target, pin and password variable."""
+    from qbconnector.profiles import remove_profile, save_profile
+
+    url = f"https://relay@127.0.0.1:{origin.port}/"
+    save_profile("office", url, fingerprint=certificates["server"].fingerprint,
+                 password_env=PASSWORD_VARIABLE)
+    try:
+        relay = start_relay(Backend="office")
+        assert relay.backend == f"the connector at {origin.url} as relay (pinned certificate)"
+        with as_user(relay) as session:
+            assert ask(session, "HostQuery").status_code == 0
+        save_profile("office", url, fingerprint=certificates["server"].fingerprint,
+                     password_keyring=True)
+        from click.testing import CliRunner
+
+        from qbconnector.cli.main import cli
+
+        config = tmp_path / "relay.toml"
+        config.write_text('Backend = "office"\n[Users.carol]\nPassword = "carol-secret"\n')
+        result = CliRunner().invoke(cli, ["serve", "--config", str(config)])
+        assert result.exit_code == 5 and "Traceback" not in result.output
+        assert "password_keyring needs the keyring package" in result.output
+    finally:
+        remove_profile("office")

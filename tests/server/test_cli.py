@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import shlex
 import subprocess
@@ -96,6 +97,24 @@ def test_config_set_show_unset_check(config):
     assert "OK (1 users)" in run("config", "check", "--config", config).output
     run("config", "unset", "Port", "--config", config)
     assert load_settings(config).Port == 8167
+
+
+def test_config_show_says_which_backend_is_served(config, company_path):
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    shown = run("config", "show", "--config", config).output
+    assert "# Backend: sandbox (the default on this machine)" in shown
+    assert 'Backend = "sandbox"' in shown
+    run("config", "set", "Backend", company_path, "--config", config)
+    shown = json.loads(run("config", "show", "--config", config, "--json").output)
+    assert shown["Backend"] == company_path and shown["BackendSource"].startswith("Backend in")
+    assert run("config", "check", "--config", config).exit_code == 0
+    relay = "https://relay:s3cret@127.0.0.1:8167/"
+    run("config", "set", "Backend", relay, "--config", config)
+    shown = run("config", "show", "--config", config).output
+    assert "s3cret" not in shown and 'Backend = "https://relay:***@127.0.0.1:8167/"' in shown
+    checked = run("config", "check", "--config", config)
+    assert "Backend: holds a password in plain text" in checked.output   # a warning
+    assert checked.exit_code == 0 and "s3cret" not in checked.output
 
 
 def test_config_check_fails_on_a_bad_file(config):
