@@ -61,6 +61,9 @@ class TypeSpec:
     fields: dict[str, Field]
     attributes: dict[str, str]
     text: str | None = None
+    #: QBO writes a type's own fields first, then the entity attributes, then its base types'
+    #: fields from the root down (recorded: Invoice fields, domain, sparse, Id, …, DocNumber…).
+    order: tuple[str, ...] = ()
 
     def field(self, name: str) -> Field | None:
         return self.fields.get(name)
@@ -120,7 +123,10 @@ def type_spec(name: str) -> TypeSpec:
             fields[fname] = Field(fname, kind, many, flags)
         attributes.update(dict(node["attributes"]))
         text = node.get("text", text)
-    return TypeSpec(name, fields, attributes, text)
+    own = [f[0] for f in chain[0]["fields"]]
+    inherited = [f[0] for node in reversed(chain[1:]) for f in node["fields"]]
+    order = tuple(dict.fromkeys(own + ["domain", "status", "sparse"] + inherited))
+    return TypeSpec(name, fields, attributes, text, order)
 
 
 @cache
@@ -134,7 +140,7 @@ def entity(name: str) -> EntitySpec:
     filterable = set(common["filterable"]) | set(own.get("filterable", ()))
     filterable |= {n for n, f in base.fields.items() if "f" in f.flags}
     server = set(common["server"]) | set(own.get("server", ()))
-    return EntitySpec(name, base.fields, base.attributes, base.text,
+    return EntitySpec(name, base.fields, base.attributes, base.text, base.order,
                       frozenset(filterable), frozenset(server))
 
 
