@@ -170,8 +170,8 @@ class Compiler:
             return "string"
         if name in self.complex:
             simple = self.complex[name].find(f"{XS}simpleContent/{XS}extension")
-            if simple is not None:
-                return self.kind(simple.get("base"))
+            if simple is not None:  # a value with attributes: {"value": …} in JSON
+                return "ref"
             return "object:" + name
         return "string"
 

@@ -409,7 +409,7 @@ class QBODouble:
         headers = self._headers()
         stamp = self.now_text() if envelope else None
         if wants_xml:
-            return Response(qxml.response(reply, stamp), 200,
+            return Response(qxml.response(loads(dumps(reply)), stamp), 200,
                             media_type="application/xml;charset=utf-8", headers=headers)
         if envelope:
             reply = {**reply, "time": stamp}
