@@ -52,8 +52,8 @@ def clean_entity(entity: spec.EntitySpec, body: Any) -> dict:
         field = entity.fields.get(key)
         if field is None:
             raise unknown_property(entity, key)
-        if value is None:
-            continue
+        if value is None or (value == "" and field.kind != "string"):
+            continue  # clients send "" for empty dates and numbers; Jackson reads it as null
         out[key] = _value(field, value, key)
     return out
 
@@ -130,7 +130,7 @@ def clean_object(type_: spec.TypeSpec, value: Any, path: str) -> dict:
     out = {}
     for key, item in value.items():
         field = type_.fields.get(key)
-        if field is None or item is None:
+        if field is None or item is None or (item == "" and field.kind != "string"):
             continue
         out[key] = _value(field, item, f"{path}.{key}")
     return out
