@@ -200,6 +200,8 @@ class People(NamedList):
                 body["TermRef"] = company.resolve(body["TermRef"], "Term", "TermRef")
             return
         body.setdefault("Taxable", True)
+        if body["Taxable"]:
+            body.setdefault("DefaultTaxCodeRef", {"value": "TAX"})
         body.setdefault("BillWithParent", False)
         body.setdefault("BalanceWithJobs", Decimal(0))
         body.setdefault("PreferredDeliveryMethod", "Print")
@@ -301,6 +303,25 @@ class ReadOnlyList(NamedList):
 
     entities = ("TaxCode", "TaxRate")
     creatable = False
+
+
+class Attachable(Rules):
+    """Notes and file metadata linked to other records; deleted for real."""
+
+    entities = ("Attachable",)
+    deletable = True
+
+    def fill(self, company: Company, body: dict, old: dict | None) -> None:
+        from qbconnector.qbo_wire import spec
+        from qbconnector.qbo_wire.faults import business_error
+
+        for ref in body.get("AttachableRef") or []:
+            entity = ref.get("EntityRef") or {}
+            kind, value = entity.get("type"), entity.get("value")
+            if kind not in spec.API_ENTITIES or company.row(kind, str(value)) is None:
+                raise business_error(f"The entity {kind} {value} that you are trying to link "
+                                     f"does not exist. {kind} {value}")
+            ref.setdefault("IncludeOnSend", False)
 
 
 class CompanyRecord(Rules):

@@ -86,7 +86,7 @@ class SalesForm(Transaction):
     entities = ("Invoice", "SalesReceipt", "Estimate", "CreditMemo", "RefundReceipt")
 
     def party_ref(self, body: dict) -> tuple[str, str] | None:
-        if self.name == "RefundReceipt" and not body.get("CustomerRef"):
+        if self.name in ("RefundReceipt", "SalesReceipt") and not body.get("CustomerRef"):
             return None
         return ("CustomerRef", "Customer")
 
