@@ -232,8 +232,10 @@ def update_response(r: Replayer, fixture: Any) -> list[str]:
 # --- uploads, deletes, voids -----------------------------------------------------------------
 
 def _upload(r: Replayer, kind: str, value: str) -> httpx.Response:
-    meta = '{"AttachableRef":[{"EntityRef":{"type":"%s","value":"%s"}}],"FileName":' \
-           '"no_detail.xml","ContentType":"text/xml"}' % (kind, value)
+    import json
+
+    meta = json.dumps({"AttachableRef": [{"EntityRef": {"type": kind, "value": value}}],
+                       "FileName": "no_detail.xml", "ContentType": "text/xml"})
     files = {"file_metadata_01": ("attachment.json", meta, "application/json"),
              "file_content_01": ("no_detail.xml", b"<xml/>", "text/xml")}
     return r.http.post("/upload", files=files)
