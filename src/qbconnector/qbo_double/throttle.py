@@ -25,7 +25,10 @@ class Limits:
         """``intuit`` for the documented limits, or ``MINUTE[/SECOND[/BATCH]]``."""
         if text in ("", "intuit", "on", "default"):
             return cls()
-        parts = [int(p) for p in text.split("/")]
+        try:
+            parts = [int(p) for p in text.split("/")]
+        except ValueError:
+            parts = []
         if not parts or any(p < 1 for p in parts) or len(parts) > 3:
             raise ValueError("--throttle takes 'intuit' or PER_MINUTE[/PER_SECOND[/BATCH]]")
         defaults = [cls.per_minute, cls.per_second, cls.batch_per_minute]
