@@ -18,7 +18,10 @@ class DoubleServer:
 
     def __init__(self, double: QBODouble, host: str = "127.0.0.1", port: int = 0) -> None:
         self.double = double
-        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        # proto=IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections (else Nagle
+        # and delayed ACKs add ~40 ms to every reply written in two parts)
+        self.sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                                  socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind((host, port))
         self.host, self.port = host, self.sock.getsockname()[1]
