@@ -41,7 +41,7 @@ def _session(target: str):
 
 def floor_loop(target: str, types: list[str]) -> dict:
     """The raw qbXML iterator loop: request text in, response text out, nothing parsed."""
-    from qbconnector.api.naming import plural
+    from qbconnector.api.records.naming import plural
     from qbconnector.qbxml.build import Message, build
     from qbconnector.qbxml.spec import load
 
@@ -72,7 +72,7 @@ def floor_loop(target: str, types: list[str]) -> dict:
 
 def export_case(target: str, types: list[str], destination: str) -> dict:
     import qbconnector
-    from qbconnector.api.export import export
+    from qbconnector.api import export
 
     began = time.perf_counter()
     with qbconnector.connect(_session(target)) as qb:

@@ -36,9 +36,8 @@ from pathlib import Path
 
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
-from qbconnector.sandbox.company import create_company
-from qbconnector.sandbox.session import SandboxSession
-from qbconnector.sandbox.store import SCHEMA
+from qbconnector.sandbox import SandboxSession, create_company
+from qbconnector.sandbox.storage.store import SCHEMA
 
 VERSION = "13.0"
 PAGE = 500

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from qbconnector.api import Connection
-from qbconnector.api.tables import tables_for
-from qbconnector.api.where import WhereError, parse_where
+from qbconnector.api.records.where import WhereError, parse_where
+from qbconnector.api.transfer.tables import tables_for
 from qbconnector.sandbox import SandboxSession
 from tests.api.transfer_data import fresh_copy, populated_copy, snapshot
 

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from qbconnector.api.export import export
-from qbconnector.api.state import as_instant
-from qbconnector.api.tables import tables_for
+from qbconnector.api.transfer.export import export
+from qbconnector.api.transfer.state import as_instant
+from qbconnector.api.transfer.tables import tables_for
 from tests.api.transfer_data import ZONE, connect_pinned, fresh_copy, populated_copy, snapshot
 
 FORMATS = ["jsonl", "csv", "parquet", "sqlite"]
@@ -41,8 +41,8 @@ def read_table(dest: str, fmt: str, table: str, type_name: str) -> list[dict[str
     if fmt == "sqlite":       # read with the exporter's column types (Decimal, aware times)
         import sqlalchemy as sa
 
-        from qbconnector.api.sink_sql import sql_table
-        from qbconnector.api.tables import DELETED
+        from qbconnector.api.transfer.sink_sql import sql_table
+        from qbconnector.api.transfer.tables import DELETED
         tables = tables_for(type_name) if type_name else None
         flat = DELETED if table == "deleted" else (
             tables.records if tables.records.name == table else tables.lines)
@@ -278,7 +278,7 @@ class _DropConnectionAt:
 
 @pytest.mark.parametrize("fmt", ["jsonl", "sqlite"])
 def test_failed_export_keeps_the_old_content_and_state(shop, tmp_path, fmt):
-    from qbconnector.api.errors import SessionError
+    from qbconnector.api.records.errors import SessionError
     dest = destination(tmp_path, fmt)
     state = tmp_path / "state.json"
     qb, _ = connect_pinned(shop)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from qbconnector.api import Connection
-from qbconnector.api.export import export
-from qbconnector.api.importing import import_file
-from qbconnector.api.mapping import MappingError, load_mapping
-from qbconnector.api.tables import table_name
+from qbconnector.api.transfer.export import export
+from qbconnector.api.transfer.importing import import_file
+from qbconnector.api.transfer.mapping import MappingError, load_mapping
+from qbconnector.api.transfer.tables import table_name
 from qbconnector.sandbox import SandboxSession
 from tests.api.transfer_data import (
     TYPES,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from qbconnector.api.records import Record, underlying
+from qbconnector.api.records.record import Record, underlying
 from qbconnector.qbxml.jsonify import jsonable
 
 DATA = {"TxnID": "1A-1700000000", "TxnDate": date(2024, 5, 1),

@@ -14,8 +14,8 @@ from qbconnector.api import (
     NotFoundError,
     Record,
 )
-from qbconnector.api.filters import FilterError
-from qbconnector.api.naming import plural
+from qbconnector.api.records.filters import FilterError
+from qbconnector.api.records.naming import plural
 
 
 def test_collections_are_named_in_snake_case_plural(qb):
@@ -197,7 +197,7 @@ def test_pages_of_large_records_hold_fewer_of_them(qb, monkeypatch):
     so large records (many lines) do not make large pages."""
     import re
 
-    from qbconnector.api import collections
+    from qbconnector.api.records import collections
 
     qb.customers.add(name="Acme")
     qb.accounts.add(name="Income", account_type="Income")

@@ -127,7 +127,7 @@ def populate(path: Path, seed: int = 5) -> dict[str, int]:
 
 def snapshot(qb: Connection, collection: str) -> dict[str, Any]:
     """Every record of a type by ID (inactive ones and lines included)."""
-    from qbconnector.api.export import query_filters
+    from qbconnector.api.transfer.export import query_filters
     coll = qb.collection(collection)
     return {r.id: r for r in coll.query(**query_filters(coll, None))}
 

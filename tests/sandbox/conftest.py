@@ -15,9 +15,9 @@ from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import Record, Response, ResponseSet, parse_response
 from qbconnector.qbxml.session import SessionOptions
 from qbconnector.qbxml.validate import validate
-from qbconnector.sandbox.company import create_company
-from qbconnector.sandbox.session import SandboxSession
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.company.create import create_company
+from qbconnector.sandbox.engine.session import SandboxSession
+from qbconnector.sandbox.storage.store import Clock
 
 # The company's time zone and "now" for every sandbox test (a Friday, mid-month, mid-quarter).
 SANDBOX_TZ = timezone(timedelta(hours=-5))

@@ -14,8 +14,8 @@ import sys
 
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
-from qbconnector.sandbox.samples.writer import SampleWriter
-from qbconnector.sandbox.session import SandboxSession
+from qbconnector.sandbox.company.samples.writer import SampleWriter
+from qbconnector.sandbox.engine.session import SandboxSession
 
 
 def add(path: str, prefix: str, count: int) -> None:

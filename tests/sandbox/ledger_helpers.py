@@ -16,9 +16,9 @@ from qbconnector.qbxml import xmlsafe
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import Record, Response, ResponseSet, parse_response
 from qbconnector.qbxml.validate import validate
-from qbconnector.sandbox.company import create_company
-from qbconnector.sandbox.session import SandboxSession
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.company.create import create_company
+from qbconnector.sandbox.engine.session import SandboxSession
+from qbconnector.sandbox.storage.store import Clock
 
 TZ = timezone(timedelta(hours=-5))
 NOW = datetime(2024, 6, 15, 10, 30, tzinfo=TZ)

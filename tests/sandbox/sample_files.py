@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qbconnector.sandbox.company import create_company
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.company.create import create_company
+from qbconnector.sandbox.storage.store import Clock
 
 # When the sample companies are created (timestamps and IDs follow from it).
 CREATED = datetime(2025, 1, 6, 8, 30, tzinfo=timezone(timedelta(hours=-7)))

@@ -23,8 +23,8 @@ import pytest
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
 from qbconnector.qbxml.validate import validate
-from qbconnector.sandbox.company import create_company
-from qbconnector.sandbox.session import SandboxSession
+from qbconnector.sandbox.company.create import create_company
+from qbconnector.sandbox.engine.session import SandboxSession
 
 WORKER = Path(__file__).with_name("durability_worker.py")
 

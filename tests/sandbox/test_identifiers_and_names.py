@@ -11,7 +11,7 @@ import pytest
 from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.storage.store import Clock
 
 from .conftest import QB, SANDBOX_NOW
 

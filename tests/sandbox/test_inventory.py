@@ -14,9 +14,9 @@ import pytest
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import Response, parse_response
 from qbconnector.qbxml.validate import validate
-from qbconnector.sandbox.company import create_company
-from qbconnector.sandbox.session import SandboxSession
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.company.create import create_company
+from qbconnector.sandbox.engine.session import SandboxSession
+from qbconnector.sandbox.storage.store import Clock
 
 from .ledger_helpers import copy_company
 

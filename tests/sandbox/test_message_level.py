@@ -10,7 +10,7 @@ from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
 from qbconnector.qbxml.session import RequestProcessorError
-from qbconnector.sandbox.session import SandboxSession
+from qbconnector.sandbox.engine.session import SandboxSession
 
 from .conftest import QB
 

@@ -16,7 +16,7 @@ from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
 from qbconnector.qbxml.session import RequestProcessorError, SessionOptions
 from qbconnector.sandbox import ConnectionPool, SandboxSession, SandboxSessions
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.storage.store import Clock
 
 from .conftest import SANDBOX_VERSION
 

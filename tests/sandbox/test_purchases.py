@@ -15,9 +15,9 @@ from lxml import etree
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import Response, parse_response
 from qbconnector.qbxml.validate import validate
-from qbconnector.sandbox.company import create_company
-from qbconnector.sandbox.session import SandboxSession
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.company.create import create_company
+from qbconnector.sandbox.engine.session import SandboxSession
+from qbconnector.sandbox.storage.store import Clock
 
 from .ledger_helpers import copy_company
 

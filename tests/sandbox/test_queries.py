@@ -13,9 +13,9 @@ import pytest
 
 from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.build import Message
-from qbconnector.sandbox import queries
-from qbconnector.sandbox.company import create_company
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.company.create import create_company
+from qbconnector.sandbox.records import queries
+from qbconnector.sandbox.storage.store import Clock
 
 from .conftest import QB, SANDBOX_NOW, SANDBOX_TZ, open_session
 
@@ -148,7 +148,7 @@ def test_item_query_orders_items_by_type_then_name(qb: QB) -> None:
 def test_accounts_by_number_put_the_unnumbered_first(qb: QB, session) -> None:
     # [023]: with account numbers on, each type lists its accounts without a number first
     # (by name), then by number, subaccounts after their parent.
-    from qbconnector.sandbox import preferences
+    from qbconnector.sandbox.company import preferences
     preferences.use_account_numbers(session)
     for name, number in (("Due to Owner", "20700"), ("Withheld", None), ("Accrued", "20600"),
                          ("Another", None)):

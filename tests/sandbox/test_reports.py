@@ -13,7 +13,7 @@ import pytest
 
 from qbconnector.qbxml import xmlsafe
 from qbconnector.qbxml.build import Message
-from qbconnector.sandbox.reports import period_column, period_subtitle
+from qbconnector.sandbox.reports.summary import period_column, period_subtitle
 
 from .ledger_helpers import Books, Report, copy_company, new_company
 

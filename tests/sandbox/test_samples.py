@@ -19,13 +19,19 @@ import pytest
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
 from qbconnector.qbxml.validate import validate
-from qbconnector.sandbox import audit
-from qbconnector.sandbox.company import create_company
-from qbconnector.sandbox.objects import ITEM_TYPES
-from qbconnector.sandbox.samples import SIZES, SampleSize, available_types, populate, read_report
-from qbconnector.sandbox.samples import writer as writer_module
-from qbconnector.sandbox.session import SandboxSession
-from qbconnector.sandbox.store import Clock, Store
+from qbconnector.sandbox.books import audit
+from qbconnector.sandbox.company.create import create_company
+from qbconnector.sandbox.company.samples import (
+    SIZES,
+    SampleSize,
+    available_types,
+    populate,
+    read_report,
+)
+from qbconnector.sandbox.company.samples import writer as writer_module
+from qbconnector.sandbox.core.objects import ITEM_TYPES
+from qbconnector.sandbox.engine.session import SandboxSession
+from qbconnector.sandbox.storage.store import Clock, Store
 
 from .sample_files import CREATED, small_company
 

@@ -11,8 +11,8 @@ import pytest
 from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.session import RequestProcessorError, Session
-from qbconnector.sandbox.session import SandboxSession
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.engine.session import SandboxSession
+from qbconnector.sandbox.storage.store import Clock
 
 from .conftest import QB, open_session
 

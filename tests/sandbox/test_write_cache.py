@@ -9,7 +9,7 @@ from pathlib import Path
 
 from qbconnector.qbxml.build import Message
 from qbconnector.qbxml.parse import parse_response
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.storage.store import Clock
 
 from .conftest import QB, open_session
 

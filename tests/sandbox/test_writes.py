@@ -14,8 +14,8 @@ from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.build import Message, Pairs
 from qbconnector.qbxml.example import example_data
-from qbconnector.sandbox.objects import registry
-from qbconnector.sandbox.store import Clock
+from qbconnector.sandbox.core.objects import registry
+from qbconnector.sandbox.storage.store import Clock
 
 from .conftest import QB, SANDBOX_NOW
 

@@ -147,4 +147,7 @@ def test_every_registry_name_is_a_setting():
         "QBInstanceFile", "LogEnabled", "LogDir", "LogFormat", "LogLevel", "MaxLogSize",
         "LogPort", "PersistentEnabled", "PersistentIdleTimeout", "RunAsService", "SSLEnabled",
         "SSLCertStore", "SSLCertSubject", "SSLCertType", "SSLCertPassword",
-        "UseInteractiveLogon", "LocalAuth"}
+        "UseInteractiveLogon", "LocalAuth",
+        # the admin console's own (not registry names of the original)
+        "AdminPort", "AdminLocalHost", "AdminAllowedClients", "AdminPassword",
+        "AdminSystemLogin"}

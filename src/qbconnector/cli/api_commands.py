@@ -17,10 +17,8 @@ from typing import Any
 
 import click
 
-from qbconnector.api import errors
-from qbconnector.api.filters import ID_PATTERN
-from qbconnector.api.records import Record
-from qbconnector.api.where import WhereError, parse_where
+from qbconnector.api import Record, WhereError, errors, parse_where
+from qbconnector.api.records.filters import ID_PATTERN
 from qbconnector.cli.connecting import (
     EXIT_NOT_FOUND,
     Failure,
@@ -86,7 +84,7 @@ def read_data(data: str | None, file: str | None) -> dict[str, Any]:
 
 # -- query output ---------------------------------------------------------------------------------
 def _field_names(collection: Any, fields: tuple[str, ...]) -> list[str]:
-    from qbconnector.api.tables import ret_element
+    from qbconnector.api.transfer.tables import ret_element
     from qbconnector.qbxml.build import normalize_key
     ret = ret_element(collection.type_name)
     known = {normalize_key(n): n for n in ret.child_names()}
@@ -119,8 +117,8 @@ _TABLE_DEFAULTS = ("list_id", "txn_id", "full_name", "ref_number", "txn_date",
 
 def write_records(records: Any, fmt: str, collection: Any, fields: list[str]) -> int:
     """Print records as table, json, jsonl (streamed) or csv (streamed); returns the count."""
-    from qbconnector.api.sink_files import cell_text
-    from qbconnector.api.tables import flatten, tables_for
+    from qbconnector.api.transfer.sink_files import cell_text
+    from qbconnector.api.transfer.tables import flatten, tables_for
     count = 0
     out = sys.stdout
     if fmt == "jsonl":
@@ -289,7 +287,8 @@ def connections_group() -> None:
               show_default=True)
 def connections_list(fmt: str) -> None:
     """The saved connections (no secrets are stored or shown)."""
-    from qbconnector.api.profiles import ProfileError, load_profiles
+    from qbconnector.api import ProfileError
+    from qbconnector.api.records.profiles import load_profiles
     try:
         profiles = load_profiles()
     except ProfileError as exc:
@@ -325,7 +324,8 @@ def connections_add(name: str, target_text: str, user: str | None, password_env:
                     use_keyring: bool, ca_file: str | None, fingerprint: str | None,
                     qbxml_version: str | None, page_size: int | None) -> None:
     """Save TARGET (a company file, https://host:port, com://) as NAME."""
-    from qbconnector.api.profiles import KEYRING_SERVICE, ProfileError, save_profile
+    from qbconnector.api import ProfileError
+    from qbconnector.api.records.profiles import KEYRING_SERVICE, save_profile
     if "@" in target_text and ":" in target_text.split("@", 1)[0].split("://")[-1]:
         raise click.BadParameter("profiles never store passwords: drop user:password@ "
                                  "and use --password-env or --keyring", param_hint="TARGET")
@@ -351,7 +351,7 @@ def connections_add(name: str, target_text: str, user: str | None, password_env:
 @click.argument("name")
 def connections_remove(name: str) -> None:
     """Forget a saved connection."""
-    from qbconnector.api.profiles import remove_profile
+    from qbconnector.api.records.profiles import remove_profile
     if not remove_profile(name):
         raise Failure(f"no saved connection {name!r}", EXIT_NOT_FOUND)
     click.echo(f"removed {name!r}", err=True)
@@ -360,7 +360,7 @@ def connections_remove(name: str) -> None:
 @connections_group.command("path")
 def connections_path() -> None:
     """Where the connections file is (QBCONNECTOR_CONFIG_DIR overrides the folder)."""
-    from qbconnector.api.profiles import profiles_path
+    from qbconnector.api.records.profiles import profiles_path
     click.echo(str(profiles_path()))
 
 

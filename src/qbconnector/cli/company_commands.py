@@ -53,13 +53,13 @@ def company_group() -> None:
 def create_cmd(path: Path, sample: str, seed: int, as_of: Any, name: str | None, force: bool,
                quiet: bool) -> None:
     """Create a sandbox company file (suggested extension .qbdb)."""
-    from qbconnector.sandbox.company import create_company
+    from qbconnector.sandbox import create_company
     if path.exists():
         if not force:
             raise click.ClickException(f"{path} already exists (use --force to replace it)")
         _remove(path)
     # The summary below says what was not written; no need for the log's warnings too.
-    logging.getLogger("qbconnector.sandbox.samples").addHandler(logging.NullHandler())
+    logging.getLogger("qbconnector.sandbox.company.samples").addHandler(logging.NullHandler())
     started = time.perf_counter()
     try:
         with _progress(quiet or sample == "none") as progress:
@@ -71,7 +71,7 @@ def create_cmd(path: Path, sample: str, seed: int, as_of: Any, name: str | None,
     if quiet:
         return
     elapsed = time.perf_counter() - started
-    from qbconnector.sandbox.samples import read_report
+    from qbconnector.sandbox import read_report
     result = read_report(path)
     if result is None:
         click.echo(f"created {path} in {elapsed:.1f}s", err=True)
@@ -125,7 +125,7 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
 def info_cmd(path: str) -> None:
     """Company name, records per type and whether the books balance."""
-    from qbconnector.sandbox.audit import summary
+    from qbconnector.sandbox import audit_summary as summary
     try:
         facts = summary(path)
     except ValueError as exc:

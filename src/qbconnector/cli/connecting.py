@@ -17,9 +17,7 @@ from typing import Any
 
 import click
 
-from qbconnector.api import errors
-from qbconnector.api.filters import FilterError
-from qbconnector.api.where import WhereError
+from qbconnector.api import FilterError, WhereError, errors
 
 EXIT_REFUSED, EXIT_USAGE, EXIT_CONFLICT, EXIT_NOT_FOUND, EXIT_CONNECTION = 1, 2, 3, 4, 5
 PASSWORD_ENV = "QBCONNECTOR_PASSWORD"   # noqa: S105 - the variable's name
@@ -81,8 +79,8 @@ def connection_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @contextmanager
 def open_connection(target: Target, page_size: int | None = None) -> Iterator[Any]:
     """Connect as the options say; failures become messages with exit code 5."""
-    from qbconnector.api.connection import connect
-    from qbconnector.api.profiles import ProfileError, resolve
+    from qbconnector.api import ProfileError, connect
+    from qbconnector.api.records.profiles import resolve
     chosen = [x for x in (target.company, target.url, target.connection) if x]
     if len(chosen) != 1:
         raise click.UsageError("give one of --company FILE, --url URL or --connection NAME")

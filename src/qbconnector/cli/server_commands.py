@@ -18,7 +18,7 @@ from typing import Any
 
 import click
 
-from qbconnector.qbxml.session import RequestProcessorError, SessionFactory, SessionOptions
+from qbconnector.qbxml.session import SessionFactory
 
 # -- the backend --------------------------------------------------------------------------------
 SessionFactoryFor = Callable[[str], SessionFactory]
@@ -121,6 +121,7 @@ def _read_password_stdin() -> str:
 
 
 def _build_server(settings: Any, company: str, **kwargs: Any) -> Any:
+    """The server for ``settings`` serving the backend's sessions; NotReady as a CLI error."""
     from qbconnector.server.runner import ConnectorServer, NotReady
     from qbconnector.server.tls import CertificateError
 
@@ -137,9 +138,12 @@ def _run(server: Any) -> None:
 
     try:
         server.bind()
-    except NotReady as exc:
+        server.start_console()
+    except (NotReady, RuntimeError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"qbconnector serving on {server.url} (Ctrl+C to stop)", err=True)
+    if server.console_url:
+        click.echo(f"admin console: {server.console_url}", err=True)
     server.serve_forever()
 
 
@@ -154,19 +158,22 @@ def _run(server: Any) -> None:
               help="Create a sample company and a demo user, and serve them on 127.0.0.1.")
 @click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder for the demo's company and settings.")
+@click.option("--admin-port", type=click.IntRange(0, 65535), default=None,
+              help="Serve the admin console on this port instead of the configured AdminPort "
+                   "(0 = off; with --demo the console is on, on a free port by default).")
 def serve_command(config: Path | None, port: int | None, company: str | None, demo: bool,
-                  demo_dir: Path | None) -> None:
+                  demo_dir: Path | None, admin_port: int | None) -> None:
     """Run the remote connector."""
     if demo:
-        _serve_demo(demo_dir, port, config)
+        _serve_demo(demo_dir, port, config, admin_port)
         return
     settings = _load(config)
-    if port is not None:
-        settings = settings.with_overrides(Port=port)
+    settings = settings.with_overrides(Port=port, AdminPort=admin_port)
     _run(_build_server(settings, company or ""))
 
 
-def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> None:
+def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
+                admin_port: int | None) -> None:
     import platformdirs
 
     from qbconnector.server.admin import DEMO_USER, curl_command, prepare_demo
@@ -177,19 +184,48 @@ def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> N
         click.echo(f"creating the sample company in {folder}", err=True)
     demo = _admin(prepare_demo, folder, _create_sample, config)
     settings = demo.settings.with_overrides(Port=port if port is not None else None)
-    server = _build_server(settings, str(demo.company))
+    console = {"admin_port": admin_port or 0} if admin_port != 0 else {}
+    server = _build_server(settings, str(demo.company), **console)
     try:
         server.bind()
     except NotReady:
         if port is not None:
             raise
-        server = _build_server(settings.with_overrides(Port=0), str(demo.company))
+        server = _build_server(settings.with_overrides(Port=0), str(demo.company), **console)
+    try:
+        server.bind()
+        server.start_console()
+    except (NotReady, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
     curl = curl_command(server.url, DEMO_USER, demo.password, server.ssl_context is not None)
+    console_lines = (f"\nAdmin console: {server.console_url}\n  console password: "
+                     f"{demo.admin_password}   (shown once; stored hashed)\n"
+                     if server.console_url else "")
     click.echo(f"\nqbconnector demo: a sample company served on {server.url}\n"
                f"  company : {demo.company}\n  settings: {demo.settings_path}\n"
                f"  user    : {DEMO_USER}\n  password: {demo.password}   (shown once; stored "
-               f"hashed)\n\nTry it:\n  {curl}\n")
+               f"hashed)\n{console_lines}\nTry it:\n  {curl}\n")
     _run(server)
+
+
+# -- admin ------------------------------------------------------------------------------------
+@click.group("admin")
+def admin_group() -> None:
+    """The admin console's sign-in."""
+
+
+@admin_group.command("set-password")
+@_config_option
+def admin_set_password(config: Path | None) -> None:
+    """Set the admin console's password, read from standard input (stored hashed)."""
+    from qbconnector.server.admin import set_admin_password
+
+    if sys.stdin.isatty():
+        password = click.prompt("Console password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = _read_password_stdin()
+    _admin(set_admin_password, _path(config), password)
+    click.echo(f"console password set in {_path(config)}")
 
 
 # -- users --------------------------------------------------------------------------------------
@@ -342,8 +378,10 @@ def config_set(key: str, value: str, config: Path | None) -> None:
         stored = coerce_setting(key, value)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    from qbconnector.server.settings import SECRET_KEYS
+
     _update(config, lambda raw: raw.__setitem__(key, stored))
-    click.echo(f"{key} = {'********' if key in ('SSLCertPassword', 'LocalAuth') else stored}")
+    click.echo(f"{key} = {'********' if key in SECRET_KEYS else stored}")
 
 
 @config_group.command("unset")
@@ -403,22 +441,15 @@ def cert_group() -> None:
 def cert_generate(config: Path | None, out: Path | None, common_name: str, hosts: tuple[str, ...],
                   days: int, pfx: Path | None, pfx_password_stdin: bool, enable: bool) -> None:
     """Create a self-signed certificate and print its SHA-256 fingerprint."""
-    from qbconnector.server.settings import write_atomic
-    from qbconnector.server.tls import generate_self_signed, to_pfx
+    from qbconnector.server.tls import write_self_signed
 
     out = out or _path(config).with_name("server.pem")
-    generated = generate_self_signed(common_name, hosts, days)
-    write_atomic(out, (generated.key_pem + generated.cert_pem).decode("ascii"), mode=0o600)
-    crt = out.with_suffix(".crt")
-    write_atomic(crt, generated.cert_pem.decode("ascii"), mode=0o644)
-    click.echo(f"key and certificate: {out}\ncertificate for clients: {crt}")
-    if pfx is not None:
-        password = _read_password_stdin() if pfx_password_stdin else ""
-        pfx.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(pfx, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(to_pfx(generated, password))
-        click.echo(f"PFX: {pfx}")
+    password = _read_password_stdin() if pfx is not None and pfx_password_stdin else ""
+    files = write_self_signed(out, common_name, hosts, days, pfx=pfx, pfx_password=password)
+    generated = files.generated
+    click.echo(f"key and certificate: {files.pem}\ncertificate for clients: {files.crt}")
+    if files.pfx is not None:
+        click.echo(f"PFX: {files.pfx}")
     click.echo(f"valid until: {generated.not_after:%Y-%m-%d}")
     click.echo(f"SHA-256 fingerprint: {generated.fingerprint}")
     if enable:
@@ -448,37 +479,32 @@ def test_connection(config: Path | None, user_name: str | None, company: str | N
         user = settings.Users[user_name]
     else:
         raise click.ClickException(f"no user {user_name}")
-    options = SessionOptions(company_file=user.CompanyFile or company or "",
-                             app_name=user.AppName or "qbconnector", read_only=user.ReadOnly,
-                             connection_mode=user.ConnectionMode, auth_flags=settings.AuthFlags)
+    from qbconnector.server.probe import options_for, probe
+
+    options = options_for(settings, user, company or "")
     factory = _factory_for(company or "")
-    session = factory(options)
     click.echo(f"user {user.name}: opening {options.company_file or '(the open company file)'} "
                f"as {options.app_name!r} ({options.connection_mode}"
                f"{', read-only' if options.read_only else ''})")
     try:
-        session.open()
-        try:
-            path = session.company_file()
-            versions = session.versions()
-            authorized = session.is_authorized()
-        finally:
-            session.close()
-            close = getattr(factory, "close", None)
-            if callable(close):
-                close()
-    except RequestProcessorError as exc:
-        click.echo(f"FAILED: 0x{exc.hresult:08X} {exc.message}", err=True)
-        raise SystemExit(1) from None
-    from qbconnector.server.protocol import newest_version
-
-    click.echo(f"OK: company file {path}")
-    click.echo(f"qbXML versions {versions[0]} .. {newest_version(versions)}")
-    click.echo(f"application authorized: {'yes' if authorized else 'no'}")
-    if authorized != user.Authorized:
+        result = probe(factory(options), options, user.name)
+    finally:
+        close = None if isinstance(factory, type) else getattr(factory, "close", None)
+        if callable(close):   # a factory that keeps connections between sessions
+            close()
+    if not result.ok:
+        click.echo(f"FAILED: {result.hresult} {result.message}", err=True)
+        click.echo(f"what to do: {result.advice}", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: company file {result.opened_file}")
+    if result.company_name:
+        click.echo(f"company: {result.company_name}")
+    click.echo(f"qbXML versions {result.versions[0]} .. {result.newest_version}")
+    click.echo(f"application authorized: {'yes' if result.authorized else 'no'}")
+    if result.authorized != user.Authorized:
         from qbconnector.server.admin import edit_user
 
-        _admin(edit_user, _path(config), user.name, authorized=authorized)
+        _admin(edit_user, _path(config), user.name, authorized=result.authorized)
 
 
 # -- service ------------------------------------------------------------------------------------
@@ -560,6 +586,6 @@ def _tail_live(settings: Any) -> None:
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the top-level group."""
-    for command in (serve_command, users_group, config_group, cert_group, test_connection,
-                    service_command, log_group):
+    for command in (serve_command, admin_group, users_group, config_group, cert_group,
+                    test_connection, service_command, log_group):
         cli.add_command(command)

@@ -1,5 +1,5 @@
 """``qbconnector export`` and ``qbconnector import``: thin wrappers over
-:mod:`qbconnector.api.export` and :mod:`qbconnector.api.importing` with a progress bar."""
+:func:`qbconnector.api.export` and :func:`qbconnector.api.import_file` with a progress bar."""
 
 from __future__ import annotations
 
@@ -125,9 +125,7 @@ def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone
                summary_json: str | None, target: Target) -> None:
     """Copy every record of the TYPEs (lines, linked transactions and inactive list records
     included) to DEST; with --since or --state, only what changed, plus deletions."""
-    from qbconnector.api.export import export
-    from qbconnector.api.sinks import DestinationError
-    from qbconnector.api.state import StateError
+    from qbconnector.api import DestinationError, StateError, export
     moment = parse_since(since, zone) if since else None
     with open_connection(target, page_size) as qb:
         for name in types:
@@ -171,9 +169,7 @@ def import_cmd(type_name: str, source: str, mapping: str | None, upsert_by: str 
                quiet: bool, summary_json: str | None, target: Target) -> None:
     """Add the records of FILE (CSV or JSONL) as TYPE, or modify those that exist; records
     that are already as the file says are skipped. Exit 1 if any record failed."""
-    from qbconnector.api.importing import import_file
-    from qbconnector.api.mapping import MappingError
-    from qbconnector.api.sources import SourceError
+    from qbconnector.api import MappingError, SourceError, import_file
     with open_connection(target) as qb:
         collection_of(qb, type_name)
         bar = _NoProgress() if quiet else BarProgress("import")

@@ -40,10 +40,11 @@ def _apply(table: dict[str, Any], *, password: str | None = None, read_only: boo
         table["Password"] = hash_password(password)
     if read_only is not None:
         table["ReadOnly"] = read_only
-    if company_file is not None:
-        table["CompanyFile"] = company_file
-    if app_name is not None:
-        table["AppName"] = app_name
+    for key, value in (("CompanyFile", company_file), ("AppName", app_name)):
+        if value:
+            table[key] = value
+        elif value is not None:        # '' = back to the default
+            table.pop(key, None)
     if connection_mode is not None:
         modes = {m.lower(): m for m in CONNECTION_MODES}
         if connection_mode.lower() not in modes:
@@ -136,6 +137,7 @@ class Demo:
     settings_path: Path
     settings: Settings
     password: str
+    admin_password: str = ""
 
 
 def prepare_demo(folder: Path, create_sample: Callable[[Path], Any],
@@ -146,14 +148,24 @@ def prepare_demo(folder: Path, create_sample: Callable[[Path], Any],
     if not company.exists():
         create_sample(company)
     password = secrets.token_urlsafe(12)
+    admin_password = secrets.token_urlsafe(12)
     path = settings_path or folder / "connector.toml"
 
     def change(raw: dict[str, Any]) -> None:
         raw.setdefault("LocalHost", "127.0.0.1")
+        raw["AdminPassword"] = hash_password(admin_password)
         raw.setdefault("Users", {})[DEMO_USER] = {"Password": hash_password(password),
                                                   "CompanyFile": str(company)}
 
-    return Demo(company, path, update_settings_file(path, change), password)
+    return Demo(company, path, update_settings_file(path, change), password, admin_password)
+
+
+def set_admin_password(path: str | Path, password: str) -> Settings:
+    """Store the admin console's password (as a scrypt hash, like user passwords)."""
+    if not password:
+        raise AdminError("the console password cannot be empty")
+    hashed = hash_password(password)
+    return update_settings_file(path, lambda raw: raw.__setitem__("AdminPassword", hashed))
 
 
 def curl_command(url: str, user: str, password: str, insecure: bool = False) -> str:

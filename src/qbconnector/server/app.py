@@ -26,6 +26,7 @@ from qbconnector.server.protocol import Call, Reply, RequestHead
 from qbconnector.server.readonly import refusal, writes_in
 from qbconnector.server.scan import PARSE_ERROR, HostileOrMalformed, scan_request
 from qbconnector.server.settings import Settings, User
+from qbconnector.server.state import ConnectorState
 from qbconnector.server.users import UserStore
 from qbconnector.server.workers import CompanyWorker, OpenPolicy, QueueTimeout, Workers
 
@@ -42,6 +43,8 @@ class _Outcome:
     interaction: int | None = None
     requests: tuple[str, ...] = ()
     company: str | None = None
+    options: SessionOptions | None = None
+    authenticated: bool = False
     detail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -70,7 +73,8 @@ class ConnectorApp:
     def __init__(self, settings: Settings, session_factory: SessionFactory, *,
                  default_company: str = "", max_body: int = DEFAULT_MAX_BODY,
                  backoff: LoginBackoff | None = None, retry_pause: float = 2.0,
-                 authenticator: Authenticator | None = None) -> None:
+                 authenticator: Authenticator | None = None,
+                 state: ConnectorState | None = None) -> None:
         self.settings = settings
         self.session_factory = session_factory
         self.default_company = default_company
@@ -83,6 +87,9 @@ class ConnectorApp:
         self.clients = AllowedClients(settings.AllowedClients)
         self.workers = Workers(session_factory, policy_from(settings, retry_pause))
         self._verifying: dict[bytes, _Verification] = {}
+        self.state = state or ConnectorState()
+        self.state.persistent_sessions = self.workers.persistent_options
+        self.state.add_queue("company files", self.workers.queue_summary)
 
     # -- ASGI --------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -99,8 +106,12 @@ class ConnectorApp:
         except Exception:
             self.log.exception("internal error serving %s", client)
             reply, body_read = protocol.internal_error(), False
-        await _send_reply(send, reply, close=reply.close or not body_read)
-        self._log(client, outcome, reply, time.perf_counter() - started)
+        try:
+            await _send_reply(send, reply, close=reply.close or not body_read)
+        finally:
+            self._log(client, outcome, reply, time.perf_counter() - started)
+            self.state.finish(outcome.user, reply.status, outcome.options,
+                              began=outcome.authenticated)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         log_port = None
@@ -141,6 +152,8 @@ class ConnectorApp:
         user = await self._authenticate(head, client, outcome)
         if user is None:
             return protocol.unauthorized(), False
+        outcome.authenticated = True
+        self.state.begin(user.name)
         call = protocol.read_call(head)
         if isinstance(call, Reply):
             return call, False
@@ -151,7 +164,7 @@ class ConnectorApp:
         body = await _read_body(receive, self.max_body)
         if body is None:
             return protocol.too_large(self.max_body), False
-        options = self._options(user, call)
+        options = outcome.options = self._options(user, call)
         outcome.company = options.company_file or None
         return await self._serve(call, options, body, outcome), True
 
@@ -263,7 +276,8 @@ class ConnectorApp:
             self.log.log(level, request_line(
                 client=client, user=outcome.user, interaction=outcome.interaction,
                 requests=outcome.requests, status=reply.status, duration=duration,
-                company=outcome.company, detail=outcome.detail))
+                company=outcome.company, detail=outcome.detail),
+                extra={"connector_user": outcome.user} if outcome.authenticated else None)
 
 
 @dataclass

@@ -28,6 +28,8 @@ CERT_TYPES = ("", "PEM", "PFX", "User", "Machine")
 # /n software's numeric certificate store types, accepted for compatibility.
 _CERT_TYPE_CODES = {0: "User", 1: "Machine", 2: "PFX", 6: "PEM", 99: ""}
 AUTH_MODES = {0: "basic", 1: "system"}
+ADMIN_LOOPBACK = "127.0.0.1,::1"
+"""Who may reach the admin console by default: this machine only."""
 
 
 class SettingsError(Exception):
@@ -100,6 +102,11 @@ class Settings:
     SSLCertPassword: str = ""
     UseInteractiveLogon: bool = False
     LocalAuth: str = ""
+    AdminPort: int = 0
+    AdminLocalHost: str = ""
+    AdminAllowedClients: str = ADMIN_LOOPBACK
+    AdminPassword: str = ""
+    AdminSystemLogin: bool = False
     Users: Mapping[str, User] = field(default_factory=dict)
     path: str = field(default="", compare=False)
 
@@ -107,6 +114,11 @@ class Settings:
     def bind_host(self) -> str:
         """The address to listen on: LocalHost, or loopback when it is unset."""
         return self.LocalHost.strip() or "127.0.0.1"
+
+    @property
+    def admin_host(self) -> str:
+        """The admin console's address: AdminLocalHost, or loopback when it is unset."""
+        return self.AdminLocalHost.strip() or "127.0.0.1"
 
     def retry_hresults(self) -> frozenset[int] | None:
         """HRESULTs that trigger close-and-retry; None means every error."""
@@ -125,13 +137,14 @@ class Settings:
 
 SETTING_KEYS = tuple(f.name for f in fields(Settings) if f.name not in ("Users", "path"))
 USER_KEYS = tuple(f.name for f in fields(User) if f.name != "name")
-SECRET_KEYS = frozenset({"SSLCertPassword", "LocalAuth", "Password"})
+SECRET_KEYS = frozenset({"SSLCertPassword", "LocalAuth", "Password", "AdminPassword"})
 
 _BOOL_KEYS = {"CloseAndRetryConnect", "LogEnabled", "PersistentEnabled", "RunAsService",
-              "SSLEnabled", "UseInteractiveLogon", "ReadOnly", "Authorized"}
+              "SSLEnabled", "UseInteractiveLogon", "ReadOnly", "Authorized",
+              "AdminSystemLogin"}
 _STR_KEYS = {"LocalHost", "AllowedClients", "QBInstanceFile", "LogDir", "SSLCertStore",
              "SSLCertSubject", "SSLCertPassword", "LocalAuth", "Password", "CompanyFile",
-             "AppName"}
+             "AppName", "AdminLocalHost", "AdminAllowedClients", "AdminPassword"}
 # key -> (low, high, whether fractions are allowed)
 _NUMBER_KEYS: dict[str, tuple[float, float, bool]] = {
     "Port": (0, 65535, False),
@@ -142,6 +155,7 @@ _NUMBER_KEYS: dict[str, tuple[float, float, bool]] = {
     "LogLevel": (0, 4, False),
     "MaxLogSize": (0, 2**32 - 1, False),
     "LogPort": (0, 65535, False),
+    "AdminPort": (0, 65535, False),
     "PersistentIdleTimeout": (0, 86400, True),
     "AuthMode": (0, 1, False),
 }
@@ -349,6 +363,13 @@ def warnings_for(settings: Settings) -> list[Problem]:
     if settings.LogPort and not settings.LocalAuth:
         found.append(Problem(file, "LogPort", "LogPort stays closed without LocalAuth (the "
                                               "secret log clients send)", True))
+    if settings.AdminPort and settings.AdminPort == settings.Port:
+        found.append(Problem(file, "AdminPort", "the admin console needs its own port, not the "
+                                                "data port", False))
+    if settings.AdminPort and not settings.AdminPassword and not settings.AdminSystemLogin:
+        found.append(Problem(file, "AdminPassword", "nobody can sign in to the admin console: "
+                                                    "set a password (qbconnector admin "
+                                                    "set-password)", True))
     if settings.bind_host not in ("127.0.0.1", "::1", "localhost") and not settings.SSLEnabled:
         found.append(Problem(file, "SSLEnabled", f"listening on {settings.bind_host} without "
                                                  "TLS sends passwords in clear text", True))
@@ -448,6 +469,9 @@ def coerce_setting(key: str, text: str) -> Any:
     if key not in SETTING_KEYS:
         raise SettingsError([Problem("<command line>", key, "unknown setting; known: "
                                      + ", ".join(SETTING_KEYS))])
+    if key == "AdminPassword":
+        raise SettingsError([Problem("<command line>", key, "stored hashed: use 'qbconnector "
+                                     "admin set-password' (reads it from standard input)")])
     problems: list[Problem] = []
     value = _check_value("<command line>", key, text, problems)
     if problems:

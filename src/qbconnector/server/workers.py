@@ -146,6 +146,11 @@ class CompanyWorker:
     def persistent_count(self) -> int:
         return len(self._persistent)
 
+    @property
+    def waiting(self) -> int:
+        """Requests queued for this company file and not started yet."""
+        return self._jobs.qsize()
+
     # -- the thread -------------------------------------------------------------------------
     def _run(self) -> None:
         while True:
@@ -336,6 +341,26 @@ class Workers:
                 worker = self._workers[key] = CompanyWorker(key, self.factory, self.policy)
             self._by_spelling[company_file] = worker
             return worker
+
+    def persistent_options(self) -> frozenset[SessionOptions]:
+        """The options of every persistent session open now (read from any thread)."""
+        with self._lock:
+            workers = list(self._workers.values())
+        found: set[SessionOptions] = set()
+        for worker in workers:
+            for _ in range(3):   # the worker's thread may change its table meanwhile
+                try:
+                    found.update(list(worker._persistent))
+                    break
+                except RuntimeError:
+                    continue
+        return frozenset(found)
+
+    def queue_summary(self) -> dict[str, int]:
+        """Requests waiting for their turn, per company file ('' = the open one)."""
+        with self._lock:
+            workers = list(self._workers.values())
+        return {worker.key or "(the open company file)": worker.waiting for worker in workers}
 
     def stop(self) -> None:
         with self._lock:

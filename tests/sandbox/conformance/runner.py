@@ -165,7 +165,7 @@ def run(t: Transcript, recipe: Recipe, workdir: Path, sandbox) -> Outcome:
 def apply_preferences(session, wanted: dict[str, bool]) -> None:
     """Switch the sandbox company's preferences to those the real file had, where the
     sandbox can (multicurrency it cannot: such cases stay unmet)."""
-    from qbconnector.sandbox import preferences
+    from qbconnector.sandbox.company import preferences
     if wanted.get("sales_tax") and wanted.get("default_item_sales_tax", True):
         preferences.enable_sales_tax(session)
     if wanted.get("account_numbers"):

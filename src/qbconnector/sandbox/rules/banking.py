@@ -24,11 +24,13 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors, ledger
-from qbconnector.sandbox.addresses import copy_address, fill_blocks
-from qbconnector.sandbox.ledger import Posting
-from qbconnector.sandbox.render import SEQUENCE, money, output_text
-from qbconnector.sandbox.rules import register
+from qbconnector.sandbox.books import ledger
+from qbconnector.sandbox.books.ledger import Posting
+from qbconnector.sandbox.core import errors
+from qbconnector.sandbox.core.context import preference
+from qbconnector.sandbox.core.render import SEQUENCE, money, output_text
+from qbconnector.sandbox.records.hooks import register
+from qbconnector.sandbox.rules.addresses import copy_address, fill_blocks
 from qbconnector.sandbox.rules.items import item_info
 from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id
@@ -36,8 +38,8 @@ from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_
 if TYPE_CHECKING:
     import sqlite3
 
-    from qbconnector.sandbox.context import Context
-    from qbconnector.sandbox.objects import ObjectType
+    from qbconnector.sandbox.core.context import Context
+    from qbconnector.sandbox.core.objects import ObjectType
 
 ZERO = Decimal(0)
 DEBIT, CREDIT = "JournalDebitLine", "JournalCreditLine"
@@ -79,7 +81,6 @@ class JournalEntryRules(TxnRules):
     """General journal entries: balanced debit and credit lines on any accounts."""
 
     def defaults(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> None:
-        from qbconnector.sandbox.meta import preference
         super().defaults(ctx, otype, doc)
         doc.setdefault("IsAdjustment", "false")
         numbering = preference(ctx, "AccountingPreferences", "IsAssigningJournalEntryNumbers")
@@ -355,7 +356,3 @@ class SalesTaxPaymentCheckRules(TxnRules):
                                (tax.tax_vendor if tax and tax.tax_vendor else payee),
                                tax.id if tax else None))
         return out
-
-
-# The other banking-area rules register themselves when imported.
-from qbconnector.sandbox.rules import refunds, time_and_mileage  # noqa: E402, F401, I001

@@ -25,11 +25,11 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors
-from qbconnector.sandbox.ledger import Posting, StockMove, stock_position
-from qbconnector.sandbox.meta import preference
-from qbconnector.sandbox.render import cents, money, output_text
-from qbconnector.sandbox.rules import register
+from qbconnector.sandbox.books.ledger import Posting, StockMove, stock_position
+from qbconnector.sandbox.core import errors
+from qbconnector.sandbox.core.context import preference
+from qbconnector.sandbox.core.render import cents, money, output_text
+from qbconnector.sandbox.records.hooks import register
 from qbconnector.sandbox.rules.items import item_info
 from qbconnector.sandbox.rules.purchase_lines import ZERO, LineSetRules, exact_average
 from qbconnector.sandbox.rules.transactions import TxnRules, as_list, ref_id
@@ -37,8 +37,8 @@ from qbconnector.sandbox.rules.transactions import TxnRules, as_list, ref_id
 if TYPE_CHECKING:
     import sqlite3
 
-    from qbconnector.sandbox.context import Context
-    from qbconnector.sandbox.objects import ObjectType
+    from qbconnector.sandbox.core.context import Context
+    from qbconnector.sandbox.core.objects import ObjectType
 
 
 def _inventory_item(ctx: Context, line: dict[str, Any], where: str) -> str:

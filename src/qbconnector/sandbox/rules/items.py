@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox.render import money
+from qbconnector.sandbox.core.context import preference
+from qbconnector.sandbox.core.render import money
 
 if TYPE_CHECKING:
-    from qbconnector.sandbox.context import Context
+    from qbconnector.sandbox.core.context import Context
 
 INVENTORY_TYPES = ("ItemInventory", "ItemInventoryAssembly")
 
@@ -136,7 +137,6 @@ def tax_code_is_taxable(ctx: Context, ref: dict[str, str] | None) -> bool:
 def non_taxable_code(ctx: Context) -> dict[str, str] | None:
     """The code a sales line gets when its item has none: the company's non-taxable code
     (the preference's, or the list's first non-taxable code when sales tax is off)."""
-    from qbconnector.sandbox.meta import preference
     ref = preference(ctx, "SalesTaxPreferences", "DefaultNonTaxableSalesTaxCodeRef")
     if ref:
         return dict(ref)
@@ -149,5 +149,4 @@ def non_taxable_code(ctx: Context) -> dict[str, str] | None:
 
 def sales_tax_on(ctx: Context) -> bool:
     """Whether the company collects sales tax (its preferences name a default tax item)."""
-    from qbconnector.sandbox.meta import preference
     return preference(ctx, "SalesTaxPreferences") is not None

@@ -6,14 +6,20 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import contacts, errors
-from qbconnector.sandbox.addresses import fill_blocks
-from qbconnector.sandbox.rules import register
-from qbconnector.sandbox.rules.base import Rules
+from qbconnector.sandbox.books import ledger
+from qbconnector.sandbox.books.ledger import CREDIT_NORMAL, Posting, stock_figures
+from qbconnector.sandbox.core import errors
+from qbconnector.sandbox.core.context import preference
+from qbconnector.sandbox.core.objects import registry
+from qbconnector.sandbox.core.render import money
+from qbconnector.sandbox.records.add_mod import add_record
+from qbconnector.sandbox.records.hooks import Rules, register
+from qbconnector.sandbox.rules import contacts
+from qbconnector.sandbox.rules.addresses import fill_blocks
 
 if TYPE_CHECKING:
-    from qbconnector.sandbox.context import Context
-    from qbconnector.sandbox.objects import ObjectType
+    from qbconnector.sandbox.core.context import Context
+    from qbconnector.sandbox.core.objects import ObjectType
 
 # How QuickBooks classifies each account type on the statement of cash flows.
 CASH_FLOW = {"Bank": "NotApplicable", "AccountsReceivable": "Operating",
@@ -108,7 +114,6 @@ def _ordered_key(ctx: Context, doc: dict[str, Any], rank: int, component: str) -
 
 
 def _using_account_numbers(ctx: Context) -> bool:
-    from qbconnector.sandbox.meta import preference
     return preference(ctx, "AccountingPreferences", "IsUsingAccountNumbers") == "true"
 
 
@@ -116,7 +121,6 @@ def _open_with_balance(ctx: Context, record_id: str, doc: dict[str, Any],
                        postings: list[Any]) -> None:
     """Post an opening balance against Opening Bal Equity (QuickBooks records it as a
     transaction of its own; the sandbox keeps its postings under ``<ListID>:open``)."""
-    from qbconnector.sandbox import ledger
     day = str(ctx.add_data.get("OpenBalanceDate") or ctx.store.clock.now().date())
     ledger.post(ctx, f"{record_id}:open", day, postings)
 
@@ -127,14 +131,12 @@ def _equity(ctx: Context) -> str | None:
 
 
 def _default_tax_code(ctx: Context, taxable: bool) -> dict[str, str] | None:
-    from qbconnector.sandbox.meta import preference
     key = "DefaultTaxableSalesTaxCodeRef" if taxable else "DefaultNonTaxableSalesTaxCodeRef"
     ref = preference(ctx, "SalesTaxPreferences", key)
     return dict(ref) if ref else None
 
 
 def _default_item_sales_tax(ctx: Context) -> dict[str, str] | None:
-    from qbconnector.sandbox.meta import preference
     ref = preference(ctx, "SalesTaxPreferences", "DefaultItemSalesTaxRef")
     return dict(ref) if ref else None
 
@@ -182,8 +184,6 @@ class AccountRules(Rules):
 
     def after_save(self, ctx: Context, otype: ObjectType, record_id: str,
                    doc: dict[str, Any], old: dict[str, Any] | None) -> None:
-        from qbconnector.sandbox.ledger import CREDIT_NORMAL, Posting
-        from qbconnector.sandbox.render import money
         amount = money(ctx.add_data.get("OpenBalance"))
         equity = _equity(ctx)
         if old is not None or not amount or equity is None or equity == record_id:
@@ -227,9 +227,6 @@ class CustomerRules(_NameRules):
         """A customer's OpenBalance becomes an invoice, as in QuickBooks (transcript 056):
         memo and one description line "Opening balance", posted against Opening Bal
         Equity, dated OpenBalanceDate (or today)."""
-        from qbconnector.sandbox.objects import registry
-        from qbconnector.sandbox.records import add_record
-        from qbconnector.sandbox.render import money
         amount = money(ctx.add_data.get("OpenBalance"))
         if old is not None or not amount:
             return
@@ -279,8 +276,6 @@ class ItemRules(Rules):
         at InventoryDate) enters the books against Opening Bal Equity."""
         if old is not None or otype.name not in ("ItemInventory", "ItemInventoryAssembly"):
             return
-        from qbconnector.sandbox import ledger
-        from qbconnector.sandbox.render import money
         data = ctx.add_data
         quantity = money(data.get("QuantityOnHand"))
         if not quantity:
@@ -300,8 +295,6 @@ class ItemRules(Rules):
                  doc: dict[str, Any]) -> None:
         super().computed(ctx, otype, row, doc)
         if otype.name in ("ItemInventory", "ItemInventoryAssembly"):
-            from qbconnector.sandbox.ledger import stock_figures
-            from qbconnector.sandbox.render import money
             doc.update(stock_figures(ctx, row["id"],
                                      purchase_cost=money(doc.get("PurchaseCost"))))
 
@@ -328,8 +321,6 @@ class PlainListRules(Rules):
 def _name_opening_balance(ctx: Context, record_id: str, doc: dict[str, Any],
                           old: dict[str, Any] | None, special: str, sign: int) -> None:
     """A customer's (vendor's) OpenBalance: owed on A/R (A/P) from OpenBalanceDate."""
-    from qbconnector.sandbox.ledger import Posting
-    from qbconnector.sandbox.render import money
     amount = money(ctx.add_data.get("OpenBalance"))
     account = special_account(ctx, special)
     equity = _equity(ctx)

@@ -21,9 +21,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors
-from qbconnector.sandbox.ledger import stock_position
-from qbconnector.sandbox.render import cents, money, output_text
+from qbconnector.sandbox.books.ledger import stock_position
+from qbconnector.sandbox.core import errors
+from qbconnector.sandbox.core.render import cents, money, output_text
+from qbconnector.sandbox.rules.addresses import copy_address
 from qbconnector.sandbox.rules.items import item_info
 from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.transactions import TxnRules, as_list, ref_id
@@ -31,8 +32,8 @@ from qbconnector.sandbox.rules.transactions import TxnRules, as_list, ref_id
 if TYPE_CHECKING:
     import sqlite3
 
-    from qbconnector.sandbox.context import Context
-    from qbconnector.sandbox.objects import ObjectType
+    from qbconnector.sandbox.core.context import Context
+    from qbconnector.sandbox.core.objects import ObjectType
 
 ZERO = Decimal(0)
 CLEAR_FLAGS = {"ExpenseLineRet": "ClearExpenseLines", "ItemLineRet": "ClearItemLines",
@@ -60,7 +61,6 @@ def record_doc(ctx: Context, record_id: str | None) -> dict[str, Any]:
 def copy_entity_address(ctx: Context, doc: dict[str, Any], target: str,
                         entity_id: str | None) -> bool:
     """Give ``doc`` the address a name has on file, with the block printed for it."""
-    from qbconnector.sandbox.addresses import copy_address
     row = ctx.store.get(entity_id) if entity_id else None
     if row is None:
         return False

@@ -27,12 +27,12 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors
-from qbconnector.sandbox.addresses import fill_blocks
-from qbconnector.sandbox.ledger import Posting, StockMove, move_stock
-from qbconnector.sandbox.meta import preference
-from qbconnector.sandbox.render import money, output_text
-from qbconnector.sandbox.rules import register
+from qbconnector.sandbox.books.ledger import Posting, StockMove, move_stock
+from qbconnector.sandbox.core import errors
+from qbconnector.sandbox.core.context import preference
+from qbconnector.sandbox.core.render import money, output_text
+from qbconnector.sandbox.records.hooks import register
+from qbconnector.sandbox.rules.addresses import fill_blocks
 from qbconnector.sandbox.rules.items import item_info
 from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.purchase_lines import (
@@ -48,12 +48,13 @@ from qbconnector.sandbox.rules.purchase_lines import (
     ref_of,
 )
 from qbconnector.sandbox.rules.transactions import Link, as_list, quantity_links, ref_id
+from qbconnector.sandbox.storage.store import dumps
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from qbconnector.sandbox.context import Context
-    from qbconnector.sandbox.objects import ObjectType
+    from qbconnector.sandbox.core.context import Context
+    from qbconnector.sandbox.core.objects import ObjectType
 
 
 def received(ctx: Context, order_id: str, line_id: str, types: tuple[str, ...] = ()
@@ -321,7 +322,6 @@ class PurchaseFormRules(LineSetRules):
                 line.pop("_link")
                 changed = True
         if changed:
-            from qbconnector.sandbox.store import dumps
             ctx.store.update(row["id"], {"doc": dumps(doc), "xml": None})
 
     # -- effects ----------------------------------------------------------------------------

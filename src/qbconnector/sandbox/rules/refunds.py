@@ -13,20 +13,20 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors
-from qbconnector.sandbox.addresses import copy_address, fill_blocks
-from qbconnector.sandbox.ledger import Posting
-from qbconnector.sandbox.render import money, output_text
-from qbconnector.sandbox.rules import register
+from qbconnector.sandbox.books.ledger import Posting
+from qbconnector.sandbox.core import errors
+from qbconnector.sandbox.core.render import money, output_text
+from qbconnector.sandbox.records.hooks import register
+from qbconnector.sandbox.rules.addresses import copy_address, fill_blocks
 from qbconnector.sandbox.rules.banking import ZERO, default_account, refuse
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id, refunded
-from qbconnector.sandbox.store import dumps
+from qbconnector.sandbox.storage.store import dumps
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from qbconnector.sandbox.context import Context
-    from qbconnector.sandbox.objects import ObjectType
+    from qbconnector.sandbox.core.context import Context
+    from qbconnector.sandbox.core.objects import ObjectType
 
 
 @register("ARRefundCreditCard")

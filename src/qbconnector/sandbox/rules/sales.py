@@ -24,11 +24,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.qbxml import status as catalogue
-from qbconnector.sandbox import errors
-from qbconnector.sandbox.addresses import copy_address, fill_blocks
-from qbconnector.sandbox.ledger import Posting, StockMove, average_cost
-from qbconnector.sandbox.render import cents, money, output_text
-from qbconnector.sandbox.rules import register
+from qbconnector.sandbox.books import ledger
+from qbconnector.sandbox.books.ledger import Posting, StockMove, average_cost
+from qbconnector.sandbox.core import errors
+from qbconnector.sandbox.core.objects import registry
+from qbconnector.sandbox.core.render import cents, money, output_text
+from qbconnector.sandbox.records.hooks import register
+from qbconnector.sandbox.rules.addresses import copy_address, fill_blocks
 from qbconnector.sandbox.rules.items import item_info, non_taxable_code, tax_code_is_taxable
 from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.transactions import (
@@ -39,13 +41,13 @@ from qbconnector.sandbox.rules.transactions import (
     ref_id,
     refunded,
 )
-from qbconnector.sandbox.store import dumps
+from qbconnector.sandbox.storage.store import dumps
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from qbconnector.sandbox.context import Context
-    from qbconnector.sandbox.objects import ObjectType
+    from qbconnector.sandbox.core.context import Context
+    from qbconnector.sandbox.core.objects import ObjectType
 
 # QuickBooks' reason for a credit applied beyond what the credit memo has left is not known;
 # the sandbox words it like its reason for paying more than is due.
@@ -334,7 +336,6 @@ class SalesFormRules(TxnRules):
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
         if otype.name == "SalesOrder":
-            from qbconnector.sandbox import ledger
             for line in as_list(doc.get("SalesOrderLineRet")):
                 if line.get("TxnLineID"):
                     line["Invoiced"] = output_text(self._invoiced(ctx, row["id"],
@@ -440,7 +441,6 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
 
 
 def _has_tax_code(item_type: str) -> bool:
-    from qbconnector.sandbox.objects import registry
     otype = registry().get(item_type)
     return otype is not None and otype.ret.child("SalesTaxCodeRef") is not None
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors
-from qbconnector.sandbox.render import money, output_text
-from qbconnector.sandbox.rules import register
+from qbconnector.sandbox.core import errors
+from qbconnector.sandbox.core.render import money, output_text
+from qbconnector.sandbox.records.hooks import register
 from qbconnector.sandbox.rules.banking import ZERO, refuse
 from qbconnector.sandbox.rules.items import item_info
 from qbconnector.sandbox.rules.transactions import TxnRules, ref_id
 
 if TYPE_CHECKING:
-    from qbconnector.sandbox.context import Context
-    from qbconnector.sandbox.objects import ObjectType
+    from qbconnector.sandbox.core.context import Context
+    from qbconnector.sandbox.core.objects import ObjectType
 
 
 @register("TimeTracking")

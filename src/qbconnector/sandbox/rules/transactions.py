@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.sandbox import errors, ledger
-from qbconnector.sandbox.ledger import Posting, StockMove
-from qbconnector.sandbox.render import money, output_text
-from qbconnector.sandbox.rules.base import Rules
+from qbconnector.sandbox.books import ledger
+from qbconnector.sandbox.books.ledger import Posting, StockMove
+from qbconnector.sandbox.core import errors
+from qbconnector.sandbox.core.objects import registry
+from qbconnector.sandbox.core.render import money, output_text
+from qbconnector.sandbox.records.hooks import Rules, register_default, rules_for
 
 if TYPE_CHECKING:
-    from qbconnector.sandbox.context import Context
-    from qbconnector.sandbox.objects import ObjectType
+    from qbconnector.sandbox.core.context import Context
+    from qbconnector.sandbox.core.objects import ObjectType
 
 ENTITY_KEYS = ("CustomerRef", "VendorRef", "PayeeEntityRef", "EntityRef", "EmployeeRef")
 ACCOUNT_KEYS = ("ARAccountRef", "APAccountRef", "DepositToAccountRef", "BankAccountRef",
@@ -99,6 +101,7 @@ def refunded(ctx: Context, txn_id: str, exclude: str | None = None) -> Decimal:
     return total
 
 
+@register_default("txn")
 class TxnRules(Rules):
     """The base of every transaction type's rules."""
 
@@ -224,8 +227,6 @@ class TxnRules(Rules):
 
     def refresh(self, ctx: Context, ids: set[str]) -> None:
         """Linked transactions' open amounts and renderings follow a change here."""
-        from qbconnector.sandbox.objects import registry
-        from qbconnector.sandbox.rules import rules_for
         types = registry()
         for txn_id in ids:
             row = ctx.store.get(txn_id)

@@ -1,0 +1,205 @@
+"""A connection: one Session, the qbXML version to speak, and the collections.
+
+Writes are sent with qbXML error recovery: each write message set carries a fresh
+``newMessageSetID``; if the connection breaks after it was sent, the same message set is
+sent again with ``oldMessageSetID`` naming it, and QuickBooks (or the sandbox) answers with
+the stored response of the first attempt if that one was processed — so a retried add never
+creates a second record. Reads are simply retried.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import secrets
+import string
+from functools import cached_property
+from typing import Any
+
+from qbconnector.api.records import errors
+from qbconnector.api.records.batch import Batch
+from qbconnector.api.records.collections import Collection
+from qbconnector.api.records.naming import plural
+from qbconnector.api.records.profiles import resolve
+from qbconnector.qbxml import spec as specmod
+from qbconnector.qbxml.access import is_read_only
+from qbconnector.qbxml.build import Message, build, request_name
+from qbconnector.qbxml.parse import ResponseError, ResponseSet, parse_response
+from qbconnector.qbxml.session import RequestProcessorError, Session, TransportError
+from qbconnector.qbxml.spec import version_key
+from qbconnector.targets import make_session
+
+log = logging.getLogger(__name__)
+_ALPHABET = string.ascii_letters + string.digits
+
+
+def message_set_id() -> str:
+    """A fresh error-recovery ID (QuickBooks allows up to 23 characters)."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(22))
+
+
+class Connection:
+    """A reusable connection to one company file through any Session."""
+
+    def __init__(self, session: Session, *, version: str | None = None, page_size: int = 500,
+                 retries: int = 2, prefetch: bool = True) -> None:
+        self.session = session
+        self._requested_version = version
+        self.page_size = page_size
+        self.retries = retries
+        self.prefetch = prefetch
+        self._open = False
+
+    # -- life cycle -------------------------------------------------------------------------
+    def open(self) -> Connection:
+        if not self._open:
+            try:
+                self.session.open()
+            except RequestProcessorError as exc:
+                raise errors.SessionError(str(exc), exc.hresult) from exc
+            self._open = True
+        return self
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self.session.close()
+
+    def __enter__(self) -> Connection:
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @cached_property
+    def version(self) -> str:
+        """The qbXML version spoken: as asked, else the newest both sides know."""
+        known = specmod.load().versions
+        if self._requested_version:
+            return specmod.load().check_version(self._requested_version)
+        self.open()
+        offered = [v for v in self.session.versions() if _parses(v)]
+        common = [v for v in known if any(version_key(v) == version_key(o) for o in offered)]
+        return common[-1] if common else known[-1]
+
+    # -- raw and message-level access -------------------------------------------------------
+    def process(self, request: str) -> str:
+        """Send raw qbXML and return the raw response (no retries, no parsing)."""
+        self.open()
+        return self.session.process(request)
+
+    def send(self, messages: list[Message], on_error: str = "stopOnError") -> ResponseSet:
+        """Send messages in one message set; retries safely when the connection breaks."""
+        self.open()
+        writes = any(not is_read_only(request_name(m.name)) for m in messages)
+        set_attrs: dict[str, str] = {}
+        if writes:
+            set_attrs["newMessageSetID"] = message_set_id()
+        text = build(messages, version=self.version, on_error=on_error, set_attrs=set_attrs)
+        attempt = 0
+        while True:
+            try:
+                response = self.session.process(text)
+                break
+            except TransportError as exc:
+                attempt += 1
+                if attempt > self.retries:
+                    raise errors.SessionError(f"the connection failed: {exc}",
+                                              retryable=True) from exc
+                log.warning("connection failed (%s); retrying (%d of %d)", exc, attempt,
+                            self.retries)
+                if writes:
+                    text = build(messages, version=self.version, on_error=on_error,
+                                 set_attrs={**set_attrs,
+                                            "oldMessageSetID": set_attrs["newMessageSetID"]})
+            except RequestProcessorError as exc:
+                raise errors.SessionError(str(exc), exc.hresult) from exc
+        try:
+            result = parse_response(response)
+        except ResponseError as exc:
+            raise errors.SessionError(f"the response could not be read: {exc}") from exc
+        for one in result:
+            one.size = len(response)
+        return result
+
+    # -- collections ------------------------------------------------------------------------
+    @cached_property
+    def _collections(self) -> dict[str, tuple[str, str]]:
+        return _collection_index()
+
+    def collection(self, name: str) -> Collection:
+        """A collection by plural name (``sales_orders``) or type name (``SalesOrder``)."""
+        key = name if name in self._collections else plural(name)
+        if key not in self._collections:
+            close = difflib.get_close_matches(key, self._collections, n=3, cutoff=0.75)
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise AttributeError(f"no collection {name!r}{hint}; see "
+                                 "Connection.collection_names()")
+        type_name, kind = self._collections[key]
+        return Collection(self, type_name, kind)
+
+    def collection_names(self) -> list[str]:
+        return sorted(self._collections)
+
+    def __getattr__(self, name: str) -> Collection:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self.collection(name)
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self._collections})
+
+    def batch(self, on_error: str = "continueOnError") -> Batch:
+        """Many operations in one message set: ``with qb.batch() as b: b.customers.add(...)``."""
+        return Batch(self, on_error)
+
+
+def _parses(version: str) -> bool:
+    try:
+        version_key(version)
+    except ValueError:
+        return False
+    return True
+
+
+def _collection_index() -> dict[str, tuple[str, str]]:
+    """plural name -> (type name, list|txn) for every type with a query, add or mod."""
+    sp = specmod.load()
+    index: dict[str, tuple[str, str]] = {}
+    for request in sp.requests:
+        for suffix in ("QueryRq", "AddRq", "ModRq"):
+            if not request.endswith(suffix):
+                continue
+            type_name = request[: -len(suffix)]
+            rs = sp.messages.get(f"{type_name}{suffix[:-2]}Rs")
+            ret = rs.child(f"{type_name}Ret") if rs is not None else None
+            if ret is None:
+                continue
+            kind = "list" if ret.child("ListID") is not None else (
+                "txn" if ret.child("TxnID") is not None else "other")
+            if kind != "other":
+                index[plural(type_name)] = (type_name, kind)
+    return index
+
+
+def connect(target: str | Session, **options: Any) -> Connection:
+    """Open a connection: a sandbox file path, ``http(s)://user:pass@host:port`` (a remote
+    connector), ``com://`` (QuickBooks on this Windows machine), the name of a saved
+    connection profile, or a Session object.
+
+    Connection options: ``version`` (default: the newest both sides know), ``page_size``
+    (iterator pages, default 500), ``retries``, ``prefetch``; every other option goes to the
+    session (``password``, ``ca_file``, ``fingerprint``, ``app_name``...).
+    """
+    connection_options = {k: options.pop(k) for k in ("version", "page_size", "retries",
+                                                      "prefetch") if k in options}
+    if isinstance(target, str):
+        target, profile_options = resolve(target)
+        for key in ("version", "page_size"):
+            if key in profile_options and key not in connection_options:
+                connection_options[key] = profile_options.pop(key)
+        options = {**profile_options, **options}
+        session = make_session(target, **options)
+    else:
+        session = target
+    return Connection(session, **connection_options).open()

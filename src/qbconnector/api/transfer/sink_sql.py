@@ -1,0 +1,265 @@
+"""Export into a database through SQLAlchemy: one table per type, line tables, ``deleted``.
+
+Column types follow the spec: amounts ``NUMERIC(18,2)``, prices/quantities/percents
+``NUMERIC(20,5)``, dates ``DATE``, booleans, integers, date-times as ``TIMESTAMP WITH TIME
+ZONE`` (SQLite has none: there they are ISO 8601 text in UTC, which sorts in time order).
+Each type is written in one transaction: a full export drops and recreates its tables, an
+incremental one deletes the rows of changed or deleted records and inserts the new ones.
+"""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any
+
+from qbconnector.api.transfer.sinks import DestinationError, TableHandle, TableSink
+from qbconnector.api.transfer.tables import DELETED, JSON, Table, TypeTables
+from qbconnector.qbxml.values import parse_datetime
+
+
+def _sqlalchemy():
+    try:
+        import sqlalchemy
+    except ImportError:
+        raise ImportError("database export needs SQLAlchemy: pip install "
+                          "'qbconnector[export]'") from None
+    return sqlalchemy
+
+
+@cache
+def _types() -> dict[str, Any]:
+    sa = _sqlalchemy()
+
+    class AwareDateTime(sa.types.TypeDecorator):
+        """A point in time; UTC ISO text on SQLite, TIMESTAMP WITH TIME ZONE elsewhere."""
+
+        impl = sa.DateTime(timezone=True)
+        cache_ok = True
+
+        def load_dialect_impl(self, dialect: Any) -> Any:
+            if dialect.name == "sqlite":
+                return dialect.type_descriptor(sa.String(25))
+            return dialect.type_descriptor(sa.DateTime(timezone=True))
+
+        def process_bind_param(self, value: Any, dialect: Any) -> Any:
+            if value is None or value == "":
+                return None
+            moment = value if isinstance(value, datetime) else parse_datetime(str(value))
+            if not isinstance(moment, datetime):
+                moment = datetime(moment.year, moment.month, moment.day)
+            moment = moment.astimezone(UTC) if moment.tzinfo else \
+                moment.replace(tzinfo=UTC)
+            return moment.isoformat() if dialect.name == "sqlite" else moment
+
+        def process_result_value(self, value: Any, dialect: Any) -> Any:
+            if value is not None and dialect.name == "sqlite":
+                return datetime.fromisoformat(value)
+            return value
+
+    class ExactDecimal(sa.types.TypeDecorator):
+        """NUMERIC with the spec's scale; SQLite gets the exact text (its NUMERIC affinity
+        stores it), and values come back as Decimal with the column's scale."""
+
+        impl = sa.Numeric
+        cache_ok = True
+
+        def __init__(self, precision: int, scale: int) -> None:
+            super().__init__(precision, scale)
+            self.scale = scale
+
+        def load_dialect_impl(self, dialect: Any) -> Any:
+            if dialect.name == "sqlite":
+                return dialect.type_descriptor(sa.Numeric(self.impl.precision, self.scale,
+                                                          asdecimal=False))
+            return dialect.type_descriptor(sa.Numeric(self.impl.precision, self.scale))
+
+        def process_bind_param(self, value: Any, dialect: Any) -> Any:
+            if value is None or value == "":
+                return None
+            try:
+                number = Decimal(str(value))
+            except InvalidOperation:
+                return None
+            return str(number) if dialect.name == "sqlite" else number
+
+        def process_result_value(self, value: Any, dialect: Any) -> Any:
+            if value is None:
+                return None
+            return Decimal(str(value)).quantize(Decimal(1).scaleb(-self.scale))
+
+    return {"AwareDateTime": AwareDateTime, "ExactDecimal": ExactDecimal}
+
+
+def column_type(kind: str, maxlen: int) -> Any:
+    """The SQLAlchemy type of a spec value type."""
+    sa = _sqlalchemy()
+    custom = _types()
+    if kind == "AMTTYPE":
+        return custom["ExactDecimal"](18, 2)
+    if kind in ("PRICETYPE", "QUANTYPE", "PERCENTTYPE"):
+        return custom["ExactDecimal"](20, 5)
+    if kind == "FLOATTYPE":
+        return sa.Float()
+    if kind == "INTTYPE":
+        return sa.BigInteger()
+    if kind == "BOOLTYPE":
+        return sa.Boolean()
+    if kind == "DATETYPE":
+        return sa.Date()
+    if kind == "DATETIMETYPE":
+        return custom["AwareDateTime"]()
+    if kind == JSON or not maxlen or maxlen > 4000:
+        return sa.Text()
+    return sa.String(maxlen)
+
+
+def sql_table(table: Table, metadata: Any) -> Any:
+    """The SQLAlchemy Table of a flat table (primary key: the record ID, or TxnID + line)."""
+    sa = _sqlalchemy()
+    if table.name == DELETED.name:
+        primary = {"type", "id"}
+    elif table.key == ("txn_line_id",):
+        primary = {"txn_id", "line_no"}
+    else:
+        primary = set(table.key)
+    columns = [sa.Column(c.name, column_type(c.type, c.maxlen), primary_key=c.name in primary,
+                         autoincrement=False)
+               for c in table.columns]
+    return sa.Table(table.name, metadata, *columns)
+
+
+def _value(value: Any, kind: str) -> Any:
+    if value is None or value == "":
+        return None
+    if kind == "DATETYPE" and not isinstance(value, date):
+        try:
+            return date.fromisoformat(str(value)[:10])
+        except ValueError:
+            return None
+    if kind == "BOOLTYPE" and not isinstance(value, bool):
+        return str(value).lower() in ("true", "1")
+    if kind == "INTTYPE" and not isinstance(value, int):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    return value
+
+
+class _SqlHandle(TableHandle):
+    """A table inside the sink's open transaction (SQLite allows one writer at a time)."""
+
+    def __init__(self, connection: Any, table: Table, match: tuple[str, ...],
+                 merge: bool) -> None:
+        super().__init__(table, match, merge)
+        sa = _sqlalchemy()
+        self.sql = sql_table(table, sa.MetaData())
+        self.connection = connection
+        if merge:
+            self.sql.create(connection, checkfirst=True)
+        else:
+            self.sql.drop(connection, checkfirst=True)
+            self.sql.create(connection)
+        self._kinds = {c.name: c.type for c in table.columns}
+        self._insert = self._prepared_insert()
+
+    def _prepared_insert(self) -> tuple[str, list[str], list[Any], bool]:
+        """The INSERT compiled once for this database, its parameter names in order and
+        each column's own bind processor: rows then go straight to the driver's
+        executemany, stored exactly as SQLAlchemy would store them."""
+        dialect = self.connection.dialect
+        compiled = self.sql.insert().compile(dialect=dialect)
+        names = list(compiled.positiontup) if compiled.positional else \
+            [c.name for c in self.sql.columns]
+        processors = [self.sql.c[name].type.bind_processor(dialect) for name in names]
+        return compiled.string, names, processors, bool(compiled.positional)
+
+    def _delete(self, keys: list[tuple[Any, ...]]) -> None:
+        sa = _sqlalchemy()
+        for start in range(0, len(keys), 400):
+            chunk = keys[start:start + 400]
+            if len(self.match) == 1:
+                condition = self.sql.c[self.match[0]].in_([k[0] for k in chunk])
+            else:
+                condition = sa.tuple_(*(self.sql.c[m] for m in self.match)).in_(chunk)
+            self.connection.execute(self.sql.delete().where(condition))
+
+    def append(self, rows: list[dict[str, Any]], keys: list[tuple[Any, ...]]) -> None:
+        if self.merge and keys:
+            self._delete(keys)
+        if rows:
+            sql, names, processors, positional = self._insert
+            kinds = [self._kinds[name] for name in names]
+            columns = list(zip(names, kinds, processors, strict=True))
+            prepared = []
+            for row in rows:
+                values = []
+                for name, kind, process in columns:
+                    value = _value(row.get(name), kind)
+                    values.append(value if process is None or value is None
+                                  else process(value))
+                prepared.append(tuple(values) if positional else dict(zip(names, values,
+                                                                          strict=True)))
+            self.connection.exec_driver_sql(sql, prepared)
+
+    def remove(self, keys: list[tuple[Any, ...]]) -> None:
+        if keys:
+            self._delete(keys)
+
+    def commit(self) -> None:
+        """Nothing of its own: the sink commits the type's transaction."""
+
+    def abort(self) -> None:
+        """Nothing of its own: the sink rolls the type's transaction back."""
+
+
+class SqlSink(TableSink):
+    """Tables in a database named by a SQLAlchemy URL."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        sa = _sqlalchemy()
+        try:
+            self.engine = sa.create_engine(url)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+            raise DestinationError(f"{sa.engine.make_url(url).render_as_string()}: {exc}") \
+                from None
+        except ImportError as exc:
+            raise DestinationError(f"the database driver is not installed: {exc}") from None
+        self.description = self.engine.url.render_as_string(hide_password=True)
+        self._connection: Any = None
+        self._transaction: Any = None
+
+    def location(self, table: Table) -> str:
+        return table.name
+
+    def begin(self, tables: TypeTables, merge: bool) -> None:
+        self._connection = self.engine.connect()
+        self._transaction = self._connection.begin()
+        super().begin(tables, merge)
+
+    def open_table(self, table: Table, match: tuple[str, ...], merge: bool) -> TableHandle:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=_sqlalchemy().exc.SAWarning)
+            return _SqlHandle(self._connection, table, match, merge)
+
+    def end(self) -> None:
+        super().end()
+        super().close()            # the deleted rows of this type, in the same transaction
+        self._transaction.commit()
+        self._connection.close()
+        self._connection = self._transaction = None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def abort(self) -> None:
+        super().abort()
+        if self._transaction is not None:
+            self._transaction.rollback()
+            self._connection.close()
+            self._connection = self._transaction = None
+        self.engine.dispose()

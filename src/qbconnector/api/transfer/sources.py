@@ -1,0 +1,226 @@
+"""Import sources: CSV and JSONL files read into records of one type.
+
+Without a mapping file a source is read the way ``export`` writes:
+
+- JSONL: one record per line, qbXML (or snake_case) names, lines nested; a ``_type`` member
+  other than the imported type skips the line, so one export file serves every type.
+- CSV: columns named like the export's (``bill_address_city``), or qbXML paths
+  (``BillAddress/City``), or top-level names (``Name``); values converted by the spec's type.
+  Line items come from the line table written beside it (``invoices.invoice_line.csv`` for
+  ``invoices.csv``), joined by ``txn_id``.
+
+With a mapping file (:mod:`qbconnector.api.transfer.mapping`) every record is built by its rules;
+``[lines] group_by`` joins the CSV rows of one record.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qbconnector.api.transfer.mapping import ImportMapping, MappingError
+from qbconnector.api.transfer.tables import JSON, Table, TypeTables, tables_for, unflatten
+from qbconnector.qbxml.values import parse_value
+
+FORMATS = (".csv", ".jsonl")
+
+
+class SourceError(ValueError):
+    """A source file that cannot be read at all."""
+
+
+@dataclass
+class SourceRecord:
+    """One record to import: where it came from, its data, or why it could not be read."""
+
+    label: str
+    data: dict[str, Any]
+    error: str | None = None
+
+
+def _cell(text: str, kind: str) -> Any:
+    if text == "":
+        return None
+    if kind == JSON:
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    if kind == "BOOLTYPE":
+        return parse_value(text.strip().lower(), kind)
+    return parse_value(text, kind)
+
+
+def _columns(header: list[str], table: Table) -> dict[str, tuple[tuple[str, ...], str]]:
+    """CSV header -> (qbXML path, value type) for flat export names and qbXML paths."""
+    out = {}
+    by_path = {c.path: c for c in table.columns}
+    for name in header:
+        column = table.by_name.get(name)
+        if column is not None:
+            out[name] = (column.path, column.type)
+            continue
+        path = tuple(p for p in name.replace(".", "/").split("/") if p)
+        known = by_path.get(path)
+        out[name] = (path, known.type if known else "STRTYPE")
+    return out
+
+
+def _nested(row: Mapping[str, str], columns: dict[str, tuple[tuple[str, ...], str]]
+            ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, text in row.items():
+        if name is None or name not in columns or text is None:
+            continue
+        path, kind = columns[name]
+        value = _cell(text, kind)
+        if value is None or not path:
+            continue
+        target = out
+        for part in path[:-1]:
+            target = target.setdefault(part, {})
+        target[path[-1]] = value
+    return out
+
+
+def line_file(path: Path, tables: TypeTables) -> Path | None:
+    """The line table export wrote beside ``path``, if there is one."""
+    if tables.lines is None:
+        return None
+    name = tables.lines.name
+    stem = path.stem
+    candidates = [path.with_name(f"{stem}.{name}{path.suffix}")]
+    if stem.endswith("." + tables.records.name):
+        prefix = stem[: -len(tables.records.name) - 1]
+        candidates.append(path.with_name(f"{prefix}.{name}{path.suffix}"))
+    return next((c for c in candidates if c.exists()), None)
+
+
+def _read_lines(path: Path, tables: TypeTables) -> dict[str, list[tuple[int, str, dict]]]:
+    assert tables.lines is not None
+    lines: dict[str, list[tuple[int, str, dict]]] = {}
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        kinds = {c.name: c.type for c in tables.lines.columns}
+        for row in reader:
+            typed = {k: _cell(v or "", kinds.get(k, "STRTYPE")) for k, v in row.items() if k}
+            txn_id = typed.pop("txn_id", None)
+            number = typed.pop("line_no", None) or 0
+            element = typed.pop("line_type", None) or tables.line_elements[0]
+            data = unflatten(typed, tables.lines)
+            lines.setdefault(str(txn_id), []).append((int(number), element, data))
+    return lines
+
+
+def _label(numbers: list[int]) -> str:
+    if len(numbers) == 1:
+        return str(numbers[0])
+    if numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"{numbers[0]}-{numbers[-1]}"
+    return ",".join(str(n) for n in numbers)
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames:
+            raise SourceError(f"{path}: no header row")
+        for number, row in enumerate(reader, start=1):
+            yield number, {k: v for k, v in row.items() if k is not None}
+
+
+def _jsonl_rows(path: Path, type_name: str, skipped: list[int]
+                ) -> Iterator[tuple[int, dict[str, Any]]]:
+    with open(path, encoding="utf-8-sig") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, {"_error": f"not JSON: {exc}"}
+                continue
+            if not isinstance(obj, dict):
+                yield number, {"_error": "not a JSON object"}
+                continue
+            kind = obj.get("_type")
+            if kind is not None and kind != type_name:
+                skipped.append(number)
+                continue
+            yield number, obj
+
+
+def read_source(path: str | Path, type_name: str, mapping: ImportMapping | None = None,
+                skipped: list[int] | None = None) -> list[SourceRecord]:
+    """Every record of ``type_name`` in a CSV or JSONL file (lines of other types skipped
+    are counted in ``skipped``)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise SourceError(f"{path}: import reads .csv and .jsonl files")
+    if not path.is_file():
+        raise SourceError(f"no such file: {path}")
+    tables = tables_for(type_name)
+    skipped = skipped if skipped is not None else []
+    if mapping is not None:
+        return _mapped(path, suffix, tables, mapping, skipped)
+    if suffix == ".jsonl":
+        return [SourceRecord(str(n), {}, obj["_error"]) if "_error" in obj
+                else SourceRecord(str(n), obj) for n, obj in _jsonl_rows(path, type_name,
+                                                                         skipped)]
+    records = []
+    columns: dict[str, tuple[tuple[str, ...], str]] | None = None
+    lines_path = line_file(path, tables)
+    lines = _read_lines(lines_path, tables) if lines_path else {}
+    for number, row in _csv_rows(path):
+        if columns is None:
+            columns = _columns(list(row), tables.records)
+        data = _nested(row, columns)
+        if lines:
+            own = sorted(lines.get(str(data.get("TxnID")), []), key=lambda x: x[0])
+            for _, element, line in own:
+                data.setdefault(element, []).append(line)
+        records.append(SourceRecord(str(number), data))
+    return records
+
+
+def _mapped(path: Path, suffix: str, tables: TypeTables, mapping: ImportMapping,
+            skipped: list[int]) -> list[SourceRecord]:
+    line_element = None
+    if tables.line_elements:
+        line_element = tables.line_elements[0].replace("Ret", "Add")
+    rows: list[tuple[int, dict[str, Any]]] = list(
+        _csv_rows(path) if suffix == ".csv" else _jsonl_rows(path, tables.type_name, skipped))
+    groups: list[list[tuple[int, dict[str, Any]]]] = []
+    group_by = mapping.lines.group_by if mapping.lines is not None else None
+    if group_by is not None:
+        if suffix != ".csv":
+            raise SourceError("[lines] group_by joins CSV rows; for JSONL use source = "
+                              "\"<member with the lines>\"")
+        if rows and group_by not in rows[0][1]:
+            raise SourceError(f"{path}: no column {group_by!r} to group lines by")
+        index: dict[str, int] = {}
+        for number, row in rows:
+            key = str(row.get(group_by) or "").strip()
+            if key not in index:
+                index[key] = len(groups)
+                groups.append([])
+            groups[index[key]].append((number, row))
+    else:
+        groups = [[item] for item in rows]
+    records = []
+    for group in groups:
+        label = _label([n for n, _ in group])
+        if "_error" in group[0][1]:
+            records.append(SourceRecord(label, {}, group[0][1]["_error"]))
+            continue
+        try:
+            records.append(SourceRecord(label, mapping.record([r for _, r in group],
+                                                              line_element)))
+        except MappingError as exc:
+            records.append(SourceRecord(label, {}, str(exc)))
+    return records

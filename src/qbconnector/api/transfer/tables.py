@@ -1,0 +1,236 @@
+"""Flat, typed tables for records, derived from the spec's ``...Ret`` elements.
+
+Every object type becomes a record table (``invoice``) and, for transactions with lines, a
+line table (``invoice_line``). Columns come from the spec, not from the data, so they are the
+same on every run: single aggregates are flattened into prefixed columns
+(``BillAddress/City`` -> ``bill_address_city``, ``CustomerRef/FullName`` ->
+``customer_ref_full_name``); repeating elements that are lines (they carry a ``TxnLineID``)
+go to the line table, one row per line, keyed by ``txn_line_id`` and linked by ``txn_id``;
+any other repeating element (``LinkedTxn``, ``DataExtRet``, ``AppliedToTxnRet``...) is kept
+as JSON text in one column. Deleted records go to the ``deleted`` table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from qbconnector.api.records.record import snake
+from qbconnector.qbxml import spec as specmod
+from qbconnector.qbxml.jsonify import jsonable
+from qbconnector.qbxml.spec import UNBOUNDED, Choice, Element
+
+JSON = "JSON"   # column type of repeating data kept as JSON text
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its flat name, the path of qbXML names it comes from and its value type."""
+
+    name: str
+    path: tuple[str, ...]
+    type: str          # a spec value type (AMTTYPE, DATETYPE...) or JSON
+    maxlen: int = 0
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table's name, columns (in schema order) and key column."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    parent_key: str | None = None
+    by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_name.update({c.name: c for c in self.columns})
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+
+@dataclass(frozen=True)
+class TypeTables:
+    """The tables of one object type."""
+
+    type_name: str
+    kind: str                          # list | txn
+    records: Table
+    lines: Table | None
+    line_elements: tuple[str, ...]     # InvoiceLineRet, InvoiceLineGroupRet...
+
+    @property
+    def id_field(self) -> str:
+        return "ListID" if self.kind == "list" else "TxnID"
+
+
+DELETED = Table("deleted", (
+    Column("type", ("Type",), "STRTYPE"), Column("id", ("ID",), "IDTYPE"),
+    Column("full_name", ("FullName",), "STRTYPE"), Column("ref_number", ("RefNumber",), "STRTYPE"),
+    Column("time_created", ("TimeCreated",), "DATETIMETYPE"),
+    Column("time_deleted", ("TimeDeleted",), "DATETIMETYPE")), key=("type", "id"))
+
+
+def table_name(type_name: str) -> str:
+    """'SalesOrder' -> 'sales_order'."""
+    return snake(type_name)
+
+
+def _walk(particles: tuple[Element | Choice, ...], repeating: bool = False
+          ) -> Iterator[tuple[Element, bool]]:
+    """Elements of a content model with whether each may repeat (itself or its OR-group)."""
+    for p in particles:
+        if isinstance(p, Element):
+            yield p, repeating or p.max == UNBOUNDED
+        else:
+            for branch in p.branches:
+                yield from _walk(branch, repeating or p.max == UNBOUNDED)
+
+
+def is_line(element: Element) -> bool:
+    """A line element: a repeating aggregate whose items carry a TxnLineID."""
+    return not element.is_leaf and element.child("TxnLineID") is not None
+
+
+def _columns(element: Element, prefix: tuple[str, ...], out: dict[str, Column],
+             lines: list[Element] | None) -> None:
+    for child, repeats in _walk(element.children):
+        if not child.qbd:
+            continue
+        path = (*prefix, child.name)
+        if repeats and lines is not None and is_line(child):
+            lines.append(child)
+            continue
+        if child.is_leaf and not repeats:
+            column = Column("_".join(snake(p) for p in path), path, child.type, child.maxlen)
+        elif repeats:
+            column = Column("_".join(snake(p) for p in path), path, JSON)
+        else:
+            _columns(child, path, out, None)
+            continue
+        name = column.name
+        while name in out:
+            name += "_"
+        out[name] = Column(name, column.path, column.type, column.maxlen) \
+            if name != column.name else column
+
+
+def ret_element(type_name: str) -> Element:
+    """The ``<Type>Ret`` element of a type's query response."""
+    sp = specmod.load()
+    response = sp.messages.get(f"{type_name}QueryRs") or sp.messages.get(f"{type_name}AddRs")
+    ret = response.child(f"{type_name}Ret") if response is not None else None
+    if ret is None:
+        raise KeyError(f"the spec has no {type_name}Ret")
+    return ret
+
+
+@cache
+def tables_for(type_name: str) -> TypeTables:
+    """The record table and line table of a type, derived from its Ret element."""
+    ret = ret_element(type_name)
+    kind = "list" if ret.child("ListID") is not None else "txn"
+    record_columns: dict[str, Column] = {}
+    line_elements: list[Element] = []
+    _columns(ret, (), record_columns, line_elements)
+    id_column = "list_id" if kind == "list" else "txn_id"
+    records = Table(table_name(type_name), tuple(record_columns.values()), key=(id_column,))
+    lines = None
+    if line_elements:
+        line_columns: dict[str, Column] = {
+            "txn_id": Column("txn_id", ("TxnID",), "IDTYPE"),
+            "line_no": Column("line_no", ("LineNo",), "INTTYPE"),
+            "line_type": Column("line_type", ("LineType",), "STRTYPE")}
+        for element in line_elements:
+            found: dict[str, Column] = {}
+            _columns(element, (), found, None)
+            for name, column in found.items():
+                line_columns.setdefault(name, column)
+        lines = Table(f"{records.name}_line", tuple(line_columns.values()),
+                      key=("txn_line_id",), parent_key="txn_id")
+    return TypeTables(type_name, kind, records, lines, tuple(e.name for e in line_elements))
+
+
+# -- records <-> rows -------------------------------------------------------------------------
+def flatten(record: Mapping[str, Any], tables: TypeTables) -> dict[str, Any]:
+    """A record as one row of its record table (every column present, None when empty)."""
+    row: dict[str, Any] = dict.fromkeys(tables.records.column_names)
+    _fill(record, (), _path_index(tables.records), row, set(tables.line_elements))
+    return row
+
+
+def line_rows(record: Mapping[str, Any], tables: TypeTables) -> Iterator[dict[str, Any]]:
+    """The rows of a record's lines for its line table, in document order per line type."""
+    if tables.lines is None:
+        return
+    index = _path_index(tables.lines)
+    names = tables.lines.column_names
+    txn_id = record.get("TxnID")
+    number = 0
+    for element in tables.line_elements:
+        for line in record.get(element) or ():
+            number += 1
+            row: dict[str, Any] = dict.fromkeys(names)
+            row.update(txn_id=txn_id, line_no=number, line_type=element)
+            _fill(line, (), index, row, set())
+            yield row
+
+
+_INDEXES: dict[int, tuple[Table, dict[tuple[str, ...], Column]]] = {}
+
+
+def _path_index(table: Table) -> dict[tuple[str, ...], Column]:
+    """Columns by element path; kept per table object (hashing a table hashes every column,
+    too slow once per record)."""
+    entry = _INDEXES.get(id(table))
+    if entry is None or entry[0] is not table:
+        entry = (table, {c.path: c for c in table.columns})
+        _INDEXES[id(table)] = entry
+    return entry[1]
+
+
+def _fill(data: Mapping[str, Any], prefix: tuple[str, ...],
+          index: dict[tuple[str, ...], Column], row: dict[str, Any], skip: set[str]) -> None:
+    for key, value in data.items():
+        if not prefix and key in skip:
+            continue
+        path = (*prefix, key)
+        column = index.get(path)
+        if column is not None:
+            if column.type == JSON:
+                row[column.name] = json.dumps(jsonable(_plain(value)), ensure_ascii=False)
+            elif not (type(value) is dict or isinstance(value, Mapping)):
+                row[column.name] = value
+            continue
+        if type(value) is dict or isinstance(value, Mapping):
+            _fill(value, path, index, row, skip)
+        # anything else is not in the Desktop spec (another product's field): left out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def unflatten(row: Mapping[str, Any], table: Table) -> dict[str, Any]:
+    """A table row back into nested qbXML data (empty cells left out, JSON parsed)."""
+    out: dict[str, Any] = {}
+    for name, value in row.items():
+        column = table.by_name.get(name)
+        if column is None or value is None or value == "":
+            continue
+        if column.type == JSON and isinstance(value, str):
+            value = json.loads(value)
+        target = out
+        for part in column.path[:-1]:
+            target = target.setdefault(part, {})
+        target[column.path[-1]] = value
+    return out

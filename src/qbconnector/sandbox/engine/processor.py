@@ -1,0 +1,231 @@
+"""Running one qbXML message set against a company file, the way QuickBooks does.
+
+The message set is validated as a whole first: anything QuickBooks could not parse or
+validate gets no response at all but the request processor's HRESULT. Then each request runs
+atomically (a SQLite savepoint inside one transaction for the whole set), responses come back
+in request order echoing ``requestID``; after an error ``stopOnError`` answers every later
+request with 3231 while ``continueOnError`` runs them all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from lxml import etree
+
+from qbconnector.qbxml import spec as specmod
+from qbconnector.qbxml import status as catalogue
+from qbconnector.qbxml import xmlsafe
+from qbconnector.qbxml.access import is_read_only
+from qbconnector.qbxml.parse import convert
+from qbconnector.qbxml.session import RequestProcessorError
+from qbconnector.qbxml.spec import version_key
+from qbconnector.qbxml.validate import read_message_set
+from qbconnector.sandbox import rules  # noqa: F401  (importing it registers every type's rules)
+from qbconnector.sandbox.core import errors, render
+from qbconnector.sandbox.core.context import Context, Request
+from qbconnector.sandbox.core.objects import ENTITY_TYPES, ITEM_TYPES, TERMS_TYPES, registry
+from qbconnector.sandbox.engine import meta, special
+from qbconnector.sandbox.records import add_mod, dataext, deletes, queries
+from qbconnector.sandbox.reports import summary
+from qbconnector.sandbox.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+# QuickBooks keeps error-recovery state for a bounded number of message sets.
+KEPT_MESSAGE_SETS = 1000
+CLEAR_ALL = "ClearAllMessageSets"
+
+Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
+
+
+def _single(producer: Callable[[Context], str]) -> Callable[[Context], Result]:
+    def handler(ctx: Context) -> Result:
+        return [producer(ctx)], {}, None
+    return handler
+
+
+def _query_of(*type_names: str) -> Callable[[Context], Result]:
+    def handler(ctx: Context) -> Result:
+        types = registry()
+        result = queries.query(ctx, tuple(types[t] for t in type_names if t in types))
+        return result.rets, result.attrs, result.status
+    return handler
+
+
+SPECIAL: dict[str, Callable[[Context], Result]] = {
+    "HostQueryRq": _single(meta.host_ret),
+    "CompanyQueryRq": _single(meta.company_ret),
+    "CompanyActivityQueryRq": _single(meta.company_activity_ret),
+    "PreferencesQueryRq": _single(meta.preferences_ret),
+    "ItemQueryRq": _query_of(*ITEM_TYPES),
+    "EntityQueryRq": _query_of(*ENTITY_TYPES),
+    "TermsQueryRq": _query_of(*TERMS_TYPES),
+}
+
+
+# With the handlers living in their own modules (deletes, data extensions, reports...).
+_HANDLERS: dict[str, Callable[[Context], Result]] = {
+    **SPECIAL, **deletes.HANDLERS, **dataext.HANDLERS, **summary.HANDLERS, **special.HANDLERS}
+
+
+def handler_for(name: str) -> Callable[[Context], Result] | None:
+    if name in _HANDLERS:
+        return _HANDLERS[name]
+    types = registry()
+    for suffix in ("AddRq", "ModRq", "QueryRq"):
+        if not name.endswith(suffix):
+            continue
+        otype = types.get(name[: -len(suffix)])
+        if otype is None:
+            return None
+        if suffix == "AddRq" and otype.add is not None and otype.kind in ("list", "txn"):
+            return lambda ctx, t=otype: ([add_mod.add(ctx, t)], {}, None)
+        if suffix == "ModRq" and otype.mod is not None and otype.kind in ("list", "txn"):
+            return lambda ctx, t=otype: ([add_mod.modify(ctx, t)], {}, None)
+        if suffix == "QueryRq" and otype.kind in ("list", "txn"):
+            return _query_of(otype.name)
+    return None
+
+
+def _strip_unsupported(elements: list[etree._Element],
+                       unsupported: list[etree._Element]) -> dict[int, str]:
+    """Take out of each request the elements QuickBooks Desktop does not have; the request is
+    processed without them and answered with 530 naming the first (QuickBooks does so for
+    IsStatementWithParent in a CustomerMod [039]). Returns id(request) -> that name."""
+    owners = {id(el): el for el in elements}
+    named: dict[int, str] = {}
+    for node in unsupported:
+        request = next((a for a in node.iterancestors() if id(a) in owners), None)
+        if request is not None:
+            named.setdefault(id(request), node.tag)
+        parent = node.getparent()
+        if parent is not None:
+            parent.remove(node)
+    return named
+
+
+class Engine:
+    """Processes message sets for one open session on one company file."""
+
+    def __init__(self, store: Store, session: object) -> None:
+        self.store = store
+        self.session = session
+
+    def process(self, text: str | bytes) -> str:
+        try:
+            root = xmlsafe.parse(text)
+        except xmlsafe.XMLError as exc:
+            raise RequestProcessorError(catalogue.HR_PARSE_ERROR) from exc
+        if root.tag == "QBPOSXML":
+            raise RequestProcessorError(
+                catalogue.HR_COULD_NOT_ACCESS,
+                "QuickBooks Point of Sale is not available: the sandbox company file holds "
+                "QuickBooks Desktop data only.")
+        header = xmlsafe.processing_instruction(root, "qbxml") or {}
+        version = header.get("version", "")
+        sp = specmod.load()
+        try:
+            version = sp.check_version(version)
+        except ValueError:
+            raise RequestProcessorError(catalogue.HR_VERSION_UNSUPPORTED) from None
+        message_set = read_message_set(root, lengths=False, desktop=False)
+        if message_set.problems:
+            log.info("parse error: %s", "; ".join(str(p) for p in message_set.problems[:5]))
+            raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
+        if message_set.msgs is None or message_set.msgs.tag != "QBXMLMsgsRq":
+            raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
+        on_error = message_set.on_error
+        if on_error == "rollbackOnError":
+            raise RequestProcessorError(catalogue.HR_ROLLBACK_UNSUPPORTED)
+        old_id = message_set.msgs.get("oldMessageSetID")
+        new_id = message_set.msgs.get("newMessageSetID")
+        for value in (old_id, new_id):
+            if value is not None and len(value) > 23:
+                raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
+        if old_id is not None:
+            recovered = self._recover(old_id, new_id)
+            if recovered is not None:
+                return recovered
+        elements = message_set.messages
+        unsupported = _strip_unsupported(elements, message_set.unsupported)
+        writes = any(not is_read_only(el.tag) for el in elements) or new_id is not None
+        read_only = getattr(self.session, "options", None) is not None and \
+            self.session.options.read_only
+        responses: list[str] = []
+        stopped = False
+        with self.store.transaction(write=writes and not read_only):
+            for el in elements:
+                rs_name = el.tag[:-2] + "Rs"
+                attrs = {"requestID": el.get("requestID")}
+                if stopped:
+                    responses.append(self._status(rs_name, attrs, errors.fail(3231)))
+                    continue
+                if read_only and not is_read_only(el.tag):
+                    responses.append(self._status(rs_name, attrs, errors.fail(3260)))
+                    failed = True
+                else:
+                    text_rs, failed = self._run(el, version, attrs, rs_name,
+                                                unsupported.get(id(el)))
+                    responses.append(text_rs)
+                if failed and on_error == "stopOnError":
+                    stopped = True
+            text = render.message_set(responses, new_id)
+            if new_id is not None:
+                self._remember(new_id, text)
+        return text
+
+    # -- error recovery (newMessageSetID / oldMessageSetID) -----------------------------------
+    def _recover(self, old_id: str, new_id: str | None) -> str | None:
+        """The stored response of an earlier message set, which is then not run again.
+
+        ``ClearAllMessageSets`` forgets every stored response. An unknown ID means the earlier
+        message set never arrived, so the current one is processed normally.
+        """
+        with self.store.transaction(write=True):
+            if old_id == CLEAR_ALL:
+                self.store.db.execute("DELETE FROM message_sets")
+                return render.message_set([], new_id)
+            row = self.store.db.execute("SELECT response FROM message_sets WHERE id=?",
+                                        (old_id,)).fetchone()
+        return row[0] if row is not None else None
+
+    def _remember(self, set_id: str, text: str) -> None:
+        self.store.db.execute("INSERT OR REPLACE INTO message_sets VALUES (?, ?, ?)",
+                              (set_id, text, self.store.clock.now().timestamp()))
+        self.store.db.execute("DELETE FROM message_sets WHERE id NOT IN (SELECT id FROM "
+                              "message_sets ORDER BY created DESC, rowid DESC LIMIT ?)",
+                              (KEPT_MESSAGE_SETS,))
+
+    def _status(self, rs_name: str, attrs: dict[str, str | None], status: errors.QBStatus,
+                body: str = "") -> str:
+        full = {**attrs, "statusCode": str(status.code), "statusSeverity": status.severity,
+                "statusMessage": status.message}
+        return render.response(rs_name, full, body)
+
+    def _run(self, el: etree._Element, version: str, attrs: dict[str, str | None],
+             rs_name: str, unsupported: str | None = None) -> tuple[str, bool]:
+        sp = specmod.load()
+        spec = sp.message(el.tag)
+        data = convert(el, spec)
+        request_attrs = {k[1:]: data.pop(k) for k in list(data) if k.startswith("@")}
+        request = Request(el.tag, request_attrs, el, spec, data, version, version_key(version))
+        ctx = Context(self.store, request, self.session)
+        if unsupported is not None:
+            ctx.warn(errors.fail(530, field=unsupported))
+        handler = handler_for(el.tag)
+        if handler is None:
+            return self._status(rs_name, attrs, errors.QBStatus(
+                1030, "This request is not supported by the qbconnector sandbox.")), False
+        try:
+            with self.store.savepoint():
+                rets, extra, status = handler(ctx)
+        except errors.QBStatus as exc:
+            return self._status(rs_name, attrs, exc, exc.ret + "\n" if exc.ret else ""), \
+                exc.severity == "Error"
+        body = "".join(r + "\n" for r in rets)
+        ok = status or ctx.warning or errors.QBStatus(0, catalogue.status_message(0))
+        full = {**attrs, "statusCode": str(ok.code), "statusSeverity": ok.severity,
+                "statusMessage": ok.message, **extra}
+        return render.response(rs_name, full, body), ok.severity == "Error"

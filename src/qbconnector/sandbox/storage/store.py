@@ -1,0 +1,490 @@
+"""The company file on disk: one SQLite database holding records, postings and counters.
+
+Records are stored as JSON documents shaped like their qbXML ``*Ret`` (element names as keys,
+values already in QuickBooks' text form), next to a few indexed columns that queries filter
+and sort on. Everything that can be derived from other rows (balances, quantities) lives in
+columns updated inside the same SQLite transaction as the change that causes it.
+
+WAL journaling with ``synchronous=NORMAL`` makes every committed write survive the process
+being killed at any moment; several processes may open one file: writes are serialised by
+SQLite's write lock (``BEGIN IMMEDIATE``), reads never block.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from qbconnector.sandbox.storage.stock_state import rebuild_stock_state
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 30_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+    id TEXT PRIMARY KEY,              -- ListID or TxnID
+    kind TEXT NOT NULL,               -- list | txn | other
+    type TEXT NOT NULL,               -- Customer, Invoice, ItemService, ...
+    namespace TEXT,                   -- names unique within it (entity, item, Account, ...)
+    full_name TEXT,                   -- FullName (or Name) for lists, as written
+    name_key TEXT,                    -- lower-case FullName for lists
+    sort_key TEXT,                    -- lists: FullName; transactions: TxnDate + sequence
+    parent_id TEXT,
+    is_active INTEGER NOT NULL DEFAULT 1,
+    txn_date TEXT,
+    ref_number TEXT,
+    entity_id TEXT,                   -- the customer/vendor/... a transaction is for
+    account_id TEXT,                  -- the main account of a transaction (AR, bank, ...)
+    seq INTEGER NOT NULL,             -- creation order
+    created TEXT NOT NULL,
+    modified TEXT NOT NULL,           -- TimeModified as written
+    modified_utc REAL NOT NULL,       -- for ModifiedDate filters
+    edit_sequence INTEGER NOT NULL,
+    balance TEXT NOT NULL DEFAULT '0.00',        -- own balance (accounts, entities)
+    total_balance TEXT NOT NULL DEFAULT '0.00',  -- with sub-records
+    open_amount TEXT,                 -- what is left to pay / apply on a transaction
+    is_void INTEGER NOT NULL DEFAULT 0,
+    special TEXT,                     -- SpecialAccountType of accounts, TemplateType of forms
+    doc TEXT NOT NULL,                -- the Ret as JSON (text values)
+    xml TEXT                          -- cached rendering of the full Ret, NULL when stale
+);
+CREATE UNIQUE INDEX IF NOT EXISTS records_name ON records(namespace, name_key)
+    WHERE name_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS records_type_sort ON records(type, sort_key);
+CREATE INDEX IF NOT EXISTS records_kind_sort ON records(kind, sort_key);
+CREATE INDEX IF NOT EXISTS records_modified ON records(type, modified_utc);
+CREATE INDEX IF NOT EXISTS records_entity ON records(entity_id, type);
+CREATE INDEX IF NOT EXISTS records_parent ON records(parent_id);
+CREATE INDEX IF NOT EXISTS records_ref ON records(type, ref_number);
+CREATE INDEX IF NOT EXISTS records_special ON records(type, special) WHERE special IS NOT NULL;
+CREATE TABLE IF NOT EXISTS postings (
+    txn_id TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    amount_cents INTEGER NOT NULL,    -- debit positive, credit negative
+    entity_id TEXT,
+    item_id TEXT,
+    class_id TEXT,
+    txn_date TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS postings_txn ON postings(txn_id);
+CREATE INDEX IF NOT EXISTS postings_account ON postings(account_id, txn_date);
+CREATE TABLE IF NOT EXISTS stock_moves (
+    txn_id TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    quantity TEXT NOT NULL,           -- signed
+    cost TEXT NOT NULL,               -- total cost of the move (signed like quantity)
+    txn_date TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'onhand'   -- onhand | onorder | onsalesorder
+);
+CREATE INDEX IF NOT EXISTS stock_moves_item ON stock_moves(item_id, txn_date, seq);
+CREATE INDEX IF NOT EXISTS stock_moves_txn ON stock_moves(txn_id);
+CREATE TABLE IF NOT EXISTS stock_state (  -- an item's figures after all its moves (derived)
+    item_id TEXT PRIMARY KEY,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS links (
+    from_id TEXT NOT NULL,            -- the transaction that links (payment, invoice...)
+    to_id TEXT NOT NULL,              -- the transaction it applies to / was created from
+    link_type TEXT NOT NULL,          -- AMTTYPE | QUANTYPE
+    amount TEXT NOT NULL,             -- as QuickBooks shows it on the *to* side
+    line_id TEXT
+);
+CREATE INDEX IF NOT EXISTS links_from ON links(from_id);
+CREATE INDEX IF NOT EXISTS links_to ON links(to_id);
+CREATE INDEX IF NOT EXISTS links_line ON links(line_id) WHERE line_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS deleted (
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    type TEXT NOT NULL,
+    full_name TEXT,
+    ref_number TEXT,
+    created TEXT NOT NULL,
+    deleted TEXT NOT NULL,
+    deleted_utc REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS message_sets (  -- error recovery: responses kept by message set ID
+    id TEXT PRIMARY KEY,
+    response TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS data_ext_defs (
+    owner_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    PRIMARY KEY (owner_id, name)
+);
+CREATE TABLE IF NOT EXISTS data_ext (
+    owner_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    object_id TEXT NOT NULL,          -- ListID/TxnID, or 'Company'
+    value TEXT NOT NULL,
+    PRIMARY KEY (owner_id, name, object_id)
+);
+"""
+
+
+class Clock:
+    """Local wall-clock time with its UTC offset; tests may pin it with ``fixed``."""
+
+    def __init__(self, fixed: datetime | None = None, zone: timezone | None = None) -> None:
+        self.fixed = fixed
+        self.zone = zone
+
+    def now(self) -> datetime:
+        if self.fixed is not None:
+            return self.fixed
+        moment = datetime.now().astimezone()
+        return moment.astimezone(self.zone) if self.zone else moment
+
+    def advance(self, seconds: float) -> None:
+        """Move a fixed clock forward (tests of EditSequence and modified-date filters)."""
+        if self.fixed is not None:
+            self.fixed += timedelta(seconds=seconds)
+
+
+def stamp(moment: datetime) -> str:
+    """QuickBooks' date-time text: local time with offset, whole seconds."""
+    return moment.replace(microsecond=0).isoformat()
+
+
+def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
+    """Open a company file with the settings every connection needs."""
+    uri = f"file:{Path(path).as_posix()}?mode={'ro' if readonly else 'rw'}"
+    db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                         check_same_thread=False)
+    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA foreign_keys=OFF")
+    db.row_factory = sqlite3.Row
+    return db
+
+
+def initialise(path: str | Path) -> sqlite3.Connection:
+    """Create an empty company file (schema only) and return a connection to it."""
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"{path} already exists")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.executescript(SCHEMA)
+    db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    db.close()
+    return connect(path)
+
+
+def check_company_file(path: str | Path) -> None:
+    """Raise ValueError unless ``path`` is a qbconnector company file."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no company file at {path}")
+    try:
+        db = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.DatabaseError:
+        raise ValueError(f"{path} is not a qbconnector company file") from None
+    if row is None:
+        raise ValueError(f"{path} is not a qbconnector company file")
+
+
+def open_company_file(path: str | Path) -> sqlite3.Connection:
+    """Connect to a company file, checking with the same connection that it is one."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no company file at {path}")
+    db = connect(path)
+    try:
+        row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    except sqlite3.DatabaseError:
+        db.close()
+        raise ValueError(f"{path} is not a qbconnector company file") from None
+    if row is None:
+        db.close()
+        raise ValueError(f"{path} is not a qbconnector company file")
+    _upgrade(db)
+    return db
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """Bring a file from an older version up to date: add the tables it lacks (derived data
+    only) and fill them from the rows it has."""
+    missing = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
+                         "name='stock_state'").fetchone() is None
+    if missing:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS stock_state (item_id TEXT PRIMARY KEY, "
+                       "state TEXT NOT NULL)")
+            rebuild_stock_state(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+
+ROW_CACHE_LIMIT = 20_000
+"""List rows a write transaction keeps in memory at most (then it starts afresh)."""
+
+
+class Store:
+    """Low-level access to one open company file: counters, ids and record rows."""
+
+    def __init__(self, db: sqlite3.Connection, clock: Clock | None = None) -> None:
+        self.db = db
+        self.clock = clock or Clock()
+        # Facts derived from rows (account types, running stock figures, preferences...),
+        # kept up to date by this connection's own writes. Another connection's commit
+        # (PRAGMA data_version moves) or any rollback clears them.
+        self.cache: dict[str, Any] = {}
+        self._cache_version: int | None = None
+        self.writing = False        # inside a write (IMMEDIATE) transaction
+        # Whether a writer keeps list rows, counters and special accounts in memory (tests
+        # turn it off to check that it never changes an answer).
+        self.write_cache = True
+
+    @property
+    def caching(self) -> bool:
+        return self.writing and self.write_cache
+
+    # -- transactions -----------------------------------------------------------------------
+    @contextmanager
+    def transaction(self, write: bool) -> Iterator[None]:
+        """One SQLite transaction: IMMEDIATE (the write lock) for writers, deferred for
+        readers, who then see one consistent snapshot."""
+        self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        self._check_cache(write)
+        self.writing = write
+        try:
+            yield
+        except BaseException:
+            self.cache.clear()
+            self._cache_version = None
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                if write:
+                    self.flush_counters()
+            except BaseException:
+                self.cache.clear()
+                self._cache_version = None
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        finally:
+            self.writing = False
+
+    def _check_cache(self, write: bool) -> None:
+        """Keep the cache only while no other connection committed since it was filled.
+
+        Holding the write lock, the data version read now is exact; a reader's snapshot may
+        start before or after the version is read, so a reader starts afresh and the next
+        writer too."""
+        if not write:
+            self.cache.clear()
+            self._cache_version = None
+            return
+        version = self.db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._cache_version:
+            self.cache.clear()
+        self._cache_version = version
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Make one request atomic inside the message set's transaction."""
+        # Counted ids written before: a rollback to the savepoint forgets the cache.
+        self.flush_counters()
+        self.db.execute("SAVEPOINT request")
+        try:
+            yield
+        except BaseException:
+            self.cache.clear()
+            self.db.execute("ROLLBACK TO request")
+            self.db.execute("RELEASE request")
+            raise
+        else:
+            self.flush_counters()
+            self.db.execute("RELEASE request")
+
+    # -- meta and counters ------------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.cache.pop(f"meta:{key}", None)
+        self.db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                        "value=excluded.value", (key, value))
+
+    def next_counter(self, name: str, start: int) -> int:
+        """The counter's next value. A writer counts in memory and writes the counters
+        when its request ends (:meth:`flush_counters`): one statement, not one per id."""
+        if not self.caching:
+            return self._bump_counter(name, start)
+        counters = self.cache.get("counters")
+        if counters is None:
+            counters = self.cache["counters"] = {}
+        value = counters.get(name)
+        if value is None:
+            row = self.db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
+            value = row[0] if row else start - 1
+        counters[name] = value + 1
+        self.cache.setdefault("counters_pending", set()).add(name)
+        return value + 1
+
+    def _bump_counter(self, name: str, start: int) -> int:
+        row = self.db.execute("UPDATE counters SET value=value+1 WHERE name=? RETURNING value",
+                              (name,)).fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO counters VALUES (?, ?)", (name, start))
+            return start
+        return row[0]
+
+    def flush_counters(self) -> None:
+        """Write the counters counted in memory (before a savepoint is released or the
+        transaction commits)."""
+        pending = self.cache.get("counters_pending")
+        if not pending:
+            return
+        counters = self.cache["counters"]
+        self.db.executemany("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE "
+                            "SET value=excluded.value",
+                            [(name, counters[name]) for name in sorted(pending)])
+        pending.clear()
+
+    def new_list_id(self) -> str:
+        """ListIDs count up from 80000001 in hex, suffixed with the creation second."""
+        return f"{self.next_counter('list', 0x80000001):X}-{int(self.clock.now().timestamp())}"
+
+    def new_txn_id(self) -> str:
+        """TxnIDs and TxnLineIDs share one hexadecimal counter."""
+        return f"{self.next_counter('txn', 1):X}-{int(self.clock.now().timestamp())}"
+
+    def next_seq(self) -> int:
+        return self.next_counter("seq", 1)
+
+    def edit_sequence(self, previous: int | None = None) -> int:
+        """Unix seconds of the change, always above the record's previous value."""
+        now = int(self.clock.now().timestamp())
+        return now if previous is None or now > previous else previous + 1
+
+    # -- rows -------------------------------------------------------------------------------
+    def get(self, record_id: str) -> Any:
+        """A record's row (columns by name). In a write transaction list rows are served
+        from the cache: the rules read the same accounts, items and names on every form."""
+        if not self.caching:
+            return self.db.execute("SELECT * FROM records WHERE id=?", (record_id,)).fetchone()
+        rows = self.cache.get("rows")
+        if rows is None:
+            rows = self.cache["rows"] = {}
+        row = rows.get(record_id)
+        if row is not None:
+            return row
+        found = self.db.execute("SELECT * FROM records WHERE id=?", (record_id,)).fetchone()
+        if found is None or found["kind"] != "list":
+            return found
+        if len(rows) >= ROW_CACHE_LIMIT:
+            rows.clear()
+        # The cached copy never carries a rendering: the file's copy is the one kept fresh.
+        row = rows[record_id] = dict(zip(found.keys(), found, strict=True))
+        row["xml"] = None
+        return row
+
+    def doc(self, row: sqlite3.Row) -> dict[str, Any]:
+        return json.loads(row["doc"])
+
+    def now_fields(self) -> tuple[str, float]:
+        """TimeCreated/TimeModified text and its UTC seconds, both to the whole second (what
+        QuickBooks shows is what From/ToModifiedDate filters compare)."""
+        moment = self.clock.now().replace(microsecond=0)
+        return stamp(moment), moment.timestamp()
+
+    def insert(self, fields: dict[str, Any]) -> None:
+        columns = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        if fields.get("special") is not None:
+            self._forget_specials()
+        self.db.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",  # noqa: S608
+                        tuple(fields.values()))
+
+    def update(self, record_id: str, fields: dict[str, Any]) -> None:
+        sets = ", ".join(f"{k}=?" for k in fields)
+        self.db.execute(f"UPDATE records SET {sets} WHERE id=?",  # noqa: S608
+                        (*fields.values(), record_id))
+        rows = self.cache.get("rows")
+        if rows is not None and record_id in rows:
+            # A new dict: a row handed out earlier stays what it was (like sqlite3.Row).
+            rows[record_id] = {**rows[record_id], **fields, "xml": None}
+        if "xml" in fields:
+            if fields["xml"] is None:
+                if self.caching:
+                    self._cleared().add(record_id)
+            else:
+                self.cache.get("cleared", set()).discard(record_id)
+        if "special" in fields:
+            self._forget_specials()
+
+    def delete(self, record_id: str) -> None:
+        self.cache.get("rows", {}).pop(record_id, None)
+        self._forget_specials()
+        self.db.execute("DELETE FROM records WHERE id=?", (record_id,))
+
+    def invalidate(self, *record_ids: str) -> None:
+        """Forget cached renderings whose computed fields changed."""
+        cleared = self._cleared() if self.caching else None
+        if cleared is not None:
+            record_ids = tuple(i for i in record_ids if i not in cleared)
+            cleared.update(record_ids)
+        if record_ids:
+            self.db.executemany("UPDATE records SET xml=NULL WHERE id=?",
+                                [(i,) for i in record_ids])
+
+    def save_rendering(self, record_id: str, text: str) -> None:
+        """Keep a record's rendering in the file (queries reuse it until it is invalidated)."""
+        self.db.execute("UPDATE records SET xml=? WHERE id=?", (text, record_id))
+        self.cache.get("cleared", set()).discard(record_id)
+
+    def _cleared(self) -> set[str]:
+        """Records whose rendering this writer knows the file does not hold."""
+        cleared = self.cache.get("cleared")
+        if cleared is None:
+            cleared = self.cache["cleared"] = set()
+        return cleared
+
+    def special(self, type_name: str, kind: str) -> Any:
+        """The first record of a type with a special kind (a special account, a form's
+        default template), or None."""
+        key = f"special:{type_name}:{kind}"
+        if self.caching and key in self.cache:
+            record_id = self.cache[key]
+            return None if record_id is None else self.get(record_id)
+        row = self.db.execute("SELECT * FROM records WHERE type=? AND special=? "
+                              "ORDER BY seq LIMIT 1", (type_name, kind)).fetchone()
+        if self.caching:
+            self.cache[key] = None if row is None else row["id"]
+            if row is not None:
+                return self.get(row["id"])
+        return row
+
+    def _forget_specials(self) -> None:
+        for key in [k for k in self.cache if k.startswith("special:")]:
+            del self.cache[key]
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def unix_now() -> float:
+    return time.time()
