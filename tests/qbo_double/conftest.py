@@ -103,17 +103,18 @@ def start(template: tuple[Path, str], folder: Path, **options) -> Running:
     return Running(server, template[1], clock)
 
 
-@pytest.fixture(scope="module")
-def sample_double(sample_template, tmp_path_factory):
-    running = start(sample_template, tmp_path_factory.mktemp("qbo-sample"))
+def serving(template: tuple[Path, str], folder: Path):  # noqa: ANN201 - a generator
+    running = start(template, folder)
     yield running
     running.server.stop()
     running.double.close()
+
+
+@pytest.fixture(scope="module")
+def sample_double(sample_template, tmp_path_factory):
+    yield from serving(sample_template, tmp_path_factory.mktemp("qbo-sample"))
 
 
 @pytest.fixture(scope="module")
 def blank_double(blank_template, tmp_path_factory):
-    running = start(blank_template, tmp_path_factory.mktemp("qbo-blank"))
-    yield running
-    running.server.stop()
-    running.double.close()
+    yield from serving(blank_template, tmp_path_factory.mktemp("qbo-blank"))

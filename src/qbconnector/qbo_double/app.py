@@ -11,6 +11,7 @@ import base64
 import hashlib
 import html
 import json
+import logging
 import secrets
 import threading
 import time
@@ -34,6 +35,7 @@ from qbconnector.qbo_wire import xml as qxml
 from qbconnector.qbo_wire.faults import QBOFault, business_error, fault, gateway_body, throttle_xml
 from qbconnector.qbo_wire.values import dumps, format_time, loads, zone_named
 
+log = logging.getLogger("qbconnector.qbo_double")
 MAX_BODY = 4 * 1024 * 1024
 QBO_VERSION = "1944.190"
 NO_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
@@ -309,7 +311,14 @@ class QBODouble:
                 if seen is not None:
                     return Response(seen[3], seen[1], media_type=seen[2],
                                     headers=self._headers())
-            response = self._dispatch(request, realm, rest, body, wants_xml)
+            try:
+                response = self._dispatch(request, realm, rest, body, wants_xml)
+            except Exception:  # a defect of the double: QBO's SystemFault, logged, no trace
+                log.exception("unexpected error answering %s %s", request.method,
+                              request.url.path)
+                return self._fault(fault("10000", "System Failure Error: an unexpected error "
+                                                  "occurred in the QBO double (see its log)"),
+                                   wants_xml)
             if request_id and request.method == "POST" and response.status_code < 500:
                 self.store.remember(realm, request_id, fingerprint, response.status_code,
                                     response.media_type or "application/json",

@@ -154,12 +154,17 @@ class Company:
         assert row is not None
         return row
 
-    def delete(self, type_: str, body: Any) -> dict:
+    def _rules_for(self, type_: str, body: Any, operation: str) -> Rules:
+        """The rules of a type that allows ``operation``, for a body that names an Id."""
         rules = self.rules(type_)
-        if not rules.deletable:
-            raise unsupported(type_, "delete")
+        if not getattr(rules, {"delete": "deletable", "void": "voidable"}[operation]):
+            raise unsupported(type_, operation)
         if not isinstance(body, dict) or not body.get("Id"):
             raise fault("2020", element="Id", name="Id")
+        return rules
+
+    def delete(self, type_: str, body: Any) -> dict:
+        rules = self._rules_for(type_, body, "delete")
         row = self.store.get(self.realm, type_, str(body["Id"]))
         if row is None or row.deleted:
             raise fault("610", element="")
@@ -178,11 +183,7 @@ class Company:
         return {"domain": "QBO", "status": "Deleted", "Id": row.id}
 
     def void(self, type_: str, body: Any) -> Row:
-        rules = self.rules(type_)
-        if not rules.voidable:
-            raise unsupported(type_, "void")
-        if not isinstance(body, dict) or not body.get("Id"):
-            raise fault("2020", element="Id", name="Id")
+        rules = self._rules_for(type_, body, "void")
         row = self.read(type_, str(body["Id"]))
         self._check_token(row, body)
         moment = self.now()

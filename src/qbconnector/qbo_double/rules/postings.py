@@ -126,8 +126,6 @@ class SalesForm(Transaction):
 
     def fill_totals(self, company: Company, body: dict) -> None:
         super().fill_totals(company, body)
-        if self.name in ("Invoice", "CreditMemo"):
-            body.setdefault("Balance", body["TotalAmt"])
         if self.name == "CreditMemo":
             body.setdefault("RemainingCredit", body["TotalAmt"])
 
@@ -229,11 +227,6 @@ class Bill(Transaction):
         if self.name == "PurchaseOrder":
             body.setdefault("POStatus", "Open")
             body.setdefault("EmailStatus", "NotSet")
-
-    def fill_totals(self, company: Company, body: dict) -> None:
-        super().fill_totals(company, body)
-        if self.name in ("Bill", "VendorCredit"):
-            body.setdefault("Balance", body["TotalAmt"])
 
     def postings(self, company: Company, body: dict) -> list[tuple]:
         if self.name == "PurchaseOrder":

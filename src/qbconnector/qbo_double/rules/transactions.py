@@ -256,6 +256,8 @@ class Transaction(Rules):
     def fill_totals(self, company: Company, body: dict) -> None:
         if "TotalAmt" in self.spec.fields and self.name not in APPLYING:
             body["TotalAmt"] = self.line_total(body)
+        if self.name in ("Invoice", "CreditMemo", "Bill", "VendorCredit"):
+            body.setdefault("Balance", body["TotalAmt"])
         if self.name in SALES_FORMS:
             body["TxnTaxDetail"] = {"TotalTax": ZERO}
 
