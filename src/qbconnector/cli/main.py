@@ -8,6 +8,7 @@ from qbconnector._version import __version__
 from qbconnector.cli import (
     api_commands,
     company_commands,
+    qbo_commands,
     qbxml_commands,
     server_commands,
 )
@@ -20,7 +21,8 @@ def cli() -> None:
     connector server and the records API."""
 
 
-for module in (qbxml_commands, company_commands, server_commands, api_commands):
+for module in (qbxml_commands, company_commands, server_commands, api_commands,
+               qbo_commands):
     module.register(cli)
 
 
