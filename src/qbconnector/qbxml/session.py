@@ -8,16 +8,19 @@ carrying the HRESULT QuickBooks would return; business errors are statuses insid
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from qbconnector.errors import RequestProcessorError, TransportError
+from qbconnector.qbxml.status import HR_UNEXPECTED
 
 CONNECTION_MODES = ("DontCare", "Single", "Multi")
 
-__all__ = ["CONNECTION_MODES", "RequestProcessorError", "Session", "SessionFactory",
-           "SessionOptions", "TransportError"]
+__all__ = ["CONNECTION_MODES", "Caller", "RequestProcessorError", "ResponseTooLarge", "Session",
+           "SessionFactory", "SessionOptions", "TransportError", "calling_as", "current_caller"]
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,49 @@ class Session(Protocol):
 
 
 SessionFactory = Callable[[SessionOptions], Session]
+
+
+# -- who a call is made for ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Caller:
+    """Who one ``process`` call is made for and what its answer may take: set by a server
+    around each call, since one (persistent) session may serve several users in turn.
+
+    ``user`` is the server's user ('' when a program uses the session directly); a backend
+    keeps per-user state, such as stored error-recovery statuses, under it.
+    ``max_response_size`` bounds the answer in bytes (0 = no limit): a backend that can stop
+    early raises :class:`ResponseTooLarge` instead of building more.
+    """
+
+    user: str = ""
+    max_response_size: int = 0
+
+
+_CALLER: ContextVar[Caller | None] = ContextVar("qbconnector_caller", default=None)
+_NOBODY = Caller()
+
+
+def current_caller() -> Caller:
+    """The :class:`Caller` of the call under way (the default one outside a server)."""
+    return _CALLER.get() or _NOBODY
+
+
+@contextlib.contextmanager
+def calling_as(caller: Caller) -> Iterator[None]:
+    """Make ``caller`` the :func:`current_caller` for the calls inside the block."""
+    token = _CALLER.set(caller)
+    try:
+        yield
+    finally:
+        _CALLER.reset(token)
+
+
+class ResponseTooLarge(RequestProcessorError):
+    """The answer would exceed the caller's ``max_response_size``; nothing of the message set
+    was kept (a backend that processes it as one transaction rolls it back)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(HR_UNEXPECTED, f"The response would be larger than {limit} bytes, the "
+                         "connector's limit (MaxResponseSize); nothing was done. Ask for fewer "
+                         "records (MaxReturned) or read them page by page with an iterator.")

@@ -223,7 +223,7 @@ class Validator:
             self.aggregate(node, el, path)
 
     def attributes(self, node: Element, el: etree._Element, path: str) -> None:
-        for name, value in el.attrib.items():
+        for name, value in xmlsafe.attributes(el):
             attr = node.attr(name)
             if attr is None:
                 self.add(path, f"unknown attribute {name!r}")

@@ -3,7 +3,10 @@
 Everything that reads qbXML from outside (requests arriving at the sandbox or the server,
 responses from a remote connector, files on the command line) goes through here, so a
 billion-laughs body or an external entity is refused with a clear error instead of hanging,
-exhausting memory or reading local files.
+exhausting memory or reading local files. Only the encodings QuickBooks reads get as far as
+the parser (UTF-7 or EBCDIC could hide a DTD from the checks below), no parser ever fetches
+anything (a resolver answers every external reference with nothing, and the document is
+refused), and an element may carry at most :data:`MAX_ATTRIBUTES` attributes.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 # Nesting is bounded by libxml2 itself: without XML_PARSE_HUGE it refuses documents nested
 # deeper than 256 levels (qbXML needs about 10), long before the stack is at risk.
 MAX_DEPTH = 256
+MAX_ATTRIBUTES = 64
+"""Attributes one element may carry (qbXML elements have at most a handful); lxml reads an
+element's attribute values in quadratic time, so thousands of them would hold a thread."""
 
 _DECLARATION = re.compile(rb"^\s*<\?xml[^>]*\?>", re.DOTALL)
 _ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""", re.DOTALL)
@@ -66,21 +72,95 @@ def check_prolog(head: bytes) -> None:
         raise XMLError("XML with a document type declaration (DTD) is refused")
 
 
+# -- encodings ---------------------------------------------------------------------------------
+ACCEPTED_ENCODINGS = frozenset({
+    "utf-8", "utf8", "utf-16", "utf16", "utf-16le", "utf-16be", "us-ascii", "ascii",
+    "iso-8859-1", "iso_8859-1", "latin1", "latin-1", "windows-1252", "cp1252"})
+"""What QuickBooks reads: UTF-8 and UTF-16 (the reference transcripts declare only these) and
+the single-byte ASCII supersets older integrations declare. Anything else — UTF-7, UTF-32,
+EBCDIC, the ISO-2022 family — is refused before a parser sees it."""
+
+_DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+
+
+def check_encoding(head: bytes) -> None:
+    """Refuse a document in an encoding QuickBooks does not read, declared or detected."""
+    if head.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")) or (
+            head[:4] in (b"<\x00\x00\x00", b"\x00\x00\x00<")):
+        raise XMLError("UTF-32 is not accepted: send UTF-8 or UTF-16")
+    view = _as_ascii_view(head)
+    if view.startswith(b"\xef\xbb\xbf"):
+        view = view[3:]
+    if not view.lstrip()[:1] == b"<":
+        raise XMLError("not XML text in UTF-8 or UTF-16")
+    declared = _DECLARED_ENCODING.match(view)
+    if declared is not None and declared.group(1).strip().lower().decode(
+            "ascii", "replace") not in ACCEPTED_ENCODINGS:
+        name = declared.group(1).decode("ascii", "replace")
+        raise XMLError(f"the encoding {name!r} is not accepted: send UTF-8 or UTF-16")
+
+
+# -- attributes --------------------------------------------------------------------------------
+def check_attributes(root: etree._Element, data: bytes | None = None) -> None:
+    """Refuse an element with more than :data:`MAX_ATTRIBUTES` attributes (linear time).
+
+    With ``data`` (the parsed bytes), documents with fewer ``=`` than the limit skip the walk:
+    no element of theirs can be over it."""
+    if data is not None and data.count(b"=") <= MAX_ATTRIBUTES:
+        return
+    for el in root.iter():
+        if len(el.attrib) > MAX_ATTRIBUTES:
+            raise XMLError(f"<{el.tag}> has {len(el.attrib)} attributes; at most "
+                           f"{MAX_ATTRIBUTES} are accepted")
+
+
+def attributes(el: etree._Element) -> list[tuple[str, str]]:
+    """An element's (name, value) pairs in linear time (lxml's ``items()`` is quadratic in
+    their number; XPath reads them in one pass)."""
+    if len(el.attrib) <= 8:
+        return el.items()
+    return [(str(value.attrname), str(value)) for value in el.xpath("@*")]
+
+
+# -- no parser fetches anything ----------------------------------------------------------------
+class _NoFetching(etree.Resolver):
+    """Answers every external reference (DTD, entity, XInclude) with nothing, and remembers
+    that one was made: the document is then refused. libxml2 opens the external subset a
+    DOCTYPE names even with DTD loading off, which made a file-existence oracle."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: str | None = None
+
+    def resolve(self, system_url: str | None, public_id: str | None, context: object) -> object:
+        if self.asked is None:
+            self.asked = system_url or public_id or "?"
+        return self.resolve_string("", context)
+
+    def check(self) -> None:
+        asked, self.asked = self.asked, None
+        if asked is not None:
+            raise XMLError("XML naming an external resource (a DTD or entity) is refused")
+
+
 _PARSERS = threading.local()
 
 
-def _parser(keep_pis: bool) -> etree.XMLParser:
-    """This thread's parser: an lxml parser serves one thread at a time (others wait on its
-    lock), and the server parses on its event loop and its company threads at once."""
+def _parser(keep_pis: bool) -> tuple[etree.XMLParser, _NoFetching]:
+    """This thread's parser and its resolver: an lxml parser serves one thread at a time
+    (others wait on its lock), and the server parses on several threads at once."""
     parsers = getattr(_PARSERS, "by_pis", None)
     if parsers is None:
         parsers = _PARSERS.by_pis = {}
-    parser = parsers.get(keep_pis)
-    if parser is None:
-        parser = parsers[keep_pis] = etree.XMLParser(
+    found = parsers.get(keep_pis)
+    if found is None:
+        parser = etree.XMLParser(
             resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
             huge_tree=False, remove_comments=True, remove_pis=not keep_pis, collect_ids=False)
-    return parser
+        resolver = _NoFetching()
+        parser.resolvers.add(resolver)
+        found = parsers[keep_pis] = (parser, resolver)
+    return found
 
 
 def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -95,13 +175,18 @@ def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
         raise XMLError(f"XML of {len(data)} bytes is larger than the limit of {max_bytes}")
     if not data.strip():
         raise XMLError("empty XML document")
+    check_encoding(data[:1024])
     check_prolog(data[:65536])
+    parser, resolver = _parser(keep_pis)
     try:
-        root = etree.fromstring(data, _parser(keep_pis))
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
+        resolver.asked = None
         raise XMLError(f"malformed XML: {exc}") from None
+    resolver.check()
     if root is None:
         raise XMLError("empty XML document")
+    check_attributes(root, data)
     return root
 
 
@@ -123,15 +208,25 @@ def iterparse(source: IO[bytes], events: tuple[str, ...] = ("start", "end"),
     ``tags`` limits events to those element names (filtered inside lxml, which is fast).
     """
     head = source.read(65536)
+    if head.strip():
+        check_encoding(head[:1024])
     check_prolog(head)
     counted = _CountingReader(source, head, max_bytes)
     context = etree.iterparse(counted, events=events, resolve_entities=False, no_network=True,
                               load_dtd=False, huge_tree=False, remove_comments=True,
                               remove_pis=True, tag=tags)
+    resolver = _NoFetching()
+    context.resolvers.add(resolver)
     try:
-        yield from context
+        for event, el in context:
+            resolver.check()
+            if len(el.attrib) > MAX_ATTRIBUTES:
+                raise XMLError(f"<{el.tag}> has {len(el.attrib)} attributes; at most "
+                               f"{MAX_ATTRIBUTES} are accepted")
+            yield event, el
     except etree.XMLSyntaxError as exc:
         raise XMLError(f"malformed XML: {exc}") from None
+    resolver.check()
 
 
 class _CountingReader:

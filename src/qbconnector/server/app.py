@@ -2,7 +2,8 @@
 
 For each request it gathers the facts (client address, credentials, headers, body), asks the
 pure rules what to do, and runs the session work on the company file's worker thread
-(:mod:`workers`). Slow steps — password hashing, sessions — never block the event loop.
+(:mod:`workers`). Slow steps — password hashing, parsing, sessions — never block the event
+loop.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -21,33 +22,29 @@ from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOpt
 from qbconnector.server import protocol
 from qbconnector.server.auth import Authenticator, LoginBackoff
 from qbconnector.server.clients import AllowedClients
+from qbconnector.server.execute import Limits, Outcome, Spool, execute_job
 from qbconnector.server.logport import LogPortServer
 from qbconnector.server.logs import LOGGER_NAME, request_line
 from qbconnector.server.protocol import Call, Reply, RequestHead
-from qbconnector.server.readonly import refusal, writes_in
-from qbconnector.server.scan import PARSE_ERROR, HostileOrMalformed, scan_request
 from qbconnector.server.settings import Settings, User
 from qbconnector.server.state import ConnectorState
 from qbconnector.server.users import UserStore
-from qbconnector.server.workers import CompanyWorker, OpenPolicy, QueueTimeout, Workers
-
-DEFAULT_MAX_BODY = 32 * 1024 * 1024
+from qbconnector.server.workers import (
+    CompanyWorker,
+    OpenPolicy,
+    PersistentLimit,
+    PersistentQuota,
+    QueueTimeout,
+    Workers,
+)
 
 SessionFactory = Callable[[SessionOptions], Session]
+_NEEDS_OPEN = (protocol.EXECUTE, protocol.COMPANY_FILE, protocol.LATEST_VERSION,
+               protocol.ALL_VERSIONS)
 
 
-@dataclass
-class _Outcome:
-    """What happened to one request, for the log line."""
-
-    user: str | None = None
-    interaction: int | None = None
-    requests: tuple[str, ...] = ()
-    company: str | None = None
-    options: SessionOptions | None = None
-    authenticated: bool = False
-    detail: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+class ClientGone(Exception):
+    """The client closed the connection before its request had arrived."""
 
 
 def policy_from(settings: Settings, retry_pause: float = 2.0) -> OpenPolicy:
@@ -68,11 +65,12 @@ class ConnectorApp:
     """ASGI app serving the QuickBooks Connector wire protocol over sessions from a factory.
 
     ``default_company`` is the company file of users without their own CompanyFile ('' = the
-    file QuickBooks has open). ``max_body`` bounds request bodies (413 above it).
+    file QuickBooks has open). ``max_body`` bounds request bodies (413 above it) in place of
+    the MaxRequestSize setting.
     """
 
     def __init__(self, settings: Settings, session_factory: SessionFactory, *,
-                 default_company: str = "", max_body: int = DEFAULT_MAX_BODY,
+                 default_company: str = "", max_body: int | None = None,
                  backoff: LoginBackoff | None = None, retry_pause: float = 2.0,
                  authenticator: Authenticator | None = None,
                  state: ConnectorState | None = None) -> None:
@@ -86,7 +84,9 @@ class ConnectorApp:
             self.users, interactive_logon=settings.UseInteractiveLogon)
         self.backoff = backoff or LoginBackoff()
         self.clients = AllowedClients(settings.AllowedClients)
-        self.workers = Workers(session_factory, policy_from(settings, retry_pause))
+        self.workers = Workers(session_factory, policy_from(settings, retry_pause),
+                               PersistentQuota(int(settings.MaxPersistentSessions),
+                                               int(settings.MaxPersistentSessionsPerUser)))
         self._verifying: dict[bytes, _Verification] = {}
         self.state = state or ConnectorState()
         self.state.persistent_sessions = self.workers.persistent_options
@@ -101,15 +101,24 @@ class ConnectorApp:
             return
         started = time.perf_counter()
         client = (scope.get("client") or ("-", 0))[0]
-        outcome = _Outcome()
+        outcome = Outcome()
+        spool: Spool | None = None
         try:
-            reply, body_read = await self._handle(scope, receive, client, outcome)
+            reply, body_read, spool = await self._handle(scope, receive, client, outcome)
+        except ClientGone:
+            outcome.detail = "the client went away before its request arrived"
+            self._log(client, outcome, protocol.text_reply(499, ""),
+                      time.perf_counter() - started)
+            self.state.finish(outcome.user, 499, outcome.options, began=outcome.authenticated)
+            return
         except Exception:
             self.log.exception("internal error serving %s", client)
             reply, body_read = protocol.internal_error(), False
         try:
-            await _send_reply(send, reply, close=reply.close or not body_read)
+            await _send_reply(send, reply, close=reply.close or not body_read, spool=spool)
         finally:
+            if spool is not None:
+                spool.close()
             self._log(client, outcome, reply, time.perf_counter() - started)
             self.state.finish(outcome.user, reply.status, outcome.options,
                               began=outcome.authenticated)
@@ -141,15 +150,20 @@ class ConnectorApp:
         self.workers.stop()
 
     # -- one request -------------------------------------------------------------------------
+    @property
+    def body_limit(self) -> int:
+        """The largest body taken (413 above it): ``max_body``, else MaxRequestSize."""
+        return self.max_body or int(self.settings.MaxRequestSize)
+
     async def _handle(self, scope: Scope, receive: Receive, client: str,
-                      outcome: _Outcome) -> tuple[Reply, bool]:
+                      outcome: Outcome) -> tuple[Reply, bool, Spool | None]:
         head = RequestHead.from_pairs(scope["method"], scope["path"], scope["headers"])
         allowed: bool | None = None
         authenticated: bool | None = None
         user: User | None = None
         while True:   # the pure rules ask for each fact when they reach it
             step = protocol.decide(head, client_allowed=allowed, authenticated=authenticated,
-                                   client=client, max_body=self.max_body)
+                                   client=client, max_body=self.body_limit)
             if step is protocol.Need.CLIENT_CHECK:
                 allowed = await self._client_allowed(client)
                 if not allowed:
@@ -163,23 +177,29 @@ class ConnectorApp:
             else:
                 break
         if isinstance(step, Reply):
-            return step, False
+            return step, False, None
         assert user is not None and isinstance(step, Call)
         call = step
         outcome.interaction = call.interaction
-        body = await _read_body(receive, self.max_body)
+        limit = self.body_limit
+        body = await _read_body(receive, limit)
         if body is None:
-            return protocol.too_large(self.max_body), False
+            return protocol.too_large(limit), False, None
         options = protocol.session_options(
             user_name=user.name, company_file=user.CompanyFile, app_name=user.AppName,
             read_only=user.ReadOnly, connection_mode=user.ConnectionMode,
             auth_flags=self.settings.AuthFlags, call=call, default_company=self.default_company)
         if isinstance(options, Reply):
             outcome.detail = "company file refused"
-            return options, True
+            body.close()
+            return options, True, None
         outcome.options = options
         outcome.company = options.company_file or None
-        return await self._serve(call, options, body, outcome), True
+        try:
+            reply, spool = await self._serve(call, options, body, user.name, outcome)
+        finally:
+            body.close()
+        return reply, True, spool
 
     async def _client_allowed(self, client: str) -> bool:
         decided = self.clients.allows_address(client)
@@ -188,7 +208,7 @@ class ConnectorApp:
         return await asyncio.to_thread(self.clients.allows, client)
 
     async def _authenticate(self, head: RequestHead, client: str,
-                            outcome: _Outcome) -> User | None:
+                            outcome: Outcome) -> User | None:
         creds = protocol.credentials(head)
         user = None
         if creds is not None:
@@ -228,46 +248,42 @@ class ConnectorApp:
         pending.waiters += 1
         return await asyncio.shield(pending.future)
 
-    async def _serve(self, call: Call, options: SessionOptions, body: bytes,
-                     outcome: _Outcome) -> Reply:
-        job: Callable[[CompanyWorker], Any]
-        if call.interaction == protocol.EXECUTE:
-            try:
-                scan = scan_request(body)
-            except HostileOrMalformed as exc:
-                outcome.detail = str(exc)
-                return protocol.processor_error(PARSE_ERROR, _parse_error_text(exc))
-            outcome.requests = scan.names
-            if self.log.isEnabledFor(logging.DEBUG):
-                self.log.debug("request body from %s:\n%s", outcome.user, scan.text)
-            if options.read_only:
-                family = "qbposxml" if options.pos else "qbxml"
-                refused = writes_in(scan.names, family)
-                if refused:
-                    outcome.detail = "read-only user: refused " + ",".join(refused)
-                    return protocol.reply_for(protocol.EXECUTE, refusal(
-                        scan.requests, family, scan.message_set))
-            text = scan.text
-            delay = call.delay_after_open_ms
-
-            def job(w: CompanyWorker) -> Any:
-                return w.use(options, lambda s: s.process(text), delay_after_open_ms=delay)
-        else:
-            job = _interaction_job(call, options)
+    async def _serve(self, call: Call, options: SessionOptions, body: Spool, user: str,
+                     outcome: Outcome) -> tuple[Reply, Spool | None]:
         worker = self.workers.for_company(options.company_file)
+        timeout = float(self.settings.Timeout) or None
+        delay = min(call.delay_after_open_ms, int(self.settings.MaxDelayAfterOpen)) / 1000
+        ticket: int | None = None
         try:
-            result = await worker.call(job, float(self.settings.Timeout) or None)
+            if delay and call.interaction in _NEEDS_OPEN:
+                # opened now, then the pause off the worker: others take their turn meanwhile
+                opened, ticket = await worker.call(lambda w: w.park(options, user), timeout)
+                if opened:
+                    await asyncio.sleep(delay)
+            if call.interaction == protocol.EXECUTE:
+                limits = Limits(int(self.settings.MaxMessageSetRequests),
+                                int(self.settings.MaxResponseSize))
+                return await worker.call(
+                    execute_job(body, options, user, limits, outcome, ticket), timeout)
+            result = await worker.call(_interaction_job(call, options, user, ticket), timeout)
+            if call.interaction == protocol.OPEN_PERSISTENT and result and delay:
+                await asyncio.sleep(delay)
+            return protocol.reply_for(call.interaction, result), None
         except QueueTimeout:
             outcome.detail = "queue timeout"
-            return protocol.queue_timeout(float(self.settings.Timeout), options.company_file)
+            return protocol.queue_timeout(float(self.settings.Timeout),
+                                          options.company_file), None
+        except PersistentLimit as exc:
+            outcome.detail = str(exc)
+            return protocol.persistent_refused(str(exc)), None
         except RequestProcessorError as exc:
             outcome.detail = str(exc)
-            return protocol.processor_error(exc.hresult, exc.message)
-        if call.interaction == protocol.EXECUTE and self.log.isEnabledFor(logging.DEBUG):
-            self.log.debug("response body to %s:\n%s", outcome.user, result)
-        return protocol.reply_for(call.interaction, result)
+            return protocol.processor_error(exc.hresult, exc.message), None
+        finally:
+            if ticket is not None:
+                worker.post(lambda w: w.unpark(ticket))
 
-    def _log(self, client: str, outcome: _Outcome, reply: Reply, duration: float) -> None:
+    def _log(self, client: str, outcome: Outcome, reply: Reply, duration: float) -> None:
         if reply.status >= wire.INTERNAL_ERROR or reply.status == wire.PROCESSOR_ERROR:
             level = logging.ERROR if reply.status == wire.INTERNAL_ERROR else logging.WARNING
         else:
@@ -288,29 +304,24 @@ class _Verification:
     waiters: int = 0
 
 
-def _parse_error_text(exc: HostileOrMalformed) -> str:
-    from qbconnector.qbxml.status import hresult_message
-
-    return f"{hresult_message(PARSE_ERROR)} ({exc})"
-
-
-def _interaction_job(call: Call, options: SessionOptions) -> Callable[[CompanyWorker], Any]:
+def _interaction_job(call: Call, options: SessionOptions, user: str,
+                     parked: int | None) -> Callable[[CompanyWorker], Any]:
     """The worker job for interaction types other than 0."""
-    kind, delay = call.interaction, call.delay_after_open_ms
+    kind = call.interaction
 
     def job(w: CompanyWorker) -> Any:
         if kind == protocol.COMPANY_FILE:
-            return w.use(options, lambda s: s.company_file(), delay_after_open_ms=delay)
+            return w.use(options, lambda s: s.company_file(), user=user, parked=parked)
         if kind == protocol.OPEN_PERSISTENT:
             if not w.policy.persistent:   # globally enabled: 101 has no effect
-                w.open_persistent(options, delay)
-            return None
+                return w.open_persistent(options, user)
+            return False
         if kind == protocol.CLOSE_PERSISTENT:
             if not w.policy.persistent:   # globally enabled: 102 leaves it open
                 w.close_persistent(options)
             return None
         if kind in (protocol.LATEST_VERSION, protocol.ALL_VERSIONS):
-            return w.use(options, lambda s: list(s.versions()), delay_after_open_ms=delay)
+            return w.use(options, lambda s: list(s.versions()), user=user, parked=parked)
         if kind == protocol.IS_AUTHORIZED:
             return w.use(options, lambda s: bool(s.is_authorized()), opened=False)
         if kind == protocol.IS_ACCESSIBLE:
@@ -320,30 +331,37 @@ def _interaction_job(call: Call, options: SessionOptions) -> Callable[[CompanyWo
     return job
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The request body, or None when it grows past ``limit`` bytes."""
-    chunks: list[bytes] = []
-    size = 0
+async def _read_body(receive: Receive, limit: int) -> Spool | None:
+    """The request body, or None when it grows past ``limit`` bytes; ClientGone when the
+    client disconnects first (nothing is then processed)."""
+    body = Spool()
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            body.close()
+            raise ClientGone()
         chunk = message.get("body", b"")
         if chunk:
-            size += len(chunk)
-            if size > limit:
+            if body.size + len(chunk) > limit:
+                body.close()
                 return None
-            chunks.append(chunk)
+            body.write(chunk)
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+            return body
 
 
-async def _send_reply(send: Send, reply: Reply, *, close: bool) -> None:
+async def _send_reply(send: Send, reply: Reply, *, close: bool,
+                      spool: Spool | None = None) -> None:
+    size = spool.size if spool is not None else len(reply.body)
     headers = [(b"content-type", reply.content_type.encode()),
-               (b"content-length", str(len(reply.body)).encode())]
+               (b"content-length", str(size).encode())]
     headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
     if close:
         headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": reply.body})
+    if spool is None:
+        await send({"type": "http.response.body", "body": reply.body})
+        return
+    for piece in spool.pieces():
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})

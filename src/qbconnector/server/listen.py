@@ -1,11 +1,16 @@
 """Listening: a TCP socket for the connector or its console, and uvicorn set up to serve it.
 
 Both the data port (:mod:`runner`) and the admin console (:mod:`console.server`) listen the
-same way: our own SSLContext (TLS 1.2+, PFX support) and idle TLS connections dropped at stop.
+same way (:func:`uvicorn_server`): our own SSLContext (TLS 1.2+, PFX support), the time limits
+and connection cap of :mod:`connections`, client addresses taken from proxy headers only when
+the proxy is trusted, and idle TLS connections dropped at stop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import socket
 import ssl
 import threading
@@ -14,9 +19,20 @@ from collections.abc import Callable
 from typing import Any
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from qbconnector.errors import QBConnectorError
+from qbconnector.server.connections import (
+    ConnectionLimits,
+    GuardedProtocol,
+    RateLimitedNotice,
+    quiet_resource_errors,
+)
+
+ACCEPT_BURST = 512
+"""Connections accepted in one go (and the listen backlog): the files held beyond the cap
+before the protocol can refuse the surplus."""
+SPARE_FILES = 64
+"""Open files kept for everything but connections: company files, logs, certificates."""
 
 
 class NotReady(QBConnectorError, RuntimeError):
@@ -24,12 +40,17 @@ class NotReady(QBConnectorError, RuntimeError):
 
 
 class UvicornConfig(uvicorn.Config):
-    """uvicorn's Config with our own SSLContext (TLS 1.2+, PFX support)."""
+    """uvicorn's Config with our own SSLContext (TLS 1.2+, PFX support) and the limits the
+    protocol (:class:`~qbconnector.server.connections.GuardedProtocol`) reads."""
 
     def __init__(self, *args: Any, ssl_context: ssl.SSLContext | None = None,
-                 **kwargs: Any) -> None:
+                 limits: ConnectionLimits | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._ssl_context = ssl_context
+        self.limits = limits or ConnectionLimits()
+        self.refusals = RateLimitedNotice(
+            "refusing connections over the limit of {limit} open ones ({count} since the "
+            "last notice): raise MaxConnections, or look for a client holding connections")
 
     def load(self) -> None:
         super().load()
@@ -37,19 +58,71 @@ class UvicornConfig(uvicorn.Config):
             self.ssl = self._ssl_context
 
 
-class UvicornProtocol(H11Protocol):
-    """uvicorn's h11 protocol, except that stopping drops an idle TLS connection at once.
+class GuardedServer(uvicorn.Server):
+    """uvicorn's Server whose event loop reports running out of files in one line a minute,
+    and whose TLS handshakes must end within the header timeout (asyncio allows 60 s)."""
 
-    Closing TLS politely waits for the client's close_notify, which an idle keep-alive client
-    never sends (it is not reading): stop() used to give up after its 10 s join with the server
-    thread still running. An idle connection has nothing in flight; a busy one still finishes."""
-
-    def shutdown(self) -> None:
-        idle = self.cycle is None or self.cycle.response_complete
-        if idle and self.transport.get_extra_info("sslcontext") is not None:
-            self.transport.abort()
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        loop = asyncio.get_running_loop()
+        quiet_resource_errors(loop)
+        limits = getattr(self.config, "limits", None)
+        if self.config.ssl is None or limits is None or not limits.header_timeout:
+            await super().startup(sockets=sockets)
             return
-        super().shutdown()
+        try:
+            loop.create_server = functools.partial(  # type: ignore[method-assign]
+                type(loop).create_server, loop, ssl_handshake_timeout=limits.header_timeout)
+        except AttributeError:    # an event loop that takes no attributes (uvloop)
+            await super().startup(sockets=sockets)
+            return
+        try:
+            await super().startup(sockets=sockets)
+        finally:
+            del loop.create_server
+
+
+def uvicorn_server(app: Any, *, limits: ConnectionLimits, ssl_context: ssl.SSLContext | None,
+                   lifespan: str = "on", trusted_proxies: str = "") -> uvicorn.Server:
+    """uvicorn set up to serve ``app`` the way every port of ours listens (see the module).
+
+    ``trusted_proxies`` (comma-separated addresses or networks) are the only peers whose
+    X-Forwarded-For / X-Forwarded-Proto replace the client's address; empty = nobody's."""
+    capped = ConnectionLimits(limits.header_timeout, limits.body_timeout, limits.idle_timeout,
+                              connection_cap(limits.max_connections))
+    trusted = ",".join(p.strip() for p in trusted_proxies.split(",") if p.strip())
+    config = UvicornConfig(app, http=GuardedProtocol, lifespan=lifespan, log_config=None,
+                           access_log=False, server_header=False, date_header=True,
+                           timeout_keep_alive=max(1, int(limits.idle_timeout or 15)),
+                           proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+                           backlog=ACCEPT_BURST, ssl_context=ssl_context, limits=capped)
+    return GuardedServer(config)
+
+
+def connection_cap(wanted: int) -> int:
+    """``wanted`` (0 = as many as the process can hold), kept below the open-file limit."""
+    try:
+        import resource
+    except ImportError:       # Windows: no per-process descriptor limit to respect here
+        return wanted
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    room = max(1, soft - SPARE_FILES - ACCEPT_BURST)
+    return min(wanted, room) if wanted else room
+
+
+def raise_open_file_limit() -> int:
+    """Raise this process's soft open-file limit to its hard limit (what the service unit's
+    LimitNOFILE, or the shell's ``ulimit -Hn``, allows); returns the limit now in force."""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def bind_socket(host: str, port: int) -> socket.socket:
@@ -61,7 +134,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(2048)
+        sock.listen(ACCEPT_BURST)
     except OSError as exc:
         sock.close()
         raise NotReady(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

@@ -154,6 +154,18 @@ def too_large(limit: int) -> Reply:
                       close=True)
 
 
+def too_many_requests(count: int, limit: int) -> Reply:
+    """413: a message set holding more requests than the server takes in one."""
+    return text_reply(wire.TOO_LARGE, f"Too many requests in one message set: {count}, at most "
+                      f"{limit} (MaxMessageSetRequests). Send them in several message sets.")
+
+
+def persistent_refused(reason: str) -> Reply:
+    """503: no persistent connection can be opened for this user now."""
+    return text_reply(wire.BUSY, f"Persistent connection refused: {reason}.",
+                      headers=(("Retry-After", "5"),))
+
+
 def credentials(head: RequestHead) -> tuple[str, str] | None:
     """(user, password) from a Basic ``Authorization`` header, or None when absent/malformed."""
     value = head.headers.get("authorization", "")

@@ -1,7 +1,8 @@
 """Which settings a running connector takes at once, and which wait for a restart.
 
 Users are re-read from the file on their own (:mod:`users`). The log settings, the request
-timeout, AuthFlags, the allowed clients and the console's sign-in settings are applied live.
+timeout, AuthFlags, the allowed clients, the console's sign-in settings and the limits of one
+request (size, requests per message set, response size, delay after open) are applied live.
 What shapes the listening sockets, TLS, the backend, or the sessions already open needs a
 restart.
 """
@@ -15,7 +16,8 @@ RESTART_KEYS = frozenset({
     "SSLCertPassword", "LogPort", "LocalAuth", "PersistentEnabled", "PersistentIdleTimeout",
     "CloseAndRetryConnect", "CloseAndRetryTimeout", "CloseAndRetryCount",
     "CloseAndRetryErrorList", "QBInstanceFile", "UseInteractiveLogon", "AdminPort",
-    "AdminLocalHost",
+    "AdminLocalHost", "TrustedProxies", "MaxConnections", "HeaderTimeout", "BodyTimeout",
+    "IdleTimeout", "MaxPersistentSessions", "MaxPersistentSessionsPerUser",
 })
 LIVE_KEYS = frozenset(SETTING_KEYS) - RESTART_KEYS
 

@@ -23,16 +23,17 @@ import uvicorn
 
 from qbconnector._version import __version__
 from qbconnector.qbxml.session import SessionOptions
-from qbconnector.server.app import DEFAULT_MAX_BODY, ConnectorApp, SessionFactory
+from qbconnector.server.app import ConnectorApp, SessionFactory
 from qbconnector.server.auth import LoginBackoff
 from qbconnector.server.clients import AllowedClients
+from qbconnector.server.connections import ConnectionLimits
 from qbconnector.server.console import ConsoleApp, ConsoleControl, ConsoleServer, LogFeed
 from qbconnector.server.listen import (
     NotReady,
-    UvicornConfig,
-    UvicornProtocol,
     bind_socket,
+    raise_open_file_limit,
     serve_in_thread,
+    uvicorn_server,
 )
 from qbconnector.server.logs import LOGGER_NAME, configure_logging
 from qbconnector.server.probe import ProbeResult, probe
@@ -57,10 +58,10 @@ class ConnectorServer:
     """
 
     def __init__(self, settings: Settings, session_factory: SessionFactory, *,
-                 default_company: str = "", max_body: int = DEFAULT_MAX_BODY,
+                 default_company: str = "", max_body: int | None = None,
                  retry_pause: float = 2.0, backoff: LoginBackoff | None = None,
                  configure_logs: bool = True, console_log: bool = True,
-                 keep_alive: int = 15, admin_port: int | None = None,
+                 admin_port: int | None = None,
                  state: ConnectorState | None = None,
                  backend_for: BackendFor | None = None) -> None:
         if not settings.Users:
@@ -73,7 +74,6 @@ class ConnectorServer:
                                              "max_body": max_body, "backoff": backoff,
                                              "retry_pause": retry_pause}
         self._configure_logs, self._console_log = configure_logs, console_log
-        self.keep_alive = keep_alive
         self.state = state or ConnectorState()
         self.state.backend = describe_backend(session_factory)
         self.state.default_company = default_company
@@ -141,14 +141,13 @@ class ConnectorServer:
         return self.console.url if self.console is not None else ""
 
     def _uvicorn(self) -> uvicorn.Server:
-        config = UvicornConfig(self.app, http=UvicornProtocol, lifespan="on", log_config=None,
-                               access_log=False,
-                               server_header=False, timeout_keep_alive=self.keep_alive,
-                               ssl_context=self.ssl_context)
-        return uvicorn.Server(config)
+        return uvicorn_server(self.app, limits=connection_limits(self.settings),
+                              ssl_context=self.ssl_context,
+                              trusted_proxies=self.settings.TrustedProxies)
 
     def bind(self) -> socket.socket:
         if self._socket is None:
+            raise_open_file_limit()
             self._socket = bind_socket(self.host, int(self.settings.Port))
             self._bound = self._socket.getsockname()[:2]
             self._describe_listening()
@@ -182,7 +181,8 @@ class ConnectorServer:
             raise NotReady(f"AdminPort {port} is the data port; the console needs its own")
         sock = bind_socket(self.settings.admin_host, port)
         app = ConsoleApp(control, secure_cookies=self.ssl_context is not None)
-        self.console = ConsoleServer(app, sock, self.ssl_context).start()
+        limits = replace(connection_limits(self.settings), idle_timeout=5, max_connections=100)
+        self.console = ConsoleServer(app, sock, self.ssl_context, limits).start()
         self.state.console_url = self.console.url
         log.info("admin console on %s", self.console.url)
 
@@ -352,6 +352,14 @@ class ConnectorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def connection_limits(settings: Settings) -> ConnectionLimits:
+    """The time limits and connection cap the settings give the data port and the console."""
+    return ConnectionLimits(header_timeout=float(settings.HeaderTimeout),
+                            body_timeout=float(settings.BodyTimeout),
+                            idle_timeout=float(settings.IdleTimeout),
+                            max_connections=int(settings.MaxConnections))
 
 
 def describe_backend(factory: SessionFactory) -> str:

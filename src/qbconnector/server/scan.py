@@ -22,6 +22,9 @@ _MARKERS = tuple(word.encode(codec) for word in ("<!DOCTYPE", "<!ENTITY")
                  for codec in ("ascii", "utf-16-le", "utf-16-be"))
 
 
+_RECOVERY = ("newMessageSetID", "oldMessageSetID")
+
+
 class HostileOrMalformed(ValueError):
     """The body is not a well-formed, DTD-free XML document."""
 
@@ -35,6 +38,7 @@ class RequestScan:
     on_error: str
     requests: tuple[tuple[str, str | None], ...]   # (element name, requestID)
     text: str
+    recovery: tuple[str, ...] = ()   # the error-recovery attributes the message set carries
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -85,6 +89,8 @@ def scan_request(body: bytes) -> RequestScan:
         on_error=message_set.get("onError", "") if message_set is not None else "",
         requests=tuple(requests),
         text=text,
+        recovery=tuple(name for name in _RECOVERY if message_set is not None
+                       and message_set.get(name) is not None),
     )
 
 

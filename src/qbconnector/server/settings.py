@@ -110,6 +110,18 @@ class Settings:
     AdminAllowedClients: str = ADMIN_LOOPBACK
     AdminPassword: str = ""
     AdminSystemLogin: bool = False
+    # ours: what one client or request may take (see docs/server.md, "Limits")
+    TrustedProxies: str = ""
+    MaxConnections: int = 1000
+    HeaderTimeout: float = 10
+    BodyTimeout: float = 60
+    IdleTimeout: float = 15
+    MaxRequestSize: int = 32 * 1024 * 1024
+    MaxMessageSetRequests: int = 1000
+    MaxResponseSize: int = 64 * 1024 * 1024
+    MaxPersistentSessions: int = 100
+    MaxPersistentSessionsPerUser: int = 10
+    MaxDelayAfterOpen: int = 10_000
     Users: Mapping[str, User] = field(default_factory=dict)
     path: str = field(default="", compare=False)
 
@@ -161,6 +173,16 @@ _NUMBER_KEYS: dict[str, tuple[float, float, bool]] = {
     "AdminPort": (0, 65535, False),
     "PersistentIdleTimeout": (0, 86400, True),
     "AuthMode": (0, 1, False),
+    "MaxConnections": (0, 1_000_000, False),
+    "HeaderTimeout": (0, 3600, True),
+    "BodyTimeout": (0, 86400, True),
+    "IdleTimeout": (0, 86400, True),
+    "MaxRequestSize": (1024, 2**31 - 1, False),
+    "MaxMessageSetRequests": (0, 1_000_000, False),
+    "MaxResponseSize": (0, 2**31 - 1, False),
+    "MaxPersistentSessions": (0, 100_000, False),
+    "MaxPersistentSessionsPerUser": (0, 100_000, False),
+    "MaxDelayAfterOpen": (0, 60_000, False),
 }
 
 
@@ -258,6 +280,23 @@ def _parse_connection_mode(value: Any) -> str:
     raise ValueError(f"expected one of {', '.join(CONNECTION_MODES)}, got {value!r}")
 
 
+def _parse_proxies(value: Any) -> str:
+    """TrustedProxies: comma-separated IP addresses or networks (``10.0.0.0/8``)."""
+    import ipaddress
+
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string such as '10.0.0.5, 192.168.1.0/24', got {value!r}")
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or network (such as 10.0.0.5 or "
+                             "192.168.1.0/24)") from None
+    return value
+
+
 def _parse_auth_mode(value: Any) -> int:
     if isinstance(value, str) and value.strip().lower() in ("basic", "system", "windows"):
         return 0 if value.strip().lower() == "basic" else 1
@@ -279,6 +318,8 @@ def _check_value(file: str, key: str, value: Any, problems: list[Problem]) -> An
             return _parse_cert_type(value)
         if key == "ConnectionMode":
             return _parse_connection_mode(value)
+        if key == "TrustedProxies":
+            return _parse_proxies(value)
         if key in _STR_KEYS:
             if not isinstance(value, str):
                 raise ValueError(f"expected a string, got {value!r}")

@@ -6,8 +6,11 @@ thread that created it; different company files run in parallel on their own thr
 
 By default each job opens a session, uses it and closes it. Persistent sessions (interaction
 101, or ``PersistentEnabled``) stay open between jobs, so QuickBooks state such as query
-iterators lives on, and are closed after ``PersistentIdleTimeout`` seconds without use.
-Opening applies close-and-retry (see :class:`OpenPolicy`).
+iterators lives on, and are closed after ``PersistentIdleTimeout`` seconds without use; how
+many may be open, per user and in all, is bounded (:class:`PersistentQuota`). Opening applies
+close-and-retry (see :class:`OpenPolicy`). A session opened for a request that asked for a
+pause after opening (``X-DelayAfterOpen``) is *parked* while the request waits off the thread,
+so one client's pause never holds up another's turn.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import itertools
 import logging
 import os
 import queue
@@ -24,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOptions
 
 log = logging.getLogger("qbconnector.server")
@@ -51,6 +56,41 @@ class OpenPolicy:
 
 class QueueTimeout(Exception):
     """A job did not start within the queue timeout (Timeout) and was dropped."""
+
+
+class PersistentLimit(QBConnectorError):
+    """A persistent session was asked for while the user (or everyone) holds the most allowed."""
+
+
+class PersistentQuota:
+    """How many persistent sessions are open, per user and in all, against the limits
+    (0 = no limit); shared by every company file's worker."""
+
+    def __init__(self, total: int = 0, per_user: int = 0) -> None:
+        self.total, self.per_user = total, per_user
+        self._held: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def take(self, user: str) -> None:
+        """Count one more for ``user``; PersistentLimit when that is over a limit."""
+        with self._lock:
+            mine = self._held.get(user, 0)
+            if self.per_user and mine >= self.per_user:
+                raise PersistentLimit(f"user {user or '(local)'} already holds {mine} persistent "
+                                      f"connections, the most allowed "
+                                      "(MaxPersistentSessionsPerUser): close one (102) first")
+            if self.total and sum(self._held.values()) >= self.total:
+                raise PersistentLimit(f"{self.total} persistent connections are open, the most "
+                                      "allowed (MaxPersistentSessions); try again later")
+            self._held[user] = mine + 1
+
+    def give_back(self, user: str) -> None:
+        with self._lock:
+            left = self._held.get(user, 0) - 1
+            if left > 0:
+                self._held[user] = left
+            else:
+                self._held.pop(user, None)
 
 
 class _Job:
@@ -90,6 +130,11 @@ class _Job:
             pass
 
 
+def _log_failure(future: asyncio.Future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.warning("clean-up on a company file failed: %s", future.exception())
+
+
 def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
     if future.done():
         return
@@ -103,19 +148,28 @@ def _settle(future: asyncio.Future, result: Any, error: BaseException | None) ->
 class _Persistent:
     session: Session
     last_used: float = field(default_factory=time.monotonic)
+    owner: str = ""          # the user it counts against
+
+
+PARKED_FOR = 120.0
+"""Seconds a parked session waits for its request before it is closed anyway."""
 
 
 class CompanyWorker:
     """The thread that owns every session of one company file."""
 
     def __init__(self, key: str, factory: Callable[[SessionOptions], Session],
-                 policy: OpenPolicy, clock: Callable[[], float] = time.monotonic) -> None:
+                 policy: OpenPolicy, clock: Callable[[], float] = time.monotonic,
+                 quota: PersistentQuota | None = None) -> None:
         self.key = key
         self.factory = factory
         self.policy = policy
+        self.quota = quota or PersistentQuota()
         self._clock = clock
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._persistent: dict[SessionOptions, _Persistent] = {}
+        self._parked: dict[int, tuple[Session, float]] = {}
+        self._tickets = itertools.count(1)
         self._thread = threading.Thread(target=self._run, name=f"company:{key or '(open)'}",
                                         daemon=True)
         self._thread.start()
@@ -137,6 +191,13 @@ class CompanyWorker:
         finally:
             if timer is not None:
                 timer.cancel()
+
+    def post(self, job: Callable[[CompanyWorker], Any]) -> None:
+        """Queue ``job`` with nobody waiting for it (clean-up); its errors are logged."""
+        loop = asyncio.get_running_loop()
+        entry = _Job(job, loop, loop.create_future())
+        entry.future.add_done_callback(_log_failure)
+        self._jobs.put(entry)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close every persistent session and end the thread (queued jobs still run first)."""
@@ -174,10 +235,11 @@ class CompanyWorker:
             self._close_idle()
 
     def _next_idle_check(self) -> float | None:
-        if not self._persistent:
+        due = [p.last_used + self.policy.idle_timeout for p in self._persistent.values()]
+        due += [parked_at + PARKED_FOR for _, parked_at in self._parked.values()]
+        if not due:
             return None
-        oldest = min(p.last_used for p in self._persistent.values())
-        return max(0.01, oldest + self.policy.idle_timeout - self._clock())
+        return max(0.01, min(due) - self._clock())
 
     def _close_idle(self) -> None:
         now = self._clock()
@@ -185,17 +247,28 @@ class CompanyWorker:
             if now - held.last_used >= self.policy.idle_timeout:
                 log.info("closing persistent connection to %s after %g s idle",
                          self.key or "(open company file)", self.policy.idle_timeout)
-                del self._persistent[options]
-                _close_quietly(held.session)
+                self._forget(options)
+        for ticket, (session, parked_at) in list(self._parked.items()):
+            if now - parked_at >= PARKED_FOR:
+                del self._parked[ticket]
+                _close_quietly(session)
+
+    def _forget(self, options: SessionOptions) -> None:
+        """Close the persistent session of ``options`` and give its place back."""
+        held = self._persistent.pop(options, None)
+        if held is not None:
+            self.quota.give_back(held.owner)
+            _close_quietly(held.session)
 
     def _close_all(self) -> None:
-        for held in self._persistent.values():
-            _close_quietly(held.session)
-        self._persistent.clear()
+        for options in list(self._persistent):
+            self._forget(options)
+        for session, _ in self._parked.values():
+            _close_quietly(session)
+        self._parked.clear()
 
     # -- used by jobs, on the thread --------------------------------------------------------
-    def open_session(self, options: SessionOptions, delay_after_open_ms: int = 0, *,
-                     keep_open: bool = False) -> Session:
+    def open_session(self, options: SessionOptions, *, keep_open: bool = False) -> Session:
         """Create and open a session, applying close-and-retry. ``keep_open``: it will serve
         several requests (a persistent connection), which the factory is told so that a
         backend that is itself a connector keeps its own session open too."""
@@ -217,8 +290,6 @@ class CompanyWorker:
                 self._clear_instance_file()
                 time.sleep(policy.retry_pause)
                 continue
-            if delay_after_open_ms:
-                time.sleep(delay_after_open_ms / 1000)
             return session
         raise AssertionError("unreachable")
 
@@ -258,19 +329,35 @@ class CompanyWorker:
             except OSError as exc:
                 log.warning("could not clear QBInstanceFile %s: %s", path, exc)
 
+    def _keep(self, options: SessionOptions, user: str) -> _Persistent:
+        """Open a session for ``options`` and keep it as ``user``'s persistent session
+        (PersistentLimit when the user, or everyone, holds the most allowed)."""
+        self.quota.take(user)
+        try:
+            session = self.open_session(options, keep_open=True)
+        except BaseException:
+            self.quota.give_back(user)
+            raise
+        held = self._persistent[options] = _Persistent(session, self._clock(), user)
+        return held
+
     def use(self, options: SessionOptions, fn: Callable[[Session], T], *,
-            delay_after_open_ms: int = 0, opened: bool = True) -> T:
+            opened: bool = True, user: str = "", parked: int | None = None) -> T:
         """Run ``fn`` on the persistent session for ``options``, or on a fresh one.
 
         A fresh session is opened first (unless ``opened`` is False, for questions a session
         answers without a company file open) and closed afterwards — or kept when persistent
-        connections are enabled globally.
+        connections are enabled globally and ``user`` may hold one more. ``parked`` names a
+        session :meth:`park` opened for this request.
         """
+        session = self._parked.pop(parked)[0] if parked in self._parked else None
         held = self._persistent.get(options)
-        if held is None and opened and self.policy.persistent:
-            held = self._persistent[options] = _Persistent(
-                self.open_session(options, delay_after_open_ms, keep_open=True), self._clock())
-        if held is not None:
+        if held is None and session is None and opened and self.policy.persistent:
+            try:
+                held = self._keep(options, user)
+            except PersistentLimit as exc:   # served all the same, by a session of its own
+                log.info("not kept open: %s", exc)
+        if held is not None and session is None:
             held.last_used = self._clock()
             try:
                 return fn(held.session)
@@ -279,33 +366,52 @@ class CompanyWorker:
             except Exception:
                 # Not a QuickBooks answer: the session may be broken, do not keep it.
                 if self._persistent.get(options) is held:
-                    del self._persistent[options]
-                    _close_quietly(held.session)
+                    self._forget(options)
                 raise
             finally:
                 held.last_used = self._clock()
-        session = (self.open_session(options, delay_after_open_ms) if opened
-                   else self.factory(options))
+        if session is None:
+            session = self.open_session(options) if opened else self.factory(options)
         try:
             return fn(session)
         finally:
             _close_quietly(session)
 
-    def open_persistent(self, options: SessionOptions, delay_after_open_ms: int = 0) -> bool:
+    def park(self, options: SessionOptions, user: str = "") -> tuple[bool, int | None]:
+        """Open what a request will use and hold it while the request pauses off this thread
+        (X-DelayAfterOpen): (whether a session was opened now, the parked ticket for
+        :meth:`use`). A persistent session is opened and kept instead of parked."""
+        if options in self._persistent:
+            return False, None
+        if self.policy.persistent:
+            try:
+                self._keep(options, user)
+                return True, None
+            except PersistentLimit as exc:
+                log.info("not kept open: %s", exc)
+        ticket = next(self._tickets)
+        self._parked[ticket] = (self.open_session(options), self._clock())
+        return True, ticket
+
+    def unpark(self, ticket: int) -> None:
+        """Close a parked session its request will not use after all."""
+        found = self._parked.pop(ticket, None)
+        if found is not None:
+            _close_quietly(found[0])
+
+    def open_persistent(self, options: SessionOptions, user: str = "") -> bool:
         """Interaction 101: open and keep a session; False when one was already open."""
         if options in self._persistent:
             self._persistent[options].last_used = self._clock()
             return False
-        session = self.open_session(options, delay_after_open_ms, keep_open=True)
-        self._persistent[options] = _Persistent(session, self._clock())
+        self._keep(options, user)
         return True
 
     def close_persistent(self, options: SessionOptions) -> bool:
         """Interaction 102: close the kept session; False when there was none."""
-        held = self._persistent.pop(options, None)
-        if held is None:
+        if options not in self._persistent:
             return False
-        _close_quietly(held.session)
+        self._forget(options)
         return True
 
 
@@ -327,9 +433,11 @@ def _close_quietly(session: Session) -> None:
 class Workers:
     """The company-file workers of one server, created on first use."""
 
-    def __init__(self, factory: Callable[[SessionOptions], Session], policy: OpenPolicy) -> None:
+    def __init__(self, factory: Callable[[SessionOptions], Session], policy: OpenPolicy,
+                 quota: PersistentQuota | None = None) -> None:
         self.factory = factory
         self.policy = policy
+        self.quota = quota or PersistentQuota()
         self._workers: dict[str, CompanyWorker] = {}
         self._by_spelling: dict[str, CompanyWorker] = {}
         self._lock = threading.Lock()
@@ -343,7 +451,8 @@ class Workers:
         with self._lock:
             worker = self._workers.get(key)
             if worker is None:
-                worker = self._workers[key] = CompanyWorker(key, self.factory, self.policy)
+                worker = self._workers[key] = CompanyWorker(key, self.factory, self.policy,
+                                                            quota=self.quota)
             self._by_spelling[company_file] = worker
             return worker
 

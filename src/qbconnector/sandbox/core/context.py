@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 from qbconnector.qbxml import status as catalogue
+from qbconnector.qbxml.session import ResponseTooLarge, current_caller
 from qbconnector.qbxml.spec import Element
 from qbconnector.sandbox.core import errors, render
 from qbconnector.sandbox.core.objects import NAMESPACES, ObjectType, ref_target, registry
@@ -54,6 +55,15 @@ class Context:
     touched: set[str] = field(default_factory=set)   # records whose rendering went stale
     warning: errors.QBStatus | None = None           # a warning status to answer with
     add_data: dict[str, Any] = field(default_factory=dict)   # the Add being stored
+    budget: int = 0          # bytes this request's answer may take (0 = no limit)
+    spent: int = 0
+
+    def spend(self, size: int) -> None:
+        """Count ``size`` bytes of answer; past the budget the message set is abandoned
+        (ResponseTooLarge) before more is built."""
+        self.spent += size
+        if self.budget and self.spent > self.budget:
+            raise ResponseTooLarge(current_caller().max_response_size)
 
     def warn(self, status: errors.QBStatus) -> None:
         """Answer with a warning (e.g. 570) while still returning the record."""

@@ -19,7 +19,7 @@ from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.access import is_read_only
 from qbconnector.qbxml.parse import convert
-from qbconnector.qbxml.session import RequestProcessorError
+from qbconnector.qbxml.session import RequestProcessorError, ResponseTooLarge, current_caller
 from qbconnector.qbxml.spec import version_key
 from qbconnector.qbxml.validate import read_message_set
 from qbconnector.sandbox import rules  # noqa: F401  (importing it registers every type's rules)
@@ -27,15 +27,12 @@ from qbconnector.sandbox.core import errors
 from qbconnector.sandbox.core.context import Context, Request
 from qbconnector.sandbox.core.objects import ENTITY_TYPES, ITEM_TYPES, TERMS_TYPES, registry
 from qbconnector.sandbox.engine import meta, special
+from qbconnector.sandbox.engine.recovery import MAX_ID_LENGTH, Recovery, Scope
 from qbconnector.sandbox.records import add_mod, dataext, deletes, queries
 from qbconnector.sandbox.reports import summary
 from qbconnector.sandbox.storage.store import Store
 
 log = logging.getLogger(__name__)
-
-# QuickBooks keeps error-recovery state for a bounded number of message sets.
-KEPT_MESSAGE_SETS = 1000
-CLEAR_ALL = "ClearAllMessageSets"
 
 Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
 
@@ -142,17 +139,23 @@ class Engine:
         old_id = message_set.msgs.get("oldMessageSetID")
         new_id = message_set.msgs.get("newMessageSetID")
         for value in (old_id, new_id):
-            if value is not None and len(value) > 23:
+            if value is not None and len(value) > MAX_ID_LENGTH:
                 raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
+        options = getattr(self.session, "options", None)
+        read_only = options is not None and options.read_only
+        caller = current_caller()
+        recovery = Recovery(self.store, Scope(caller.user, options.app_name if options else "",
+                                              read_only))
         if old_id is not None:
-            recovered = self._recover(old_id, new_id)
+            with self.store.transaction(write=not read_only):
+                recovered = recovery.answer(old_id, new_id)
             if recovered is not None:
                 return recovered
         elements = message_set.messages
         unsupported = _strip_unsupported(elements, message_set.unsupported)
         writes = any(not is_read_only(el.tag) for el in elements) or new_id is not None
-        read_only = getattr(self.session, "options", None) is not None and \
-            self.session.options.read_only
+        budget = caller.max_response_size
+        size = 0
         responses: list[str] = []
         stopped = False
         with self.store.transaction(write=writes and not read_only):
@@ -167,36 +170,18 @@ class Engine:
                     failed = True
                 else:
                     text_rs, failed = self._run(el, version, attrs, rs_name,
-                                                unsupported.get(id(el)))
+                                                unsupported.get(id(el)),
+                                                max(1, budget - size) if budget else 0)
                     responses.append(text_rs)
+                    size += len(text_rs)
+                    if budget and size > budget:
+                        raise ResponseTooLarge(budget)
                 if failed and on_error == "stopOnError":
                     stopped = True
             text = respond.message_set(responses, new_id)
             if new_id is not None:
-                self._remember(new_id, text)
+                recovery.remember(new_id, text)
         return text
-
-    # -- error recovery (newMessageSetID / oldMessageSetID) -----------------------------------
-    def _recover(self, old_id: str, new_id: str | None) -> str | None:
-        """The stored response of an earlier message set, which is then not run again.
-
-        ``ClearAllMessageSets`` forgets every stored response. An unknown ID means the earlier
-        message set never arrived, so the current one is processed normally.
-        """
-        with self.store.transaction(write=True):
-            if old_id == CLEAR_ALL:
-                self.store.db.execute("DELETE FROM message_sets")
-                return respond.message_set([], new_id)
-            row = self.store.db.execute("SELECT response FROM message_sets WHERE id=?",
-                                        (old_id,)).fetchone()
-        return row[0] if row is not None else None
-
-    def _remember(self, set_id: str, text: str) -> None:
-        self.store.db.execute("INSERT OR REPLACE INTO message_sets VALUES (?, ?, ?)",
-                              (set_id, text, self.store.clock.now().timestamp()))
-        self.store.db.execute("DELETE FROM message_sets WHERE id NOT IN (SELECT id FROM "
-                              "message_sets ORDER BY created DESC, rowid DESC LIMIT ?)",
-                              (KEPT_MESSAGE_SETS,))
 
     def _status(self, rs_name: str, attrs: dict[str, str | None], status: errors.QBStatus,
                 body: str = "") -> str:
@@ -205,13 +190,14 @@ class Engine:
             body)
 
     def _run(self, el: etree._Element, version: str, attrs: dict[str, str | None],
-             rs_name: str, unsupported: str | None = None) -> tuple[str, bool]:
+             rs_name: str, unsupported: str | None = None,
+             budget: int = 0) -> tuple[str, bool]:
         sp = specmod.load()
         spec = sp.message(el.tag)
         data = convert(el, spec)
         request_attrs = {k[1:]: data.pop(k) for k in list(data) if k.startswith("@")}
         request = Request(el.tag, request_attrs, el, spec, data, version, version_key(version))
-        ctx = Context(self.store, request, self.session)
+        ctx = Context(self.store, request, self.session, budget=budget)
         if unsupported is not None:
             ctx.warn(errors.fail(530, field=unsupported))
         handler = handler_for(el.tag)

@@ -284,9 +284,12 @@ def render_ids(ctx: Context, ids: list[str], data: dict[str, Any]) -> list[str]:
         otype = types[row["type"]]
         drop = _drops(otype, data)
         if owners:
-            out.append(render_with_dataext(ctx, otype, row, owners, include, drop))
+            text = render_with_dataext(ctx, otype, row, owners, include, drop)
         else:
-            out.append(render_row(ctx, otype, row, include, drop))
+            text = render_row(ctx, otype, row, include, drop)
+        if ctx.budget:
+            ctx.spend(len(text))
+        out.append(text)
     return out
 
 

@@ -26,6 +26,17 @@ from qbconnector.sandbox.storage.stock_state import rebuild_stock_state
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 30_000
 
+MESSAGE_SETS = """
+CREATE TABLE IF NOT EXISTS message_sets (  -- error recovery: responses by user, app and ID
+    owner TEXT NOT NULL,              -- the connector user ('' = the file used directly)
+    app TEXT NOT NULL,                -- the application name
+    id TEXT NOT NULL,                 -- newMessageSetID
+    response TEXT NOT NULL,
+    created REAL NOT NULL,
+    PRIMARY KEY (owner, app, id)
+)
+"""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -111,11 +122,6 @@ CREATE TABLE IF NOT EXISTS deleted (
     deleted TEXT NOT NULL,
     deleted_utc REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS message_sets (  -- error recovery: responses kept by message set ID
-    id TEXT PRIMARY KEY,
-    response TEXT NOT NULL,
-    created REAL NOT NULL
-);
 CREATE TABLE IF NOT EXISTS data_ext_defs (
     owner_id TEXT NOT NULL,
     name TEXT NOT NULL,
@@ -129,7 +135,7 @@ CREATE TABLE IF NOT EXISTS data_ext (
     value TEXT NOT NULL,
     PRIMARY KEY (owner_id, name, object_id)
 );
-"""
+""" + MESSAGE_SETS + ";\n"
 
 
 class Clock:
@@ -219,6 +225,14 @@ def open_company_file(path: str | Path) -> sqlite3.Connection:
 def _upgrade(db: sqlite3.Connection) -> None:
     """Bring a file from an older version up to date: add the tables it lacks (derived data
     only) and fill them from the rows it has."""
+    shared = db.execute("SELECT 1 FROM pragma_table_info('message_sets') WHERE name='id'"
+                        ).fetchone() is not None and db.execute(
+        "SELECT 1 FROM pragma_table_info('message_sets') WHERE name='owner'").fetchone() is None
+    if shared:   # error-recovery statuses kept for everyone alike: no owner to give them
+        db.execute("BEGIN IMMEDIATE")
+        db.execute("DROP TABLE message_sets")
+        db.execute(MESSAGE_SETS)
+        db.execute("COMMIT")
     missing = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND "
                          "name='stock_state'").fetchone() is None
     if missing:

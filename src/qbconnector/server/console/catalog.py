@@ -103,6 +103,33 @@ ENTRIES: tuple[Entry, ...] = (
           "Let administrators of this machine sign in with their own login.", "bool"),
     Entry("AdminPassword", "Console", "Console password",
           "Change it below; stored as a scrypt hash.", "readonly"),
+    Entry("TrustedProxies", "Limits", "Trusted proxies",
+          "Addresses or networks of reverse proxies whose X-Forwarded-For header names the "
+          "client (for AllowedClients, the login backoff and the log); empty = nobody's."),
+    Entry("MaxConnections", "Limits", "Open connections",
+          "Connections open at once; more are answered 503 and closed (0 = as many as the "
+          "open-file limit allows).", "int"),
+    Entry("HeaderTimeout", "Limits", "Header timeout (s)",
+          "Seconds a request's headers (and a TLS handshake) may take to arrive.", "number"),
+    Entry("BodyTimeout", "Limits", "Body timeout (s)",
+          "Seconds a request's whole body may take to arrive after its headers.", "number"),
+    Entry("IdleTimeout", "Limits", "Idle timeout (s)",
+          "Seconds a connection may stay silent between requests, or leave its answer unread, "
+          "before it is closed.", "number"),
+    Entry("MaxRequestSize", "Limits", "Max request size (bytes)",
+          "Largest request body accepted (413 above it).", "int"),
+    Entry("MaxMessageSetRequests", "Limits", "Requests per message set",
+          "Most requests one message set may hold (413 above it; 0 = no limit).", "int"),
+    Entry("MaxResponseSize", "Limits", "Max response size (bytes)",
+          "Largest qbXML answer built for one message set; past it nothing is done and the "
+          "client is told to page with iterators (0 = no limit).", "int"),
+    Entry("MaxPersistentSessions", "Limits", "Persistent connections",
+          "Persistent QuickBooks connections open at once, for all users (0 = no limit).",
+          "int"),
+    Entry("MaxPersistentSessionsPerUser", "Limits", "Persistent connections per user",
+          "Persistent QuickBooks connections one user may hold open (0 = no limit).", "int"),
+    Entry("MaxDelayAfterOpen", "Limits", "Max delay after open (ms)",
+          "Longest X-DelayAfterOpen honoured; longer ones are shortened to it.", "int"),
     Entry("RunAsService", "Service", "Runs as a service",
           "Set when the connector is installed as a service.", "readonly"),
 )

@@ -13,16 +13,19 @@ import threading
 
 import uvicorn
 
+from qbconnector.server.connections import ConnectionLimits
 from qbconnector.server.console.web import ConsoleApp
-from qbconnector.server.listen import UvicornConfig, UvicornProtocol, serve_in_thread
+from qbconnector.server.listen import serve_in_thread, uvicorn_server
 
 
 class ConsoleServer:
     """The console app on a listening socket, served on a background thread."""
 
     def __init__(self, app: ConsoleApp, sock: socket.socket,
-                 ssl_context: ssl.SSLContext | None = None) -> None:
+                 ssl_context: ssl.SSLContext | None = None,
+                 limits: ConnectionLimits | None = None) -> None:
         self.app, self.socket, self.ssl_context = app, sock, ssl_context
+        self.limits = limits or ConnectionLimits(idle_timeout=5, max_connections=100)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -33,10 +36,8 @@ class ConsoleServer:
         return f"{'https' if self.ssl_context else 'http'}://{host}:{port}/"
 
     def start(self, timeout: float = 10.0) -> ConsoleServer:
-        config = UvicornConfig(self.app, http=UvicornProtocol, lifespan="off", log_config=None,
-                               access_log=False, server_header=False, timeout_keep_alive=5,
-                               ssl_context=self.ssl_context)
-        self._server = server = uvicorn.Server(config)
+        self._server = server = uvicorn_server(self.app, limits=self.limits, lifespan="off",
+                                               ssl_context=self.ssl_context)
         self._thread = serve_in_thread(server, lambda: server.run(sockets=[self.socket]),
                                        "qbconnector-console", timeout)
         if self._thread is None:

@@ -1,0 +1,166 @@
+"""Interaction 0 on the company file's thread: read the body, apply the rules, process, answer.
+
+Everything that parses or builds XML for a request runs here, on the worker thread of its
+company file, never on the event loop: a slow parse holds up that file's queue, not every
+client. The rules in order: the body must be well-formed qbXML free of DTDs and entities (517
+0x80040400), hold at most ``MaxMessageSetRequests`` requests (413), and a read-only user may
+send neither writes nor error-recovery attributes (3260 on every request: a read-only session
+stores, reads and clears no status). The session's answer may take at most
+``MaxResponseSize`` bytes (:class:`~qbconnector.qbxml.session.ResponseTooLarge`, 517).
+
+Bodies and answers larger than :data:`IN_MEMORY` bytes wait in temporary files, so a client
+uploading slowly or reading slowly holds disk, not memory.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from qbconnector import wire
+from qbconnector.qbxml.session import Caller, ResponseTooLarge, SessionOptions, calling_as
+from qbconnector.server import protocol
+from qbconnector.server.protocol import Reply
+from qbconnector.server.readonly import refusal, writes_in
+from qbconnector.server.scan import PARSE_ERROR, HostileOrMalformed, scan_request
+from qbconnector.server.workers import CompanyWorker
+
+IN_MEMORY = 1024 * 1024
+"""Bytes of a body or an answer kept in memory; beyond, a temporary file holds them."""
+CHUNK = 256 * 1024
+
+log = logging.getLogger("qbconnector.server")
+
+
+class Spool:
+    """Bytes written in pieces: in memory up to :data:`IN_MEMORY`, then in a temporary file."""
+
+    __slots__ = ("_chunks", "_file", "size")
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._file: IO[bytes] | None = None
+        self.size = 0
+
+    @classmethod
+    def of(cls, data: bytes) -> Spool:
+        spool = cls()
+        spool.write(data)
+        return spool
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        if self._file is None and self.size > IN_MEMORY:
+            self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+            for chunk in self._chunks:
+                self._file.write(chunk)
+            self._chunks = []
+        if self._file is not None:
+            self._file.write(data)
+        else:
+            self._chunks.append(data)
+
+    def read(self) -> bytes:
+        """Everything written (for the worker thread: it may read a file)."""
+        if self._file is None:
+            return b"".join(self._chunks)
+        self._file.seek(0)
+        return self._file.read()
+
+    def pieces(self) -> Any:
+        """The bytes in pieces of at most :data:`CHUNK` (to send)."""
+        if self._file is None:
+            yield from self._chunks
+            return
+        self._file.seek(0)
+        while chunk := self._file.read(CHUNK):
+            yield chunk
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._chunks = []
+
+
+@dataclass
+class Outcome:
+    """What happened to one request, for the log line."""
+
+    user: str | None = None
+    interaction: int | None = None
+    requests: tuple[str, ...] = ()
+    company: str | None = None
+    options: SessionOptions | None = None
+    authenticated: bool = False
+    detail: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one message set may hold and answer (0 = no limit)."""
+
+    max_requests: int = 0
+    max_response: int = 0
+
+
+def execute_job(body: Spool, options: SessionOptions, user: str, limits: Limits,
+                outcome: Outcome, parked: int | None = None
+                ) -> Callable[[CompanyWorker], tuple[Reply, Spool | None]]:
+    """The worker job answering interaction 0: the reply, and the spool holding a large
+    answer's body (then the reply's own body is empty)."""
+
+    def job(worker: CompanyWorker) -> tuple[Reply, Spool | None]:
+        refused = _check(body.read(), options, limits, outcome)
+        if isinstance(refused, Reply):
+            return refused, None
+        text = refused
+        with calling_as(Caller(user, limits.max_response)):
+            result = worker.use(options, lambda s: s.process(text), user=user, parked=parked)
+        if limits.max_response and len(result) > limits.max_response:
+            raise ResponseTooLarge(limits.max_response)   # a backend that built it anyway
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("response body to %s:\n%s", user, result)
+        data = result.encode("utf-8")
+        del result
+        if len(data) <= IN_MEMORY:
+            return Reply(wire.OK, data, wire.XML), None
+        return Reply(wire.OK, b"", wire.XML), Spool.of(data)
+
+    return job
+
+
+def _check(data: bytes, options: SessionOptions, limits: Limits,
+           outcome: Outcome) -> str | Reply:
+    """The request text to process, or the reply refusing it."""
+    try:
+        scan = scan_request(data)
+    except HostileOrMalformed as exc:
+        outcome.detail = str(exc)
+        return protocol.processor_error(PARSE_ERROR, _parse_error_text(exc))
+    outcome.requests = scan.names
+    if limits.max_requests and len(scan.requests) > limits.max_requests:
+        outcome.detail = f"{len(scan.requests)} requests in one message set"
+        return protocol.too_many_requests(len(scan.requests), limits.max_requests)
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("request body from %s:\n%s", outcome.user, scan.text)
+    if options.read_only:
+        family = "qbposxml" if options.pos else "qbxml"
+        refused = writes_in(scan.names, family)
+        if scan.recovery:
+            refused = (*refused, "error recovery (" + ",".join(scan.recovery) + ")")
+        if refused:
+            outcome.detail = "read-only user: refused " + ",".join(refused)
+            return protocol.reply_for(protocol.EXECUTE, refusal(
+                scan.requests, family, scan.message_set))
+    return scan.text
+
+
+def _parse_error_text(exc: HostileOrMalformed) -> str:
+    from qbconnector.qbxml.status import hresult_message
+
+    return f"{hresult_message(PARSE_ERROR)} ({exc})"
