@@ -109,6 +109,8 @@ INTERNAL = {   # raised and caught inside qbconnector, never seen by a caller
     "HostileOrMalformed": "the server's scan of a body; answered 517 0x80040400",
     "PinMismatch": "an ssl error inside the TLS handshake; becomes RemoteCertificateError",
     "InsecureConnectionWarning": "a warning, not an error",
+    "CertificateExpiredWarning": "a warning, not an error",
+    "ClientGone": "the server's note that a client left mid-request; nothing is answered",
     "OAuthError": "the QuickBooks Online double's OAuth error reply, answered as JSON",
     "BodyTooLarge": "the QuickBooks Online double's refusal of a body, answered 413",
     "ComError": "pywin32's com_error where pywin32 is absent; becomes RequestProcessorError",

@@ -69,11 +69,21 @@ def test_backoff_grows_after_free_attempts_and_resets():
     now = [0.0]
     backoff = LoginBackoff(free_attempts=2, base=1, cap=5, forget_after=60,
                            clock=lambda: now[0])
-    assert [backoff.failed("a") for _ in range(6)] == [0, 0, 1, 2, 4, 5]
-    assert backoff.failed("b") == 0                    # per client
-    backoff.succeeded("a")
-    assert backoff.failed("a") == 0
-    now[0] = 1000
+    waits = []
+    for _ in range(7):
+        turn = backoff.turn("alice", "a")
+        waits.append(turn.wait)
+        now[0] += turn.wait
+        backoff.failed(turn)
+    assert waits == [0, 0, 0, 1, 2, 4, 5]              # checked only after the wait
+    other = backoff.turn("bob", "b")                    # another account, another address
+    assert other.wait == 0
+    backoff.failed(other)
+    turn = backoff.turn("alice", "a")
+    now[0] += turn.wait
+    backoff.succeeded(turn)
+    assert backoff.turn("alice", "a").wait == 0
+    now[0] += 1000
     assert backoff.failures("b") == 0                  # forgotten after a while
 
 

@@ -8,6 +8,8 @@ as the handshake completes and raises :class:`PinMismatch` (an ``ssl.SSLCertVeri
 otherwise. ``SSLContext.wrap_socket`` performs the handshake before it returns a socket, so an
 HTTP client never holds a connection it could write the request (or its ``Authorization``
 header) on: a wrong certificate ends the connection with nothing sent but the handshake.
+A pinned certificate that has expired (or is not valid yet) is still the one pinned, so it is
+accepted — with a :class:`CertificateExpiredWarning` saying so, for its owner to renew it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,33 @@ import ssl
 from pathlib import Path
 
 _HEX = re.compile(r"[0-9A-Fa-f]{64}")
+
+
+class CertificateExpiredWarning(UserWarning):
+    """The pinned certificate is outside its validity period (the pin still matches)."""
+
+
+def warn_if_outside_validity(der: bytes) -> None:
+    """Say so when the certificate ``der`` has expired or is not valid yet."""
+    import datetime as dt
+    import warnings
+
+    from cryptography import x509
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return
+    now = dt.datetime.now(dt.UTC)
+    if cert.not_valid_after_utc < now:
+        warnings.warn(f"the pinned server certificate {format_fingerprint(der_fingerprint(der))} "
+                      f"expired on {cert.not_valid_after_utc:%Y-%m-%d}: ask the connector's "
+                      "administrator for a new one (qbconnector cert generate) and pin it",
+                      CertificateExpiredWarning, stacklevel=2)
+    elif cert.not_valid_before_utc > now:
+        warnings.warn(f"the pinned server certificate is not valid before "
+                      f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC (check the clocks)",
+                      CertificateExpiredWarning, stacklevel=2)
 
 
 class PinMismatch(ssl.SSLCertVerificationError):
@@ -59,6 +88,7 @@ def check_pin(der: bytes | None, pin: bytes) -> None:
     seen = der_fingerprint(der)
     if not hmac.compare_digest(seen, pin):
         raise PinMismatch(format_fingerprint(seen), format_fingerprint(pin))
+    warn_if_outside_validity(der)
 
 
 def _pinned_classes(pin: bytes) -> tuple[type[ssl.SSLSocket], type[ssl.SSLObject]]:

@@ -210,43 +210,53 @@ class ConnectorApp:
     async def _authenticate(self, head: RequestHead, client: str,
                             outcome: Outcome) -> User | None:
         creds = protocol.credentials(head)
-        user = None
-        if creds is not None:
-            name, password = creds
-            outcome.user = name
-            user = self.auth.cached(name, password)
-            if user is None:
-                user = await self._verify_once(name, password)
-        if user is not None:
-            self.backoff.succeeded(client)
-            return user
         if creds is None:
             outcome.detail = "no credentials"
             return None
-        delay = self.backoff.failed(client)
-        failures = self.backoff.failures(client)
-        outcome.detail = "bad credentials"
-        level = logging.WARNING if failures > self.backoff.free_attempts else logging.INFO
-        self.log.log(level, "failed login for user %r from %s (%d in a row%s)",
-                     outcome.user, client, failures,
-                     f", answering after {delay:g} s" if delay else "")
-        if delay:
-            await asyncio.sleep(delay)
-        return None
+        name, password = creds
+        outcome.user = name
+        user = self.auth.cached(name, password)
+        if user is None:
+            user = await self._verify_once(name, password, client)
+            if user is None:
+                outcome.detail = "bad credentials"
+        return user
 
-    async def _verify_once(self, name: str, password: str) -> User | None:
+    async def _verify_once(self, name: str, password: str, client: str) -> User | None:
         """A full verification, shared by every request that arrives with the same
         credentials while it runs: after a restart or a cache expiry, fifty clients cost one
-        scrypt, not fifty."""
+        scrypt (and one turn of the login backoff), not fifty."""
         key = self.auth.cache.key(name, password)
         pending = self._verifying.get(key)
         if pending is None:
-            pending = _Verification(asyncio.ensure_future(
-                asyncio.to_thread(self.auth.verify, name, password)))
+            pending = _Verification(asyncio.ensure_future(self._check(name, password, client)))
             self._verifying[key] = pending
             pending.future.add_done_callback(lambda _: self._verifying.pop(key, None))
         pending.waiters += 1
         return await asyncio.shield(pending.future)
+
+    async def _check(self, name: str, password: str, client: str) -> User | None:
+        """One password check in its turn of the login backoff (see :mod:`backoff`)."""
+        turn = self.backoff.turn(name, client)
+        if turn.refused:
+            self.log.info("login for user %r from %s refused without a check: too many "
+                             "failed logins", name, client)
+            return None
+        try:
+            if turn.wait:
+                await asyncio.sleep(turn.wait)
+            user = await asyncio.to_thread(self.auth.verify, name, password)
+        except BaseException:
+            self.backoff.abandoned(turn)
+            raise
+        if user is not None:
+            self.backoff.succeeded(turn)
+            return user
+        failures = self.backoff.failed(turn)
+        level = logging.WARNING if failures > self.backoff.free_attempts else logging.INFO
+        self.log.log(level, "failed login for user %r from %s (%d in a row%s)", name, client,
+                     failures, f", checked after waiting {turn.wait:.3g} s" if turn.wait else "")
+        return None
 
     async def _serve(self, call: Call, options: SessionOptions, body: Spool, user: str,
                      outcome: Outcome) -> tuple[Reply, Spool | None]:

@@ -3,7 +3,8 @@
 scrypt is deliberately slow, so a successful verification is remembered for a short time. The
 cache never holds a password: its key is an HMAC of the presented credentials under a secret
 made fresh for each process, and an entry only counts while the user's stored password is
-the one it was verified against. Failed logins slow the client down (:class:`LoginBackoff`).
+the one it was verified against. Failed logins slow further attempts down, per account and
+per address (:class:`~qbconnector.server.backoff.LoginBackoff`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from qbconnector.errors import QBConnectorError
+from qbconnector.server.backoff import LoginBackoff, Turn  # noqa: F401 - part of this API
 from qbconnector.server.passwords import hash_password, is_legacy, verify_password
 from qbconnector.server.settings import User
 from qbconnector.server.users import UserStore
@@ -76,43 +78,6 @@ class VerificationCache:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
-
-
-class LoginBackoff:
-    """Per-client delay after repeated failed logins: free attempts, then doubling to a cap."""
-
-    def __init__(self, free_attempts: int = 3, base: float = 0.5, cap: float = 30.0,
-                 forget_after: float = 900.0, max_clients: int = 10000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.free_attempts, self.base, self.cap = free_attempts, base, cap
-        self.forget_after, self.max_clients = forget_after, max_clients
-        self._clock = clock
-        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def failures(self, client: str) -> int:
-        with self._lock:
-            entry = self._failures.get(client)
-            if entry is None or self._clock() - entry[1] > self.forget_after:
-                return 0
-            return entry[0]
-
-    def failed(self, client: str) -> float:
-        """Record a failed login; return how long to hold the answer back (seconds)."""
-        count = self.failures(client) + 1
-        with self._lock:
-            self._failures[client] = (count, self._clock())
-            self._failures.move_to_end(client)
-            while len(self._failures) > self.max_clients:
-                self._failures.popitem(last=False)
-        extra = count - self.free_attempts
-        if extra <= 0:
-            return 0.0
-        return min(self.cap, self.base * 2 ** (extra - 1))
-
-    def succeeded(self, client: str) -> None:
-        with self._lock:
-            self._failures.pop(client, None)
 
 
 def system_login(user: str, password: str, *, interactive: bool = False) -> bool:

@@ -3,6 +3,8 @@
 The original connector's user interface watches a running service through a local port; here a
 client connects to 127.0.0.1:LogPort, sends ``AUTH <LocalAuth>`` on its first line, and then
 receives every log line as it is written. Without a LocalAuth secret the port stays closed.
+Wrong secrets slow further attempts down as failed logins do (:mod:`backoff`), however many
+connections they come on.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ import asyncio
 import contextlib
 import hmac
 import logging
+
+from qbconnector.server.backoff import LoginBackoff
+from qbconnector.server.logs import SafeFormatter
 
 MAX_QUEUED_LINES = 1000
 
@@ -47,9 +52,11 @@ class LogPortServer:
     """The listening side of LogPort."""
 
     def __init__(self, port: int, secret: str, logger: logging.Logger,
-                 formatter: logging.Formatter | None = None) -> None:
+                 formatter: logging.Formatter | None = None,
+                 backoff: LoginBackoff | None = None) -> None:
         self.port, self.secret, self.logger = port, secret, logger
-        self.formatter = formatter or logging.Formatter("%(asctime)s %(levelname)s %(message)s")
+        self.backoff = backoff or LoginBackoff()
+        self.formatter = formatter or SafeFormatter("%(asctime)s %(levelname)s %(message)s")
         self.server: asyncio.Server | None = None
         self.handler: LogBroadcast | None = None
 
@@ -80,10 +87,26 @@ class LogPortServer:
         try:
             first = await asyncio.wait_for(reader.readline(), 5)
             word, _, given = first.decode("utf-8", "replace").strip().partition(" ")
-            if word != "AUTH" or not hmac.compare_digest(given.encode(), self.secret.encode()):
+            peer = (writer.get_extra_info("peername") or ("-",))[0]
+            turn = self.backoff.turn("LocalAuth", peer)
+            if not turn.refused and turn.wait:
+                try:
+                    await asyncio.sleep(turn.wait)
+                except BaseException:
+                    self.backoff.abandoned(turn)
+                    raise
+            granted = not turn.refused and word == "AUTH" and hmac.compare_digest(
+                given.encode(), self.secret.encode())
+            if not granted:
+                if not turn.refused:
+                    failures = self.backoff.failed(turn)
+                    if failures > self.backoff.free_attempts:
+                        self.logger.warning("LogPort: wrong secret from %s (%d in a row)", peer,
+                                            failures)
                 writer.write(b"DENIED\n")
                 await writer.drain()
                 return
+            self.backoff.succeeded(turn)
             writer.write(b"OK\n")
             await writer.drain()
             self.handler.queues.add(queue)

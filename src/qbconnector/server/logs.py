@@ -3,11 +3,16 @@
 File names follow LogFormat: daily ``yyyy_MM_dd.txt``, weekly ``yyyy_ww.txt`` (ISO week),
 monthly ``yyyy_MM.txt``. When a file reaches MaxLogSize bytes the log continues in
 ``<name>_1.txt``, ``<name>_2.txt``… LogLevel 0 Off, 1 Error, 2 Warning, 3 Info, 4 Verbose.
-Passwords are never logged; message bodies only at Verbose.
+Passwords are never logged; message bodies only at Verbose. Every line, wherever it goes,
+passes :class:`SafeFormatter`: control and line-separator characters a client chose (a user
+name, a path) are escaped, so no one can forge or hide lines, and card numbers, social
+security numbers and passwords are masked at every level. Log files and their folder are
+readable by their owner only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -43,7 +48,7 @@ class RotatingLogFile(logging.Handler):
                  max_size: int = 0, now: Callable[[], dt.datetime] = dt.datetime.now) -> None:
         super().__init__()
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log_format = log_format
         self.max_size = max_size
         self._now = now
@@ -70,8 +75,13 @@ class RotatingLogFile(logging.Handler):
         if self._stream is not None:
             self._stream.close()
         self._stem, self._index = stem, index
-        self._stream = open(self._path(stem, index), "ab")  # noqa: SIM115 (kept open)
-        self._size = os.fstat(self._stream.fileno()).st_size
+        fd = os.open(self._path(stem, index), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._stream = os.fdopen(fd, "ab")
+        status = os.fstat(fd)
+        if status.st_mode & 0o007 and hasattr(os, "fchmod"):   # an older file others could read
+            with contextlib.suppress(OSError):
+                os.fchmod(fd, status.st_mode & 0o770)
+        self._size = status.st_size
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -97,6 +107,66 @@ class RotatingLogFile(logging.Handler):
         super().close()
 
 
+# -- what a log line may show -----------------------------------------------------------------
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_SECRET_ELEMENTS = re.compile(
+    r"(<(CreditCardNumber|SSN|CardSecurityCode|Password)>)([^<]*)(</\2>)")
+_CARD = re.compile(r"(?<![\w-])(?:\d{13,19}|\d{4}([ -])\d{4,6}\1\d{4,5}(?:\1\d{1,4})?)(?![\w-])")
+_PASSWORD_FIELD = re.compile(r"(?i)\b(password|passwd|secret|LocalAuth)(\s*[=:]\s*)(\S+)")
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _ESCAPES.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 0x100
+                                  else f"\\u{ord(char):04x}")
+
+
+def _luhn(digits: str) -> bool:
+    total = 0
+    for i, char in enumerate(reversed(digits)):
+        n = int(char)
+        if i % 2:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def _keep_last4(text: str) -> str:
+    digits = [c for c in text if c.isdigit()]
+    return "*" * max(0, len(digits) - 4) + "".join(digits[-4:]) if len(digits) > 4 else \
+        "*" * len(text)
+
+
+def _mask_card(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match.group())
+    return _keep_last4(digits) if _luhn(digits) else match.group()
+
+
+def safe_text(text: str) -> str:
+    """``text`` fit for one log line: secrets masked, control characters escaped."""
+    if "<" in text:
+        text = _SECRET_ELEMENTS.sub(lambda m: m.group(1) + _keep_last4(m.group(3)) + m.group(4),
+                                    text)
+    if any(c.isdigit() for c in text):
+        text = _CARD.sub(_mask_card, text)
+    if "=" in text or ":" in text:
+        text = _PASSWORD_FIELD.sub(lambda m: m.group(1) + m.group(2) + "***", text)
+    return _UNSAFE.sub(_escape, text)
+
+
+class SafeFormatter(logging.Formatter):
+    """A formatter whose messages pass :func:`safe_text` (tracebacks stay as they are)."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        original = record.message
+        record.message = safe_text(original)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = original
+
+
 def default_log_dir() -> str:
     import platformdirs
 
@@ -114,7 +184,7 @@ def configure_logging(*, level: int = 3, enabled: bool = False, directory: str =
             handler.close()
     logger.setLevel(LEVELS.get(level, logging.INFO))
     logger.propagate = False
-    formatter = logging.Formatter(_FORMAT)
+    formatter = SafeFormatter(_FORMAT)
     handlers: list[logging.Handler] = []
     if console:
         handlers.append(logging.StreamHandler(sys.stderr))

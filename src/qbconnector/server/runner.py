@@ -38,7 +38,7 @@ from qbconnector.server.listen import (
 from qbconnector.server.logs import LOGGER_NAME, configure_logging
 from qbconnector.server.probe import ProbeResult, probe
 from qbconnector.server.reload import LIVE_KEYS, needs_restart
-from qbconnector.server.settings import Settings, SettingsError, load_settings
+from qbconnector.server.settings import Settings, SettingsError, load_settings, start_warnings
 from qbconnector.server.state import ConnectorState
 from qbconnector.server.tls import CertificateError, describe_certificate, server_context
 
@@ -298,6 +298,8 @@ class ConnectorServer:
 
     def _announce(self) -> None:
         log.info("qbconnector %s serving %s on %s", __version__, self.backend, self.url)
+        for problem in start_warnings(self.settings):
+            log.warning("%s", problem)
 
     def serve_forever(self) -> None:
         """Serve until interrupted (Ctrl+C / SIGTERM)."""

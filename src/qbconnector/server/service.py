@@ -67,6 +67,9 @@ class SystemdUnit:
             f"ExecStart={command}",
             "Restart=on-failure",
             "RestartSec=5",
+            # room for MaxConnections (1000 by default) and the files the server keeps open
+            "LimitNOFILE=8192",
+            "UMask=0077",
             "NoNewPrivileges=true",
             "PrivateTmp=true",
             "",

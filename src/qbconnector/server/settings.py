@@ -21,6 +21,7 @@ import tomli_w
 
 from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.session import CONNECTION_MODES
+from qbconnector.server.passwords import problem as password_problem
 from qbconnector.wire import url_password
 
 DEFAULT_ERROR_LIST = "0x80040402,0x80040408"
@@ -361,7 +362,13 @@ def _check_user(file: str, name: str, table: Any, problems: list[Problem]) -> Us
     if not user.system_auth and not user.Password:
         problems.append(Problem(file, f"{where}.Password", "required for Basic authentication"))
         return None
+    if user.Password and password_problem(user.Password):
+        problems.append(Problem(file, f"{where}.Password", f"{password_problem(user.Password)}: "
+                                f"set a new one with 'qbconnector users edit {name} "
+                                "--password-stdin'"))
+        return None
     return user
+
 
 
 def settings_from_dict(raw: Mapping[str, Any], file: str = "<settings>") -> Settings:
@@ -380,6 +387,9 @@ def settings_from_dict(raw: Mapping[str, Any], file: str = "<settings>") -> Sett
                     users[name] = user
         elif key in SETTING_KEYS:
             values[key] = _check_value(file, key, value, problems)
+            if key == "AdminPassword" and isinstance(value, str) and password_problem(value):
+                problems.append(Problem(file, key, f"{password_problem(value)}: set a new one "
+                                        "with 'qbconnector admin set-password'"))
         else:
             problems.append(Problem(file, key, "unknown setting"))
     if problems:
@@ -421,6 +431,44 @@ def warnings_for(settings: Settings) -> list[Problem]:
     if settings.bind_host not in ("127.0.0.1", "::1", "localhost") and not settings.SSLEnabled:
         found.append(Problem(file, "SSLEnabled", f"listening on {settings.bind_host} without "
                                                  "TLS sends passwords in clear text", True))
+    return found + start_warnings(settings)
+
+
+def start_warnings(settings: Settings) -> list[Problem]:
+    """What the server also says when it starts: a settings file with secrets that other users
+    may read, and a certificate that is expired or not valid yet."""
+    import datetime as dt
+
+    file = settings.path or "<settings>"
+    found = []
+    secrets = any(u.Password for u in settings.Users.values()) or any(
+        getattr(settings, key) for key in SECRET_KEYS if key != "Password")
+    if settings.path and secrets and os.name == "posix":
+        try:
+            mode = os.stat(settings.path).st_mode & 0o777
+        except OSError:
+            mode = 0
+        if mode & 0o044:
+            found.append(Problem(file, "(file)", f"other users of this machine can read it (mode "
+                                 f"{mode:04o}) and it holds password hashes or secrets: "
+                                 f"chmod 600 {settings.path}", True))
+    if settings.SSLEnabled and settings.SSLCertStore:
+        from qbconnector.server.tls import CertificateError, describe_certificate
+
+        try:
+            info = describe_certificate(settings.SSLCertStore, settings.SSLCertType,
+                                        settings.SSLCertPassword)
+        except CertificateError:
+            return found     # reported where the certificate is loaded
+        now = dt.datetime.now(dt.UTC)
+        if info.not_after < now:
+            found.append(Problem(file, "SSLCertStore", f"the certificate expired on "
+                                 f"{info.not_after:%Y-%m-%d}: clients will refuse it; make a new "
+                                 "one (qbconnector cert generate)", True))
+        elif info.not_before > now:
+            found.append(Problem(file, "SSLCertStore", f"the certificate is not valid before "
+                                 f"{info.not_before:%Y-%m-%d %H:%M} UTC: clients will refuse it "
+                                 "until then (check this machine's clock)", True))
     return found
 
 

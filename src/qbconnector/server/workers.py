@@ -9,8 +9,8 @@ By default each job opens a session, uses it and closes it. Persistent sessions 
 iterators lives on, and are closed after ``PersistentIdleTimeout`` seconds without use; how
 many may be open, per user and in all, is bounded (:class:`PersistentQuota`). Opening applies
 close-and-retry (see :class:`OpenPolicy`). A session opened for a request that asked for a
-pause after opening (``X-DelayAfterOpen``) is *parked* while the request waits off the thread,
-so one client's pause never holds up another's turn.
+pause after opening (the delay-after-open header) is *parked* while the request waits off
+the thread, so one client's pause never holds up another's turn.
 """
 
 from __future__ import annotations
@@ -379,7 +379,7 @@ class CompanyWorker:
 
     def park(self, options: SessionOptions, user: str = "") -> tuple[bool, int | None]:
         """Open what a request will use and hold it while the request pauses off this thread
-        (X-DelayAfterOpen): (whether a session was opened now, the parked ticket for
+        (the delay-after-open header): (whether a session was opened now, the parked ticket for
         :meth:`use`). A persistent session is opened and kept instead of parked."""
         if options in self._persistent:
             return False, None

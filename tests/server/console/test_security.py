@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from qbconnector.server.backoff import LoginBackoff
 from qbconnector.server.console.guard import Sessions, SignIn, csrf_ok, host_allowed, is_os_admin
 from qbconnector.server.passwords import hash_password
 from qbconnector.server.settings import Settings, read_raw
@@ -87,14 +88,16 @@ def test_a_cross_site_sign_in_is_refused(console_server):
 
 def test_failed_sign_ins_are_logged_and_slowed(console_server, caplog):
     app = console_server.console.app
-    app.backoff.succeeded("127.0.0.1")
+    app.backoff = LoginBackoff(free_attempts=3, base=0.01, cap=0.05)
     with httpx.Client(base_url=console_server.console_url) as client:
         for _ in range(5):
             answer = client.post("/signin", data={"password": "wrong"})
             assert answer.status_code == 401 and "Wrong password" in answer.text
             assert "set-cookie" not in answer.headers
     assert app.backoff.failures("127.0.0.1") == 5
-    assert app.backoff.failed("127.0.0.1") > 0        # the next one would wait
+    turn = app.backoff.turn("", "127.0.0.1")           # the next one would wait
+    assert turn.wait > 0
+    app.backoff.abandoned(turn)
     lines = [line["message"] for line in console_server.log_feed.after(0)]
     assert sum("console: failed sign-in from 127.0.0.1" in line for line in lines) >= 5
     assert not any("wrong" in line for line in lines)  # the password tried is never logged

@@ -13,6 +13,7 @@ SQLite's write lock (``BEGIN IMMEDIATE``), reads never block.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from qbconnector.sandbox.storage.stock_state import rebuild_stock_state
 
@@ -162,9 +164,15 @@ def stamp(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
+def file_uri(path: str | Path, mode: str) -> str:
+    """The SQLite URI of a company file: the path escaped, so that ``%``, ``?`` and ``#`` in a
+    name are part of the name (``a%62.qbdb`` is not ``ab.qbdb``)."""
+    return f"file:{quote(Path(path).as_posix(), safe='/:')}?mode={mode}"
+
+
 def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
     """Open a company file with the settings every connection needs."""
-    uri = f"file:{Path(path).as_posix()}?mode={'ro' if readonly else 'rw'}"
+    uri = file_uri(path, "ro" if readonly else "rw")
     db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
                          check_same_thread=False)
     db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -179,6 +187,8 @@ def initialise(path: str | Path) -> sqlite3.Connection:
     path = Path(path)
     if path.exists():
         raise FileExistsError(f"{path} already exists")
+    # only its owner may read it (SQLite gives the -wal and -shm files the same mode)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.executescript(SCHEMA)
@@ -193,7 +203,7 @@ def check_company_file(path: str | Path) -> None:
     if not path.is_file():
         raise FileNotFoundError(f"no company file at {path}")
     try:
-        db = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True)
+        db = sqlite3.connect(file_uri(path, "ro"), uri=True)
         try:
             row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
         finally:

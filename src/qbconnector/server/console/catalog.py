@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qbconnector.server.settings import LOG_FORMATS, LOG_LEVELS, SECRET_KEYS, Settings
+from qbconnector.wire import DELAY_HEADER
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("MaxPersistentSessionsPerUser", "Limits", "Persistent connections per user",
           "Persistent QuickBooks connections one user may hold open (0 = no limit).", "int"),
     Entry("MaxDelayAfterOpen", "Limits", "Max delay after open (ms)",
-          "Longest X-DelayAfterOpen honoured; longer ones are shortened to it.", "int"),
+          f"Longest {DELAY_HEADER} honoured; longer ones are shortened to it.", "int"),
     Entry("RunAsService", "Service", "Runs as a service",
           "Set when the connector is installed as a service.", "readonly"),
 )

@@ -14,6 +14,8 @@ import re
 import threading
 from typing import Any
 
+from qbconnector.server.logs import SafeFormatter, safe_text
+
 MAX_LINES = 2000
 _USER_FIELD = re.compile(r'\buser=("(?:[^"\\]|\\.)*"|\S+)')
 LEVEL_NAMES = {"DEBUG": "verbose", "INFO": "info", "WARNING": "warning", "ERROR": "error",
@@ -28,7 +30,7 @@ class LogFeed(logging.Handler):
         self._lines: collections.deque[dict[str, Any]] = collections.deque(maxlen=size)
         self._next = 1
         self._lock_lines = threading.Lock()
-        self.setFormatter(logging.Formatter("%(message)s"))
+        self.setFormatter(SafeFormatter("%(message)s"))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -44,7 +46,7 @@ class LogFeed(logging.Handler):
             "time": dt.datetime.fromtimestamp(record.created).astimezone()
             .isoformat(timespec="milliseconds"),
             "level": LEVEL_NAMES.get(record.levelname, record.levelname.lower()),
-            "user": "" if user == "-" else user,
+            "user": "" if user == "-" else safe_text(user),
             "message": message,
         }
         with self._lock_lines:

@@ -182,17 +182,25 @@ class ConsoleApp:
         form = await _form(request)
         name = str(form.get("user") or "").strip()
         password = str(form.get("password") or "")
-        who = await asyncio.to_thread(self.sign_in.check, self.control.in_force(), name,
-                                      password)
+        turn = self.backoff.turn(name, client)
+        who = None
+        if not turn.refused:
+            try:
+                if turn.wait:
+                    await asyncio.sleep(turn.wait)
+                who = await asyncio.to_thread(self.sign_in.check, self.control.in_force(),
+                                              name, password)
+            except BaseException:
+                self.backoff.abandoned(turn)
+                raise
         if who is None:
-            delay = self.backoff.failed(client)
+            failures = self.backoff.failures(client) if turn.refused else \
+                self.backoff.failed(turn)
             log.warning("console: failed sign-in%s from %s (%d in a row)",
-                        f" as {name!r}" if name else "", client, self.backoff.failures(client))
-            if delay:
-                await asyncio.sleep(delay)
+                        f" as {name!r}" if name else "", client, failures)
             return self._signin_form("Wrong password, or this account may not sign in.",
                                      name, 401)
-        self.backoff.succeeded(client)
+        self.backoff.succeeded(turn)
         log.info("console: %s signed in from %s", who, client)
         response = RedirectResponse("/", 303)
         response.set_cookie(COOKIE, self.sessions.create(who), httponly=True, samesite="strict",
