@@ -240,7 +240,7 @@ class ConnectorApp:
         turn = self.backoff.turn(name, client)
         if turn.refused:
             self.log.info("login for user %r from %s refused without a check: too many "
-                             "failed logins", name, client)
+                          "failed logins", name, client)
             return None
         try:
             if turn.wait:
