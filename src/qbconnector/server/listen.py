@@ -29,10 +29,27 @@ from qbconnector.server.connections import (
 )
 
 ACCEPT_BURST = 512
-"""Connections accepted in one go (and the listen backlog): the files held beyond the cap
-before the protocol can refuse the surplus."""
+"""Connections accepted in one go at most (and the listen backlog): the files held beyond
+the cap before the protocol can refuse the surplus; a quarter of the open-file limit when
+that is smaller."""
 SPARE_FILES = 64
-"""Open files kept for everything but connections: company files, logs, certificates."""
+"""Open files kept for everything but connections (company files, logs, certificates); an
+eighth of the open-file limit when that is smaller."""
+
+
+def _open_file_limit() -> int | None:
+    try:
+        import resource
+    except ImportError:       # Windows: no per-process descriptor limit to respect here
+        return None
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return None if soft == resource.RLIM_INFINITY else int(soft)
+
+
+def accept_burst() -> int:
+    """How many connections one accept round takes (the listen backlog too)."""
+    limit = _open_file_limit()
+    return ACCEPT_BURST if limit is None else max(16, min(ACCEPT_BURST, limit // 4))
 
 
 class NotReady(QBConnectorError, RuntimeError):
@@ -94,20 +111,16 @@ def uvicorn_server(app: Any, *, limits: ConnectionLimits, ssl_context: ssl.SSLCo
                            access_log=False, server_header=False, date_header=True,
                            timeout_keep_alive=max(1, int(limits.idle_timeout or 15)),
                            proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
-                           backlog=ACCEPT_BURST, ssl_context=ssl_context, limits=capped)
+                           backlog=accept_burst(), ssl_context=ssl_context, limits=capped)
     return GuardedServer(config)
 
 
 def connection_cap(wanted: int) -> int:
     """``wanted`` (0 = as many as the process can hold), kept below the open-file limit."""
-    try:
-        import resource
-    except ImportError:       # Windows: no per-process descriptor limit to respect here
-        return wanted
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft == resource.RLIM_INFINITY:
-        return wanted
-    room = max(1, soft - SPARE_FILES - ACCEPT_BURST)
+    limit = _open_file_limit()
+    if limit is None:
+        return wanted or 1_000_000
+    room = max(1, limit - min(SPARE_FILES, limit // 8) - accept_burst())
     return min(wanted, room) if wanted else room
 
 
@@ -134,7 +147,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
-        sock.listen(ACCEPT_BURST)
+        sock.listen(accept_burst())
     except OSError as exc:
         sock.close()
         raise NotReady(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
