@@ -87,12 +87,12 @@ def check_encoding(head: bytes) -> None:
     """Refuse a document in an encoding QuickBooks does not read, declared or detected."""
     if head.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")) or (
             head[:4] in (b"<\x00\x00\x00", b"\x00\x00\x00<")):
-        raise XMLError("UTF-32 is not accepted: send UTF-8 or UTF-16")
+        raise XMLError("the encoding UTF-32 is not accepted: send UTF-8 or UTF-16")
     view = _as_ascii_view(head)
     if view.startswith(b"\xef\xbb\xbf"):
         view = view[3:]
     if not view.lstrip()[:1] == b"<":
-        raise XMLError("not XML text in UTF-8 or UTF-16")
+        raise XMLError("not XML text in an encoding QuickBooks reads: send UTF-8 or UTF-16")
     declared = _DECLARED_ENCODING.match(view)
     if declared is not None and declared.group(1).strip().lower().decode(
             "ascii", "replace") not in ACCEPTED_ENCODINGS:

@@ -130,7 +130,7 @@ class ConnectorApp:
             if message["type"] == "lifespan.startup":
                 if self.settings.LogPort:
                     log_port = LogPortServer(self.settings.LogPort, self.settings.LocalAuth,
-                                             self.log)
+                                             self.log, backoff=self.backoff)
                     try:
                         await log_port.start()
                     except OSError as exc:

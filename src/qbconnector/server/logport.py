@@ -18,6 +18,8 @@ from qbconnector.server.backoff import LoginBackoff
 from qbconnector.server.logs import SafeFormatter
 
 MAX_QUEUED_LINES = 1000
+ACCOUNT = "\x00LogPort"
+"""The login backoff's account for the LocalAuth secret (no user can be named so)."""
 
 
 class LogBroadcast(logging.Handler):
@@ -88,7 +90,7 @@ class LogPortServer:
             first = await asyncio.wait_for(reader.readline(), 5)
             word, _, given = first.decode("utf-8", "replace").strip().partition(" ")
             peer = (writer.get_extra_info("peername") or ("-",))[0]
-            turn = self.backoff.turn("LocalAuth", peer)
+            turn = self.backoff.turn(ACCOUNT, peer)
             if not turn.refused and turn.wait:
                 try:
                     await asyncio.sleep(turn.wait)

@@ -66,8 +66,6 @@ def scan_request(body: bytes) -> RequestScan:
         raise HostileOrMalformed("empty request body")
     if b"!" in body and any(marker in body for marker in _MARKERS):
         raise HostileOrMalformed("a DOCTYPE or entity declaration is not allowed in qbXML")
-    if body.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        raise HostileOrMalformed("UTF-32 is not accepted; send UTF-8")
     try:
         root = xmlsafe.parse(body)
     except xmlsafe.XMLError as exc:

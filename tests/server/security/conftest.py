@@ -77,3 +77,22 @@ def memory_kb(pid: int, field: str = "VmRSS") -> int:
 
 def open_files(pid: int) -> int:
     return len(list(Path(f"/proc/{pid}/fd").iterdir()))
+
+
+def log_text(folder: Path) -> str:
+    """Everything the connector wrote to the log files in ``folder``."""
+    return "".join(path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.txt")))
+
+
+def log_lines(folder: Path, containing: str, count: int, timeout: float = 5) -> list[str]:
+    """The ``count`` log lines holding ``containing``, waiting for them to be written (a
+    request's line is written just after its answer is sent)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [line for line in log_text(folder).splitlines() if containing in line]
+        if len(found) >= count or time.monotonic() > deadline:
+            assert len(found) == count, found
+            return found
+        time.sleep(0.02)
