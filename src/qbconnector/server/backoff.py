@@ -38,6 +38,7 @@ class Turn:
     address: str
     wait: float
     refused: bool = False
+    moved: tuple[tuple[float, float], ...] = ()   # (before, after) of each next free moment
 
 
 class LoginBackoff:
@@ -77,10 +78,13 @@ class LoginBackoff:
             start = max(now, *(c.next_free for c in counts))
             if start - now > self.cap:
                 return Turn(account, address, 0.0, refused=True)
+            moved = []
             for count in counts:
                 count.pending += 1
+                before = count.next_free
                 count.next_free = start + self.pause_after(count.failures + count.pending)
-            return Turn(account, address, start - now)
+                moved.append((before, count.next_free))
+            return Turn(account, address, start - now, moved=tuple(moved))
 
     def failed(self, turn: Turn) -> int:
         """The check failed; returns the failures in a row now counted against the address."""
@@ -113,14 +117,18 @@ class LoginBackoff:
                 count.next_free = 0.0
 
     def abandoned(self, turn: Turn) -> None:
-        """The check never ran (the client went away while waiting its turn)."""
+        """The check never ran (the client went away while waiting its turn): its place is
+        given back, and the line moves up when it was the last one."""
         if turn.refused:
             return
         with self._lock:
-            for table, key in ((self._accounts, turn.account), (self._addresses, turn.address)):
+            tables = ((self._accounts, turn.account), (self._addresses, turn.address))
+            for (table, key), (before, after) in zip(tables, turn.moved, strict=False):
                 count = table.get(key)
                 if count is not None:
                     count.pending = max(0, count.pending - 1)
+                    if count.next_free == after:
+                        count.next_free = before
 
     def failures(self, address: str | None = None, account: str | None = None) -> int:
         """Failures in a row counted against an address or an account (0 once forgotten)."""
