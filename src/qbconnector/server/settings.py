@@ -119,7 +119,7 @@ class Settings:
     IdleTimeout: float = 15
     MaxRequestSize: int = 32 * 1024 * 1024
     MaxMessageSetRequests: int = 1000
-    MaxResponseSize: int = 64 * 1024 * 1024
+    MaxResponseSize: int = 32 * 1024 * 1024
     MaxPersistentSessions: int = 100
     MaxPersistentSessionsPerUser: int = 10
     MaxDelayAfterOpen: int = 10_000
