@@ -82,8 +82,9 @@ class Rig:
     def qwc(self, url: str | None = None) -> QWC:
         return qwc_for(load_settings(self.settings_path), WC_USER, url=url or self.url + "qbwc")
 
-    def runner(self, password: str = WC_PASSWORD, **kwargs: Any) -> WebConnectorRunner:
-        return WebConnectorRunner(self.qwc(), password, targets.session_factory(
+    def runner(self, password: str = WC_PASSWORD, url: str | None = None,
+               **kwargs: Any) -> WebConnectorRunner:
+        return WebConnectorRunner(self.qwc(url), password, targets.session_factory(
             str(self.company)), report=lambda kind, text: self.reports.append((kind, text)),
             noop_pause=0.05, **kwargs)
 
