@@ -86,7 +86,7 @@ def service_url(settings: Settings) -> str:
     if host in ("0.0.0.0", "::"):   # noqa: S104 - naming the wildcard, not binding it
         import socket
 
-        host = socket.getfqdn()
+        host = socket.gethostname()
     shown = f"[{host}]" if ":" in host else host
     scheme = "https" if settings.SSLEnabled else "http"
     return f"{scheme}://{shown}:{settings.Port}{PATH}"
