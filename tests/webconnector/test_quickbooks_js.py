@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -16,23 +15,15 @@ import pytest
 
 import qbconnector
 from qbconnector.qbwc_wire.qwc import QWC, render
+from tests.npm import npm_package
 from tests.webconnector.conftest import CUSTOMERS
 
-REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / ".cache" / "quickbooks-js"
 VERSION = "1.0.0"
 
 
 @pytest.fixture(scope="session")
 def quickbooks_js() -> Path:
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed")
-    marker = CACHE / "node_modules" / "quickbooks-js" / "package.json"
-    if not marker.exists() or json.loads(marker.read_text())["version"] != VERSION:
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix",
-                        str(CACHE), f"quickbooks-js@{VERSION}"], check=True, timeout=300)
-    return CACHE / "node_modules"
+    return npm_package("quickbooks-js", VERSION)
 
 
 @pytest.fixture
