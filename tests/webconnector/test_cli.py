@@ -134,3 +134,17 @@ def test_qbwc_is_a_connectors_backend_only():
     with pytest.raises(TargetError, match="connector's backend"):
         targets.make_session("qbwc")
     assert targets.session_factory("qbwc").kind == "qbwc"
+
+
+def test_test_connection_and_config_check_with_the_web_connector_backend(config: Path):
+    invoke("users", "add", "alice", "--config", str(config), "--password-stdin",
+           input="alice-secret\n")
+    invoke("config", "set", "Backend", "qbwc", "--config", str(config))
+    checked = invoke("config", "check", "--config", str(config))
+    assert "no Web Connector user" in checked.output
+    assert invoke("test-connection", "--config", str(config)).exit_code == 1
+    invoke("qbwc", "users", "add", "shop", "--config", str(config), "--password-stdin",
+           input="shop-secret\n")
+    probed = invoke("test-connection", "--config", str(config))
+    assert probed.exit_code == 1 and "no Web Connector has polled yet" in probed.output
+    assert "Web Connector shop: last poll never" in probed.output

@@ -458,6 +458,10 @@ def warnings_for(settings: Settings) -> list[Problem]:
         found.append(Problem(file, "Backend", "holds a password in plain text: name a variable "
                                               "with password_env= or use a saved connection",
                              True))
+    if settings.Backend.strip().lower() == "qbwc" and not settings.WebConnectorUsers:
+        found.append(Problem(file, "WebConnector", "Backend is qbwc but there is no Web "
+                                                   "Connector user (qbconnector qbwc users "
+                                                   "add NAME)", True))
     if settings.LogPort and not settings.LocalAuth:
         found.append(Problem(file, "LogPort", "LogPort stays closed without LocalAuth (the "
                                               "secret log clients send)", True))
