@@ -126,3 +126,21 @@ def restarted(rig, before: str) -> bool:
         return httpx.get(rig.url + "qbwc?wsdl", timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def test_error_recovery_works_across_polls(rig):
+    """A write sent with newMessageSetID, answered in one update; asked again with
+    oldMessageSetID in a later update: QuickBooks answers from what it kept, and does not
+    run it twice."""
+    rig = rig()
+    add = customer_add("Once Only").replace("<QBXMLMsgsRq ",
+                                            '<QBXMLMsgsRq newMessageSetID="set-1" ')
+    with Polling(rig.runner()) as polling:
+        first = rig.post(add)
+        wait_until(lambda: any(r.requests for r in polling.results))   # that update closed
+        again = rig.post(add.replace('newMessageSetID="set-1"', 'newMessageSetID="set-2" '
+                                                                'oldMessageSetID="set-1"'))
+    assert first.status_code == again.status_code == 200
+    assert first.text == again.text and "<Name>Once Only</Name>" in again.text
+    assert [r.requests for r in polling.results if r.requests] == [1, 1]   # two updates
+    assert names_in(rig.company) == ["Once Only"]
