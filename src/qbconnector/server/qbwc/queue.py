@@ -98,9 +98,11 @@ class JobQueue:
     """The jobs, tickets and polls of every Web Connector user, in one SQLite file (or in
     memory for ``path=None``). Thread-safe; waiters are woken on every change."""
 
-    def __init__(self, path: str | Path | None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, path: str | Path | None, clock: Callable[[], float] = time.time, *,
+                 prune: bool = True) -> None:
         self.path = Path(path) if path else None
         self._clock = clock
+        self._prune = prune
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._db = self._connect()
@@ -117,8 +119,9 @@ class JobQueue:
             db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.executescript(_SCHEMA)
-        db.execute("DELETE FROM jobs WHERE state IN (?, ?, ?) AND finished_at < ?",
-                   (*FINISHED, self._clock() - KEEP_FINISHED_SECONDS))
+        if self._prune:   # the connector's queue forgets finished jobs after a week
+            db.execute("DELETE FROM jobs WHERE state IN (?, ?, ?) AND finished_at < ?",
+                       (*FINISHED, self._clock() - KEEP_FINISHED_SECONDS))
         return db
 
     def close(self) -> None:

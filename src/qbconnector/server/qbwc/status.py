@@ -15,7 +15,7 @@ def status_rows(settings: Settings, now: float | None = None) -> list[dict[str, 
     """One row per Web Connector user (configured, or with jobs in the queue file)."""
     now = time.time() if now is None else now
     path = queue_path(settings.path)
-    queue = JobQueue(path) if path is not None and path.exists() else None
+    queue = JobQueue(path, prune=False) if path is not None and path.exists() else None
     try:
         names = list(settings.WebConnectorUsers)
         names += [n for n in (queue.users() if queue else []) if n not in names]
