@@ -151,6 +151,8 @@ def test_every_registry_name_is_a_setting():
         # the admin console's own (not registry names of the original)
         "AdminPort", "AdminLocalHost", "AdminAllowedClients", "AdminPassword",
         "AdminSystemLogin",
+        # the Web Connector's (ours too)
+        "WebConnectorURL", "WebConnectorKeepOpen",
         # limits of ours: what one client or request may take
         "TrustedProxies", "MaxConnections", "HeaderTimeout", "BodyTimeout", "IdleTimeout",
         "MaxRequestSize", "MaxMessageSetRequests", "MaxResponseSize", "MaxPersistentSessions",

@@ -47,6 +47,17 @@ class ClientGone(Exception):
     """The client closed the connection before its request had arrived."""
 
 
+@dataclass(frozen=True)
+class BackendHost:
+    """What the connector offers a backend that serves paths of its own on the connector's
+    port (the Web Connector's ``/qbwc``): the settings in force, the state the console shows,
+    the body limit. A backend with a ``serve(host)`` method returns those paths' ASGI apps."""
+
+    settings: Callable[[], Settings]
+    state: ConnectorState
+    max_body: int
+
+
 def policy_from(settings: Settings, retry_pause: float = 2.0) -> OpenPolicy:
     """The session-opening policy the settings describe."""
     return OpenPolicy(
@@ -91,6 +102,9 @@ class ConnectorApp:
         self.state = state or ConnectorState()
         self.state.persistent_sessions = self.workers.persistent_options
         self.state.add_queue("company files", self.workers.queue_summary)
+        serve = getattr(session_factory, "serve", None)
+        self.routes: dict[str, Any] = dict(serve(BackendHost(
+            lambda: self.settings, self.state, self.body_limit))) if callable(serve) else {}
 
     # -- ASGI --------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -101,6 +115,10 @@ class ConnectorApp:
             return
         started = time.perf_counter()
         client = (scope.get("client") or ("-", 0))[0]
+        route = self.routes.get(scope["path"])
+        if route is not None:
+            await self._route(route, scope, receive, send, client)
+            return
         outcome = Outcome()
         spool: Spool | None = None
         try:
@@ -144,6 +162,15 @@ class ConnectorApp:
                 await asyncio.to_thread(self.workers.stop)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _route(self, route: Any, scope: Scope, receive: Receive, send: Send,
+                     client: str) -> None:
+        """A path the backend serves: AllowedClients applies, then the backend's app."""
+        if not await self._client_allowed(client):
+            self.log.warning("refused client %s: not in AllowedClients", client)
+            await _send_reply(send, protocol.forbidden_client(client), close=True)
+            return
+        await route(scope, receive, send)
 
     def close(self) -> None:
         """Close every persistent session and stop the worker threads."""
@@ -279,10 +306,10 @@ class ConnectorApp:
             if call.interaction == protocol.OPEN_PERSISTENT and result and delay:
                 await asyncio.sleep(delay)
             return protocol.reply_for(call.interaction, result), None
-        except QueueTimeout:
+        except QueueTimeout as exc:
             outcome.detail = "queue timeout"
-            return protocol.queue_timeout(float(self.settings.Timeout),
-                                          options.company_file), None
+            return protocol.queue_timeout(float(self.settings.Timeout), options.company_file,
+                                          exc.message), None
         except PersistentLimit as exc:
             outcome.detail = str(exc)
             return protocol.persistent_refused(str(exc)), None

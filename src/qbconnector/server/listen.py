@@ -77,7 +77,18 @@ class UvicornConfig(uvicorn.Config):
 
 class GuardedServer(uvicorn.Server):
     """uvicorn's Server whose event loop reports running out of files in one line a minute,
-    and whose TLS handshakes must end within the header timeout (asyncio allows 60 s)."""
+    whose TLS handshakes must end within the header timeout (asyncio allows 60 s), and which
+    calls ``on_exit`` when a signal (Ctrl+C, SIGTERM) stops it."""
+
+    def __init__(self, config: uvicorn.Config,
+                 on_exit: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        if self._on_exit is not None:
+            self._on_exit()
+        super().handle_exit(sig, frame)
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         loop = asyncio.get_running_loop()
@@ -99,7 +110,8 @@ class GuardedServer(uvicorn.Server):
 
 
 def uvicorn_server(app: Any, *, limits: ConnectionLimits, ssl_context: ssl.SSLContext | None,
-                   lifespan: str = "on", trusted_proxies: str = "") -> uvicorn.Server:
+                   lifespan: str = "on", trusted_proxies: str = "",
+                   on_exit: Callable[[], None] | None = None) -> uvicorn.Server:
     """uvicorn set up to serve ``app`` the way every port of ours listens (see the module).
 
     ``trusted_proxies`` (comma-separated addresses or networks) are the only peers whose
@@ -112,7 +124,7 @@ def uvicorn_server(app: Any, *, limits: ConnectionLimits, ssl_context: ssl.SSLCo
                            timeout_keep_alive=max(1, int(limits.idle_timeout or 15)),
                            proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
                            backlog=accept_burst(), ssl_context=ssl_context, limits=capped)
-    return GuardedServer(config)
+    return GuardedServer(config, on_exit)
 
 
 def connection_cap(wanted: int) -> int:

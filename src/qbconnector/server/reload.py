@@ -1,8 +1,9 @@
 """Which settings a running connector takes at once, and which wait for a restart.
 
 Users are re-read from the file on their own (:mod:`users`). The log settings, the request
-timeout, AuthFlags, the allowed clients, the console's sign-in settings and the limits of one
-request (size, requests per message set, response size, delay after open) are applied live.
+timeout, AuthFlags, the allowed clients, the console's sign-in settings, the Web Connector's
+users, URL and KeepOpen, and the limits of one request (size, requests per message set,
+response size, delay after open) are applied live.
 What shapes the listening sockets, TLS, the backend, or the sessions already open needs a
 restart.
 """

@@ -143,7 +143,18 @@ class ConnectorServer:
     def _uvicorn(self) -> uvicorn.Server:
         return uvicorn_server(self.app, limits=connection_limits(self.settings),
                               ssl_context=self.ssl_context,
-                              trusted_proxies=self.settings.TrustedProxies)
+                              trusted_proxies=self.settings.TrustedProxies,
+                              on_exit=self._interrupt_backend)
+
+    def _interrupt_backend(self) -> None:
+        """Stopping: a backend others wait on (the Web Connector's queue) answers them now,
+        so that finishing the requests under way does not wait for their Timeout."""
+        interrupt = getattr(self.session_factory, "interrupt", None)
+        if callable(interrupt):
+            try:
+                interrupt()
+            except Exception as exc:
+                log.warning("error while interrupting the backend: %s", exc)
 
     def bind(self) -> socket.socket:
         if self._socket is None:
@@ -206,7 +217,7 @@ class ConnectorServer:
         except SettingsError as exc:
             log.error("settings file is invalid; nothing applied: %s", exc)
             return []
-        live = replace(self.settings, Users=fresh.Users,
+        live = replace(self.settings, Users=fresh.Users, WebConnectorUsers=fresh.WebConnectorUsers,
                        **{key: getattr(fresh, key) for key in LIVE_KEYS})
         logging_changed = any(getattr(live, k) != getattr(self.settings, k) for k in (
             "LogLevel", "LogEnabled", "LogDir", "LogFormat", "MaxLogSize"))
@@ -222,6 +233,7 @@ class ConnectorServer:
     def request_restart(self) -> None:
         """Stop serving and start again with the settings file (on the serving thread)."""
         self._restart = True
+        self._interrupt_backend()
         if self._server is not None:
             self._server.should_exit = True
 
@@ -335,6 +347,7 @@ class ConnectorServer:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop a server started with :meth:`start` and close every session."""
         self._stopping = True
+        self._interrupt_backend()
         self._stop_console()
         if self._server is not None:
             self._server.should_exit = True
