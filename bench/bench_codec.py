@@ -23,12 +23,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
 
 from figures import Figures, add_common_options
+from qbconnector.qbxml import parse as parse_module
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import iter_records, parse_response
 
@@ -90,18 +92,35 @@ FLAT = 1.25
 """Memory is flat when the peak for the larger response is at most this times the smaller's."""
 
 
-def read_every_value(value: object) -> int:
-    """Touch every value of a parsed record (what a caller reading all fields does); returns
-    how many leaf values there were."""
-    if isinstance(value, dict):
-        return sum(read_every_value(v) for v in value.values())
-    if isinstance(value, list):
-        return sum(read_every_value(v) for v in value)
-    return 1
+def read_every_value(records: list) -> int:
+    """Touch every value of every record, nested ones included (what a caller reading all
+    fields does); returns how many values there were."""
+    count = 0
+    stack = list(records)
+    pop, push_all = stack.pop, stack.extend
+    while stack:
+        value = pop()
+        if isinstance(value, dict):
+            push_all(value.values())
+        elif isinstance(value, list):
+            push_all(value)
+        else:
+            count += 1
+    return count
 
 
 def parse_and_read(data: bytes) -> int:
-    return sum(read_every_value(record) for rs in parse_response(data) for record in rs.records)
+    return sum(read_every_value(rs.records) for rs in parse_response(data))
+
+
+@contextmanager
+def pure_python():
+    """Parse without the C accelerator, to show what the pure-Python path does."""
+    saved, parse_module._fastparse = parse_module._fastparse, None
+    try:
+        yield
+    finally:
+        parse_module._fastparse = saved
 
 
 def best_of(func, repeat: int = 3) -> float:
@@ -124,19 +143,26 @@ def bench_parse(kind: str, megabytes: float, workdir: Path, figures: Figures) ->
     raw = best_of(lambda: etree.fromstring(data, parser))
     ours = best_of(lambda: parse_response(data))
     read = best_of(lambda: parse_and_read(data))
+    with pure_python():
+        pure = best_of(lambda: parse_and_read(data))
     stream = best_of(lambda: sum(1 for _ in iter_records(path)))
     todict = best_of(lambda: xmltodict.parse(data), repeat=1)
     print(f"\n{kind}QueryRs: {mb:.1f} MB, {records} records")
-    print(f"  {'':34} {'seconds':>8} {'records/s':>11} {'MB/s':>8} {'vs raw lxml':>11}")
+    print(f"  {'':50} {'seconds':>8} {'records/s':>11} {'MB/s':>8} {'vs raw lxml':>11}")
+    accelerated = " (C accelerator)" if parse_module.ACCELERATED else ""
     for label, seconds in (("raw lxml fromstring (floor)", raw),
-                           ("parse_response, every value read", read),
+                           ("parse_response, every value read" + accelerated, read),
+                           ("the same, pure-Python path", pure),
                            ("parse_response (typed)", ours),
                            ("iter_records (streaming)", stream), ("xmltodict", todict)):
-        print(f"  {label:34} {seconds:8.2f} {records / seconds:11,.0f} {mb / seconds:8.1f} "
+        print(f"  {label:50} {seconds:8.2f} {records / seconds:11,.0f} {mb / seconds:8.1f} "
               f"{raw / seconds:10.2f}x")
     floor = records / raw
     figures.add(f"typed parse of {kind}QueryRs, every value read, vs raw lxml.etree."
-                "fromstring", records / read, "records/s", baseline=floor, goal=GOAL_PARSE)
+                f"fromstring{accelerated}", records / read, "records/s", baseline=floor,
+                goal=GOAL_PARSE)
+    figures.add(f"typed parse of {kind}QueryRs, every value read, pure-Python path, vs raw "
+                "lxml", records / pure, "records/s", baseline=floor)
     figures.add(f"typed parse of {kind}QueryRs (values not read) vs raw lxml", records / ours,
                 "records/s", baseline=floor)
     figures.add(f"streaming parse (iter_records) of {kind}QueryRs vs raw lxml",

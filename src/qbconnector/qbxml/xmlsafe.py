@@ -81,6 +81,18 @@ def _parser(keep_pis: bool) -> etree.XMLParser:
     return parser
 
 
+def checked_bytes(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The document as bytes, once the checks that need no parse pass: size, not empty, no
+    document type declaration; XMLError otherwise."""
+    data = to_bytes(text)
+    if len(data) > max_bytes:
+        raise XMLError(f"XML of {len(data)} bytes is larger than the limit of {max_bytes}")
+    if not data or data.isspace():
+        raise XMLError("empty XML document")
+    check_prolog(data[:65536])
+    return data
+
+
 def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
           keep_pis: bool = True) -> etree._Element:
     """Parse a whole document and return its root element; XMLError when not acceptable.
@@ -88,12 +100,7 @@ def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
     ``keep_pis`` keeps processing instructions (the ``<?qbxml version?>`` header of requests);
     responses do without them, which lets readers assume every node is an element.
     """
-    data = to_bytes(text)
-    if len(data) > max_bytes:
-        raise XMLError(f"XML of {len(data)} bytes is larger than the limit of {max_bytes}")
-    if not data.strip():
-        raise XMLError("empty XML document")
-    check_prolog(data[:65536])
+    data = checked_bytes(text, max_bytes)
     try:
         root = etree.fromstring(data, _parser(keep_pis))
     except etree.XMLSyntaxError as exc:
