@@ -187,3 +187,27 @@ def test_the_pure_python_path_can_be_chosen() -> None:
                           f"{RESPONSE!r}).responses))"],
                          capture_output=True, text=True, check=True, env=env).stdout.split()
     assert out == ["False", "2"]
+
+
+def test_every_real_quickbooks_response_parses_the_same_both_ways(
+        transcripts: Path, accelerator: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = sorted(transcripts.glob("*.response.xml"))
+    assert len(files) > 70
+    for path in files:
+        fast, pure = _both(path.read_bytes(), monkeypatch)
+        assert fast == pure, path.name
+
+
+def test_sandbox_answers_parse_the_same_both_ways(monkeypatch: pytest.MonkeyPatch,
+                                                  accelerator: object, tmp_path: Path) -> None:
+    """Every query of a small company's lists and transactions, as the sandbox answers."""
+    from qbconnector.sandbox import SandboxSession, create_company
+
+    path = tmp_path / "c.qbdb"
+    create_company(path, sample="none")
+    with SandboxSession(path) as session:
+        for name in ("Account", "Customer", "Item", "SalesTaxCode", "Template", "Company",
+                     "Preferences", "Host"):
+            answer = session.process(build(Message(f"{name}Query"), version="13.0"))
+            fast, pure = _both(answer, monkeypatch)
+            assert fast == pure, name
