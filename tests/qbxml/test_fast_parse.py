@@ -22,13 +22,14 @@ from qbconnector.qbxml.build import Message, Pairs, build
 ACCELERATOR = parse._fastparse
 
 
-def _both(data: bytes | str, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+def _both(data: bytes | str, monkeypatch: pytest.MonkeyPatch, values: str = "typed"
+          ) -> tuple[object, object]:
     """What each path makes of ``data``: a comparable picture, or the error it raised."""
     outcomes = []
     for reader in (ACCELERATOR, None):
         monkeypatch.setattr(parse, "_fastparse", reader)
         try:
-            outcomes.append(_picture(parse.parse_response(data)))
+            outcomes.append(_picture(parse.parse_response(data, values=values)))
         except Exception as exc:  # noqa: BLE001 - the error is what is compared
             outcomes.append((type(exc).__name__, str(exc)))
     return outcomes[0], outcomes[1]
@@ -119,14 +120,51 @@ CASES = {
 }
 
 
+@pytest.mark.parametrize("values", ["typed", "json"])
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_accelerator_answers_as_the_python_path(
-        name: str, accelerator: object, monkeypatch: pytest.MonkeyPatch) -> None:
+        name: str, values: str, accelerator: object, monkeypatch: pytest.MonkeyPatch) -> None:
     text = CASES[name]
     for data in (text, text.encode("utf-8") if "ISO-8859-1" not in text else
                  text.encode("latin-1")):
-        fast, pure = _both(data, monkeypatch)
+        fast, pure = _both(data, monkeypatch, values)
         assert fast == pure, name
+
+
+JSON_CASES = {
+    "canonical text kept": ("<Balance>12.50</Balance><TimeCreated>2024-01-15T10:30:00-05:00"
+                            "</TimeCreated><JobStartDate>2024-02-29</JobStartDate>",
+                            {"Balance": "12.50", "TimeCreated": "2024-01-15T10:30:00-05:00",
+                             "JobStartDate": "2024-02-29"}),
+    "other forms written as the typed value writes them": (
+        "<Balance>007.50</Balance><TotalBalance>5.</TotalBalance><CreditLimit>-0.00"
+        "</CreditLimit><TimeModified>2024-1-5T9:3:0-00:00</TimeModified>",
+        {"Balance": "7.50", "TotalBalance": "5", "CreditLimit": "-0.00",
+         "TimeModified": "2024-01-05T09:03:00+00:00"}),
+    "values that do not parse stay text; booleans and integers typed": (
+        "<Balance>lots</Balance><JobStartDate>2024-02-30</JobStartDate><IsActive>1</IsActive>"
+        "<Sublevel>3</Sublevel>",
+        {"Balance": "lots", "JobStartDate": "2024-02-30", "IsActive": True, "Sublevel": 3}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(JSON_CASES))
+def test_json_values_are_what_jsonable_makes_of_typed_ones(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On both paths (this one runs where the accelerator is not built too)."""
+    body, expected = JSON_CASES[name]
+    text = _rs(f"<CustomerRet>{body}</CustomerRet>")
+    for reader in {ACCELERATOR, None}:
+        monkeypatch.setattr(parse, "_fastparse", reader)
+        [response] = parse.parse_response(text, values="json").responses
+        assert dict(response.records[0]) == expected
+        typed = parse.parse_response(text).responses[0].records[0]
+        assert parse.jsonable(dict(typed)) == expected
+
+
+def test_values_must_be_typed_or_json() -> None:
+    with pytest.raises(ValueError, match="typed, json"):
+        parse.parse_response(RESPONSE, values="text")
 
 
 def test_utf16_documents_parse_the_same(accelerator: object,
@@ -140,10 +178,11 @@ def test_utf16_documents_parse_the_same(accelerator: object,
 def test_the_accelerator_reads_ordinary_responses_itself(accelerator: object) -> None:
     """Not everything falls back to lxml: an ordinary response is the C reader's."""
     assert parse._fastparse is not None
-    assert accelerator.parse(RESPONSE, parse._response_cplan, parse.Record,  # type: ignore[attr-defined]
-                             parse._FAST_PARSERS) is not None
-    assert accelerator.parse(CASES["a comment inside (left to lxml)"].encode(),  # type: ignore[attr-defined]
-                             parse._response_cplan, parse.Record, parse._FAST_PARSERS) is None
+    read = accelerator.parse  # type: ignore[attr-defined]
+    assert read(RESPONSE, parse._response_cplan, parse.Record, parse._FAST_PARSERS,
+                False) is not None
+    assert read(CASES["a comment inside (left to lxml)"].encode(), parse._response_cplan,
+                parse.Record, parse._FAST_PARSERS, False) is None
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[
@@ -156,8 +195,9 @@ def test_generated_records_parse_the_same_both_ways(case, accelerator: object,
     name, records = case
     text = build(Message(name, Pairs((RETS[name], r) for r in records), statusCode="0",
                          statusSeverity="Info"), version="13.0", check=False)
-    fast, pure = _both(text, monkeypatch)
-    assert fast == pure
+    for values in ("typed", "json"):
+        fast, pure = _both(text, monkeypatch, values)
+        assert fast == pure
 
 
 def test_an_accelerator_built_from_another_source_is_not_used(tmp_path: Path) -> None:
@@ -194,8 +234,9 @@ def test_every_real_quickbooks_response_parses_the_same_both_ways(
     files = sorted(transcripts.glob("*.response.xml"))
     assert len(files) > 70
     for path in files:
-        fast, pure = _both(path.read_bytes(), monkeypatch)
-        assert fast == pure, path.name
+        for values in ("typed", "json"):
+            fast, pure = _both(path.read_bytes(), monkeypatch, values)
+            assert fast == pure, path.name
 
 
 def test_sandbox_answers_parse_the_same_both_ways(monkeypatch: pytest.MonkeyPatch,

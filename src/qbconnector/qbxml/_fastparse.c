@@ -8,8 +8,10 @@
  * way; only the time differs.
  *
  * A plan is a dict: child tag -> (sub-plan or None for a leaf, value code, parser, repeats,
- * the spec declares attributes). parse(data, plan_for, record_type, parsers) returns
- * (root tag, [(message set attributes, [(tag, attributes, fields, records), ...]), ...]).
+ * the spec declares attributes). parse(data, plan_for, record_type, parsers, json_values)
+ * returns (root tag, [(message set attributes, [(tag, attributes, fields, records), ...]),
+ * ...]); with json_values, values come as exports write them (jsonable of the typed value),
+ * text already in that form kept as it is.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -57,6 +59,8 @@ typedef struct {
     Py_ssize_t len, cap;
     Py_ssize_t run;        /* characters of text since the last tag */
     PyObject *plan_for, *record_type, *decimal, *date_iso, *datetime_iso, *parse_datetime;
+    PyObject *jsonable;    /* values for JSON: typed values -> text, as exports write them */
+    int json_values;       /* give values JSON-ready (canonical text stays text) */
     PyObject *root_tag;    /* owned */
     PyObject *result;      /* owned: list of (attributes, responses) */
     PyObject *responses;   /* borrowed: the current message set's list */
@@ -190,6 +194,76 @@ static PyObject *typed(State *st, PyObject *text, int code, PyObject *parser)
         return text;
     }
     return value;
+}
+
+static int digits(const char *s, Py_ssize_t from, Py_ssize_t to)
+{
+    for (Py_ssize_t i = from; i < to; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static int canonical_decimal(const char *s, Py_ssize_t n)
+{
+    /* Text that format(Decimal(text), "f") gives back unchanged: -?(0|[1-9][0-9]*)(.[0-9]+)? */
+    Py_ssize_t i = s[0] == '-' ? 1 : 0;
+    if (i >= n)
+        return 0;
+    if (s[i] == '0') {
+        i++;
+    } else if (s[i] >= '1' && s[i] <= '9') {
+        while (i < n && s[i] >= '0' && s[i] <= '9')
+            i++;
+    } else {
+        return 0;
+    }
+    if (i == n)
+        return 1;
+    if (s[i] != '.' || i + 1 == n)
+        return 0;
+    return digits(s, i + 1, n);
+}
+
+static int canonical_date(const char *s, Py_ssize_t n)
+{
+    /* YYYY-MM-DD: a valid one is its own isoformat(), an invalid one stays text anyway. */
+    return n == 10 && digits(s, 0, 4) && s[4] == '-' && digits(s, 5, 7) && s[7] == '-'
+        && digits(s, 8, 10);
+}
+
+static int canonical_datetime(const char *s, Py_ssize_t n)
+{
+    /* YYYY-MM-DDTHH:MM:SS+HH:MM (not -00:00, which isoformat() writes +00:00). */
+    return n == 25 && canonical_date(s, 10) && s[10] == 'T' && digits(s, 11, 13)
+        && s[13] == ':' && digits(s, 14, 16) && s[16] == ':' && digits(s, 17, 19)
+        && (s[19] == '+' || s[19] == '-') && digits(s, 20, 22) && s[22] == ':'
+        && digits(s, 23, 25) && !(s[19] == '-' && memcmp(s + 20, "00:00", 5) == 0);
+}
+
+static PyObject *json_value(State *st, PyObject *text, int code, PyObject *parser)
+{
+    /* The value as an export writes it (what jsonable(typed value) gives): text that is
+     * already in that form is kept without making the typed value at all. */
+    if (text != Py_None && (code == P_DECIMAL || code == P_DATE || code == P_DATETIME)) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(text, &n);
+        if (s == NULL)
+            return NULL;
+        if (n > 0 && ((code == P_DECIMAL && canonical_decimal(s, n))
+                      || (code != P_DECIMAL && canonical_date(s, n))
+                      || (code == P_DATETIME && canonical_datetime(s, n)))) {
+            Py_INCREF(text);
+            return text;
+        }
+    }
+    PyObject *value = typed(st, text, code, parser);
+    if (value == NULL || PyUnicode_CheckExact(value) || PyBool_Check(value)
+        || PyLong_CheckExact(value))
+        return value;
+    PyObject *ready = PyObject_CallOneArg(st->jsonable, value);
+    Py_DECREF(value);
+    return ready;
 }
 
 static int add_child(PyObject *out, PyObject *tag, PyObject *value, int repeats)
@@ -400,8 +474,9 @@ static int finish(State *st, Frame *f, Frame *parent)
         PyObject *text = text_of(st, f);
         if (text == NULL)
             return -1;
-        value = typed(st, text, (int)PyLong_AsLong(PyTuple_GET_ITEM(f->entry, 1)),
-                      PyTuple_GET_ITEM(f->entry, 2));
+        int code = (int)PyLong_AsLong(PyTuple_GET_ITEM(f->entry, 1));
+        value = st->json_values ? json_value(st, text, code, PyTuple_GET_ITEM(f->entry, 2))
+                                : typed(st, text, code, PyTuple_GET_ITEM(f->entry, 2));
         Py_DECREF(text);
         if (value == NULL)
             return -1;
@@ -520,20 +595,22 @@ static PyObject *parse(PyObject *self, PyObject *args)
     st = PyMem_Calloc(1, sizeof(State));
     if (st == NULL)
         return PyErr_NoMemory();
-    if (!PyArg_ParseTuple(args, "y*OOO", &data, &st->plan_for, &st->record_type, &parsers)) {
+    if (!PyArg_ParseTuple(args, "y*OOOp", &data, &st->plan_for, &st->record_type, &parsers,
+                          &st->json_values)) {
         PyMem_Free(st);
         return NULL;
     }
-    if (!PyTuple_Check(parsers) || PyTuple_GET_SIZE(parsers) != 4) {
+    if (!PyTuple_Check(parsers) || PyTuple_GET_SIZE(parsers) != 5) {
         PyErr_SetString(PyExc_TypeError,
                         "parsers: (Decimal, date.fromisoformat, datetime.fromisoformat, "
-                        "parse_datetime)");
+                        "parse_datetime, jsonable)");
         goto end;
     }
     st->decimal = PyTuple_GET_ITEM(parsers, 0);
     st->date_iso = PyTuple_GET_ITEM(parsers, 1);
     st->datetime_iso = PyTuple_GET_ITEM(parsers, 2);
     st->parse_datetime = PyTuple_GET_ITEM(parsers, 3);
+    st->jsonable = PyTuple_GET_ITEM(parsers, 4);
     if (data.len > INT_MAX) {
         out = Py_None;
         Py_INCREF(out);
@@ -579,7 +656,8 @@ end:
 
 static PyMethodDef methods[] = {
     {"parse", parse, METH_VARARGS,
-     "parse(data, plan_for, record_type, parsers) -> (root, message sets) or None"},
+     "parse(data, plan_for, record_type, parsers, json_values) -> (root, message sets) "
+     "or None"},
     {NULL, NULL, 0, NULL}};
 
 static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastparse",

@@ -29,6 +29,7 @@ from lxml import etree
 
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import xmlsafe
+from qbconnector.qbxml.jsonify import jsonable
 from qbconnector.qbxml.spec import Element
 from qbconnector.qbxml.values import PARSERS, bool_value, parse_datetime
 
@@ -234,20 +235,32 @@ class ResponseError(ValueError):
     """Text that is not a qbXML response message set."""
 
 
-def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES) -> ResponseSet:
+VALUES = ("typed", "json")
+
+
+def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES, *,
+                   values: str = "typed") -> ResponseSet:
     """Parse a whole response message set (safely) into responses and typed records.
+
+    ``values="json"`` gives every value as :func:`~qbconnector.qbxml.jsonify.jsonable` would
+    make it of the typed one (amounts and dates as text, booleans and integers typed), for
+    code that writes them out again (exports): QuickBooks' text, already in that form, is
+    kept as it is instead of being turned into Decimal or datetime and back.
 
     With the accelerator built, an ordinary message set is read in one pass of expat straight
     into records; anything else (errors included) goes the pure-Python way, which gives the
     same answer and says what is wrong.
     """
+    if values not in VALUES:
+        raise ValueError(f"values is one of {', '.join(VALUES)}, not {values!r}")
     try:
         data = xmlsafe.checked_bytes(text, max_bytes)
     except xmlsafe.XMLError as exc:
         raise ResponseError(str(exc)) from None
     if _fastparse is not None:
         with _collector_paused():
-            fast = _fastparse.parse(data, _response_cplan, Record, _FAST_PARSERS)
+            fast = _fastparse.parse(data, _response_cplan, Record, _FAST_PARSERS,
+                                    values == "json")
         if fast is not None:
             return _fast_set(*fast)
     try:
@@ -257,7 +270,12 @@ def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES
     if root.tag not in ("QBXML", "QBPOSXML"):
         raise ResponseError(f"not a qbXML response: the root element is {root.tag}")
     with _collector_paused():
-        return _convert_set(root)
+        result = _convert_set(root)
+        if values == "json":
+            for response in result:
+                response.fields = jsonable(response.fields)
+                response.records = [Record(r.tag, jsonable(dict(r))) for r in response.records]
+        return result
 
 
 @contextmanager
@@ -308,7 +326,7 @@ def _convert_set(root: etree._Element) -> ResponseSet:
 _P_TEXT, _P_DECIMAL, _P_INT, _P_BOOL, _P_DATE, _P_DATETIME, _P_CALL = range(7)
 _CODES: dict[Any, int] = {Decimal: _P_DECIMAL, int: _P_INT, bool_value: _P_BOOL,
                           date.fromisoformat: _P_DATE, parse_datetime: _P_DATETIME}
-_FAST_PARSERS = (Decimal, date.fromisoformat, datetime.fromisoformat, parse_datetime)
+_FAST_PARSERS = (Decimal, date.fromisoformat, datetime.fromisoformat, parse_datetime, jsonable)
 _CPLANS: dict[int, dict[str, tuple]] = {}
 
 

@@ -88,8 +88,10 @@ class Connection:
         self.open()
         return self.session.process(request)
 
-    def send(self, messages: list[Message], on_error: str = "stopOnError") -> ResponseSet:
-        """Send messages in one message set; retries safely when the connection breaks."""
+    def send(self, messages: list[Message], on_error: str = "stopOnError",
+             values: str = "typed") -> ResponseSet:
+        """Send messages in one message set; retries safely when the connection breaks.
+        ``values`` is how the response's values come (see ``parse_response``)."""
         self.open()
         writes = any(not is_read_only(request_name(m.name)) for m in messages)
         set_attrs: dict[str, str] = {}
@@ -115,7 +117,7 @@ class Connection:
             except RequestProcessorError as exc:
                 raise errors.SessionError(str(exc), exc.hresult) from exc
         try:
-            result = parse_response(response)
+            result = parse_response(response, values=values)
         except ResponseError as exc:
             raise errors.SessionError(f"the response could not be read: {exc}") from exc
         for one in result:

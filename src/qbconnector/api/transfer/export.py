@@ -36,6 +36,7 @@ from qbconnector.api.transfer.state import ExportState, as_instant, later
 from qbconnector.api.transfer.tables import TypeTables, tables_for
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import BuildError, Message
+from qbconnector.qbxml.values import parse_datetime
 
 if TYPE_CHECKING:
     from qbconnector.api.records.collections import Collection
@@ -77,6 +78,11 @@ class ExportSummary:
                 "deleted": sum(t.deleted for t in self.types),
                 "seconds": round(self.seconds, 3), "state_file": self.state_file,
                 "outputs": self.outputs, "types": [asdict(t) for t in self.types]}
+
+
+QUERY_VALUES = "json"
+"""How records are read for export: JSON-ready, as the sinks write them, so QuickBooks' text
+is kept instead of being made Decimal or datetime and back (the files are the same)."""
 
 
 def _mark_text(value: datetime | str) -> str:
@@ -135,6 +141,17 @@ def deleted_since(connection: Connection, tables: TypeTables, mark: str | None
              "time_deleted": r.get("TimeDeleted")} for r in response.records]
 
 
+def _moment(value: Any) -> Any:
+    """A JSON-ready TimeModified (text) as the datetime it stands for; other values as they
+    are (text that is no date-time stays text, as the typed parse leaves it)."""
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _moved_back(mark: str, seconds: float, floor: str | None) -> str:
     moved = (as_instant(mark) - timedelta(seconds=math.ceil(seconds))).isoformat()
     return later(floor, moved) or moved
@@ -172,10 +189,10 @@ class Exporter:
         self.sink.begin(tables, merge=start_mark is not None)
         newest: datetime | None = None
         newest_text: str | None = None
-        for record in collection.query(**filters):
+        for record in collection.query(values=QUERY_VALUES, **filters):
             result.lines += self.sink.write(record)
             result.records += 1
-            modified = record.get("TimeModified")
+            modified = _moment(record.get("TimeModified"))
             if isinstance(modified, datetime) and (newest is None or modified > newest):
                 newest, newest_text = modified, modified.isoformat()
             if self.progress is not None:
