@@ -18,6 +18,7 @@ from typing import Any
 
 from lxml import etree
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.spec import version_key
 from qbconnector.sandbox.core import errors
 from qbconnector.sandbox.core.context import Context, Request
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 VERSION = "14.0"
 
 
-class SampleError(RuntimeError):
+class SampleError(QBConnectorError, RuntimeError):
     """The sample generator asked for something the engine refused (a generator bug)."""
 
 
