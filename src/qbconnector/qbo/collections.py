@@ -161,6 +161,37 @@ class QBOCollection:
                                       f"{self.type_name} (it supports: "
                                       f"{', '.join(self.operations())})")
 
+    def tables(self) -> Any:
+        """The flat tables of this entity (CSV and table output, export)."""
+        from qbconnector.qbo.tables import tables_for
+
+        return tables_for(self.type_name)
+
+    def field_names(self, names: list[str]) -> list[str]:
+        """QBO field names for names given in any case or in snake_case."""
+        from qbconnector.qbo.filters import _property
+
+        return [_property(self.spec, name, "fields") for name in names]
+
+    def resolve_id(self, ident: str) -> str:
+        """An Id as given (digits), else the Id of the record with that name (lists) or
+        DocNumber (transactions)."""
+        if ident.isdigit() or self.type_name in ("TaxCode",):
+            return ident
+        if self.kind == "list":
+            return str(self.get_by_name(ident)["Id"])
+        if "DocNumber" not in self.spec.fields:
+            raise NotFoundError(610, "Error", f"{self.type_name} records are found by Id",
+                                self.query_request)
+        found = self.query(ref_numbers=[ident], limit=2).all()
+        if not found:
+            raise NotFoundError(610, "Error", f"no {self.type_name} with Id or DocNumber "
+                                f"{ident!r}", self.query_request)
+        if len(found) > 1:
+            raise FilterError(f"several {self.type_name} records have DocNumber {ident!r}; "
+                              "give the Id")
+        return str(found[0]["Id"])
+
     def query_takes(self, element: str) -> bool:
         """Whether QBO can filter this entity by ``element`` (a property name)."""
         return element in self.spec.filterable

@@ -71,6 +71,7 @@ class QBOSession:
         self.retries = retries
         self.backoff = backoff
         self.stats = Stats()
+        self.server_time: str | None = None      # the ``time`` of the last answer (QBO's clock)
         self._http = http or httpx.Client(
             timeout=timeout, headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
             limits=httpx.Limits(max_keepalive_connections=4))
@@ -166,10 +167,13 @@ class QBOSession:
         if "json" not in kind:
             return reply.content
         try:
-            return loads(reply.content)
+            data = loads(reply.content)
         except ValueError as exc:
             raise TransportError(f"QuickBooks Online answered JSON that cannot be read: "
                                  f"{exc}") from None
+        if isinstance(data, dict) and isinstance(data.get("time"), str):
+            self.server_time = data["time"]
+        return data
 
     def _final(self, reply: httpx.Response, operation: str, entity: str, record: Any,
                extra: dict[str, Any]) -> QBConnectorError:

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from qbconnector.api.records import errors
 from qbconnector.api.records.collections import check
 from qbconnector.api.transfer.destinations import open_sink
+from qbconnector.api.transfer.own import OwnTransfer
 from qbconnector.api.transfer.progress import Progress
 from qbconnector.api.transfer.sinks import Sink
 from qbconnector.api.transfer.state import ExportState, as_instant, later
@@ -66,6 +67,7 @@ class ExportSummary:
     outputs: list[str] = field(default_factory=list)
     state_file: str | None = None
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)    # what a user should know (full copies)
 
     @property
     def records(self) -> int:
@@ -76,7 +78,8 @@ class ExportSummary:
                 "lines": sum(t.lines for t in self.types),
                 "deleted": sum(t.deleted for t in self.types),
                 "seconds": round(self.seconds, 3), "state_file": self.state_file,
-                "outputs": self.outputs, "types": [asdict(t) for t in self.types]}
+                "outputs": self.outputs, "types": [asdict(t) for t in self.types],
+                "notes": self.notes}
 
 
 def _mark_text(value: datetime | str) -> str:
@@ -209,8 +212,12 @@ def export(connection: Connection, types: Iterable[str], destination: str, *,
 
     ``since`` (an aware datetime or ISO text with offset) exports only records modified at or
     after it, plus deletions; ``state`` names a JSON file that remembers, per type, where the
-    last run stopped, so the next run picks up from there.
+    last run stopped, so the next run picks up from there. A connection that exports by
+    itself (QuickBooks Online's, see :mod:`qbconnector.api.transfer.own`) is handed the job.
     """
+    if isinstance(connection, OwnTransfer):
+        return connection.export(list(types), destination, since=since, state=state,
+                                 progress=progress)
     began = time.monotonic()
     collections = [connection.collection(name) for name in types]
     for collection in collections:

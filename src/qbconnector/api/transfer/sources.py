@@ -156,16 +156,18 @@ def _jsonl_rows(path: Path, type_name: str, skipped: list[int]
 
 
 def read_source(path: str | Path, type_name: str, mapping: ImportMapping | None = None,
-                skipped: list[int] | None = None) -> list[SourceRecord]:
+                skipped: list[int] | None = None, tables: TypeTables | None = None
+                ) -> list[SourceRecord]:
     """Every record of ``type_name`` in a CSV or JSONL file (lines of other types skipped
-    are counted in ``skipped``)."""
+    are counted in ``skipped``); ``tables`` are the type's flat tables when they are not
+    Desktop's (QuickBooks Online's, for its CSV files)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise SourceError(f"{path}: import reads .csv and .jsonl files")
     if not path.is_file():
         raise SourceError(f"no such file: {path}")
-    tables = tables_for(type_name)
+    tables = tables or tables_for(type_name)
     skipped = skipped if skipped is not None else []
     if mapping is not None:
         return _mapped(path, suffix, tables, mapping, skipped)
@@ -182,7 +184,7 @@ def read_source(path: str | Path, type_name: str, mapping: ImportMapping | None 
             columns = _columns(list(row), tables.records)
         data = _nested(row, columns)
         if lines:
-            own = sorted(lines.get(str(data.get("TxnID")), []), key=lambda x: x[0])
+            own = sorted(lines.get(str(data.get(tables.id_field)), []), key=lambda x: x[0])
             for _, element, line in own:
                 data.setdefault(element, []).append(line)
         records.append(SourceRecord(str(number), data))
