@@ -224,11 +224,15 @@ class QBOCollection:
         return record(self.type_name, found)
 
     def get_by_name(self, full_name: str) -> QBORecord:
-        """One record by its FullyQualifiedName, DisplayName or Name (inactive ones too)."""
-        filters: dict[str, Any] = {"where": [(full_name_property(self.spec), "=", full_name)]}
+        """One record by its FullyQualifiedName, DisplayName or Name; inactive ones too (QBO
+        appends " (deleted)" to their names: ``get_by_name("Acme")`` finds "Acme (deleted)")."""
+        filters: dict[str, Any] = {"where": [(full_name_property(self.spec), "IN",
+                                              [full_name, full_name + " (deleted)"])]}
         if "Active" in self.spec.filterable:
             filters["active"] = "all"
-        found = self.query(limit=1, **filters).first()
+        matches = self.query(limit=2, **filters).all()
+        found = next((m for m in matches if m.get("Active") is not False), None) or \
+            (matches[0] if matches else None)
         if found is None:
             raise NotFoundError(610, "Error", f"no {self.type_name} named {full_name!r}",
                                 self.query_request)

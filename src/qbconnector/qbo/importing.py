@@ -29,9 +29,14 @@ from qbconnector.api.transfer.importing import ImportSummary, ResultsWriter, Row
 from qbconnector.api.transfer.mapping import ImportMapping, load_mapping
 from qbconnector.api.transfer.progress import Progress
 from qbconnector.api.transfer.sources import SourceRecord
-from qbconnector.errors import QBError, TransportError, ValidationError
+from qbconnector.errors import (
+    InvalidReferenceError,
+    QBError,
+    TransportError,
+    ValidationError,
+)
 from qbconnector.qbo.differences import DELETED_SUFFIX, changed_fields
-from qbconnector.qbo.fields import SELF_REFS, VALUE_REFS
+from qbconnector.qbo.fields import SELF_REFS, VALUE_REFS, BodyBuilder
 from qbconnector.qbo.filters import full_name_property
 from qbconnector.qbo.sources import read_records
 from qbconnector.qbo_wire import spec
@@ -57,6 +62,48 @@ class _Pending:
     body: dict[str, Any] = field(default_factory=dict)
     current: QBORecord | None = None
     result: RowResult | None = None
+    reactivate: set[tuple[str, str]] = field(default_factory=set)
+
+
+class _ImportLookup:
+    """Names to Ids for an import: active records first (the connection's cache), then
+    inactive ones — QBO refuses references to inactive records, so the import makes them
+    active for the time of the batch that needs them (a history being copied has invoices
+    of customers made inactive since)."""
+
+    def __init__(self, connection: QBOConnection) -> None:
+        self.connection = connection
+        self.references = connection.references
+        self.used: set[tuple[str, str]] = set()
+        self.records: dict[tuple[str, str], QBORecord] = {}
+        self._inactive: dict[tuple[str, str], QBORecord | None] = {}
+
+    def ref_id(self, entity: str, text: str) -> str:
+        try:
+            return self.references.ref_id(entity, text)
+        except InvalidReferenceError:
+            found = self._find_inactive(entity, text)
+            if found is None:
+                raise
+            self.used.add((entity, str(found["Id"])))
+            self.records[(entity, str(found["Id"]))] = found
+            return str(found["Id"])
+
+    def _find_inactive(self, entity: str, text: str) -> QBORecord | None:
+        key = (entity, text.lower())
+        if key not in self._inactive:
+            collection = self.connection.collection(entity)
+            if "Active" not in collection.spec.filterable:
+                self._inactive[key] = None
+            else:
+                prop = full_name_property(collection.spec)
+                matches = collection.query(active="inactive", limit=2, where=[
+                    (prop, "IN", [text, text + DELETED_SUFFIX])]).all()
+                self._inactive[key] = matches[0] if len(matches) == 1 else None
+        return self._inactive[key]
+
+    def unit_price(self, item_id: str) -> Any:
+        return self.references.unit_price(item_id)
 
 
 def default_upsert_key(collection: QBOCollection) -> str:
@@ -150,6 +197,8 @@ class QBOImporter:
         self.stopped = False
         self.name_property = full_name_property(collection.spec) \
             if collection.kind == "list" else None
+        self.lookup = _ImportLookup(connection)
+        self.builder = BodyBuilder(self.entity, self.lookup)
 
     # -- preparing --------------------------------------------------------------------------
     def plan(self, source: SourceRecord) -> _Pending:
@@ -189,10 +238,12 @@ class QBOImporter:
 
     def _build(self, pending: _Pending) -> None:
         data = _portable(self.entity, pending.source.data, self.upsert_by == "ID")
+        self.lookup.used = set()
         try:
-            pending.body = self.collection.add_body(data)
+            pending.body = self.builder.build(data)
         except (QBError, ValidationError, ValueError) as exc:   # this record's own problem
             pending.result = self._error(pending, str(exc))
+        pending.reactivate = set(self.lookup.used)
 
     def _error(self, pending: _Pending, message: str, status: int | None = None) -> RowResult:
         return RowResult(pending.source.label, "error", self.entity, pending.key,
@@ -271,15 +322,47 @@ class QBOImporter:
             queued.append((operation, pending, outcome))
         if not queued:
             return
+        wanted = sorted({r for _, pending, _ in queued for r in pending.reactivate})
         try:
+            active = self._set_active(wanted, True)
             batch.run()
         except TransportError as exc:
             for _, pending, _ in queued:
                 pending.result = self._error(pending, f"not sent: {exc}")
             self.stopped = True
             return
+        finally:
+            if wanted:
+                self._set_active(wanted, False, active)
         for operation, pending, outcome in queued:
             pending.result = self._outcome(operation, pending, outcome)
+            if pending.reactivate and pending.result.operation != "error":
+                names = ", ".join(f"{e} {self.lookup.records[(e, i)].get('DisplayName') or ''}"
+                                  .strip() for e, i in sorted(pending.reactivate))
+                pending.result.message = (f"OK; {names} made active for the time of the "
+                                          "import (QBO refuses references to inactive "
+                                          "records), inactive again after")
+
+    def _set_active(self, records: list[tuple[str, str]], active: bool,
+                    current: dict[tuple[str, str], Any] | None = None) -> dict:
+        """Make records active (before a batch that refers to them) or inactive again."""
+        if not records:
+            return {}
+        batch = self.connection.batch("continueOnError")
+        queued = {}
+        for entity, record_id in records:
+            base = (current or {}).get((entity, record_id)) or \
+                self.lookup.records[(entity, record_id)]
+            queued[(entity, record_id)] = getattr(batch, entity).modify(base, active=active)
+        batch.run()
+        done = {}
+        for key, outcome in queued.items():
+            if outcome.error is not None:
+                log.warning("could not make %s %s %s: %s", key[0], key[1],
+                            "active" if active else "inactive", outcome.error)
+            elif outcome.records:
+                done[key] = outcome.records[0]
+        return done
 
     def _outcome(self, operation: str, pending: _Pending, outcome: Any) -> RowResult:
         if outcome.error is not None:
