@@ -155,6 +155,6 @@ def test_server_errors_are_retried_and_a_dead_service_is_a_transport_error(doubl
         assert qb.customers.count() == 0
         assert qb.session.stats.retries == 1
     with LossyProxy(running.base, lambda method, path: "503") as proxy, \
-            qbconnector.connect(NAME, api_url=proxy.url, backoff=0.01, retries=2) as qb:
-        with pytest.raises(qbconnector.TransportError, match="after 2 retries"):
-            qb.customers.count()
+            qbconnector.connect(NAME, api_url=proxy.url, backoff=0.01, retries=2) as qb, \
+            pytest.raises(qbconnector.TransportError, match="after 2 retries"):
+        qb.customers.count()
