@@ -80,6 +80,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 #: Desktop types each QBO entity takes, and the QBO entity of each Desktop type.
@@ -203,6 +204,13 @@ def _online_ref(value: Any) -> str | None:
     if isinstance(value, Mapping):
         return value.get("name") or None
     return str(value) if value else None
+
+
+def _nonzero(value: Any) -> bool:
+    try:
+        return value not in (None, "") and Decimal(str(value)) != 0
+    except ArithmeticError:
+        return False
 
 
 def _truthy(value: Any) -> bool:
@@ -518,7 +526,8 @@ def _item_desktop(data: Mapping[str, Any], carry: _Carry) -> str:
 
     if desktop_type == "ItemInventory":
         out.update(carried(INVENTORY_PARTS))
-    elif data.get("PurchaseCost") or data.get("ExpenseAccountRef") or data.get("PurchaseDesc"):
+    elif _nonzero(data.get("PurchaseCost")) or data.get("ExpenseAccountRef") or \
+            data.get("PurchaseDesc"):
         out["SalesAndPurchase"] = carried(BOTH_PARTS)
     else:
         out["SalesOrPurchase"] = carried(SALES_PARTS)

@@ -3,7 +3,10 @@
 Without a mapping file a source is read the way ``export`` writes:
 
 - JSONL: one record per line, qbXML (or snake_case) names, lines nested; a ``_type`` member
-  other than the imported type skips the line, so one export file serves every type.
+  other than the imported type skips the line, so one export file serves every type. A line
+  of QuickBooks Online's export (QBO's names, a SyncToken) is read through the field mapping
+  between editions (:mod:`qbconnector.qbo.editions`): customers, vendors, items, accounts
+  and invoices move from Online to Desktop this way.
 - CSV: columns named like the export's (``bill_address_city``), or qbXML paths
   (``BillAddress/City``), or top-level names (``Name``); values converted by the spec's type.
   Line items come from the line table written beside it (``invoices.invoice_line.csv`` for
@@ -149,10 +152,24 @@ def _jsonl_rows(path: Path, type_name: str, skipped: list[int]
                 yield number, {"_error": "not a JSON object"}
                 continue
             kind = obj.get("_type")
+            if kind is not None and "SyncToken" in obj and "EditSequence" not in obj:
+                kind, obj = _from_online(kind, obj)     # a QuickBooks Online export's record
             if kind is not None and kind != type_name:
                 skipped.append(number)
                 continue
             yield number, obj
+
+
+def _from_online(entity: str, obj: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """A QuickBooks Online record as Desktop data, through the editions' field mapping
+    (:mod:`qbconnector.qbo.editions`); records with no Desktop counterpart are skipped."""
+    from qbconnector.qbo.editions import NoCounterpart, to_desktop
+
+    try:
+        kind, data, _ = to_desktop(entity, obj)
+    except NoCounterpart:
+        return "", obj
+    return kind, data
 
 
 def read_source(path: str | Path, type_name: str, mapping: ImportMapping | None = None,
