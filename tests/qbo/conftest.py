@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from qbconnector.qbo_double import DoubleServer, create_company_file, open_double
-from tests.qbo_double.conftest import CLIENT_ID, CLIENT_SECRET, Clock, Running
+from tests.qbo_double.conftest import CLIENT_ID, CLIENT_SECRET, REDIRECT, Clock, Running
 
 NAME = "books"
 
@@ -57,13 +57,46 @@ def login(running: Running, name: str = NAME, **options: Any) -> str:
     return name
 
 
+def grant(running: Running, name: str = NAME, realm: str | None = None) -> str:
+    """Connection ``name`` to ``realm`` saved as ``qbo login`` saves it, with tokens the
+    double's OAuth server issued in-process (the real flow is tested on its own)."""
+    from qbconnector.profiles import save_profile
+    from qbconnector.qbo.tokens import FileTokenStore, Tokens
+
+    realm = realm or running.realm
+    oauth = running.double.oauth
+    code = oauth.issue_code(CLIENT_ID, REDIRECT, "com.intuit.quickbooks.accounting", realm)
+    reply = oauth.exchange_code(CLIENT_ID, code, REDIRECT)
+    FileTokenStore(name).save(Tokens.from_reply(reply, realm_id=realm, client_id=CLIENT_ID,
+                                                client_secret=CLIENT_SECRET))
+    save_profile(name, f"qbo://{realm}", environment=running.base, client_id=CLIENT_ID,
+                 tokens=name, token_store="file")
+    return name
+
+
+@pytest.fixture(scope="module")
+def shared_double(tmp_path_factory) -> Iterator[Running]:
+    """One double per test module; tests get a company (realm) of their own in it."""
+    path = tmp_path_factory.mktemp("qbo-client") / "companies.qbo"
+    realm = create_company_file(path)
+    clock = Clock()
+    served = open_double(path, clock=clock, auto_consent=True)
+    served.oauth.register_client(CLIENT_ID, CLIENT_SECRET)
+    running = Running(DoubleServer(served).start(), realm, clock)
+    yield running
+    running.server.stop()
+    served.close()
+
+
 @pytest.fixture
-def online(double) -> Iterator[Any]:
+def online(shared_double: Running) -> Iterator[Any]:
     """A records-API connection to a new QBO company (quick retries, small pages)."""
     import qbconnector
+    from qbconnector.qbo_double.companyfile import add_realm
 
-    running = double()
-    qb = qbconnector.connect(login(running), backoff=0.05, page_size=40)
+    realm = add_realm(shared_double.double, "My Company")
+    running = Running(shared_double.server, realm, shared_double.clock)
+    qb = qbconnector.connect(grant(running), backoff=0.05, page_size=40)
     qb.running = running            # type: ignore[attr-defined]  # for tests that need it
     try:
         yield qb
