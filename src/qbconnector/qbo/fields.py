@@ -189,7 +189,8 @@ class BodyBuilder:
             raise FieldError(f"{where} takes an object")
         line_fields = _index(spec.type_spec("Line"))
         keys = {normalize(k): k for k in value}
-        if "detailtype" in keys or all(k in line_fields for k in keys):
+        short_form = self.entity in SALES + PURCHASES + ("JournalEntry", "Deposit")
+        if "detailtype" in keys or (not short_form and all(k in line_fields for k in keys)):
             return self.object("Line", value, where)
         detail_type = self._detail_type(keys, where)
         detail_fields = _index(spec.type_spec(detail_type)) if detail_type else {}
