@@ -4,7 +4,7 @@ What it does for every call, so nothing above it has to:
 
 - ``Authorization: Bearer`` with a valid token (refreshed ahead of expiry, and once more on a
   401) and ``minorversion`` pinned (75 unless told otherwise), so answers do not drift;
-- answers read with exact money: JSON numbers become Decimal;
+- answers read with exact money: JSON numbers keep their text (records give Decimal);
 - retries with exponential backoff (``Retry-After`` honoured when sent) on 429, on 500, 502,
   503, 504 and on a broken or refused connection, up to ``retries`` times; a 429 that
   persists raises :class:`~qbconnector.qbo.faults.ThrottledError`;
@@ -18,6 +18,7 @@ What it does for every call, so nothing above it has to:
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import time
@@ -33,7 +34,6 @@ from qbconnector.errors import QBConnectorError, TransportError
 from qbconnector.qbo.credentials import Credentials
 from qbconnector.qbo.faults import ThrottledError, error_for, read_fault
 from qbconnector.qbo.oauth import USER_AGENT
-from qbconnector.qbo_wire.values import loads
 
 log = logging.getLogger(__name__)
 MINOR_VERSION = "75"
@@ -166,8 +166,8 @@ class QBOSession:
         kind = reply.headers.get("content-type", "")
         if "json" not in kind:
             return reply.content
-        try:
-            data = loads(reply.content)
+        try:   # numbers kept as their exact text; records type them when read
+            data = json.loads(reply.content, parse_float=str)
         except ValueError as exc:
             raise TransportError(f"QuickBooks Online answered JSON that cannot be read: "
                                  f"{exc}") from None

@@ -1,18 +1,24 @@
 """QuickBooks Online records as the records API gives them: typed values in read-only
 records, exactly like Desktop's.
 
-JSON gives strings, integers and (read with :func:`~qbconnector.qbo_wire.values.loads`)
-Decimals; the entity spec says what each field is, so :func:`typer` turns amounts, prices
-and quantities into Decimal (``"Balance": 0`` too), dates into ``date`` and times into aware
-``datetime``. A typer is built once per type and walks only the fields that need work.
+A record keeps the JSON QBO sent — numbers as their exact text (the session parses
+non-integers with ``parse_float=str``, so nothing goes through a float) — and types a field
+when it is read: the entity spec says what each field is, so amounts, prices and quantities
+read as ``Decimal`` (``"Balance": 0`` too), dates as ``date``, times as aware ``datetime``,
+objects as records of their own type, lists element by element. Typing on access costs
+nothing for what is never read: an export that writes records as JSON (``to_dict()``) types
+nothing at all.
 
-:class:`QBORecord` is a :class:`~qbconnector.api.records.record.Record` whose fields the spec
-knows read as None when absent (``invoice.ship_date``), while a name the entity does not
-have still fails with the fields it has.
+:class:`QBORecord` is a :class:`~qbconnector.api.records.record.Record`: ``record.total_amt``
+and ``record["TotalAmt"]`` are the same value; fields the spec knows read as None when the
+record lacks them (``invoice.ship_date``), while a name the type does not have still fails
+with the fields it has. ``to_dict()`` gives a JSON-ready copy of what QBO sent (amounts as
+text).
 """
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -26,13 +32,13 @@ Converter = Callable[[Any], Any]
 
 
 def _decimal(value: Any) -> Any:
-    if type(value) is Decimal:
-        return value
-    if isinstance(value, int | str) and not isinstance(value, bool):
+    if type(value) is str or (type(value) is int):
         try:
             return Decimal(value)
         except ArithmeticError:
             return value
+    if isinstance(value, float):
+        return Decimal(repr(value))
     return value
 
 
@@ -67,71 +73,69 @@ def _integer(value: Any) -> Any:
 
 _LEAVES: dict[str, Converter] = {"decimal": _decimal, "date": _date, "datetime": _datetime,
                                  "integer": _integer}
-_DEPTH = 6
-
-
-def _object_typer(type_name: str, depth: int) -> Converter | None:
-    if depth > _DEPTH:
-        return None
-    try:
-        return _typer_for(type_name, depth)
-    except KeyError:
-        return None
 
 
 @cache
-def _typer_for(type_name: str, depth: int) -> Converter | None:
-    """The converter of one complex type, or None when nothing in it needs converting."""
-    plan: list[tuple[str, Converter, bool]] = []
-    for name, field in spec.type_spec(type_name).fields.items():
-        kind = field.kind.split(":")[0]
-        convert: Converter | None = _LEAVES.get(kind)
-        if field.object_type is not None:
-            convert = _object_typer(field.object_type, depth + 1)
-        if convert is not None:
-            plan.append((name, convert, field.many))
-    if not plan:
-        return None
-
-    def convert_object(value: Any) -> Any:
-        if type(value) is not dict:
-            return value
-        for name, one, many in plan:
-            item = value.get(name)
-            if item is None:
-                continue
-            if type(item) is list:
-                value[name] = [one(v) for v in item]
-            elif not many or type(item) is dict:
-                value[name] = one(item)
-            else:
-                value[name] = one(item)
-        return value
-
-    return convert_object
-
-
-def typer(entity: str) -> Converter:
-    """The in-place converter of an entity's JSON object (identity when none is needed)."""
-    found = _typer_for(entity, 0)
-    return found if found is not None else (lambda value: value)
-
-
-@cache
-def field_index(entity: str) -> dict[str, str]:
-    """normalized name -> field name, for attribute access that reads None when absent."""
+def _fields(type_name: str) -> dict[str, tuple[Converter | None, str | None]]:
+    """field -> (scalar converter, object type) for a complex type; {} when unknown."""
     try:
-        names = spec.type_spec(entity).fields
+        found = spec.type_spec(type_name).fields
     except KeyError:
         return {}
-    return {normalize(n): n for n in names}
+    return {name: (_LEAVES.get(f.kind.split(":")[0]), f.object_type)
+            for name, f in found.items()}
+
+
+@cache
+def field_index(type_name: str) -> dict[str, str]:
+    """normalized name -> field name, for attribute access that reads None when absent."""
+    return {normalize(n): n for n in _fields(type_name)}
+
+
+def _typed(type_name: str, key: str, value: Any) -> Any:
+    convert, object_type = _fields(type_name).get(key, (None, None))
+    if isinstance(value, list):
+        return [_typed(type_name, key, item) for item in value]
+    if isinstance(value, dict):
+        return QBORecord(value, object_type) if object_type else Record(value)
+    return convert(value) if convert is not None and value is not None else value
+
+
+def _copy(value: Any) -> Any:
+    kind = type(value)
+    if kind is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if kind is list:
+        return [_copy(v) for v in value]
+    if kind is Decimal:
+        return format(value, "f")
+    return value
 
 
 class QBORecord(Record):
-    """A QuickBooks Online record: ``record.display_name``, ``record["DisplayName"]``;
-    ``id`` and ``sync_token`` where Desktop has ListID/TxnID and EditSequence."""
+    """A QuickBooks Online record (or object inside one): ``record.display_name``,
+    ``record["DisplayName"]``; ``id`` and ``sync_token`` where Desktop has ListID/TxnID and
+    EditSequence."""
 
-    __slots__ = ()
+    __slots__ = ("_typed",)
+
+    def __init__(self, data: Mapping[str, Any], tag: str = "") -> None:
+        # The JSON object is the record's own (fresh from the answer, never changed): kept
+        # as it is, not copied — an export makes one record per row.
+        setattr_ = object.__setattr__
+        setattr_(self, "_data", data if type(data) is dict else dict(data))
+        setattr_(self, "_tag", tag)
+        setattr_(self, "_index", None)
+        setattr_(self, "_wrapped", None)
+        setattr_(self, "_typed", {})
+
+    def __getitem__(self, key: str) -> Any:
+        cached = self._typed
+        if key in cached:
+            return cached[key]
+        value = _typed(self._tag, key, self._data[key])
+        cached[key] = value
+        return value
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -153,13 +157,22 @@ class QBORecord(Record):
     def sync_token(self) -> str | None:
         return self._data.get("SyncToken")
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready copy of what QBO sent (amounts as their exact text)."""
+        try:
+            # a deep copy in C: marshal takes exactly JSON's types (dict, list, str, int,
+            # float, bool, None), twice as fast as a copy in Python (an export's cost)
+            return marshal.loads(marshal.dumps(self._data))  # noqa: S302 - our own bytes
+        except ValueError:                  # a Decimal (data not from QBO's JSON)
+            return _copy(self._data)
+
     def __repr__(self) -> str:
         data = self._data
         label = data.get("DisplayName") or data.get("FullyQualifiedName") or \
             data.get("Name") or data.get("DocNumber") or data.get("Id") or ""
-        return f"<{self._tag} {label}>"
+        return f"<{self._tag} {label}>" if label else f"<{self._tag}>"
 
 
 def record(entity: str, data: Mapping[str, Any]) -> QBORecord:
-    """A typed record of ``entity`` from its JSON object (converted in place)."""
-    return QBORecord(typer(entity)(data), entity)
+    """A record of ``entity`` over its JSON object (typed as it is read)."""
+    return QBORecord(data, entity)
