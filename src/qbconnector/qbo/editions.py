@@ -83,6 +83,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from qbconnector.errors import ValidationError
+
 #: Desktop types each QBO entity takes, and the QBO entity of each Desktop type.
 ONLINE_OF = {"Customer": "Customer", "Vendor": "Vendor", "Account": "Account",
              "ItemService": "Item", "ItemOtherCharge": "Item", "ItemNonInventory": "Item",
@@ -171,7 +173,7 @@ ONLINE_OWN = {"Id", "SyncToken", "MetaData", "domain", "sparse", "status", "_typ
               "TaxCodeRef", "OverDueBalance", "TotalRevenue", "TotalExpense"}
 
 
-class NoCounterpart(ValueError):
+class NoCounterpart(ValidationError):
     """A record the other edition has no kind for (a Desktop item group, a QBO category)."""
 
 
