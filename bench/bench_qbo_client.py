@@ -182,6 +182,7 @@ def export_figures(label: str, api_host: str, environment: str, realm: str, repl
         counts["raw"] = raw_loop(api, reply["access_token"], folder / "raw.jsonl")
 
     def ours() -> None:
+        (folder / "ours.jsonl").unlink(missing_ok=True)    # a new export, as the raw loop's
         with connection(api_host, environment, realm, reply) as qb:
             counts["ours"] = qbconnector.api.export(qb, ["customers"],
                                                     str(folder / "ours.jsonl")).records

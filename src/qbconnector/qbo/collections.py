@@ -64,6 +64,7 @@ class QBOQuery:
         self.limit = limit
         self.page_size = max(1, min(page_size, MAX_RESULTS))
         self.warnings: list[str] = []
+        self.record_type: type[QBORecord] = QBORecord
 
     def __iter__(self) -> Iterator[QBORecord]:
         return self._records()
@@ -92,6 +93,7 @@ class QBOQuery:
         entity = self.collection.type_name
         keep = set(self.plan.fields) | {"Id", "SyncToken"} if self.plan.fields else None
         prefetch = self.collection.connection.prefetch
+        make = self.record_type
         pool = ThreadPoolExecutor(max_workers=1) if prefetch else None
         served = 0
         start = 1
@@ -110,7 +112,7 @@ class QBOQuery:
                     served += 1
                     if keep is not None:
                         row = {k: v for k, v in row.items() if k in keep}
-                    yield record(entity, row)
+                    yield make(row, entity)
                 if not more:
                     return
                 rows = upcoming.result() if upcoming is not None else self._page(start, size)
