@@ -7,6 +7,7 @@
 ``com://[?company=C:\\...&app=MyApp&mode=multi]``      QuickBooks on this Windows machine (COM)
 ``qbo://REALM``                                        QuickBooks Online (records API only)
 ``office``                                             a saved connection (``connections.toml``)
+``qbwc``                                               (a connector) the Web Connector polling in
 =====================================================  =========================================
 
 :func:`make_session` / :func:`open_session` give one Session (the records API, ``request``);
@@ -45,7 +46,7 @@ from typing import Any
 
 from qbconnector.errors import TargetError
 from qbconnector.qbxml.session import Session
-from qbconnector.targets import com, qbo, remote, sandbox
+from qbconnector.targets import com, qbo, qbwc, remote, sandbox
 from qbconnector.targets.kinds import Backend, TargetKind, examples, register
 from qbconnector.targets.kinds import by_scheme as _by_scheme
 from qbconnector.targets.kinds import by_word as _by_word
@@ -57,7 +58,7 @@ __all__ = ["PASSWORD_ENV", "Backend", "TargetError", "TargetKind", "default_back
            "describe", "make_connection", "make_session", "open_session", "register",
            "resolve", "session_factory"]
 
-for _kind in (sandbox.KIND, remote.KIND, com.KIND, qbo.KIND):
+for _kind in (sandbox.KIND, remote.KIND, com.KIND, qbwc.KIND, qbo.KIND):
     register(_kind)
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")

@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import REPO
+from tests.docs_blocks import blocks as doc_blocks
+from tests.docs_blocks import run_shell
 
 DOC = REPO / "docs" / "console.md"
 
 
 def blocks(language: str) -> list[str]:
-    return re.findall(rf"^```{language}\n(.*?)^```", DOC.read_text(), re.M | re.S)
+    return doc_blocks(DOC, language)
 
 
 def test_the_shell_block_sets_up_a_console(tmp_path: Path):
     [script] = blocks("sh")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("QBCONNECTOR_CONFIG", None)
-    done = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = run_shell(script, tmp_path)
     assert done.returncode == 0, done.stderr
     assert "OK (1 users)" in done.stdout
     from qbconnector.server.passwords import verify_password
