@@ -356,7 +356,12 @@ def connections_add(name: str, target_text: str, user: str | None, password_env:
         except ImportError:
             raise Failure("--keyring needs the keyring package: pip install "
                           "'qbconnector[keyring]'") from None
-        keyring.set_password(KEYRING_SERVICE, name, sys.stdin.readline().rstrip("\r\n"))
+        from keyring.errors import KeyringError
+        try:
+            keyring.set_password(KEYRING_SERVICE, name, sys.stdin.readline().rstrip("\r\n"))
+        except KeyringError as exc:     # installed, but no backend on this machine
+            raise Failure(f"--keyring: the OS keyring cannot be used here "
+                          f"({type(exc).__name__}); use --password-env") from None
     try:
         path = save_profile(name, target_text, user=user, password_env=password_env,
                             password_keyring=True if use_keyring else None, ca_file=ca_file,

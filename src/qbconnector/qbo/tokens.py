@@ -229,6 +229,27 @@ def keyring_usable() -> bool:
     return getattr(backend, "priority", 1) > 0
 
 
+class _Guarded:
+    """The keyring module, its failures (no backend, a locked keyring) as TargetError."""
+
+    def __init__(self, keyring: Any) -> None:
+        self._keyring = keyring
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self._keyring, name)
+
+        def guarded(*args: Any) -> Any:
+            from keyring.errors import KeyringError
+
+            try:
+                return call(*args)
+            except KeyringError as exc:
+                raise TargetError(f"the OS keyring cannot be used here ({type(exc).__name__}: "
+                                  f"{exc}); log in with --token-store file") from None
+
+        return guarded
+
+
 class KeyringTokenStore(TokenStore):
     """Two entries of service ``qbconnector-qbo``: NAME (client secret, refresh token and
     expiries) and NAME/access (the access token, kept apart: some keyrings hold only short
@@ -238,10 +259,11 @@ class KeyringTokenStore(TokenStore):
 
     def __init__(self, name: str) -> None:
         super().__init__(name)
-        self._keyring = _keyring()
-        if self._keyring is None:
+        found = _keyring()
+        if found is None:
             raise TargetError(f"the tokens of {name!r} are in the OS keyring, which needs the "
                               "keyring package: pip install 'qbconnector[keyring]'")
+        self._keyring = _Guarded(found)
 
     @property
     def where(self) -> str:
