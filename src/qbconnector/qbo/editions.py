@@ -249,6 +249,27 @@ class _Carry:
             if self.source.get(src) not in (None, ""):
                 self.out[dst] = self.source[src]
 
+    def by_table(self, entity: str, to_desktop: bool) -> None:
+        """What the tables carry either way: plain fields, references (by name),
+        addresses and the active flag."""
+        self.plain(PLAIN.get(entity, ()) if entity != "Item" else (), reverse=to_desktop)
+        read_ref, make_ref = (_online_ref, "FullName") if to_desktop else (_desktop_ref, "name")
+        address_of = _address_desktop if to_desktop else _address_online
+        for pairs, convert in ((REFS, None), (ADDRESSES, address_of)):
+            for desk, online in pairs.get(entity, ()):
+                src, dst = (online, desk) if to_desktop else (desk, online)
+                self.used.add(src)
+                if convert is None:
+                    name = read_ref(self.source.get(src))
+                    if name:
+                        self.out[dst] = {make_ref: name}
+                elif (address := convert(self.source.get(src))) is not None:
+                    self.out[dst] = address
+        src, dst = ("Active", "IsActive") if to_desktop else ("IsActive", "Active")
+        if src in self.source:
+            self.used.add(src)
+            self.out[dst] = _truthy(self.source[src])
+
     def dropped(self) -> list[str]:
         return sorted(k for k, v in self.source.items()
                       if k not in self.used and v not in (None, "", [], {}))
@@ -263,21 +284,7 @@ def to_online(desktop_type: str, data: Mapping[str, Any]
         raise NoCounterpart(f"QuickBooks Online has no counterpart of Desktop's "
                             f"{desktop_type} records")
     carry = _Carry(data, DESKTOP_OWN)
-    out = carry.out
-    carry.plain(PLAIN.get(entity, ()) if entity != "Item" else ())
-    for desk, online in REFS.get(entity, ()):
-        carry.used.add(desk)
-        name = _desktop_ref(data.get(desk))
-        if name:
-            out[online] = {"name": name}
-    for desk, online in ADDRESSES.get(entity, ()):
-        carry.used.add(desk)
-        address = _address_online(data.get(desk))
-        if address:
-            out[online] = address
-    if "IsActive" in data:
-        carry.used.add("IsActive")
-        out["Active"] = _truthy(data["IsActive"])
+    carry.by_table(entity, to_desktop=False)
     if entity in ("Customer", "Vendor"):
         _people_online(entity, data, carry)
     elif entity == "Account":
@@ -286,7 +293,7 @@ def to_online(desktop_type: str, data: Mapping[str, Any]
         _item_online(desktop_type, data, carry)
     elif entity == "Invoice":
         _invoice_online(data, carry)
-    return entity, out, carry.dropped()
+    return entity, carry.out, carry.dropped()
 
 
 def _people_online(entity: str, data: Mapping[str, Any], carry: _Carry) -> None:
@@ -423,22 +430,8 @@ def to_desktop(entity: str, data: Mapping[str, Any]) -> tuple[str, dict[str, Any
                             "records (customers, vendors, items, accounts and invoices move "
                             "between editions)")
     carry = _Carry(data, ONLINE_OWN)
-    out = carry.out
     desktop_type = entity
-    carry.plain(PLAIN.get(entity, ()) if entity != "Item" else (), reverse=True)
-    for desk, online in REFS.get(entity, ()):
-        carry.used.add(online)
-        name = _online_ref(data.get(online))
-        if name:
-            out[desk] = {"FullName": name}
-    for desk, online in ADDRESSES.get(entity, ()):
-        carry.used.add(online)
-        address = _address_desktop(data.get(online))
-        if address:
-            out[desk] = address
-    if "Active" in data:
-        carry.used.add("Active")
-        out["IsActive"] = _truthy(data["Active"])
+    carry.by_table(entity, to_desktop=True)
     if entity in ("Customer", "Vendor"):
         _people_desktop(entity, data, carry)
     elif entity == "Account":
@@ -447,7 +440,7 @@ def to_desktop(entity: str, data: Mapping[str, Any]) -> tuple[str, dict[str, Any
         desktop_type = _item_desktop(data, carry)
     elif entity == "Invoice":
         _invoice_desktop(data, carry)
-    return desktop_type, out, carry.dropped()
+    return desktop_type, carry.out, carry.dropped()
 
 
 def _strip_deleted(name: str) -> str:

@@ -18,8 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.api.transfer.destinations import open_sink
-from qbconnector.api.transfer.export import ExportSummary, TypeResult
+from qbconnector.api.transfer.export import ExportSummary, TypeResult, mark_text, run_export
 from qbconnector.api.transfer.progress import Progress
 from qbconnector.api.transfer.sinks import Sink
 from qbconnector.api.transfer.state import ExportState, as_instant
@@ -44,14 +43,6 @@ class _Outgoing(QBORecord):
 
     def to_dict(self) -> dict[str, Any]:
         return self._data
-
-
-def _mark_text(value: datetime | str) -> str:
-    moment = as_instant(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        raise ValidationError(f"{moment.isoformat()} has no time zone: give an offset "
-                              "(2024-05-01T00:00:00-05:00) or an aware datetime")
-    return moment.replace(microsecond=0).isoformat()
 
 
 class QBOExporter:
@@ -134,24 +125,11 @@ def export(connection: QBOConnection, types: list[str], destination: str, *,
            progress: Progress | None = None) -> ExportSummary:
     """Export every record of ``types`` (collection or entity names) to ``destination``;
     see the module doc for ``since`` and ``state``."""
-    began = time.monotonic()
     collections = [connection.collection(name) for name in types]
-    since_text = _mark_text(since) if since is not None else None
-    export_state = ExportState.load(state)
-    sink = open_sink(destination, [c.type_name for c in collections])
-    summary = ExportSummary(sink.description or destination,
-                            state_file=str(state) if state is not None else None)
-    exporter = QBOExporter(connection, sink, export_state, since_text, progress, summary.notes)
     try:
-        for collection in collections:
-            summary.types.append(exporter.run_type(collection))
-        sink.close()
-    except BaseException:
-        sink.abort()
-        raise
-    for result in summary.types:
-        export_state.update(result.type_name, result.modified_mark, result.deleted_mark)
-    export_state.save()
-    summary.outputs = sink.tables_written()
-    summary.seconds = time.monotonic() - began
-    return summary
+        since_text = mark_text(since) if since is not None else None
+    except ValueError as exc:
+        raise ValidationError(str(exc)) from None
+    return run_export(collections, destination, since=since_text, state=state,
+                      start=lambda sink, marks, summary: QBOExporter(
+                          connection, sink, marks, since_text, progress, summary.notes))

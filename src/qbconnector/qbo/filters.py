@@ -47,6 +47,7 @@ from typing import Any
 
 from qbconnector.api.records.filters import FilterError
 from qbconnector.api.records.record import normalize, snake
+from qbconnector.qbo.editions import ACCOUNT_TYPES
 from qbconnector.qbo_wire import spec
 from qbconnector.qbo_wire.query import Condition, resolve_property
 
@@ -58,17 +59,6 @@ _NOT_IN_QBO = {
     "types": "deleted records come from change data capture (qb.changes)",
     "deleted_since": "deleted records come from change data capture (qb.changes)",
     "deleted_until": "deleted records come from change data capture (qb.changes)",
-}
-#: Desktop's AccountType names, as QBO spells them.
-ACCOUNT_TYPES = {
-    "AccountsPayable": "Accounts Payable", "AccountsReceivable": "Accounts Receivable",
-    "Bank": "Bank", "CostOfGoodsSold": "Cost of Goods Sold", "CreditCard": "Credit Card",
-    "Equity": "Equity", "Expense": "Expense", "FixedAsset": "Fixed Asset",
-    "Income": "Income", "LongTermLiability": "Long Term Liability",
-    "NonPosting": "Non-Posting", "OtherAsset": "Other Asset",
-    "OtherCurrentAsset": "Other Current Asset",
-    "OtherCurrentLiability": "Other Current Liability", "OtherExpense": "Other Expense",
-    "OtherIncome": "Other Income",
 }
 
 
