@@ -77,6 +77,7 @@ def test_desktop_to_online_and_back(blank_company, double, tmp_path):
     populate(desk)
     with qbconnector.connect(str(desk)) as qb:
         export(qb, DESKTOP_TYPES, str(tmp_path / "desktop.jsonl"))
+        export(qb, ["customers"], str(tmp_path / "customers.csv"))
         customers = {c.full_name: c for c in qb.customers.query(active="all")}
         vendors = {v.name: v for v in qb.vendors.query(active="all")}
         items = {i.full_name: i for kind in ("item_services", "item_non_inventories")
@@ -140,6 +141,9 @@ def test_desktop_to_online_and_back(blank_company, double, tmp_path):
                 desktop.txn_date, desktop.po_number, desktop.memo)
             assert mine.total_amt == desktop.subtotal
             assert _online_lines(mine) == _lines(desktop)
+        again = import_file(online, "customers", tmp_path / "customers.csv")   # Desktop's CSV
+        assert (again.added, again.modified, again.errors) == (0, 0, 2)
+        assert again.skipped == len(customers) - 2
         export(online, ORDER, str(tmp_path / "online.jsonl"))
 
     back = blank_company("back")

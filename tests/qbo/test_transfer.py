@@ -159,3 +159,26 @@ def test_csv_round_trip_and_rows_that_fail_without_stopping_the_file(online, tmp
     assert rows["6"]["operation"] == "add" and rows["6"]["id"]
     dry = import_file(qb, "customers", bad, dry_run=True)
     assert (dry.added, dry.skipped) == (0, 2)
+
+
+def test_import_with_a_mapping_file(online, tmp_path):
+    qb = online
+    seed(qb, customers=1)
+    (tmp_path / "orders.csv").write_text(
+        "Order,Client,Date,Sku,Qty\n"
+        "W-1,Customer 000,05/03/2026,Consulting,2\n"
+        "W-1,Customer 000,05/03/2026,Hardware,4\n"
+        "W-2,Customer 000,06/03/2026,Consulting,1\n")
+    (tmp_path / "orders.toml").write_text(
+        'type = "Invoice"\n'
+        '[fields]\nDocNumber = "Order"\n"CustomerRef/name" = "Client"\n'
+        'TxnDate = { column = "Date", type = "date", format = "%d/%m/%Y" }\n'
+        '[lines]\ngroup_by = "Order"\n'
+        '[lines.fields]\n"item_ref" = "Sku"\nquantity = { column = "Qty", type = "decimal" }\n')
+    summary = import_file(qb, "invoices", tmp_path / "orders.csv",
+                          mapping=tmp_path / "orders.toml")
+    assert (summary.added, summary.errors) == (2, 0)
+    first = qb.invoices.query(ref_numbers=["W-1"]).first()
+    assert first.txn_date.isoformat() == "2026-03-05" and first.total_amt == Decimal("302.00")
+    again = import_file(qb, "invoices", tmp_path / "orders.csv", mapping=tmp_path / "orders.toml")
+    assert (again.added, again.modified, again.skipped) == (0, 0, 2)
