@@ -28,7 +28,7 @@ from qbconnector.qbxml.build import Message, build, request_name
 from qbconnector.qbxml.parse import ResponseError, ResponseSet, parse_response
 from qbconnector.qbxml.session import RequestProcessorError, Session, TransportError
 from qbconnector.qbxml.spec import version_key
-from qbconnector.targets import make_session, resolve
+from qbconnector.targets import make_connection, make_session, resolve
 
 log = logging.getLogger(__name__)
 # Failures a session reports with a class of their own: passed on as they are, not wrapped.
@@ -194,7 +194,9 @@ def _collection_index() -> dict[str, tuple[str, str]]:
 def connect(target: str | os.PathLike[str] | Session, **options: Any) -> Connection:
     """Open a connection: a sandbox file path, ``http(s)://user:pass@host:port`` (a remote
     connector), ``com://`` (QuickBooks on this Windows machine), the name of a saved
-    connection, or a Session object — any target of :mod:`qbconnector.targets`.
+    connection, or a Session object — any target of :mod:`qbconnector.targets`. A saved
+    QuickBooks Online connection (``qbconnector qbo login NAME``) gives a
+    :class:`~qbconnector.qbo.connection.QBOConnection`, used the same way.
 
     Connection options: ``version`` (default: the newest both sides know), ``page_size``
     (iterator pages, default 500), ``retries``, ``prefetch``; every other option goes to the
@@ -207,6 +209,9 @@ def connect(target: str | os.PathLike[str] | Session, **options: Any) -> Connect
         for key in ("version", "page_size"):
             if key in saved and key not in connection_options:
                 connection_options[key] = saved.pop(key)
+        own = make_connection(text, **{**saved, **options, **connection_options})
+        if own is not None:       # QuickBooks Online: a connection of its own, not a Session
+            return own.open()
         session = make_session(text, **{**saved, **options})
     else:
         session = target

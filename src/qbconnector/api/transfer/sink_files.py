@@ -103,7 +103,7 @@ class JsonlSink(Sink):
         kind = obj.get("_type", "")
         if kind in self._full:
             return False
-        record_id = obj.get("ListID") or obj.get("TxnID")
+        record_id = obj.get("ListID") or obj.get("TxnID") or obj.get("Id")
         return (kind, record_id) not in self._replaced
 
     def _write_deleted(self) -> None:

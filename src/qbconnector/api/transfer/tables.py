@@ -65,10 +65,11 @@ class TypeTables:
     records: Table
     lines: Table | None
     line_elements: tuple[str, ...]     # InvoiceLineRet, InvoiceLineGroupRet...
+    id_name: str = ""                  # the ID field where it is not ListID/TxnID ("Id")
 
     @property
     def id_field(self) -> str:
-        return "ListID" if self.kind == "list" else "TxnID"
+        return self.id_name or ("ListID" if self.kind == "list" else "TxnID")
 
 
 DELETED = Table("deleted", (
@@ -172,7 +173,7 @@ def line_rows(record: Mapping[str, Any], tables: TypeTables) -> Iterator[dict[st
         return
     tree = _path_tree(tables.lines)
     names = tables.lines.column_names
-    txn_id = record.get("TxnID")
+    txn_id = record.get(tables.id_field)
     number = 0
     for element in tables.line_elements:
         for line in record.get(element) or ():
