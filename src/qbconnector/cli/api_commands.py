@@ -322,13 +322,25 @@ def connections_list(fmt: str) -> None:
 def connections_add(name: str, target_text: str, user: str | None, password_env: str | None,
                     use_keyring: bool, ca_file: str | None, fingerprint: str | None,
                     qbxml_version: str | None, page_size: int | None) -> None:
-    """Save TARGET (a company file, https://host:port, com://) as NAME."""
-    from qbconnector.profiles import KEYRING_SERVICE, ProfileError, save_profile
+    """Save TARGET (a company file, https://host:port, com://) as NAME; a company file is
+    saved as an absolute path, a fingerprint is checked (SHA-256, as ``cert generate``
+    prints it)."""
+    from qbconnector.profiles import KEYRING_SERVICE, ProfileError, checked_name, save_profile
     if "@" in target_text and ":" in target_text.split("@", 1)[0].split("://")[-1]:
         raise click.BadParameter("profiles never store passwords: drop user:password@ "
                                  "and use --password-env or --keyring", param_hint="TARGET")
     if password_env and use_keyring:
         raise click.UsageError("give --password-env or --keyring, not both")
+    try:
+        checked_name(name)
+    except ProfileError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from None
+    if fingerprint is not None:
+        from qbconnector.remote.tls import normalize_fingerprint
+        try:
+            normalize_fingerprint(fingerprint)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--fingerprint") from None
     if use_keyring:
         try:
             import keyring
@@ -341,7 +353,7 @@ def connections_add(name: str, target_text: str, user: str | None, password_env:
                             password_keyring=True if use_keyring else None, ca_file=ca_file,
                             fingerprint=fingerprint, version=qbxml_version, page_size=page_size)
     except ProfileError as exc:
-        raise Failure(str(exc)) from None
+        raise click.UsageError(str(exc)) from None
     click.echo(f"saved {name!r} in {path}", err=True)
 
 

@@ -7,6 +7,8 @@ default) and reached through :mod:`qbconnector.targets`, the one door to every b
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import json
 import os
 import secrets
@@ -53,9 +55,14 @@ def _path(config: Path | None) -> Path:
     return config if config is not None else default_config_path()
 
 
-def _load(config: Path | None) -> Any:
+def _load(config: Path | None, must_exist: bool = False) -> Any:
+    """The settings; with ``must_exist``, a --config naming no file is refused (a typo, for
+    commands that only read the settings)."""
     from qbconnector.server.settings import SettingsError, load_settings
 
+    if must_exist and config is not None and not config.exists():
+        raise click.BadParameter(f"no settings file at {config} (qbconnector config set KEY "
+                                 "VALUE --config FILE creates one)", param_hint="--config")
     try:
         return load_settings(_path(config))
     except SettingsError as exc:
@@ -327,7 +334,7 @@ def config_show(config: Path | None, as_json: bool) -> None:
     from qbconnector.server.admin import masked_view
     from qbconnector.server.settings import dump_toml
 
-    settings = _load(config)
+    settings = _load(config, must_exist=True)
     values = masked_view(settings)
     choice = backends.choose(settings, None)
     values["Backend"] = backends.describe(choice.target)   # the one in force, default included
@@ -368,6 +375,14 @@ def config_set(key: str, value: str, config: Path | None) -> None:
 @_config_option
 def config_unset(key: str, config: Path | None) -> None:
     """Remove KEY from the file (back to its default)."""
+    from qbconnector.server.settings import Settings
+
+    known = [f.name for f in dataclasses.fields(Settings)]
+    if key not in known and key != "Users":
+        hint = difflib.get_close_matches(key, known, n=1)
+        raise click.BadParameter(f"no setting {key!r}"
+                                 + (f" (did you mean {hint[0]}?)" if hint else ""),
+                                 param_hint="KEY")
     _update(config, lambda raw: raw.pop(key, None))
     click.echo(f"{key} reset to its default")
 
@@ -380,7 +395,7 @@ def config_check(config: Path | None) -> None:
     from qbconnector.server.tls import CertificateError, server_context
 
     path = _path(config)
-    settings = _load(config)
+    settings = _load(config, must_exist=True)
     problems = warnings_for(settings)
     if settings.SSLEnabled and settings.SSLCertStore:
         try:
@@ -425,6 +440,10 @@ def cert_generate(config: Path | None, out: Path | None, common_name: str, hosts
 
     out = out or _path(config).with_name("server.pem")
     password = _read_password_stdin() if pfx is not None and pfx_password_stdin else ""
+    for name in (common_name, *hosts):
+        if len(name) > 64 or not name.isascii():
+            raise click.BadParameter(f"{name!r}: a host name is at most 64 ASCII characters",
+                                     param_hint="--cn/--host")
     files = write_self_signed(out, common_name, hosts, days, pfx=pfx, pfx_password=password)
     generated = files.generated
     click.echo(f"key and certificate: {files.pem}\ncertificate for clients: {files.crt}")
@@ -464,7 +483,7 @@ def _backend_problems(settings: Any) -> list[Any]:
 def test_connection(config: Path | None, user_name: str | None, backend: str | None,
                     company: str | None) -> None:
     """Open the company file as a user would, through the backend serve would use."""
-    settings = _load(config)
+    settings = _load(config, must_exist=True)
     if not settings.Users:
         raise click.ClickException("no users configured (qbconnector users add NAME)")
     if user_name is None:
@@ -541,7 +560,7 @@ def log_tail(config: Path | None, lines: int, follow: bool, live: bool) -> None:
     from qbconnector.server.logs import default_log_dir, last_lines, newest_log_file
     from qbconnector.server.logs import follow as follow_lines
 
-    settings = _load(config)
+    settings = _load(config, must_exist=True)
     if live:
         _tail_live(settings)
         return
