@@ -223,11 +223,10 @@ def add_cmd(type_name: str, data: str | None, file: str | None, target: Target) 
 
 
 def _write(operation: Callable[[], Record]) -> Record:
-    from qbconnector.qbxml.build import BuildError
+    """Run a change; data QuickBooks would refuse is a usage error (exit 2) naming the field,
+    the value and what is allowed (through the one error path)."""
     try:
         return operation()
-    except BuildError as exc:
-        raise Failure(f"QuickBooks would refuse this:\n{exc}") from None
     except NotImplementedError as exc:
         raise Failure(str(exc)) from None
 

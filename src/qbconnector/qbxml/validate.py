@@ -1,7 +1,8 @@
 """Validate a qbXML message set against the spec of the version named in its header.
 
 Reports *every* problem with its path, e.g.
-``QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/BillAddress/City: 35 characters, at most 31``:
+``QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/BillAddress/City: 'Springfield...' is 35
+characters, at most 31``:
 unknown elements, schema order, missing required elements, repeats, OR-groups used twice,
 enums, lengths, value syntax, ranges, and elements newer than the version or absent from
 QuickBooks Desktop. QuickBooks rejects such a message set as a whole (HRESULT 0x80040400), so
@@ -254,7 +255,8 @@ class Validator:
         limit = (node.maxlen if self.lengths else 0) or (
             values.ID_MAX_LENGTH if type_name == "IDTYPE" else 0)
         if limit and len(text) > limit:
-            self.add(path, f"{len(text)} characters, at most {limit}")
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            self.add(path, f"{shown!r} is {len(text)} characters, at most {limit}")
         if text and (node.minv is not None or node.maxv is not None):
             try:
                 number = Decimal(text)

@@ -7,19 +7,12 @@ too and repeating elements are lists. Amounts are Decimal, dates ``date``, times
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
+from qbconnector.qbxml.build import snake
 from qbconnector.qbxml.jsonify import jsonable
-
-_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-def snake(name: str) -> str:
-    """'FullName' -> 'full_name', 'ListID' -> 'list_id', 'ARAccountRef' -> 'ar_account_ref'."""
-    return _BOUNDARY.sub("_", name).lower()
 
 
 def normalize(name: str) -> str:
