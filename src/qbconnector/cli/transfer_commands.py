@@ -119,10 +119,12 @@ def _json_default(value: Any) -> Any:
 @click.option("--page-size", type=click.IntRange(1, 10000), help="Records per iterator page.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary line.")
 @click.option("--summary-json", metavar="FILE", help="Write a JSON summary ('-' for stdout).")
+@click.option("--replace", is_flag=True, help="In a database: drop tables of the export's "
+              "names that it did not create (without it, such a table stops the export).")
 @connection_options
 def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone: str | None,
                state: str | None, page_size: int | None, quiet: bool,
-               summary_json: str | None, target: Target) -> None:
+               summary_json: str | None, replace: bool, target: Target) -> None:
     """Copy every record of the TYPEs (lines, linked transactions and inactive list records
     included) to DEST; with --since or --state, only what changed, plus deletions."""
     from qbconnector.api import DestinationError, StateError, export
@@ -134,7 +136,8 @@ def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone
         try:
             with bar:
                 summary = export(qb, list(types), destination, since=moment, state=state,
-                                 progress=None if quiet else bar)  # type: ignore[arg-type]
+                                 progress=None if quiet else bar,  # type: ignore[arg-type]
+                                 replace=replace)
         except (DestinationError, StateError, ImportError) as exc:
             raise Failure(str(exc)) from None
     data = summary.to_dict()

@@ -204,12 +204,13 @@ class Exporter:
 
 def export(connection: Connection, types: Iterable[str], destination: str, *,
            since: datetime | str | None = None, state: str | Path | None = None,
-           progress: Progress | None = None) -> ExportSummary:
+           progress: Progress | None = None, replace: bool = False) -> ExportSummary:
     """Export every record of ``types`` (collection or type names) to ``destination``.
 
     ``since`` (an aware datetime or ISO text with offset) exports only records modified at or
     after it, plus deletions; ``state`` names a JSON file that remembers, per type, where the
-    last run stopped, so the next run picks up from there.
+    last run stopped, so the next run picks up from there. In a database, only tables the
+    export created are replaced: ``replace=True`` drops other tables of the same names.
     """
     began = time.monotonic()
     collections = [connection.collection(name) for name in types]
@@ -218,11 +219,12 @@ def export(connection: Connection, types: Iterable[str], destination: str, *,
             raise ValueError(f"{collection.type_name} cannot be queried, so not exported")
     since_text = _mark_text(since) if since is not None else None
     export_state = ExportState.load(state)
-    sink = open_sink(destination, [c.type_name for c in collections])
+    sink = open_sink(destination, [c.type_name for c in collections], replace)
     summary = ExportSummary(sink.description or destination,
                             state_file=str(state) if state is not None else None)
     exporter = Exporter(connection, sink, export_state, since_text, progress)
     try:
+        sink.prepare([tables_for(c.type_name) for c in collections])
         for collection in collections:
             summary.types.append(exporter.run_type(collection))
         sink.close()
