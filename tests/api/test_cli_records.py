@@ -231,7 +231,7 @@ def test_export_and_import_from_the_command_line(shop, blank_company, qbc, tmp_p
     assert second["skipped"] == second["rows"] == report["added"]
     qb.close()
 
-    (tmp_path / "bad.csv").write_text("Name,TermsRef/FullName\nFine,Net 30\nBroken,Net 99\n")
+    (tmp_path / "bad.csv").write_text("Name,SalesTaxCodeRef/FullName\nFine,Tax\nBroken,Zzz\n")
     failed = qbc("import", "customers", str(tmp_path / "bad.csv"), "--company", str(fresh),
                  "--results", str(tmp_path / "bad.jsonl"), "-q", code=1)
     assert "1 record(s) failed" in failed.stderr

@@ -158,7 +158,8 @@ def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone
               help="Find existing records by this key (default: Name for lists, RefNumber "
                    "for transactions); 'none' always adds.")
 @click.option("--results", type=click.Path(dir_okay=False),
-              help="Write one row per source record (.csv or .jsonl).")
+              help="Where to write one row per source record (.csv or .jsonl) "
+                   "[default: FILE's name with .results.csv, beside it].")
 @click.option("--stop-on-error", is_flag=True, help="Stop at the first failing record "
               "(default: continue and report every failure).")
 @click.option("--batch-size", type=click.IntRange(1, 1000), default=50, show_default=True,
@@ -171,8 +172,16 @@ def import_cmd(type_name: str, source: str, mapping: str | None, upsert_by: str 
                results: str | None, stop_on_error: bool, batch_size: int, dry_run: bool,
                quiet: bool, summary_json: str | None, target: Target) -> None:
     """Add the records of FILE (CSV or JSONL) as TYPE, or modify those that exist; records
-    that are already as the file says are skipped. Exit 1 if any record failed."""
+    that are already as the file says are skipped; a record that fails is a row of the
+    results file and the others go on. Exit 1 if any record failed.
+
+    \b
+    Example:
+      qbconnector import customers customers.csv --company shop.qbdb --dry-run
+    """
     from qbconnector.api import MappingError, SourceError, import_file
+    from qbconnector.errors import ValidationError
+    results = results or str(Path(source).with_name(Path(source).stem + ".results.csv"))
     with open_connection(target) as qb:
         collection_of(qb, type_name)
         bar = _NoProgress() if quiet else BarProgress("import")
@@ -183,21 +192,25 @@ def import_cmd(type_name: str, source: str, mapping: str | None, upsert_by: str 
                     on_error="stopOnError" if stop_on_error else "continueOnError",
                     batch_size=batch_size, results=results, dry_run=dry_run,
                     progress=None if quiet else bar)  # type: ignore[arg-type]
+        except ValidationError:
+            raise
         except (MappingError, SourceError, ValueError) as exc:
             raise Failure(str(exc)) from None
+    if summary.created and not quiet:
+        shown = ", ".join(summary.created[:8]) + (", ..." if len(summary.created) > 8 else "")
+        click.echo(f"{'would create' if dry_run else 'created'} {len(summary.created):,} list "
+                   f"record(s) the records refer to: {shown}", err=True)
     if not quiet:
         click.echo(f"{summary.type_name}: {summary.rows:,} records — {summary.added:,} added, "
                    f"{summary.modified:,} modified, {summary.skipped:,} unchanged, "
-                   f"{summary.errors:,} failed ({summary.seconds:.1f} s)"
+                   f"{summary.errors:,} failed ({summary.seconds:.1f} s); results in {results}"
                    + (" [dry run]" if dry_run else ""), err=True)
     if summary.custom_fields_not_imported and not quiet:
         click.echo(f"warning: the custom fields of {summary.custom_fields_not_imported:,} "
                    "record(s) could not be written (see the results)", err=True)
     _write_summary(summary.to_dict(), summary_json)
     if summary.errors:
-        raise Failure(f"{summary.errors} record(s) failed"
-                      + (f"; see {results}" if results else "; use --results FILE for "
-                         "details"), EXIT_REFUSED)
+        raise Failure(f"{summary.errors} record(s) failed; see {results}", EXIT_REFUSED)
 
 
 def register(cli: click.Group) -> None:

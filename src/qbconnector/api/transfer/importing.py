@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -36,9 +37,11 @@ from qbconnector.api.transfer.custom_fields import PUBLIC, CustomFieldWriter, Fi
 from qbconnector.api.transfer.links import resolve_applied
 from qbconnector.api.transfer.mapping import ImportMapping, load_mapping
 from qbconnector.api.transfer.progress import Progress
-from qbconnector.api.transfer.sources import SourceRecord, read_source
+from qbconnector.api.transfer.referenced_lists import ListMaker, references
+from qbconnector.api.transfer.sources import SourceRecord, key_hint, read_source
 from qbconnector.api.transfer.writable import FieldError, body, changes, to_add
-from qbconnector.qbxml.build import BuildError, Message, build
+from qbconnector.errors import ValidationError as InvalidRequest
+from qbconnector.qbxml.build import Message, build
 
 if TYPE_CHECKING:
     from qbconnector.api.records.collections import Collection
@@ -81,6 +84,7 @@ class ImportSummary:
     dropped_fields: list[str] = field(default_factory=list)
     custom_fields_written: int = 0        # DataExtAdd/Mod sent (values new or changed)
     custom_fields_not_imported: int = 0   # records whose custom fields could not be written
+    created: list[str] = field(default_factory=list)     # referenced lists created first
     results_file: str | None = None
     seconds: float = 0.0
 
@@ -132,6 +136,7 @@ class _Pending:
     changes: dict[str, Any] = field(default_factory=dict)
     result: RowResult | None = None
     custom: list[Field] = field(default_factory=list)   # custom fields to write after it
+    notes: list[str] = field(default_factory=list)      # lists created for it, and such
 
 
 def default_upsert_key(collection: Collection) -> str:
@@ -190,12 +195,14 @@ class Importer:
         self.custom_written = 0
         self.custom_refused = 0
         self.stopped = False
+        self.lists = ListMaker(connection, dry_run)
         self._txn_ids: dict[tuple[str, str | None, str | None], str | None] = {}
 
     # -- preparing --------------------------------------------------------------------------
     def prepare(self, source: SourceRecord) -> _Pending:
         pending = _Pending(source)
         if source.error:
+            pending.key = source.key
             pending.result = self._error(pending, source.error)
             return pending
         try:
@@ -203,6 +210,7 @@ class Importer:
             data = resolve_applied(self.collection.type_name, source.data, self.find_txn)
             prepared = to_add(self.collection.type_name, data)
         except (FieldError, ValueError) as exc:
+            pending.key = source.key or key_hint(source.data)
             pending.result = self._error(pending, str(exc))
             return pending
         self.dropped.update(prepared.dropped)
@@ -276,6 +284,13 @@ class Importer:
             return "add", self.collection.add_message(pending.data)
         delta = changes(self.collection.type_name, pending.data, pending.current)
         refused = ", ".join(delta.not_modifiable)
+        if not delta and refused and self.collection.mod_request is None:
+            pending.result = RowResult(
+                pending.source.label, "error", self.collection.type_name, pending.key,
+                pending.current.id, pending.current.get("EditSequence"),
+                message=f"exists with other values ({refused}) and QuickBooks cannot modify "
+                        f"{self.collection.type_name} records: left as it is")
+            return None
         if not delta:
             pending.result = RowResult(
                 pending.source.label, "skip", self.collection.type_name, pending.key,
@@ -288,30 +303,44 @@ class Importer:
     def _checked(self, operation: str, message: Any, pending: _Pending) -> bool:
         try:
             build([message], version=self.connection.version)
-        except BuildError as exc:
-            pending.result = self._error(pending, f"{operation}: {exc}".replace("\n", "; "))
+        except InvalidRequest as exc:          # the codec's BuildError and ValidationError
+            problems = getattr(exc, "problems", None)
+            text = "; ".join(re.sub(r"^QBXMLMsgsRq/\w+Rq\[\d+\]/", "", str(p))
+                             for p in problems) if problems else str(exc)
+            pending.result = self._error(pending, f"{operation}: {text}")
             return False
         return True
 
     def run_chunk(self, chunk: list[_Pending]) -> None:
         if self.stopped:
-            for pending in chunk:
-                if pending.result is None:
-                    pending.result = self._error(pending, "not sent: an earlier record "
-                                                 "failed and the import stops on errors")
+            self._not_sent(chunk)
             return
+        stop = self.on_error == "stopOnError"
+        if stop:            # a record that fails here stops the rest, as QuickBooks would
+            for position, pending in enumerate(chunk):
+                if pending.result is not None and pending.result.operation == "error":
+                    self.stopped = True
+                    self._not_sent(chunk[position + 1:])
+                    chunk = chunk[:position + 1]
+                    break
         self._lookup(chunk)
+        self._create_referenced_lists(chunk)
         batch = self.connection.batch(self.on_error)
         operations = getattr(batch, self.collection.type_name)
         queued: list[tuple[str, _Pending, Result]] = []
         for pending in chunk:
             if pending.result is not None:
+                self.stopped = self.stopped or stop and pending.result.operation == "error"
+                continue
+            if self.stopped:
+                self._not_sent([pending])
                 continue
             planned = self._message(pending)
             if planned is None:
                 continue
             operation, message = planned
             if not self._checked(operation, message, pending):
+                self.stopped = stop
                 continue
             if self.dry_run:
                 pending.result = RowResult(pending.source.label, operation,
@@ -328,6 +357,38 @@ class Importer:
                 pending.result = self._outcome(operation, pending, outcome)
         if not self.dry_run:
             self._write_custom_fields(chunk)
+        for pending in chunk:
+            if pending.notes and pending.result is not None:
+                _note(pending.result, *pending.notes)
+
+    def _not_sent(self, chunk: list[_Pending]) -> None:
+        for pending in chunk:
+            if pending.result is None:
+                pending.result = self._error(pending, "not sent: an earlier record failed "
+                                             "and the import stops on errors")
+
+    def _create_referenced_lists(self, chunk: list[_Pending]) -> None:
+        """Create the simple list records the chunk's records refer to and lack (see
+        :mod:`qbconnector.api.transfer.referenced_lists`)."""
+        waiting = [(p, references(p.data)) for p in chunk if p.result is None]
+        wanted = [ref for _, refs in waiting for ref in refs]
+        if not wanted:
+            return
+        missing = set(self.lists.missing(wanted))
+        done: dict[tuple[str, str], str] = {}
+        for pending, refs in waiting:
+            for ref in refs:
+                if ref not in missing:
+                    continue
+                if ref not in done:
+                    try:
+                        done[ref] = self.lists.create(*ref)
+                        pending.notes.append(done[ref])
+                    except errors.QBError as exc:
+                        done[ref] = f"could not create {ref[0][:-3]} {ref[1]!r}: {exc.message}"
+                if done[ref].startswith("could not"):
+                    pending.result = self._error(pending, done[ref])
+                    break
 
     def _write_custom_fields(self, chunk: list[_Pending]) -> None:
         """After the records: their custom fields, in one message set (see custom_fields)."""
@@ -391,18 +452,26 @@ class Importer:
         """Prepared records in batches; a key seen again starts a new batch, so a record
         sees the one before it with the same key."""
         chunk: list[_Pending] = []
-        keys: set[str] = set()
+        seen: dict[str, str] = {}
         for source in records:
             pending = self.prepare(source)
-            key = pending.key.lower() if pending.key else None
-            if chunk and (len(chunk) >= self.batch_size or (key is not None and key in keys)):
+            key = pending.key.lower() if pending.key and pending.result is None else None
+            if key is not None and key in seen:
+                pending.result = self._error(
+                    pending, f"the file has {self._key_name()} {pending.key!r} already (row "
+                    f"{seen[key]}): not applied twice")
+            elif key is not None:
+                seen[key] = source.label
+            if chunk and len(chunk) >= self.batch_size:
                 yield chunk
-                chunk, keys = [], set()
+                chunk = []
             chunk.append(pending)
-            if key is not None:
-                keys.add(key)
         if chunk:
             yield chunk
+
+    def _key_name(self) -> str:
+        return {"Name": "the name", "RefNumber": "the RefNumber", "ID": "the ID"}.get(
+            self.upsert_by, "the key")
 
 
 def import_file(connection: Connection, type_name: str, source: str | Path, *,
@@ -432,6 +501,18 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
     if progress is not None:
         progress.start(collection.type_name, len(records))
     importer = Importer(connection, collection, key, on_error, batch_size, dry_run)
+    done = 0
+
+    def report(pending: _Pending) -> None:
+        nonlocal done
+        assert pending.result is not None
+        summary.count(pending.result)
+        if writer is not None:
+            writer.write(pending.result)
+        done += 1
+        if progress is not None:
+            progress.advance(1)
+
     try:
         for chunk in importer.chunks(records):
             try:
@@ -442,17 +523,21 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
                         pending.result = importer._error(pending, f"not sent: {exc}")
                 importer.stopped = True
             for pending in chunk:
-                assert pending.result is not None
-                summary.count(pending.result)
-                if writer is not None:
-                    writer.write(pending.result)
-                if progress is not None:
-                    progress.advance(1)
+                report(pending)
+    except BaseException as exc:
+        # Whatever stopped the run, every source record still gets its row.
+        reason = f"not sent: the import stopped ({type(exc).__name__}: {exc})"
+        for source in records[done:]:
+            pending = _Pending(source, key=source.key)
+            pending.result = importer._error(pending, reason)
+            report(pending)
+        raise
     finally:
         if progress is not None:
             progress.finish()
         if writer is not None:
             writer.close()
+        summary.created = list(importer.lists.created)
     summary.dropped_fields = sorted(importer.dropped)
     summary.custom_fields_written = importer.custom_written
     summary.custom_fields_not_imported = importer.custom_refused
