@@ -109,7 +109,10 @@ def _json_default(value: Any) -> Any:
 
 
 @click.command("export")
-@click.argument("types", nargs=-1, required=True, metavar="TYPE...")
+@click.argument("types", nargs=-1, metavar="TYPE...")
+@click.option("--all", "everything", is_flag=True,
+              help="Every type, in dependency order: the whole company (import --all reads "
+                   "it back).")
 @click.option("--to", "destination", required=True, metavar="DEST",
               help="A .jsonl, .csv or .parquet file, or a database URL (sqlite:///file.db).")
 @click.option("--since", help="Only records modified at or after this time (ISO 8601).")
@@ -122,12 +125,22 @@ def _json_default(value: Any) -> Any:
 @click.option("--replace", is_flag=True, help="In a database: drop tables of the export's "
               "names that it did not create (without it, such a table stops the export).")
 @connection_options
-def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone: str | None,
-               state: str | None, page_size: int | None, quiet: bool,
+def export_cmd(types: tuple[str, ...], everything: bool, destination: str, since: str | None,
+               zone: str | None, state: str | None, page_size: int | None, quiet: bool,
                summary_json: str | None, replace: bool, target: Target) -> None:
     """Copy every record of the TYPEs (lines, linked transactions and inactive list records
-    included) to DEST; with --since or --state, only what changed, plus deletions."""
+    included) to DEST; with --since or --state, only what changed, plus deletions.
+
+    \b
+    Examples:
+      qbconnector export customers invoices --to backup.jsonl --company shop.qbdb
+      qbconnector export --all --to shop.jsonl --company shop.qbdb
+    """
     from qbconnector.api import DestinationError, StateError, export
+    from qbconnector.api.transfer.whole import whole_company_types
+    if everything == bool(types):
+        raise click.UsageError("give the TYPEs to export, or --all (not both)")
+    types = tuple(whole_company_types()) if everything else types
     moment = parse_since(since, zone) if since else None
     with open_connection(target, page_size) as qb:
         for name in types:
@@ -150,8 +163,10 @@ def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone
 
 
 @click.command("import")
-@click.argument("type_name", metavar="TYPE")
-@click.argument("source", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.argument("arguments", nargs=-1, metavar="TYPE FILE | --all FILE")
+@click.option("--all", "everything", is_flag=True,
+              help="Import everything export --all wrote: lists in dependency order, then "
+                   "transactions in the order they happened.")
 @click.option("--map", "mapping", type=click.Path(exists=True, dir_okay=False),
               help="A mapping file (TOML): columns to fields, constants, types, lines.")
 @click.option("--upsert-by", type=click.Choice(["Name", "RefNumber", "ID", "none"]),
@@ -168,19 +183,33 @@ def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary line.")
 @click.option("--summary-json", metavar="FILE", help="Write a JSON summary ('-' for stdout).")
 @connection_options
-def import_cmd(type_name: str, source: str, mapping: str | None, upsert_by: str | None,
-               results: str | None, stop_on_error: bool, batch_size: int, dry_run: bool,
-               quiet: bool, summary_json: str | None, target: Target) -> None:
+def import_cmd(arguments: tuple[str, ...], everything: bool, mapping: str | None,
+               upsert_by: str | None, results: str | None, stop_on_error: bool,
+               batch_size: int, dry_run: bool, quiet: bool, summary_json: str | None,
+               target: Target) -> None:
     """Add the records of FILE (CSV or JSONL) as TYPE, or modify those that exist; records
     that are already as the file says are skipped; a record that fails is a row of the
     results file and the others go on. Exit 1 if any record failed.
 
     \b
-    Example:
+    Examples:
       qbconnector import customers customers.csv --company shop.qbdb --dry-run
+      qbconnector import --all shop.jsonl --company copy.qbdb
     """
     from qbconnector.api import MappingError, SourceError, import_file
     from qbconnector.errors import ValidationError
+    if everything:
+        if len(arguments) != 1 or mapping or upsert_by:
+            raise click.UsageError("import --all takes one FILE (what export --all wrote), "
+                                   "and no --map or --upsert-by")
+        _import_all(Path(arguments[0]), results, stop_on_error, batch_size, dry_run, quiet,
+                    summary_json, target)
+        return
+    if len(arguments) != 2:
+        raise click.UsageError("give TYPE and FILE (or --all FILE)")
+    type_name, source = arguments
+    if not Path(source).is_file():
+        raise click.BadParameter(f"no such file: {source}", param_hint="FILE")
     results = results or str(Path(source).with_name(Path(source).stem + ".results.csv"))
     with open_connection(target) as qb:
         collection_of(qb, type_name)
@@ -211,6 +240,35 @@ def import_cmd(type_name: str, source: str, mapping: str | None, upsert_by: str 
     _write_summary(summary.to_dict(), summary_json)
     if summary.errors:
         raise Failure(f"{summary.errors} record(s) failed; see {results}", EXIT_REFUSED)
+
+
+def _import_all(source: Path, results: str | None, stop_on_error: bool, batch_size: int,
+                dry_run: bool, quiet: bool, summary_json: str | None, target: Target) -> None:
+    from qbconnector.api import SourceError
+    from qbconnector.api.transfer.whole import import_all
+    results = results or str(source.with_name(source.stem + ".results.csv"))
+    with open_connection(target) as qb:
+        bar = _NoProgress() if quiet else BarProgress("import")
+        try:
+            with bar:
+                summaries = import_all(
+                    qb, source, results=results, dry_run=dry_run, batch_size=batch_size,
+                    on_error="stopOnError" if stop_on_error else "continueOnError",
+                    progress=None if quiet else bar)  # type: ignore[arg-type]
+        except SourceError as exc:
+            raise Failure(str(exc)) from None
+    failed = sum(s.errors for s in summaries)
+    if not quiet:
+        for s in summaries:
+            click.echo(f"{s.type_name}: {s.rows:,} records — {s.added:,} added, "
+                       f"{s.modified:,} modified, {s.skipped:,} unchanged, {s.errors:,} "
+                       "failed", err=True)
+        click.echo(f"{sum(s.rows for s in summaries):,} records of {len(summaries)} types; "
+                   f"results in {results}" + (" [dry run]" if dry_run else ""), err=True)
+    _write_summary({"types": [s.to_dict() for s in summaries], "results_file": results},
+                   summary_json)
+    if failed:
+        raise Failure(f"{failed} record(s) failed; see {results}", EXIT_REFUSED)
 
 
 def register(cli: click.Group) -> None:

@@ -183,8 +183,9 @@ class Importer:
 
     def __init__(self, connection: Connection, collection: Collection, upsert_by: str,
                  on_error: str = "continueOnError", batch_size: int = 50,
-                 dry_run: bool = False) -> None:
+                 dry_run: bool = False, leave_out: tuple[str, ...] = ()) -> None:
         self.connection = connection
+        self.leave_out = leave_out          # fields not sent (an item's opening stock...)
         self.collection = collection
         self.upsert_by = upsert_by
         self.on_error = on_error
@@ -196,6 +197,7 @@ class Importer:
         self.custom_refused = 0
         self.stopped = False
         self.lists = ListMaker(connection, dry_run)
+        self._seen: dict[str, str] = {}          # keys seen in the file -> source row
         self._txn_ids: dict[tuple[str, str | None, str | None], str | None] = {}
 
     # -- preparing --------------------------------------------------------------------------
@@ -213,6 +215,9 @@ class Importer:
             pending.key = source.key or key_hint(source.data)
             pending.result = self._error(pending, str(exc))
             return pending
+        for name in self.leave_out:
+            if prepared.data.pop(name, None) is not None:
+                prepared.dropped.append(name)
         self.dropped.update(prepared.dropped)
         pending.data = prepared.data
         pending.key = _key_of(self.collection, self.upsert_by, source.data, prepared.data)
@@ -249,7 +254,7 @@ class Importer:
             return
         found: dict[str, list[Record]] = {}
         filters: dict[str, Any] = {}
-        if self.collection.kind == "txn":
+        if self.collection.query_takes("IncludeLineItems"):
             filters["include_line_items"] = True
         if any(p.custom for p in chunk) and self.collection.query_takes("OwnerID"):
             filters["owner_ids"] = [PUBLIC]        # the custom fields the records have now
@@ -452,22 +457,36 @@ class Importer:
         """Prepared records in batches; a key seen again starts a new batch, so a record
         sees the one before it with the same key."""
         chunk: list[_Pending] = []
-        seen: dict[str, str] = {}
         for source in records:
-            pending = self.prepare(source)
-            key = pending.key.lower() if pending.key and pending.result is None else None
-            if key is not None and key in seen:
-                pending.result = self._error(
-                    pending, f"the file has {self._key_name()} {pending.key!r} already (row "
-                    f"{seen[key]}): not applied twice")
-            elif key is not None:
-                seen[key] = source.label
+            pending = self.admit(source)
             if chunk and len(chunk) >= self.batch_size:
                 yield chunk
                 chunk = []
             chunk.append(pending)
         if chunk:
             yield chunk
+
+    def admit(self, source: SourceRecord) -> _Pending:
+        """A source record prepared, or an error row when its key was in the file before."""
+        pending = self.prepare(source)
+        key = pending.key.lower() if pending.key and pending.result is None else None
+        if key is not None and key in self._seen:
+            pending.result = self._error(
+                pending, f"the file has {self._key_name()} {pending.key!r} already (row "
+                f"{self._seen[key]}): not applied twice")
+        elif key is not None:
+            self._seen[key] = source.label
+        return pending
+
+    def run_safely(self, chunk: list[_Pending]) -> None:
+        """Run a chunk; a connection that fails marks its records not sent and stops."""
+        try:
+            self.run_chunk(chunk)
+        except errors.SessionError as exc:
+            for pending in chunk:
+                if pending.result is None:
+                    pending.result = self._error(pending, f"not sent: {exc}")
+            self.stopped = True
 
     def _key_name(self) -> str:
         return {"Name": "the name", "RefNumber": "the RefNumber", "ID": "the ID"}.get(
@@ -477,9 +496,12 @@ class Importer:
 def import_file(connection: Connection, type_name: str, source: str | Path, *,
                 mapping: str | Path | ImportMapping | None = None, upsert_by: str | None = None,
                 on_error: str = "continueOnError", batch_size: int = 50,
-                results: str | Path | None = None, dry_run: bool = False,
-                progress: Progress | None = None) -> ImportSummary:
-    """Import ``source`` (CSV or JSONL) as records of ``type_name``; see the module doc."""
+                results: str | Path | ResultsWriter | None = None, dry_run: bool = False,
+                progress: Progress | None = None, leave_out: tuple[str, ...] = ()
+                ) -> ImportSummary:
+    """Import ``source`` (CSV or JSONL) as records of ``type_name``; see the module doc.
+    ``results`` is a file (or an open :class:`ResultsWriter`, left open) for one row per
+    source record; ``leave_out`` names fields of the file not to send."""
     began = time.monotonic()
     collection = connection.collection(type_name)
     if "add" not in collection.operations():
@@ -495,49 +517,25 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
     records = read_source(source, collection.type_name, loaded, skipped)
     if collection.kind == "list":
         records.sort(key=_depth)
+    owned = not isinstance(results, ResultsWriter)
+    writer = ResultsWriter(results) if owned and results is not None else results
+    assert writer is None or isinstance(writer, ResultsWriter)
     summary = ImportSummary(collection.type_name, str(source), key, other_types=len(skipped),
-                            results_file=str(results) if results is not None else None)
-    writer = ResultsWriter(results) if results is not None else None
+                            results_file=str(writer.path) if writer is not None else None)
     if progress is not None:
         progress.start(collection.type_name, len(records))
-    importer = Importer(connection, collection, key, on_error, batch_size, dry_run)
-    done = 0
-
-    def report(pending: _Pending) -> None:
-        nonlocal done
-        assert pending.result is not None
-        summary.count(pending.result)
-        if writer is not None:
-            writer.write(pending.result)
-        done += 1
-        if progress is not None:
-            progress.advance(1)
-
+    importer = Importer(connection, collection, key, on_error, batch_size, dry_run,
+                        leave_out)
+    report = Reporter(writer, progress)
     try:
-        for chunk in importer.chunks(records):
-            try:
-                importer.run_chunk(chunk)
-            except errors.SessionError as exc:
-                for pending in chunk:
-                    if pending.result is None:
-                        pending.result = importer._error(pending, f"not sent: {exc}")
-                importer.stopped = True
-            for pending in chunk:
-                report(pending)
-    except BaseException as exc:
-        # Whatever stopped the run, every source record still gets its row.
-        reason = f"not sent: the import stopped ({type(exc).__name__}: {exc})"
-        for source in records[done:]:
-            pending = _Pending(source, key=source.key)
-            pending.result = importer._error(pending, reason)
-            report(pending)
-        raise
+        report.each([(r, summary, importer) for r in records],
+                    [(summary, importer, importer.chunks(records))])
     finally:
         if progress is not None:
             progress.finish()
-        if writer is not None:
+        if writer is not None and owned:
             writer.close()
-        summary.created = list(importer.lists.created)
+    summary.created = list(importer.lists.created)
     summary.dropped_fields = sorted(importer.dropped)
     summary.custom_fields_written = importer.custom_written
     summary.custom_fields_not_imported = importer.custom_refused
@@ -546,6 +544,44 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
                     "results)", importer.custom_refused, collection.type_name, source)
     summary.seconds = time.monotonic() - began
     return summary
+
+
+class Reporter:
+    """Counts and writes the row of every source record as it is done; when the run stops
+    (an exception, Ctrl+C), the records not done yet still get their rows."""
+
+    def __init__(self, writer: ResultsWriter | None, progress: Progress | None) -> None:
+        self.writer = writer
+        self.progress = progress
+        self.done: set[int] = set()
+
+    def report(self, summary: ImportSummary, pending: _Pending) -> None:
+        assert pending.result is not None
+        summary.count(pending.result)
+        if self.writer is not None:
+            self.writer.write(pending.result)
+        self.done.add(id(pending.source))
+        if self.progress is not None:
+            self.progress.advance(1)
+
+    def each(self, records: list[tuple[SourceRecord, ImportSummary, Importer]],
+             runs: Iterable[tuple[ImportSummary, Importer, Iterable[list[_Pending]]]]) -> None:
+        """Run the chunks of each (summary, importer, chunks) and report their records;
+        ``records`` lists every source record with the summary and importer it belongs to."""
+        try:
+            for summary, importer, chunks in runs:
+                for chunk in chunks:
+                    importer.run_safely(chunk)
+                    for pending in chunk:
+                        self.report(summary, pending)
+        except BaseException as exc:
+            reason = f"not sent: the import stopped ({type(exc).__name__}: {exc})"
+            for source, summary, importer in records:
+                if id(source) not in self.done:
+                    pending = _Pending(source, key=source.key)
+                    pending.result = importer._error(pending, reason)
+                    self.report(summary, pending)
+            raise
 
 
 def _note(result: RowResult, *notes: str) -> None:

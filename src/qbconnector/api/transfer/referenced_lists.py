@@ -74,7 +74,8 @@ class ListMaker:
                 if collection.query_takes("ActiveStatus"):
                     query["active"] = "all"
                 for record in collection.query(**query):
-                    name = record.get("FullName") or record.get("Name") or ""
+                    name = record.get("FullName") or record.get("Name") or \
+                        record.get("Initial") or ""
                     self._known[searched].add(str(name).lower())
         out = []
         for ref, name in dict.fromkeys(wanted):
