@@ -97,8 +97,7 @@ def read_message_set(text: str | bytes | etree._Element, version: str | None = N
         problems.append(Problem(root.tag, "the root element must be QBXML or QBPOSXML"))
         return MessageSet(fam, version or "", root, None, problems)
     sp = specmod.load(fam)
-    header = xmlsafe.processing_instruction(root, _PI_BY_FAMILY[fam]) or {}
-    declared = version or header.get("version", "")
+    declared = version or xmlsafe.declared_version(root, _PI_BY_FAMILY[fam]) or ""
     is_response = any(isinstance(el.tag, str) and el.tag.endswith("MsgsRs") for el in root)
     if not declared:
         # Responses carry no version header (QuickBooks answers in the request's version);
