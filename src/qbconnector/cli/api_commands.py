@@ -145,6 +145,9 @@ def write_records(records: Any, fmt: str, collection: Any, fields: list[str]) ->
             count += 1
         return count
     rows = [flatten(record, tables) for record in records]
+    if not rows:
+        click.echo(f"no records ({collection.type_name})")
+        return 0
     if not fields:
         columns = [c for c in columns if c.name in _TABLE_DEFAULTS]
     columns = [c for c in columns if any(row.get(c.name) is not None for row in rows)]
@@ -153,7 +156,8 @@ def write_records(records: Any, fmt: str, collection: Any, fields: list[str]) ->
     table = Table(*[c.name for c in columns], title=f"{collection.type_name}: {len(rows)}")
     for row in rows:
         table.add_row(*[cell_text(row.get(c.name)) for c in columns])
-    Console().print(table)
+    # On a terminal the table fits the window; piped, nothing is cut (IDs stay whole).
+    Console(width=None if out.isatty() else 100_000).print(table)
     return len(rows)
 
 

@@ -151,6 +151,23 @@ def serve_command(config: Path | None, port: int | None, backend: str | None,
     _run(backends.build_server(settings, served, company or "", backend))
 
 
+def _port_is_free(settings: Any, port: int | None) -> None:
+    """Stop, before anything changes (the demo password is new each time), when another
+    server has the port: a second ``serve --demo`` says so rather than move elsewhere."""
+    from qbconnector.server.listen import bind_socket
+    from qbconnector.server.runner import NotReady
+
+    chosen = settings.Port if port is None else port
+    if not chosen:
+        return
+    try:
+        bind_socket(settings.bind_host, chosen).close()
+    except NotReady:
+        raise click.ClickException(
+            f"port {chosen} on {settings.bind_host} is in use (is a qbconnector serve --demo "
+            "running already?): stop that one, or give --port N (0: any free port)") from None
+
+
 def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
                 admin_port: int | None) -> None:
     import platformdirs
@@ -159,6 +176,7 @@ def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
     from qbconnector.server.runner import NotReady
 
     folder = folder or platformdirs.user_data_path("qbconnector", appauthor=False) / "demo"
+    _port_is_free(_load(config or folder / "connector.toml"), port)
     if not (folder / "sample.qbdb").exists():
         click.echo(f"creating the sample company in {folder}", err=True)
     demo = _admin(prepare_demo, folder, _create_sample, config)
@@ -168,16 +186,9 @@ def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
     server = backends.build_server(settings, backends.open_backend(sample), **console)
     try:
         server.bind()
-    except NotReady:
-        server.app.close()
-        if port is not None:
-            raise
-        server = backends.build_server(settings.with_overrides(Port=0),
-                                       backends.open_backend(sample), **console)
-    try:
-        server.bind()
         server.start_console()
     except (NotReady, RuntimeError) as exc:
+        server.app.close()
         raise click.ClickException(str(exc)) from None
     curl = curl_command(server.url, DEMO_USER, demo.password, server.ssl_context is not None)
     console_lines = (f"\nAdmin console: {server.console_url}\n  console password: "
