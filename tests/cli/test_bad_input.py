@@ -18,6 +18,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
+from qbconnector.cli.help_examples import leaf_commands
 from qbconnector.cli.main import cli
 from qbconnector.cli.reporting import EXIT_INTERNAL
 
@@ -50,15 +51,6 @@ def deadline(seconds: int) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
-
-
-def leaf_commands(group: click.Group = cli, path: tuple[str, ...] = ()
-                  ) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    for name, command in sorted(group.commands.items()):
-        if isinstance(command, click.Group):
-            yield from leaf_commands(command, (*path, name))
-        else:
-            yield (*path, name), command
 
 
 class Inputs:
@@ -133,7 +125,7 @@ def argv(param: click.Parameter, value: str) -> list[str]:
 
 
 def cases(inputs: Inputs) -> Iterator[tuple[str, list[str]]]:
-    for path, command in leaf_commands():
+    for path, command in leaf_commands(cli):
         yield " ".join(path), [*path, "--no-such-option"]
         params = [p for p in command.params if p.name != "help"]
         if any(p.required for p in params):

@@ -17,8 +17,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from qbconnector.cli.help_examples import leaf_commands
 from qbconnector.cli.main import cli
-from tests.cli.test_bad_input import leaf_commands
 from tests.conftest import REPO
 
 
@@ -79,7 +79,7 @@ def test_a_second_demo_on_a_busy_port_says_so_and_changes_nothing(tmp_path, blan
 
 def test_one_name_for_the_qbxml_version_everywhere():
     takes_version = {}
-    for path, command in leaf_commands():
+    for path, command in leaf_commands(cli):
         for param in command.params:
             names = getattr(param, "opts", [])
             if any("version" in n for n in names):

@@ -26,6 +26,7 @@ from qbconnector.cli.connecting import (
     connection_options,
     open_connection,
 )
+from qbconnector.cli.discovery import complete_type
 
 
 def collection_of(qb: Any, name: str) -> Any:
@@ -163,7 +164,7 @@ def write_records(records: Any, fmt: str, collection: Any, fields: list[str]) ->
 
 # -- commands -------------------------------------------------------------------------------------
 @click.command("query")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.option("--where", "-w", "where", multiple=True, metavar="KEY=VALUE",
               help="A filter, e.g. name_contains=Acme, txn_date=2024-01-01..2024-03-31, "
                    "paid=false, modified_since=2024-05-01T00:00:00-05:00 (repeatable).")
@@ -192,7 +193,7 @@ def query_cmd(type_name: str, where: tuple[str, ...], fields: tuple[str, ...],
 
 
 @click.command("get")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.argument("ident", metavar="ID")
 @connection_options
 def get_cmd(type_name: str, ident: str, target: Target) -> None:
@@ -214,7 +215,7 @@ def get_cmd(type_name: str, ident: str, target: Target) -> None:
 
 
 @click.command("add")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.option("--data", help="The fields as a JSON object (qbXML or snake_case names).")
 @click.option("--file", "file", help="A file with the JSON object ('-' for stdin).")
 @connection_options
@@ -236,7 +237,7 @@ def _write(operation: Callable[[], Record]) -> Record:
 
 
 @click.command("modify")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.argument("ident", metavar="ID")
 @click.option("--data", help="The changed fields as a JSON object.")
 @click.option("--file", "file", help="A file with the JSON object ('-' for stdin).")
@@ -256,7 +257,7 @@ def modify_cmd(type_name: str, ident: str, data: str | None, file: str | None,
 
 
 @click.command("delete")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.argument("ident", metavar="ID")
 @connection_options
 def delete_cmd(type_name: str, ident: str, target: Target) -> None:
@@ -268,7 +269,7 @@ def delete_cmd(type_name: str, ident: str, target: Target) -> None:
 
 
 @click.command("void")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.argument("ident", metavar="ID")
 @connection_options
 def void_cmd(type_name: str, ident: str, target: Target) -> None:
@@ -380,7 +381,8 @@ def connections_path() -> None:
 def register(cli: click.Group) -> None:
     """Add the records commands to the top-level group."""
     from qbconnector.cli import transfer_commands
+    from qbconnector.cli.discovery import types_cmd
     for command in (query_cmd, get_cmd, add_cmd, modify_cmd, delete_cmd, void_cmd,
-                    connections_group):
+                    connections_group, types_cmd):
         cli.add_command(command)
     transfer_commands.register(cli)

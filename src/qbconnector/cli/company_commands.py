@@ -7,6 +7,7 @@ prints the response, or the request processor's HRESULT when QuickBooks would gi
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -120,13 +121,26 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 
 @company_group.command("info")
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
-def info_cmd(path: str) -> None:
-    """Company name, records per type and whether the books balance."""
+@click.option("--json", "as_json", is_flag=True,
+              help="As JSON: company, file, lists and transactions per type, checks.")
+def info_cmd(path: str, as_json: bool) -> None:
+    """Company name, records per type and whether the books balance (exit 1 if not)."""
     from qbconnector.sandbox import audit_summary as summary
     try:
         facts = summary(path)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    balanced = all(ok for ok, _ in facts["checks"].values())
+    if as_json:
+        click.echo(json.dumps({
+            "company": facts["company"], "file": str(Path(path).resolve()),
+            "lists": facts["lists"], "transactions": facts["transactions"],
+            "checks": {name: {"ok": ok, "detail": detail}
+                       for name, (ok, detail) in facts["checks"].items()},
+            "balanced": balanced}, indent=2))
+        if not balanced:
+            sys.exit(1)
+        return
     click.echo(f"{facts['company']}  ({path})")
     click.echo("lists:")
     for kind, count in facts["lists"].items():
@@ -136,7 +150,7 @@ def info_cmd(path: str) -> None:
         click.echo(f"  {kind:<28}{count:>10,}")
     for check, (ok, detail) in facts["checks"].items():
         click.echo(f"{'ok  ' if ok else 'FAIL'} {check}: {detail}")
-    if not all(ok for ok, _ in facts["checks"].values()):
+    if not balanced:
         sys.exit(1)
 
 
@@ -162,10 +176,6 @@ def request_cmd(target: Target, source: str, check: bool) -> None:
     answer with an error of its request processor instead (a message it cannot parse, an
     unsupported version...), print its HRESULT and text on stderr and exit with status 1.
     --qbxml-version sets the request's <?qbxml version?> header.
-
-    \b
-    Example:
-      qbconnector qbxml example CustomerQuery | qbconnector request --company shop.qbdb --check
     """
     if target.password_stdin and source == "-":
         raise click.UsageError("with --password-stdin, give the request as a FILE")

@@ -12,6 +12,7 @@ from qbconnector.cli import (
     qbxml_commands,
     server_commands,
 )
+from qbconnector.cli.help_examples import add_examples
 from qbconnector.cli.reporting import DEBUG_ENV, ReportingGroup
 
 
@@ -34,6 +35,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 for module in (qbxml_commands, company_commands, server_commands, api_commands,
                qbo_commands):
     module.register(cli)
+add_examples(cli)
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from qbconnector.cli.connecting import (
     connection_options,
     open_connection,
 )
+from qbconnector.cli.discovery import complete_type, complete_type_then_file
 
 
 class BarProgress:
@@ -109,7 +110,7 @@ def _json_default(value: Any) -> Any:
 
 
 @click.command("export")
-@click.argument("types", nargs=-1, metavar="TYPE...")
+@click.argument("types", nargs=-1, metavar="TYPE...", shell_complete=complete_type)
 @click.option("--all", "everything", is_flag=True,
               help="Every type, in dependency order: the whole company (import --all reads "
                    "it back).")
@@ -129,13 +130,7 @@ def export_cmd(types: tuple[str, ...], everything: bool, destination: str, since
                zone: str | None, state: str | None, page_size: int | None, quiet: bool,
                summary_json: str | None, replace: bool, target: Target) -> None:
     """Copy every record of the TYPEs (lines, linked transactions and inactive list records
-    included) to DEST; with --since or --state, only what changed, plus deletions.
-
-    \b
-    Examples:
-      qbconnector export customers invoices --to backup.jsonl --company shop.qbdb
-      qbconnector export --all --to shop.jsonl --company shop.qbdb
-    """
+    included) to DEST; with --since or --state, only what changed, plus deletions."""
     from qbconnector.api import DestinationError, StateError, export
     from qbconnector.api.transfer.whole import whole_company_types
     if everything == bool(types):
@@ -163,7 +158,8 @@ def export_cmd(types: tuple[str, ...], everything: bool, destination: str, since
 
 
 @click.command("import")
-@click.argument("arguments", nargs=-1, metavar="TYPE FILE | --all FILE")
+@click.argument("arguments", nargs=-1, metavar="TYPE FILE | --all FILE",
+                shell_complete=complete_type_then_file)
 @click.option("--all", "everything", is_flag=True,
               help="Import everything export --all wrote: lists in dependency order, then "
                    "transactions in the order they happened.")
@@ -189,13 +185,7 @@ def import_cmd(arguments: tuple[str, ...], everything: bool, mapping: str | None
                target: Target) -> None:
     """Add the records of FILE (CSV or JSONL) as TYPE, or modify those that exist; records
     that are already as the file says are skipped; a record that fails is a row of the
-    results file and the others go on. Exit 1 if any record failed.
-
-    \b
-    Examples:
-      qbconnector import customers customers.csv --company shop.qbdb --dry-run
-      qbconnector import --all shop.jsonl --company copy.qbdb
-    """
+    results file and the others go on. Exit 1 if any record failed."""
     from qbconnector.api import MappingError, SourceError, import_file
     from qbconnector.errors import ValidationError
     if everything:
