@@ -165,3 +165,17 @@ def test_types_without_a_mod_message_are_compared_not_modified(blank_company, tm
     assert rows[0]["operation"] == "error"
     assert "QuickBooks cannot modify StandardTerms records" in rows[0]["message"]
     assert "StdDueDays" in rows[0]["message"]
+
+
+def test_a_file_without_records_of_the_type_says_so(company, tmp_path):
+    from click.testing import CliRunner
+
+    from qbconnector.cli.main import cli
+
+    source = tmp_path / "names.jsonl"
+    source.write_text(json.dumps({"_type": "Customer", "Name": "Ann"}) + "\n")
+    result = CliRunner().invoke(cli, ["import", "invoices", str(source), "--company",
+                                      str(company), "-q"])
+    assert result.exit_code == 0
+    assert f"warning: {source} has no Invoice records (1 records of other types, skipped)" \
+        in result.output

@@ -215,6 +215,10 @@ def import_cmd(arguments: tuple[str, ...], everything: bool, mapping: str | None
             raise
         except (MappingError, SourceError, ValueError) as exc:
             raise Failure(str(exc)) from None
+    if not summary.rows:
+        click.echo(f"warning: {source} has no {summary.type_name} records"
+                   + (f" ({summary.other_types:,} records of other types, skipped)"
+                      if summary.other_types else ""), err=True)
     if summary.created and not quiet:
         shown = ", ".join(summary.created[:8]) + (", ..." if len(summary.created) > 8 else "")
         click.echo(f"{'would create' if dry_run else 'created'} {len(summary.created):,} list "

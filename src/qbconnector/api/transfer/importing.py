@@ -536,6 +536,7 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
         if writer is not None and owned:
             writer.close()
     summary.created = list(importer.lists.created)
+
     summary.dropped_fields = sorted(importer.dropped)
     summary.custom_fields_written = importer.custom_written
     summary.custom_fields_not_imported = importer.custom_refused
