@@ -6,29 +6,20 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.npm import npm_package
 from tests.qbo_double.conftest import CLIENT_ID, CLIENT_SECRET
 
-REPO = Path(__file__).resolve().parents[2]
-CACHE = REPO / ".cache" / "node-quickbooks"
 VERSION = "2.0.50"
 
 
 @pytest.fixture(scope="session")
 def node_quickbooks() -> Path:
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip("node and npm are not installed")
-    marker = CACHE / "node_modules" / "node-quickbooks" / "package.json"
-    if not marker.exists() or json.loads(marker.read_text())["version"] != VERSION:
-        CACHE.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix",
-                        str(CACHE), f"node-quickbooks@{VERSION}"], check=True, timeout=300)
-    return CACHE / "node_modules"
+    return npm_package("node-quickbooks", VERSION)
 
 
 def test_node_quickbooks(node_quickbooks, sample_double):

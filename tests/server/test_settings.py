@@ -150,4 +150,6 @@ def test_every_registry_name_is_a_setting():
         "UseInteractiveLogon", "LocalAuth",
         # the admin console's own (not registry names of the original)
         "AdminPort", "AdminLocalHost", "AdminAllowedClients", "AdminPassword",
-        "AdminSystemLogin"}
+        "AdminSystemLogin",
+        # the Web Connector's (ours too)
+        "WebConnectorURL", "WebConnectorKeepOpen"}

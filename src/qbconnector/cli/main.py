@@ -9,6 +9,7 @@ from qbconnector.cli import (
     api_commands,
     company_commands,
     qbo_commands,
+    qbwc_commands,
     qbxml_commands,
     server_commands,
 )
@@ -33,7 +34,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 for module in (qbxml_commands, company_commands, server_commands, api_commands,
-               qbo_commands):
+               qbo_commands, qbwc_commands):
     module.register(cli)
 add_examples(cli)
 

@@ -506,6 +506,9 @@ def test_connection(config: Path | None, user_name: str | None, backend: str | N
     from qbconnector.server.probe import options_for, probe
 
     factory = backends.open_backend(backends.choose(settings, backend))
+    if factory.kind == "qbwc":
+        _web_connector_check(settings)
+        return
     options = options_for(settings, user, company or factory.default_company)
     click.echo(f"backend: {factory}")
     click.echo(f"user {user.name}: opening {options.company_file or '(the open company file)'} "
@@ -528,6 +531,27 @@ def test_connection(config: Path | None, user_name: str | None, backend: str | N
         from qbconnector.server.admin import edit_user
 
         _admin(edit_user, _path(config), user.name, authorized=result.authorized)
+
+
+def _web_connector_check(settings: Any) -> None:
+    """test-connection for Backend = "qbwc": QuickBooks is reached only when a Web Connector
+    polls the running connector, so say what the queues know of each one."""
+    from qbconnector.server.qbwc.status import status_rows
+
+    rows = status_rows(settings)
+    click.echo("backend: the QuickBooks Web Connector polling /qbwc (QuickBooks answers when "
+               "a Web Connector polls the running connector)")
+    if not rows:
+        click.echo("FAILED: no Web Connector users (qbconnector qbwc users add NAME)", err=True)
+        raise SystemExit(1)
+    for row in rows:
+        click.echo(f"Web Connector {row['user']}: last poll {row['last_poll']}"
+                   + (f" ({row['last_outcome']})" if row["last_outcome"] else "")
+                   + f"; {row['waiting']} waiting")
+    if all(row["last_poll"] == "never" for row in rows):
+        click.echo("no Web Connector has polled yet: load its .QWC file (qbconnector qbwc "
+                   "qwc NAME) into the Web Connector and run it", err=True)
+        raise SystemExit(1)
 
 
 # -- service ------------------------------------------------------------------------------------

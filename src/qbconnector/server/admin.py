@@ -123,6 +123,12 @@ def masked_view(settings: Settings) -> dict[str, Any]:
         if not user.system_auth:
             table["Password"] = f"<{kind_of(user.Password)} hash>"
         out["Users"][user.name] = table
+    if settings.WebConnectorUsers:
+        out["WebConnector"] = {"Users": {
+            user.name: {"Password": f"<{kind_of(user.Password)} hash>",
+                        "CompanyFile": user.CompanyFile, "OwnerID": user.OwnerID,
+                        "FileID": user.FileID}
+            for user in settings.WebConnectorUsers.values()}}
     return out
 
 

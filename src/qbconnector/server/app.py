@@ -36,6 +36,17 @@ DEFAULT_MAX_BODY = 32 * 1024 * 1024
 SessionFactory = Callable[[SessionOptions], Session]
 
 
+@dataclass(frozen=True)
+class BackendHost:
+    """What the connector offers a backend that serves paths of its own on the connector's
+    port (the Web Connector's ``/qbwc``): the settings in force, the state the console shows,
+    the body limit. A backend with a ``serve(host)`` method returns those paths' ASGI apps."""
+
+    settings: Callable[[], Settings]
+    state: ConnectorState
+    max_body: int
+
+
 @dataclass
 class _Outcome:
     """What happened to one request, for the log line."""
@@ -91,6 +102,9 @@ class ConnectorApp:
         self.state = state or ConnectorState()
         self.state.persistent_sessions = self.workers.persistent_options
         self.state.add_queue("company files", self.workers.queue_summary)
+        serve = getattr(session_factory, "serve", None)
+        self.routes: dict[str, Any] = dict(serve(BackendHost(
+            lambda: self.settings, self.state, max_body))) if callable(serve) else {}
 
     # -- ASGI --------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -101,6 +115,10 @@ class ConnectorApp:
             return
         started = time.perf_counter()
         client = (scope.get("client") or ("-", 0))[0]
+        route = self.routes.get(scope["path"])
+        if route is not None:
+            await self._route(route, scope, receive, send, client)
+            return
         outcome = _Outcome()
         try:
             reply, body_read = await self._handle(scope, receive, client, outcome)
@@ -135,6 +153,15 @@ class ConnectorApp:
                 await asyncio.to_thread(self.workers.stop)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    async def _route(self, route: Any, scope: Scope, receive: Receive, send: Send,
+                     client: str) -> None:
+        """A path the backend serves: AllowedClients applies, then the backend's app."""
+        if not await self._client_allowed(client):
+            self.log.warning("refused client %s: not in AllowedClients", client)
+            await _send_reply(send, protocol.forbidden_client(client), close=True)
+            return
+        await route(scope, receive, send)
 
     def close(self) -> None:
         """Close every persistent session and stop the worker threads."""
@@ -257,9 +284,10 @@ class ConnectorApp:
         worker = self.workers.for_company(options.company_file)
         try:
             result = await worker.call(job, float(self.settings.Timeout) or None)
-        except QueueTimeout:
+        except QueueTimeout as exc:
             outcome.detail = "queue timeout"
-            return protocol.queue_timeout(float(self.settings.Timeout), options.company_file)
+            return protocol.queue_timeout(float(self.settings.Timeout), options.company_file,
+                                          exc.message)
         except RequestProcessorError as exc:
             outcome.detail = str(exc)
             return protocol.processor_error(exc.hresult, exc.message)

@@ -342,9 +342,11 @@ def processor_error(hresult: int, message: str) -> Reply:
                  ((wire.HRESULT_HEADER, wire.format_hresult(hresult)),))
 
 
-def queue_timeout(seconds: float, company: str) -> Reply:
+def queue_timeout(seconds: float, company: str, message: str = "") -> Reply:
+    """503: the request did not run (``message`` says why, else the company file's queue did
+    not move within Timeout); it may be sent again."""
     name = company or "the open company file"
-    return text_reply(wire.BUSY, f"Timed out after {seconds:g} s waiting for {name}: "
+    return text_reply(wire.BUSY, message or f"Timed out after {seconds:g} s waiting for {name}: "
                       "QuickBooks handles one request at a time and the queue did not move. "
                       "Try again, or raise Timeout.", headers=(("Retry-After", "5"),))
 

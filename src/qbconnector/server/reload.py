@@ -1,7 +1,8 @@
 """Which settings a running connector takes at once, and which wait for a restart.
 
 Users are re-read from the file on their own (:mod:`users`). The log settings, the request
-timeout, AuthFlags, the allowed clients and the console's sign-in settings are applied live.
+timeout, AuthFlags, the allowed clients, the console's sign-in settings and the Web
+Connector's users, URL and KeepOpen are applied live.
 What shapes the listening sockets, TLS, the backend, or the sessions already open needs a
 restart.
 """

@@ -145,7 +145,17 @@ class ConnectorServer:
                                access_log=False,
                                server_header=False, timeout_keep_alive=self.keep_alive,
                                ssl_context=self.ssl_context)
-        return uvicorn.Server(config)
+        return _Uvicorn(config, on_exit=self._interrupt_backend)
+
+    def _interrupt_backend(self) -> None:
+        """Stopping: a backend others wait on (the Web Connector's queue) answers them now,
+        so that finishing the requests under way does not wait for their Timeout."""
+        interrupt = getattr(self.session_factory, "interrupt", None)
+        if callable(interrupt):
+            try:
+                interrupt()
+            except Exception as exc:
+                log.warning("error while interrupting the backend: %s", exc)
 
     def bind(self) -> socket.socket:
         if self._socket is None:
@@ -206,7 +216,7 @@ class ConnectorServer:
         except SettingsError as exc:
             log.error("settings file is invalid; nothing applied: %s", exc)
             return []
-        live = replace(self.settings, Users=fresh.Users,
+        live = replace(self.settings, Users=fresh.Users, WebConnectorUsers=fresh.WebConnectorUsers,
                        **{key: getattr(fresh, key) for key in LIVE_KEYS})
         logging_changed = any(getattr(live, k) != getattr(self.settings, k) for k in (
             "LogLevel", "LogEnabled", "LogDir", "LogFormat", "MaxLogSize"))
@@ -222,6 +232,7 @@ class ConnectorServer:
     def request_restart(self) -> None:
         """Stop serving and start again with the settings file (on the serving thread)."""
         self._restart = True
+        self._interrupt_backend()
         if self._server is not None:
             self._server.should_exit = True
 
@@ -333,6 +344,7 @@ class ConnectorServer:
     def stop(self, timeout: float = 10.0) -> None:
         """Stop a server started with :meth:`start` and close every session."""
         self._stopping = True
+        self._interrupt_backend()
         self._stop_console()
         if self._server is not None:
             self._server.should_exit = True
@@ -352,6 +364,18 @@ class ConnectorServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn's server, telling the connector when a signal (Ctrl+C, SIGTERM) stops it."""
+
+    def __init__(self, config: uvicorn.Config, on_exit: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self._on_exit()
+        super().handle_exit(sig, frame)
 
 
 def describe_backend(factory: SessionFactory) -> str:

@@ -50,7 +50,13 @@ class OpenPolicy:
 
 
 class QueueTimeout(Exception):
-    """A job did not start within the queue timeout (Timeout) and was dropped."""
+    """A job did not start within the queue timeout (Timeout) and was dropped; a session may
+    raise it too, with a message saying why the request did not run (a Web Connector that
+    did not poll in time)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class _Job:

@@ -6,6 +6,7 @@
 ``http(s)://[user[:password]@]host[:port][/?opts]``    another connector (RemoteSession)
 ``com://[?company=C:\\...&app=MyApp&mode=multi]``      QuickBooks on this Windows machine (COM)
 ``office``                                             a saved connection (``connections.toml``)
+``qbwc``                                               (a connector) the Web Connector polling in
 =====================================================  =========================================
 
 :func:`make_session` / :func:`open_session` give one Session (the records API, ``request``);
@@ -42,7 +43,7 @@ from typing import Any
 
 from qbconnector.errors import TargetError
 from qbconnector.qbxml.session import Session
-from qbconnector.targets import com, remote, sandbox
+from qbconnector.targets import com, qbwc, remote, sandbox
 from qbconnector.targets.kinds import Backend, TargetKind, examples, register
 from qbconnector.targets.kinds import by_scheme as _by_scheme
 from qbconnector.targets.kinds import by_word as _by_word
@@ -54,7 +55,7 @@ __all__ = ["PASSWORD_ENV", "Backend", "TargetError", "TargetKind", "default_back
            "describe", "make_session", "open_session", "register", "resolve",
            "session_factory"]
 
-for _kind in (sandbox.KIND, remote.KIND, com.KIND):
+for _kind in (sandbox.KIND, remote.KIND, com.KIND, qbwc.KIND):
     register(_kind)
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")

@@ -23,17 +23,26 @@ BackendMaker = Callable[[str, Mapping[str, Any]], "Backend"]
 class Backend:
     """The sessions a connector serves: a session factory with a name for people, the company
     file of users without one, and :meth:`close` for whatever it keeps between sessions (idle
-    sandbox connections, a relay's keep-alive pool), called when the server stops."""
+    sandbox connections, a relay's keep-alive pool), called when the server stops.
+
+    A backend that others reach through the connector (the Web Connector polling in) also
+    gives ``serve``: called with the connector's host facts when it starts, it returns the
+    paths it serves on the connector's port (``{"/qbwc": asgi_app}``); and ``interrupt``:
+    called when the connector begins to stop, so that nobody waits on it any longer."""
 
     def __init__(self, sessions: Callable[[SessionOptions], Session], *, kind: str, target: str,
                  description: str, default_company: str = "",
-                 close: Callable[[], None] | None = None) -> None:
+                 close: Callable[[], None] | None = None,
+                 serve: Callable[[Any], Mapping[str, Any]] | None = None,
+                 interrupt: Callable[[], None] | None = None) -> None:
         self._sessions = sessions
         self.kind = kind
         self.target = target                  # the connect string, password masked
         self.description = description        # e.g. "QuickBooks over COM on this machine"
         self.default_company = default_company
         self._close = close
+        self._serve = serve
+        self._interrupt = interrupt
 
     def __call__(self, options: SessionOptions) -> Session:
         return self._sessions(options)
@@ -41,6 +50,15 @@ class Backend:
     def close(self) -> None:
         if self._close is not None:
             self._close()
+
+    def serve(self, host: Any) -> Mapping[str, Any]:
+        """The paths this backend serves on the connector's port ({} for most)."""
+        return self._serve(host) if self._serve is not None else {}
+
+    def interrupt(self) -> None:
+        """The connector is stopping: answer whoever waits on this backend now."""
+        if self._interrupt is not None:
+            self._interrupt()
 
     def __str__(self) -> str:
         return self.description

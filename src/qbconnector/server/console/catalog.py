@@ -105,6 +105,13 @@ ENTRIES: tuple[Entry, ...] = (
           "Change it below; stored as a scrypt hash.", "readonly"),
     Entry("RunAsService", "Service", "Runs as a service",
           "Set when the connector is installed as a service.", "readonly"),
+    Entry("WebConnectorURL", "Web Connector", "Web Connector URL",
+          "The address the QuickBooks Web Connector reaches this connector's /qbwc at, written "
+          "into .QWC files (https, or http on this machine only).",
+          default_text="this connector's own address + /qbwc"),
+    Entry("WebConnectorKeepOpen", "Web Connector", "Keep an update open (s)",
+          "Seconds a Web Connector update waits for the next request once its queue is empty, "
+          "so a client paging with an iterator keeps its QuickBooks session.", "number"),
 )
 
 BY_KEY = {entry.key: entry for entry in ENTRIES}

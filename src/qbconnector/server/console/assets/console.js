@@ -273,7 +273,8 @@ async function loadStatus() {
   if (!ok) return;
   const queues = Object.entries(data.queues || {}).map(([name, summary]) => {
     const waiting = Object.values(summary).reduce((sum, v) => sum + (typeof v === "number" ? v : 0), 0);
-    return `${name}: ${waiting} waiting`;
+    const notes = Object.entries(summary).filter(([, v]) => typeof v === "string").map(([k, v]) => `${k} ${v}`);
+    return `${name}: ${waiting} waiting` + (notes.length ? ` (${notes.join(", ")})` : "");
   });
   const tls = data.tls ? (data.tls.error ? `on, but: ${data.tls.error}` : `on, expires ${data.tls.not_after.slice(0, 10)}`) : "off (plain HTTP)";
   const tiles = [
