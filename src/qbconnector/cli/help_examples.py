@@ -54,6 +54,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "admin set-password": ("qbconnector admin set-password < console-password.txt",),
     "log tail": ("qbconnector log tail -n 50 --no-follow",),
     "qbo serve": ("qbconnector qbo serve --company demo.qbo --sample small --port 0",),
+    "qbwc status": ("qbconnector qbwc status --json",),
+    "qbwc users add": ("qbconnector qbwc users add shop --password-stdin < shop-password.txt",),
+    "qbwc users edit": ("qbconnector qbwc users edit shop --company-file ''",),
+    "qbwc users list": ("qbconnector qbwc users list",),
+    "qbwc users remove": ("qbconnector qbwc users remove shop",),
 }
 
 
