@@ -12,6 +12,7 @@ SQLite's write lock (``BEGIN IMMEDIATE``), reads never block.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sqlite3
@@ -187,6 +188,9 @@ def initialise(path: str | Path) -> sqlite3.Connection:
     path = Path(path)
     if path.exists():
         raise FileExistsError(f"{path} already exists")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder for the company file",
+                                str(path.parent))
     # only its owner may read it (SQLite gives the -wal and -shm files the same mode)
     os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     db = sqlite3.connect(path, isolation_level=None)
@@ -219,11 +223,13 @@ def open_company_file(path: str | Path) -> sqlite3.Connection:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no company file at {path}")
-    db = connect(path)
+    db = None
     try:
+        db = connect(path)
         row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     except sqlite3.DatabaseError:
-        db.close()
+        if db is not None:
+            db.close()
         raise ValueError(f"{path} is not a qbconnector company file") from None
     if row is None:
         db.close()
