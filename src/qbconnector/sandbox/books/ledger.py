@@ -23,7 +23,7 @@ from typing import Any
 from qbconnector.sandbox.core import errors
 from qbconnector.sandbox.core.context import Context
 from qbconnector.sandbox.core.render import cents, money, output_text
-from qbconnector.sandbox.storage.stock_state import StockFigures, read_state, state_json
+from qbconnector.sandbox.storage.stock_state import ORDERS, StockFigures, read_state, state_json
 
 CREDIT_NORMAL = {"AccountsPayable", "CreditCard", "OtherCurrentLiability", "LongTermLiability",
                  "Equity", "Income", "OtherIncome"}
@@ -139,31 +139,47 @@ def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting],
 
 def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove],
                new: bool = False) -> None:
-    """Replace a transaction's inventory moves; the items' renderings go stale."""
+    """Replace a transaction's inventory moves; the items' renderings go stale.
+
+    The items' running figures follow: moves of order kinds (on order, on sales order) are
+    sums, taken back and added wherever they fall in time; a move on hand taken back, or one
+    dated before the figures' last, makes the item's figures be replayed from its moves when
+    next read (the average cost of every later move depends on it)."""
     if new and not moves:
         return
-    old: set[str] = set()
+    old: list[tuple[str, str, str]] = []
     if not new:
-        old = {r[0] for r in ctx.db.execute("SELECT item_id FROM stock_moves WHERE txn_id=?",
-                                            (txn_id,))}
-        ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
+        old = ctx.db.execute("SELECT item_id, quantity, kind FROM stock_moves WHERE txn_id=?",
+                             (txn_id,)).fetchall()
+        if old:
+            ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
     seq = ctx.store.next_seq()
     rows = [(txn_id, m.item_id, str(m.quantity), str(m.cost), txn_date, seq, m.kind)
             for m in moves]
     ctx.db.executemany("INSERT INTO stock_moves VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    ctx.store.invalidate(*(old | {m.item_id for m in moves}))
+    ctx.store.invalidate(*({r[0] for r in old} | {m.item_id for m in moves}))
     running = _running_stock(ctx)
-    stale = set(old)
+    stale: set[str] = set()
     changed: set[str] = set()
-    for _, item_id, quantity, cost, _, _, kind in rows:
-        if item_id in stale:
-            continue
+
+    def kept(item_id: str) -> StockFigures | None:
         state = running.get(item_id) or read_state(ctx.db, item_id)
-        if state is None:
-            continue
-        if (txn_date, seq) >= state.last:
-            state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
+        if state is not None:
             running[item_id] = state
+        return state
+
+    for item_id, quantity, kind in old:
+        if kind not in ORDERS:
+            stale.add(item_id)
+        elif item_id not in stale and (state := kept(item_id)) is not None:
+            state.take_back(Decimal(quantity), kind)
+            changed.add(item_id)
+    key = (txn_date, seq)
+    for _, item_id, quantity, cost, _, _, kind in rows:
+        if item_id in stale or (state := kept(item_id)) is None:
+            continue
+        if kind in ORDERS or key >= state.last:
+            state.add(Decimal(quantity), Decimal(cost), kind, max(key, state.last))
             changed.add(item_id)
         else:
             stale.add(item_id)            # a move back in time: recompute from the start

@@ -2,7 +2,8 @@
 
 The message set is validated as a whole first: anything QuickBooks could not parse or
 validate gets no response at all but the request processor's HRESULT. Then each request runs
-atomically (a SQLite savepoint inside one transaction for the whole set), responses come back
+atomically (a SQLite savepoint inside one transaction for the whole set, or that transaction
+itself for a set of one request), responses come back
 in request order echoing ``requestID``; after an error ``stopOnError`` answers every later
 request with 3231 while ``continueOnError`` runs them all.
 """
@@ -155,6 +156,7 @@ class Engine:
             self.session.options.read_only
         responses: list[str] = []
         stopped = False
+        alone = len(elements) == 1      # the request is the transaction: no savepoint needed
         with self.store.transaction(write=writes and not read_only):
             for el in elements:
                 rs_name = el.tag[:-2] + "Rs"
@@ -167,7 +169,7 @@ class Engine:
                     failed = True
                 else:
                     text_rs, failed = self._run(el, version, attrs, rs_name,
-                                                unsupported.get(id(el)))
+                                                unsupported.get(id(el)), alone)
                     responses.append(text_rs)
                 if failed and on_error == "stopOnError":
                     stopped = True
@@ -205,7 +207,8 @@ class Engine:
         return render.response(rs_name, full, body)
 
     def _run(self, el: etree._Element, version: str, attrs: dict[str, str | None],
-             rs_name: str, unsupported: str | None = None) -> tuple[str, bool]:
+             rs_name: str, unsupported: str | None = None,
+             alone: bool = False) -> tuple[str, bool]:
         sp = specmod.load()
         spec = sp.message(el.tag)
         data = convert(el, spec)
@@ -219,7 +222,7 @@ class Engine:
             return self._status(rs_name, attrs, errors.QBStatus(
                 1030, "This request is not supported by the qbconnector sandbox.")), False
         try:
-            with self.store.savepoint():
+            with self.store.savepoint(alone):
                 rets, extra, status = handler(ctx)
         except errors.QBStatus as exc:
             return self._status(rs_name, attrs, exc, exc.ret + "\n" if exc.ret else ""), \

@@ -21,6 +21,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from qbconnector.sandbox.storage import checkpoint
+from qbconnector.sandbox.storage.checkpoint import CompanyConnection
 from qbconnector.sandbox.storage.stock_state import rebuild_stock_state
 
 SCHEMA_VERSION = 1
@@ -156,14 +158,19 @@ def stamp(moment: datetime) -> str:
     return moment.replace(microsecond=0).isoformat()
 
 
-def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open a company file with the settings every connection needs."""
+def connect(path: str | Path, *, readonly: bool = False,
+            factory: type[sqlite3.Connection] = sqlite3.Connection) -> sqlite3.Connection:
+    """Open a company file with the settings every connection needs.
+
+    Savepoints' sub-journals (the pages a request changed, kept to undo it) stay in memory
+    rather than in a temporary file."""
     uri = f"file:{Path(path).as_posix()}?mode={'ro' if readonly else 'rw'}"
     db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
-                         check_same_thread=False)
+                         check_same_thread=False, factory=factory)
     db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=OFF")
+    db.execute("PRAGMA temp_store=MEMORY")
     db.row_factory = sqlite3.Row
     return db
 
@@ -199,11 +206,12 @@ def check_company_file(path: str | Path) -> None:
 
 
 def open_company_file(path: str | Path) -> sqlite3.Connection:
-    """Connect to a company file, checking with the same connection that it is one."""
+    """Connect to a company file, checking with the same connection that it is one; its
+    commits are checkpointed in the background (:mod:`.checkpoint`)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no company file at {path}")
-    db = connect(path)
+    db = connect(path, factory=CompanyConnection)
     try:
         row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     except sqlite3.DatabaseError:
@@ -213,6 +221,8 @@ def open_company_file(path: str | Path) -> sqlite3.Connection:
         db.close()
         raise ValueError(f"{path} is not a qbconnector company file")
     _upgrade(db)
+    db.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_PAGES}")
+    db.checkpointer = checkpoint.acquire(path, lambda: connect(path))  # type: ignore[attr-defined]
     return db
 
 
@@ -282,6 +292,8 @@ class Store:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
+            if write and isinstance(self.db, CompanyConnection):
+                self.db.committed()
         finally:
             self.writing = False
 
@@ -301,10 +313,20 @@ class Store:
         self._cache_version = version
 
     @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """Make one request atomic inside the message set's transaction."""
+    def savepoint(self, alone: bool = False) -> Iterator[None]:
+        """Make one request atomic inside the message set's transaction.
+
+        ``alone``: the request is all the transaction does (yet), so the transaction itself
+        is its scope and no savepoint is opened (SQLite copies every page a savepoint
+        changes into a sub-journal, to undo it); a failure then rolls the transaction back
+        and begins it again, which leaves the same as rolling back to a savepoint."""
         # Counted ids written before: a rollback to the savepoint forgets the cache.
         self.flush_counters()
+        if alone:
+            with self._undone_by_restart():
+                yield
+            self.flush_counters()
+            return
         self.db.execute("SAVEPOINT request")
         try:
             yield
@@ -316,6 +338,19 @@ class Store:
         else:
             self.flush_counters()
             self.db.execute("RELEASE request")
+
+    @contextmanager
+    def _undone_by_restart(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            write = self.writing
+            self.cache.clear()
+            self._cache_version = None
+            self.db.execute("ROLLBACK")
+            self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            self._check_cache(write)
+            raise
 
     # -- meta and counters ------------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
