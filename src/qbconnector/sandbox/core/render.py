@@ -83,6 +83,15 @@ def _plan(element: Element, vkey: tuple[int, int]) -> tuple[tuple[str, Element],
     return tuple(out)
 
 
+@cache
+def _tags(element: Element, vkey: tuple[int, int]
+          ) -> tuple[tuple[str, Element, str, str, str], ...]:
+    """:func:`_plan` with what writing each child needs worked out once: its value type
+    ('' for an aggregate) and its start and end tags."""
+    return tuple((name, child, child.type or "", f"<{name}>", f"</{name}>")
+                 for name, child in _plan(element, vkey))
+
+
 def render(element: Element, doc: dict[str, Any], vkey: tuple[int, int] = LATEST,
            include: frozenset[str] | None = None) -> str:
     """``<Name>...</Name>`` for a document, children in schema order."""
@@ -102,7 +111,30 @@ def fields(element: Element, doc: dict[str, Any], vkey: tuple[int, int] = LATEST
 def _children(element: Element, doc: dict[str, Any], vkey: tuple[int, int],
               include: frozenset[str] | None, parts: list[str]) -> None:
     sequence = doc.get(SEQUENCE)
-    interleaved = frozenset(sequence) if sequence else frozenset()
+    if sequence:
+        _children_in_sequence(element, doc, sequence, vkey, include, parts)
+        return
+    append = parts.append
+    for name, child, type_name, start, end in _tags(element, vkey):
+        value = doc.get(name)
+        if value is None or (include is not None and name not in include):
+            continue
+        if isinstance(value, list):
+            for item in value:
+                _emit(name, child, item, vkey, parts)
+        elif type_name:
+            append(start + escape(value if isinstance(value, str) else
+                                  output_text(value, type_name)) + end)
+        elif isinstance(value, dict):
+            append(start)
+            _children(child, value, vkey, None, parts)
+            append(end)
+
+
+def _children_in_sequence(element: Element, doc: dict[str, Any], sequence: list[str],
+                          vkey: tuple[int, int], include: frozenset[str] | None,
+                          parts: list[str]) -> None:
+    interleaved = frozenset(sequence)
     plan = _plan(element, vkey)
     emitted_sequence = False
     for name, child in plan:

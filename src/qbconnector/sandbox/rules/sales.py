@@ -62,16 +62,16 @@ def _ref(row: sqlite3.Row) -> dict[str, str]:
 
 
 def customer_doc(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
+    """The customer's document (shared: never change it)."""
     customer_id = ref_id(doc, "CustomerRef")
-    row = ctx.store.get(customer_id) if customer_id else None
-    return json.loads(row["doc"]) if row is not None else {}
+    return (ctx.store.list_doc(customer_id) if customer_id else None) or {}
 
 
 def due_date(ctx: Context, txn_date: str, terms: dict[str, str] | None) -> str:
     if terms and terms.get("ListID"):
-        row = ctx.store.get(terms["ListID"])
-        if row is not None:
-            days = json.loads(row["doc"]).get("StdDueDays")
+        found = ctx.store.list_doc(terms["ListID"])
+        if found is not None:
+            days = found.get("StdDueDays")
             if days:
                 return (date.fromisoformat(txn_date) + timedelta(days=int(days))).isoformat()
     return txn_date
@@ -115,13 +115,13 @@ class SalesFormRules(TxnRules):
                 copy_address(doc, key, customer, key)
         for key in ("TermsRef", "SalesRepRef"):
             if ret.child(key) is not None and key not in doc and customer.get(key):
-                doc[key] = customer[key]
+                doc[key] = dict(customer[key])
         if "CustomerSalesTaxCodeRef" not in doc and customer.get("SalesTaxCodeRef"):
-            doc["CustomerSalesTaxCodeRef"] = customer["SalesTaxCodeRef"]
+            doc["CustomerSalesTaxCodeRef"] = dict(customer["SalesTaxCodeRef"])
         if "ItemSalesTaxRef" not in doc and customer.get("ItemSalesTaxRef") and \
                 not doc.get("_opening"):
             # (an opening balance is not taxed: its invoice names no tax item [056])
-            doc["ItemSalesTaxRef"] = customer["ItemSalesTaxRef"]
+            doc["ItemSalesTaxRef"] = dict(customer["ItemSalesTaxRef"])
         flags = {"IsPending": "false", "IsFinanceCharge": "false", "IsToBePrinted": "true",
                  "IsToBeEmailed": "false", "IsActive": "true", "IsManuallyClosed": "false",
                  "IsFullyInvoiced": "false"}
@@ -391,7 +391,7 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
         if "SalesTaxCodeRef" not in line and info.tax_code:
             # A line takes its item's sales tax code (items only have one where sales tax
             # is used: the preference's defaults, or a code given to the item).
-            line["SalesTaxCodeRef"] = info.tax_code
+            line["SalesTaxCodeRef"] = dict(info.tax_code)
         elif "SalesTaxCodeRef" not in line and _has_tax_code(info.type):
             # An item without a code (a file without sales tax) sells as non-taxable: every
             # item line carries a code, "Non" in such files [040, 049, 052, 053, 071].

@@ -439,6 +439,32 @@ class Store:
     def doc(self, row: sqlite3.Row) -> dict[str, Any]:
         return json.loads(row["doc"])
 
+    def derived(self, name: str) -> dict[str, Any] | None:
+        """A writer's table ``name`` of facts derived from list records (an item's prices and
+        accounts, a name's parsed document), kept from one request to the next and forgotten
+        whenever any record's document changes; None when not writing with the cache."""
+        if not self.caching:
+            return None
+        tables = self.cache.get("derived")
+        if tables is None:
+            tables = self.cache["derived"] = {}
+        table = tables.get(name)
+        if table is None:
+            table = tables[name] = {}
+        return table
+
+    def list_doc(self, record_id: str) -> dict[str, Any] | None:
+        """The parsed document of a list record, or None. Shared with later callers while
+        a writer caches: never change what it returns."""
+        docs = self.derived("docs")
+        if docs is not None and record_id in docs:
+            return docs[record_id]
+        row = self.get(record_id)
+        doc = json.loads(row["doc"]) if row is not None else None
+        if docs is not None and row is not None and row["kind"] == "list":
+            docs[record_id] = doc
+        return doc
+
     def now_fields(self) -> tuple[str, float]:
         """TimeCreated/TimeModified text and its UTC seconds, both to the whole second (what
         QuickBooks shows is what From/ToModifiedDate filters compare)."""
@@ -450,6 +476,8 @@ class Store:
         marks = ", ".join("?" for _ in fields)
         if fields.get("special") is not None:
             self._forget_specials()
+        if fields.get("kind") == "list":
+            self.cache.pop("derived", None)
         self.db.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",  # noqa: S608
                         tuple(fields.values()))
 
@@ -469,9 +497,12 @@ class Store:
                 self.cache.get("cleared", set()).discard(record_id)
         if "special" in fields:
             self._forget_specials()
+        if "doc" in fields:
+            self.cache.pop("derived", None)
 
     def delete(self, record_id: str) -> None:
         self.cache.get("rows", {}).pop(record_id, None)
+        self.cache.pop("derived", None)
         self._forget_specials()
         self.db.execute("DELETE FROM records WHERE id=?", (record_id,))
 
