@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -111,11 +112,12 @@ class Context:
                where: str) -> dict[str, Any]:
         """Request data (typed, names of ``source``) as a stored document for ``target``."""
         doc: dict[str, Any] = {}
+        source_child = source.child
         for key, value in data.items():
-            if key.startswith("@"):
+            if key[0] == "@":
                 continue
             name = ret_name(key, target)
-            src = source.child(key)
+            src = source_child(key)
             if name is None:
                 if key.endswith("Ref") and src is not None and isinstance(value, dict):
                     # A Ref the Ret does not show (an invoice line's OverrideItemAccountRef)
@@ -123,7 +125,10 @@ class Context:
                     doc[key] = self.to_value(value, src, src, key, owner, where)
                 continue
             child = target.child(name)
-            doc[name] = self.to_value(value, src, child, key, owner, where)
+            if child.type and not isinstance(value, (list, dict)):
+                doc[name] = render.output_text(value, child.type)
+            else:
+                doc[name] = self.to_value(value, src, child, key, owner, where)
         return doc
 
     def to_value(self, value: Any, source: Element | None, target: Element, key: str,
@@ -165,6 +170,7 @@ class Context:
         return json.loads(row["doc"])
 
 
+@cache
 def ret_name(key: str, target: Element) -> str | None:
     """The ``*Ret`` element a request element becomes (InvoiceLineAdd -> InvoiceLineRet)."""
     if target.child(key) is not None:

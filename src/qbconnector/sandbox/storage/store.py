@@ -485,6 +485,20 @@ class Store:
         sets = ", ".join(f"{k}=?" for k in fields)
         self.db.execute(f"UPDATE records SET {sets} WHERE id=?",  # noqa: S608
                         (*fields.values(), record_id))
+        self._updated(record_id, fields)
+
+    def update_many(self, updates: dict[str, dict[str, Any]]) -> None:
+        """Several records' :meth:`update`: one statement per set of columns changed."""
+        by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for record_id, fields in updates.items():
+            by_columns.setdefault(tuple(fields), []).append((*fields.values(), record_id))
+            self._updated(record_id, fields)
+        for columns, params in by_columns.items():
+            sets = ", ".join(f"{k}=?" for k in columns)
+            self.db.executemany(f"UPDATE records SET {sets} WHERE id=?", params)  # noqa: S608
+
+    def _updated(self, record_id: str, fields: dict[str, Any]) -> None:
+        """Keep what the cache holds about a record true after an update."""
         rows = self.cache.get("rows")
         if rows is not None and record_id in rows:
             # A new dict: a row handed out earlier stays what it was (like sqlite3.Row).

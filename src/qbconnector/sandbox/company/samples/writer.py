@@ -84,6 +84,10 @@ class BulkStore(Store):
         else:
             super().update(record_id, fields)
 
+    def update_many(self, updates: dict[str, dict[str, Any]]) -> None:
+        for record_id, fields in updates.items():
+            self.update(record_id, fields)
+
     def invalidate(self, *record_ids: str) -> None:
         stale = []
         for record_id in record_ids:
