@@ -23,20 +23,30 @@ LATEST = (99, 0)
 SEQUENCE = "_sequence"
 
 
+_ZERO = Decimal("0")
+_CENT = Decimal("0.01")
+_FIVE_PLACES = Decimal("0.00001")
+_NUMBERS = frozenset({"AMTTYPE", "PRICETYPE", "PERCENTTYPE", "QUANTYPE"})
+
+
 def money(value: Any) -> Decimal:
     """A stored amount (text or number) as Decimal; '' and None are zero."""
+    if value.__class__ is Decimal:
+        return value
     if value is None or value == "":
-        return Decimal("0")
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+        return _ZERO
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(value) if value.__class__ is str else Decimal(str(value))
 
 
 def cents(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def _trim(value: Decimal, places: int) -> str:
     """At most five decimals, at least ``places``, no trailing zeros beyond that."""
-    text = format(value.quantize(Decimal("0.00001"), rounding=ROUND_HALF_UP), "f")
+    text = format(value.quantize(_FIVE_PLACES, rounding=ROUND_HALF_UP), "f")
     whole, _, frac = text.partition(".")
     frac = frac.rstrip("0").ljust(places, "0")
     text = f"{whole}.{frac}" if frac else whole
@@ -46,17 +56,16 @@ def _trim(value: Decimal, places: int) -> str:
 def output_text(value: Any, type_name: str) -> str:
     """How QuickBooks writes a value in a response: amounts with 2 decimals, prices and
     percents with at least 2 (at most 5), quantities as short as possible."""
-    if isinstance(value, str) and type_name not in ("AMTTYPE", "PRICETYPE", "PERCENTTYPE",
-                                                     "QUANTYPE"):
+    if type_name in _NUMBERS:
+        if value is None or value == "":
+            return ""
+        if type_name == "AMTTYPE":
+            return format_amount(money(value))
+        return _trim(money(value), 0 if type_name == "QUANTYPE" else 2)
+    if isinstance(value, str):
         return value
     if value is None:
         return ""
-    if type_name == "AMTTYPE":
-        return "" if value == "" else format_amount(money(value))
-    if type_name in ("PRICETYPE", "PERCENTTYPE"):
-        return "" if value == "" else _trim(money(value), 2)
-    if type_name == "QUANTYPE":
-        return "" if value == "" else _trim(money(value), 0)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):

@@ -242,20 +242,26 @@ def _positions(element: Element) -> dict[str, int]:
 def in_schema_order(data: dict[str, Any], element: Element | None) -> dict[str, Any]:
     """``data`` (an aggregate's typed values) with its keys, and those of the aggregates in
     it, in the order of the schema: the order parsing a request gives them."""
-    if element is None or len(data) < 2 and not any(isinstance(v, (dict, list))
-                                                     for v in data.values()):
+    if element is None:
         return data
     positions = _positions(element)
+    last = len(positions)
+    order = [positions.get(key, last) for key in data]
+    keys = list(data) if order == sorted(order) else sorted(data, key=lambda k: positions.get(
+        k, last))
     out = {}
-    for key in sorted(data, key=lambda k: positions.get(k, len(positions))):
+    for key in keys:
         value = data[key]
-        child = element.child(key)
-        if child is not None and not child.type:
-            if isinstance(value, dict):
-                value = in_schema_order(value, child)
-            elif isinstance(value, list):
-                value = [in_schema_order(v, child) if isinstance(v, dict) else v
-                         for v in value]
+        if isinstance(value, (dict, list)):
+            child = element.child(key)
+            if child is not None and not child.type:
+                if isinstance(value, dict):
+                    if len(value) > 1 or any(isinstance(v, (dict, list))
+                                             for v in value.values()):
+                        value = in_schema_order(value, child)
+                else:
+                    value = [in_schema_order(v, child) if isinstance(v, dict) else v
+                             for v in value]
         out[key] = value
     return out
 
