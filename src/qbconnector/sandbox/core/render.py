@@ -57,11 +57,14 @@ def output_text(value: Any, type_name: str) -> str:
     """How QuickBooks writes a value in a response: amounts with 2 decimals, prices and
     percents with at least 2 (at most 5), quantities as short as possible."""
     if type_name in _NUMBERS:
-        if value is None or value == "":
-            return ""
+        # (A Decimal compared with '' asks whether '' is a Rational: slow; test its class.)
+        if value.__class__ is not Decimal:
+            if value is None or value == "":
+                return ""
+            value = money(value)
         if type_name == "AMTTYPE":
-            return format_amount(money(value))
-        return _trim(money(value), 0 if type_name == "QUANTYPE" else 2)
+            return format_amount(value)
+        return _trim(value, 0 if type_name == "QUANTYPE" else 2)
     if isinstance(value, str):
         return value
     if value is None:

@@ -17,7 +17,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -140,11 +140,18 @@ class Clock:
     def __init__(self, fixed: datetime | None = None, zone: timezone | None = None) -> None:
         self.fixed = fixed
         self.zone = zone
+        self._local: tuple[int, tzinfo | None] = (-1, None)   # (second, local zone then)
 
     def now(self) -> datetime:
         if self.fixed is not None:
             return self.fixed
-        moment = datetime.now().astimezone()
+        # The local zone's offset, looked up once a second (a dozen calls a request).
+        seconds = time.time()
+        second, local = self._local
+        if second != int(seconds):
+            local = datetime.fromtimestamp(int(seconds)).astimezone().tzinfo
+            self._local = (int(seconds), local)
+        moment = datetime.fromtimestamp(seconds, local)
         return moment.astimezone(self.zone) if self.zone else moment
 
     def advance(self, seconds: float) -> None:
@@ -377,6 +384,26 @@ class Store:
         counters[name] = value + 1
         self.cache.setdefault("counters_pending", set()).add(name)
         return value + 1
+
+    def counter(self, name: str) -> int | None:
+        """A counter's value now (None when it was never set)."""
+        counters = self.cache.get("counters") if self.caching else None
+        if counters is not None and counters.get(name) is not None:
+            return counters[name]
+        row = self.db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def raise_counter(self, name: str, value: int) -> None:
+        """Make a counter at least ``value`` (the highest number used so far); a writer
+        counts in memory like :meth:`next_counter`."""
+        if not self.caching:
+            self.db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
+                            "value=max(value, excluded.value)", (name, value))
+            return
+        current = self.counter(name)
+        if current is None or value > current:
+            self.cache.setdefault("counters", {})[name] = value
+            self.cache.setdefault("counters_pending", set()).add(name)
 
     def _bump_counter(self, name: str, start: int) -> int:
         row = self.db.execute("UPDATE counters SET value=value+1 WHERE name=? RETURNING value",

@@ -115,6 +115,17 @@ class BulkStore(Store):
         self.dirty_counters.add(name)
         return self.counters[name]
 
+    def counter(self, name: str) -> int | None:
+        if name in self.counters:
+            return self.counters[name]
+        return super().counter(name)
+
+    def raise_counter(self, name: str, value: int) -> None:
+        current = self.counter(name)
+        if current is None or value > current:
+            self.counters[name] = value
+            self.dirty_counters.add(name)
+
     def flush(self) -> None:
         """Write what is held in memory (inside the batch's transaction)."""
         self.db.executemany(
@@ -136,6 +147,22 @@ class BulkStore(Store):
         self.cache.clear()
 
 
+class SampleRequest(Request):
+    """The request a sample record stands for: its element (the skeleton of the one a
+    request would have, see :func:`_skeleton`) is made only if a rule reads it."""
+
+    @property  # type: ignore[override]
+    def element(self) -> etree._Element:
+        if self._element is None:
+            (name, data), = self.data.items()
+            self._element = _skeleton(name[:-len("Add")], data)
+        return self._element
+
+    @element.setter
+    def element(self, value: etree._Element | None) -> None:
+        self._element = value
+
+
 class SampleWriter:
     """Adds records to an open sandbox session through the generic Add machinery."""
 
@@ -150,9 +177,8 @@ class SampleWriter:
     def _context(self) -> Context:
         # No request text exists: each add gives the rules the skeleton of the element a
         # request would have (see _skeleton).
-        element = etree.Element("SampleAddRq")
-        request = Request("SampleAddRq", {}, element, None, {}, VERSION,  # type: ignore[arg-type]
-                          version_key(VERSION))
+        request = SampleRequest("SampleAddRq", {}, None, None, {},  # type: ignore[arg-type]
+                                VERSION, version_key(VERSION))
         return Context(self.store, request, self.session)
 
     @contextmanager
@@ -185,7 +211,7 @@ class SampleWriter:
         # Some rules read the request itself (e.g. an inventory item's opening quantity, the
         # order of a journal entry's lines).
         ctx.request.data = {f"{type_name}Add": data}
-        ctx.request.element = _skeleton(type_name, data)
+        ctx.request.element = None     # (made when a rule reads it)
         try:
             record_id = add_mod.add_record(ctx, otype, data, extra)
         except errors.QBStatus as exc:
