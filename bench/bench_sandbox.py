@@ -10,10 +10,14 @@ Every figure is compared with a floor measured in the same run:
 - memory while iterating: the peak RSS of a child process after the first page and after the
   whole scan (flat means the ratio stays near 1).
 
-Goals (issue 3): >= 1,000 invoices/s and >= 50,000 records/s on scans of the ``large``
-sample. Run: ``python bench/bench_sandbox.py [--company large.qbdb] [--sample large]
-[--invoices 2000] [--profile]``; without ``--company`` the sample is created first (slow for
-large) and kept in ``--work`` for the next run.
+Goal (issue 15): >= 1,000 invoices/s on the ``large`` sample (issue 3 also asked 50,000
+records/s of the scans; that goal is not issue 15's, so the JSON gives it no goal). Run:
+``python bench/bench_sandbox.py [--company large.qbdb] [--sample large] [--invoices 2000]
+[--profile] [--json FILE] [--quick]``; without ``--company`` the sample is created first (slow
+for large) and kept in ``--work`` for the next run. ``--quick`` measures the same on the small
+sample with fewer invoices (well under two minutes); its InvoiceAdd figure is compared with
+the same goal but says so in its name. ``--json FILE`` also writes the figures as
+``{"cpus": N, "figures": [{"name", "value", "unit", "baseline", "ratio", "goal", "met"}]}``.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
+import os
 import pstats
 import random
 import re
@@ -42,7 +47,20 @@ from qbconnector.sandbox.storage.store import SCHEMA
 VERSION = "13.0"
 PAGE = 500
 GOAL_INVOICES = 1_000
-GOAL_SCAN = 50_000
+
+
+def figure(name: str, value: float, unit: str, baseline: float | None = None,
+           goal: float | None = None, higher_is_better: bool = True) -> dict:
+    """One figure of the JSON report; ``goal`` is compared with the value."""
+    met = None if goal is None else (value >= goal if higher_is_better else value < goal)
+    return {"name": name, "value": round(value, 3), "unit": unit,
+            "baseline": None if baseline is None else round(baseline, 3),
+            "ratio": None if not baseline else round(value / baseline, 4),
+            "goal": goal, "met": met}
+
+
+def write_json(path: Path, figures: list[dict]) -> None:
+    path.write_text(json.dumps({"cpus": os.cpu_count(), "figures": figures}, indent=2) + "\n")
 
 
 def sample_file(work: Path, sample: str) -> Path:
@@ -238,26 +256,36 @@ def main() -> None:
     parser.add_argument("--sample", default="large", choices=("small", "large"))
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()),
                         help="where the sample and copies are kept")
-    parser.add_argument("--invoices", type=int, default=2000)
+    parser.add_argument("--invoices", type=int, default=None,
+                        help="invoices to add (default 2000; 500 with --quick)")
     parser.add_argument("--profile", action="store_true",
                         help="print where the InvoiceAdd time goes")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--quick", action="store_true",
+                        help="the small sample and 500 invoices (under two minutes)")
     parser.add_argument("--child-scan", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child_scan:
         child_scan(args.child_scan)
         return
-    source = args.company or sample_file(args.work, args.sample)
+    sample = "small" if args.quick else args.sample
+    invoices = args.invoices or (500 if args.quick else 2000)
+    source = args.company or sample_file(args.work, sample)
     path = working_copy(source, args.work)
     customers = sqlite3.connect(path).execute(
         "SELECT COUNT(*) FROM records WHERE type='Customer'").fetchone()[0]
     print(f"company: {source} ({customers:,} customers)\n")
+    figures = []
 
-    requests = invoice_requests(path, args.invoices + 1)
+    requests = invoice_requests(path, invoices + 1)
     rate, txn_ids = bench_invoices(path, requests, args.profile)
     floor = bench_raw_inserts(path, txn_ids, args.work)
     print(f"InvoiceAdd (5 lines, 1 per message set): {rate:8,.0f} invoices/s   raw SQLite "
           f"{floor:8,.0f}/s   ratio {rate / floor:.3f}   goal {GOAL_INVOICES:,}/s: "
           f"{'met' if rate >= GOAL_INVOICES else 'MISSED'}")
+    scale = " (--quick: small sample)" if args.quick else ""
+    figures.append(figure(f"sandbox InvoiceAdd, 5 lines, 1 per message set{scale}", rate,
+                          "invoices/s", floor, GOAL_INVOICES))
 
     count, cold = scan(path, parse=False)
     count_warm, warm = scan(path, parse=False)
@@ -269,8 +297,9 @@ def main() -> None:
                            ("warm, parsed by the client", parsed)):
         speed = count / seconds
         print(f"CustomerQuery scan, pages of {PAGE} ({label}): {speed:8,.0f} records/s   raw "
-              f"SQLite {raw_rate:10,.0f}/s   ratio {speed / raw_rate:.3f}   goal "
-              f"{GOAL_SCAN:,}/s: {'met' if speed >= GOAL_SCAN else 'MISSED'}")
+              f"SQLite {raw_rate:10,.0f}/s   ratio {speed / raw_rate:.3f}")
+        figures.append(figure(f"sandbox CustomerQuery scan, pages of {PAGE} ({label}){scale}",
+                              speed, "records/s", raw_rate))
 
     child = subprocess.run([sys.executable, __file__, "--child-scan", str(path)],
                            capture_output=True, text=True, check=True)
@@ -278,6 +307,10 @@ def main() -> None:
     first, whole = memory["first_page_mb"], memory["all_pages_mb"]
     print(f"memory while iterating ({memory['pages']} pages): peak RSS {first:.0f} MB after "
           f"the first page, {whole:.0f} MB after all   ratio {whole / first:.2f}")
+    figures.append(figure(f"sandbox CustomerQuery scan, peak RSS after all pages{scale}",
+                          whole, "MB", first))
+    if args.json:
+        write_json(args.json, figures)
 
 
 if __name__ == "__main__":

@@ -212,6 +212,7 @@ class BillPaymentRules(TxnRules):
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
         """A bill this payment paid was deleted or voided: the payment stays, unapplied."""
+        doc = json.loads(row["doc"])                  # (a copy to change)
         linked = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
                                                (row["id"],))}
         kept = [a for a in as_list(doc.get("AppliedToTxnRet")) if a["TxnID"] in linked]

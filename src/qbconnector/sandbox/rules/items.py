@@ -69,7 +69,7 @@ def item_info(ctx: Context, item_id: str) -> ItemInfo | None:
     if row is None:
         cache[item_id] = None
         return None
-    doc = ctx.store.list_doc(item_id) or {}
+    doc = ctx.store.shared_doc(item_id) or {}
     info = ItemInfo(item_id, row["type"], row["full_name"] or "")
     info.tax_code = doc.get("SalesTaxCodeRef")
     if "SalesOrPurchase" in doc:
@@ -131,7 +131,7 @@ def tax_code_is_taxable(ctx: Context, ref: dict[str, str] | None) -> bool:
     """Whether a sales tax code (e.g. Tax / Non) marks its line or customer as taxable."""
     if not ref or not ref.get("ListID"):
         return False
-    doc = ctx.store.list_doc(ref["ListID"])
+    doc = ctx.store.shared_doc(ref["ListID"])
     return doc is not None and doc.get("IsTaxable") == "true"
 
 

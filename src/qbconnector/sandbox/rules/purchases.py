@@ -313,6 +313,7 @@ class PurchaseFormRules(LineSetRules):
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
         """A received purchase order was deleted or voided: its lines here lose the link."""
+        doc = json.loads(row["doc"])                  # (a copy to change)
         linked = set(ctx.db.execute("SELECT to_id, line_id FROM links WHERE from_id=?",
                                     (row["id"],)).fetchall())
         changed = False

@@ -64,12 +64,12 @@ def _ref(row: sqlite3.Row) -> dict[str, str]:
 def customer_doc(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
     """The customer's document (shared: never change it)."""
     customer_id = ref_id(doc, "CustomerRef")
-    return (ctx.store.list_doc(customer_id) if customer_id else None) or {}
+    return (ctx.store.shared_doc(customer_id) if customer_id else None) or {}
 
 
 def due_date(ctx: Context, txn_date: str, terms: dict[str, str] | None) -> str:
     if terms and terms.get("ListID"):
-        found = ctx.store.list_doc(terms["ListID"])
+        found = ctx.store.shared_doc(terms["ListID"])
         if found is not None:
             days = found.get("StdDueDays")
             if days:
@@ -336,6 +336,7 @@ class SalesFormRules(TxnRules):
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
         if otype.name == "SalesOrder":
+            doc = json.loads(row["doc"])              # (a copy to change)
             for line in as_list(doc.get("SalesOrderLineRet")):
                 if line.get("TxnLineID"):
                     line["Invoiced"] = output_text(self._invoiced(ctx, row["id"],
@@ -577,7 +578,7 @@ class ReceivePaymentRules(TxnRules):
                                       qb_message=catalogue.QB_MSG_PAY_MORE_THAN_DUE)
                 credits.append({"CreditTxnID": credit_id,
                                 "AppliedAmount": output_text(value, "AMTTYPE")})
-            target = json.loads(row["doc"])
+            target = ctx.store.shared_doc(txn_id) or {}
             item = {"TxnID": txn_id, "TxnType": row["type"], "TxnDate": row["txn_date"],
                     "RefNumber": target.get("RefNumber"),
                     "Amount": output_text(amount, "AMTTYPE")}
@@ -612,7 +613,7 @@ class ReceivePaymentRules(TxnRules):
 
     def _balance(self, ctx: Context, row: sqlite3.Row, exclude_from: str) -> Decimal:
         """Open balance of an invoice or charge, not counting this payment's own share."""
-        doc = json.loads(row["doc"])
+        doc = ctx.store.shared_doc(row["id"]) or {}
         if row["type"] == "Invoice":
             total = money(doc.get("Subtotal")) + money(doc.get("SalesTaxTotal"))
         else:
@@ -671,6 +672,7 @@ class ReceivePaymentRules(TxnRules):
                   doc: dict[str, Any]) -> None:
         """An invoice this payment was applied to went away (deleted or voided): the money
         stays received and becomes unused, as in QuickBooks."""
+        doc = json.loads(row["doc"])                  # (a copy to change)
         linked = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
                                                (row["id"],))}
         applied = as_list(doc.get("AppliedToTxnRet"))

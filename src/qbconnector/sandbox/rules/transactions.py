@@ -12,7 +12,6 @@ lines not listed are deleted.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
@@ -230,7 +229,7 @@ class TxnRules(Rules):
             if row is None:
                 continue
             otype = types[row["type"]]
-            doc = json.loads(row["doc"])
+            doc = ctx.store.shared_doc(txn_id, row) or {}
             rules = rules_for(row["type"])
             if isinstance(rules, TxnRules):
                 open_amount = rules.open_amount(ctx, otype, doc)
@@ -240,7 +239,9 @@ class TxnRules(Rules):
 
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
-        """Another transaction was linked to or unlinked from this one."""
+        """Another transaction was linked to or unlinked from this one. ``doc`` is its
+        stored document, shared (:meth:`Store.shared_doc`): rules that change it parse
+        their own copy."""
 
     def after_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                      doc: dict[str, Any]) -> None:

@@ -252,6 +252,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
 
 ROW_CACHE_LIMIT = 20_000
 """List rows a write transaction keeps in memory at most (then it starts afresh)."""
+DOC_CACHE_LIMIT = 20_000
+"""Parsed documents a writer keeps at most (then it starts afresh)."""
 
 
 class Store:
@@ -480,15 +482,19 @@ class Store:
             table = tables[name] = {}
         return table
 
-    def list_doc(self, record_id: str) -> dict[str, Any] | None:
-        """The parsed document of a list record, or None. Shared with later callers while
-        a writer caches: never change what it returns."""
+    def shared_doc(self, record_id: str, row: Any = None) -> dict[str, Any] | None:
+        """The parsed document of a record (whose ``row`` the caller may have), or None.
+        Shared with later callers while a writer caches (until a document changes): never
+        change what it returns."""
         docs = self.derived("docs")
         if docs is not None and record_id in docs:
             return docs[record_id]
-        row = self.get(record_id)
+        if row is None:
+            row = self.get(record_id)
         doc = json.loads(row["doc"]) if row is not None else None
-        if docs is not None and row is not None and row["kind"] == "list":
+        if docs is not None and row is not None:
+            if len(docs) >= DOC_CACHE_LIMIT:
+                docs.clear()
             docs[record_id] = doc
         return doc
 
