@@ -101,6 +101,14 @@ def acquire(path: str | Path, connect: Callable[[], sqlite3.Connection]) -> Chec
         return checkpointer
 
 
+def running(path: str | Path) -> bool:
+    """Whether a checkpoint thread runs for the file (for tests and diagnostics)."""
+    with _LOCK:
+        checkpointer = _FILES.get(os.path.abspath(path))
+        thread = checkpointer._thread if checkpointer is not None else None
+    return thread is not None and thread.is_alive()
+
+
 def release(checkpointer: Checkpointer) -> None:
     """One connection fewer; the last one stops the thread (before that connection closes)."""
     with _LOCK:
