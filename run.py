@@ -4,6 +4,7 @@
     python3 run.py serve   install everything, then run the remote connector serving a sample
                            sandbox company on 127.0.0.1 (prints a demo password and a curl line)
     python3 run.py test    install everything, then run ruff and the whole test suite
+                           (installs Debian's chromium with apt for the browser tests if missing)
 
 Both create (or reuse) a virtual environment in .venv and install qbconnector into it with
 pip; nothing is installed outside that folder. Extra arguments are passed on.
@@ -42,6 +43,29 @@ def ensure_environment(extra: str) -> None:
     stamp.write_text(digest)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """The browser tests drive Debian's chromium: install it with apt when it is missing."""
+    if CHROMIUM.exists() or os.name == "nt" or sys.platform == "darwin":
+        return
+    print("installing chromium (Debian package) for the browser tests", flush=True)
+    prefix = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for step in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
+        try:
+            done = subprocess.run([*prefix, *step], env=env).returncode == 0
+        except FileNotFoundError:
+            done = False
+        if not done:
+            break
+    if not CHROMIUM.exists():
+        sys.exit("the browser tests need Debian's chromium at /usr/bin/chromium and it could "
+                 "not be installed (needs root or password-less sudo); install it with: "
+                 "sudo apt-get install chromium")
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "serve"
     if command not in EXTRAS:
@@ -50,6 +74,7 @@ def main(argv: list[str]) -> int:
     ensure_environment(EXTRAS[command])
     os.chdir(ROOT)
     if command == "test":
+        ensure_chromium()
         lint = subprocess.run([str(PYTHON), "-m", "ruff", "check", "src", "tests", "tools",
                                "bench", "run.py"])
         if lint.returncode != 0:

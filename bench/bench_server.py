@@ -129,7 +129,8 @@ def sandbox_company(folder: Path) -> tuple[str, str] | None:
 def _serve(kind: str, backend: str, company: str, log_dir: str, log_level: int, conn,
            persistent: bool = False) -> None:
     from qbconnector.server import passwords
-    from qbconnector.server.runner import ConnectorServer, _Config, bind_socket
+    from qbconnector.server.listen import UvicornConfig, bind_socket
+    from qbconnector.server.runner import ConnectorServer
     from qbconnector.server.settings import settings_from_dict
 
     if kind == "connector":
@@ -174,7 +175,7 @@ def _serve(kind: str, backend: str, company: str, log_dir: str, log_level: int, 
     sock = bind_socket("127.0.0.1", 0)
     conn.send(sock.getsockname()[1])
     responses = {key: value.encode() for key, value in conn.recv().items()}
-    config = _Config(constant, lifespan="on", log_config=None, access_log=False,
+    config = UvicornConfig(constant, lifespan="on", log_config=None, access_log=False,
                      server_header=False, timeout_keep_alive=15)
     uvicorn.Server(config).run(sockets=[sock])
 

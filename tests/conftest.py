@@ -1,10 +1,15 @@
-"""Shared test helpers: where the reference material lives (it may be absent)."""
+"""Shared test helpers: where the reference material lives (it may be absent), a private
+configuration folder, and a fake pywin32 (``pywin32``) any test can install."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.com.fake_pywin32 import pywin32  # noqa: F401 - a fixture for every test folder
 
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO.parent / "shared" / "reference"
@@ -53,3 +58,17 @@ def blank_company(_blank_company_template, tmp_path):
         return target
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_configuration(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads or writes the real user's settings or saved connections."""
+    folder = tmp_path_factory.mktemp("user-config")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("QBCONNECTOR_CONFIG_DIR", str(folder))
+        mp.setenv("QBCONNECTOR_CONFIG", str(folder / "connector.toml"))
+        for name in ("QBCONNECTOR_COMPANY", "QBCONNECTOR_URL", "QBCONNECTOR_CONNECTION",
+                     "QBCONNECTOR_PASSWORD"):
+            mp.delenv(name, raising=False)
+        yield
+    assert os.environ.get("QBCONNECTOR_CONFIG_DIR") != str(folder)

@@ -1,10 +1,33 @@
 """qbconnector: read and write QuickBooks data from anywhere.
 
 The qbXML codec lives in :mod:`qbconnector.qbxml`; backends (sandbox, COM, remote) implement the
-:class:`~qbconnector.qbxml.session.Session` contract; the records API is :func:`connect`.
+:class:`~qbconnector.qbxml.session.Session` contract and are reached through one door,
+:mod:`qbconnector.targets`; the records API is :func:`connect`. Every error raised on purpose is
+a :class:`QBConnectorError` (see :mod:`qbconnector.errors`).
+
+Nothing inside the package imports this module: layers import ``qbconnector.errors`` and
+``qbconnector._version`` directly.
 """
 
-__version__ = "0.1.0"
+from qbconnector._version import __version__
+from qbconnector.errors import (
+    AuthenticationError,
+    ConflictError,
+    DuplicateNameError,
+    InsufficientPermissionError,
+    InvalidReferenceError,
+    NotFoundError,
+    NotProcessedError,
+    PermissionDeniedError,
+    QBConnectorError,
+    QBError,
+    RequestProcessorError,
+    SessionError,
+    TargetError,
+    TransportError,
+    ValidationError,
+    ValueTooLongError,
+)
 
 
 def connect(target, **options):  # type: ignore[no-untyped-def]
@@ -12,3 +35,11 @@ def connect(target, **options):  # type: ignore[no-untyped-def]
     from qbconnector.api import connect as _connect
 
     return _connect(target, **options)
+
+
+__all__ = [
+    "AuthenticationError", "ConflictError", "DuplicateNameError", "InsufficientPermissionError",
+    "InvalidReferenceError", "NotFoundError", "NotProcessedError", "PermissionDeniedError",
+    "QBConnectorError", "QBError", "RequestProcessorError", "SessionError", "TargetError",
+    "TransportError", "ValidationError", "ValueTooLongError", "__version__", "connect",
+]

@@ -128,7 +128,7 @@ def test_an_unknown_filter_is_a_usage_error_naming_the_filters(shop, qbc):
     done = qbc("query", "custmers", "--company", str(shop), code=2)
     assert "no record type 'custmers' (did you mean customers" in done.stderr
     done = qbc("query", "customers", code=2)
-    assert "--company FILE, --url URL or --connection NAME" in done.stderr
+    assert "give one of --company FILE, --url URL, --connection NAME" in done.stderr
 
 
 # -- get, add, modify, delete, void -------------------------------------------------------------

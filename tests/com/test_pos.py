@@ -113,15 +113,14 @@ def test_close_twice_is_safe(point_of_sale, pos):
 
 def test_requires_an_application_name(point_of_sale):
     with pytest.raises(ValueError, match="application name"):
-        PosSession(SessionOptions(app_name=""), dispatch=point_of_sale.dispatch)
+        PosSession(SessionOptions(app_name=""))
 
 
 def test_com_session_picks_the_product(quickbooks, point_of_sale):
     from qbconnector.com import DesktopSession, com_session
 
-    desktop = com_session(SessionOptions(app_name=APP_NAME), dispatch=quickbooks.dispatch)
+    desktop = com_session(SessionOptions(app_name=APP_NAME))
     assert type(desktop) is DesktopSession
-    pos = com_session(SessionOptions(app_name=APP_NAME, pos=True, pos_practice=True),
-                      dispatch=point_of_sale.dispatch)
+    pos = com_session(SessionOptions(app_name=APP_NAME, pos=True, pos_practice=True))
     assert type(pos) is PosSession
     assert pos.connection_string.endswith(";Practice=Yes")

@@ -7,9 +7,12 @@ import pytest
 from qbconnector.qbxml.session import RequestProcessorError, TransportError
 from qbconnector.qbxml.status import HR_COULD_NOT_ACCESS, HR_UNEXPECTED, hresult_message
 from qbconnector.remote import (
+    RemoteAccessDenied,
     RemoteAuthenticationError,
+    RemoteCertificateError,
     RemoteConnectionError,
     RemoteError,
+    RemoteProtocolError,
     RemoteTransportError,
 )
 from qbconnector.remote.errors import error_for_status, parse_hresult
@@ -44,15 +47,26 @@ def test_remote_errors_are_request_processor_errors_with_readable_text():
     assert str(error).startswith("http://h:1/ refused user 'alice'")
 
 
-def test_only_transport_errors_say_the_request_may_have_arrived():
-    assert issubclass(RemoteTransportError, TransportError)
+def test_remote_errors_are_of_the_public_kinds():
+    """Callers tell failures apart by the kinds of qbconnector.errors, never by module."""
+    from qbconnector import errors
+
     assert issubclass(RemoteTransportError, RemoteConnectionError)
-    assert not issubclass(RemoteConnectionError, TransportError)
+    assert issubclass(RemoteConnectionError, TransportError)      # unreachable or broken
+    assert TransportError is errors.TransportError
+    assert issubclass(RemoteAuthenticationError, errors.AuthenticationError)
+    assert issubclass(RemoteCertificateError, errors.AuthenticationError)
+    assert issubclass(RemoteAccessDenied, errors.PermissionDeniedError)
+    for kind in (RemoteAuthenticationError, RemoteAccessDenied, RemoteProtocolError):
+        assert not issubclass(kind, TransportError), kind
+    error = error_for_status(403, b"Client 10.0.0.9 is not in AllowedClients.", "http://h:1/",
+                             "alice")
+    assert isinstance(error, errors.PermissionDeniedError) and error.hresult == HR_COULD_NOT_ACCESS
 
 
 def test_server_text_is_trimmed_and_printable():
     error = error_for_status(400, b"x" * 2000 + b"\x1b[31m", "http://h:1/", None)
-    assert len(error.server_message) <= 501 and "\x1b" not in str(error)
+    assert len(error.server_message) <= 513 and "\x1b" not in str(error)
 
 
 def test_fingerprint_forms():

@@ -21,7 +21,7 @@ from qbconnector.targets import (
     session_factory,
 )
 from tests.com.answerers import sandbox_answerer
-from tests.com.fake_qbxmlrp2 import FakeQuickBooks
+from tests.com.fake_qbxmlrp2 import PROG_IDS, FakeQuickBooks
 
 from .conftest import PASSWORDS, sandbox_factory
 from .helpers import add_customer, ask
@@ -89,7 +89,8 @@ def test_read_only_option_reaches_the_sandbox(blank_company):
 
 @pytest.mark.parametrize(("target", "message"), [
     ("missing.qbdb", "no sandbox company file"),
-    ("no-such-thing", "neither an existing sandbox company file nor a URL"),
+    ("no-such-thing", "neither an existing sandbox company file, a URL nor a saved connection"),
+    ("./no-such-thing", "neither an existing sandbox company file nor a URL"),
     ("C:\\Company Files\\Shop.QBW", "com://"),
     ("ftp://host/file", "unknown connect string scheme 'ftp'"),
     ("", "empty connect string"),
@@ -200,8 +201,16 @@ COMPANY = r"C:\Users\Public\Documents\Intuit\QuickBooks\Company Files\Shop & Co.
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows has COM")
 def test_com_elsewhere_than_windows_is_a_clear_error():
-    with pytest.raises(TargetError, match="com:// needs Windows"):
+    with pytest.raises(TargetError, match="com:// reaches QuickBooks on Windows and this "
+                                          "machine runs Linux"):
         make_session("com://?app=MyApp")
+
+
+def test_com_without_quickbooks_installed_is_a_clear_error(pywin32):
+    with pytest.raises(TargetError, match="QuickBooks is not installed on this machine"):
+        make_session("com://?app=MyApp")
+    with pytest.raises(TargetError, match="QuickBooks is not installed on this machine"):
+        session_factory("com://")
 
 
 def test_com_reaches_local_quickbooks_only():
@@ -210,19 +219,21 @@ def test_com_reaches_local_quickbooks_only():
 
 
 @pytest.fixture
-def quickbooks(blank_company):
-    """A fake QuickBooks Desktop (the COM interface to the letter) over a real sandbox file."""
+def quickbooks(blank_company, pywin32):
+    """A fake QuickBooks Desktop (the COM interface to the letter) over a real sandbox file,
+    installed behind a fake pywin32."""
     sandbox = SandboxSession(blank_company("behind com"))
     sandbox.open()
     machine = FakeQuickBooks(company_files={COMPANY: sandbox_answerer(sandbox)})
     machine.grant("MyApp", COMPANY)
+    pywin32.install_product(PROG_IDS, machine.dispatch)
     yield machine
     sandbox.close()
 
 
 def test_com_query_string_names_company_app_and_mode(quickbooks):
     target = f"com://?company={quote(COMPANY)}&app=MyApp&mode=multi&read_only=0"
-    session = make_session(target, dispatch=quickbooks.dispatch)
+    session = make_session(target)
     assert isinstance(session, DesktopSession)
     assert session.options == SessionOptions(company_file=COMPANY, app_name="MyApp",
                                              connection_mode="Multi")
@@ -234,33 +245,52 @@ def test_com_query_string_names_company_app_and_mode(quickbooks):
 
 
 def test_com_options_as_keywords(quickbooks):
-    session = make_session("com://", company=COMPANY, app="MyApp", mode="single",
-                           dispatch=quickbooks.dispatch)
+    session = make_session("com://", company=COMPANY, app="MyApp", mode="single")
     assert session.options.connection_mode == "Single"
     assert session.is_authorized()
-    other = make_session("com://", company=COMPANY, app="Stranger",
-                         dispatch=quickbooks.dispatch)
+    other = make_session("com://", company=COMPANY, app="Stranger")
     assert not other.is_authorized()
 
 
 def test_com_bad_mode():
     with pytest.raises(TargetError, match="single, multi, dontcare"):
-        make_session("com://?mode=shared", dispatch=lambda prog_id: None)
+        make_session("com://?mode=shared")
 
 
 # -- factories for servers ---------------------------------------------------------------------
-def test_sandbox_factory_always_uses_the_target_file(blank_company):
-    path = blank_company("served")
+def test_sandbox_factory_serves_the_target_file_to_users_without_their_own(blank_company):
+    path, other = blank_company("served"), blank_company("other")
     factory = session_factory(path)
-    session = factory(SessionOptions(company_file="elsewhere.qbdb", app_name="Server",
-                                     read_only=True))
+    assert factory.default_company == str(path)
+    assert str(factory) == f"the sandbox company file {path}"
+    session = factory(SessionOptions(app_name="Server", read_only=True))
     assert isinstance(session, SandboxSession)
     assert session.path == Path(path)
     assert session.options.read_only and session.options.app_name == "Server"
+    own = factory(SessionOptions(company_file=str(other)))   # a user's CompanyFile
+    assert own.path == Path(other)
+    factory.close()
+
+
+def test_the_sandbox_word_serves_each_users_company_file(blank_company):
+    path = blank_company("word")
+    factory = session_factory("sandbox")
+    assert factory.default_company == ""
+    assert factory(SessionOptions(company_file=str(path))).path == Path(path)
+    with pytest.raises(TargetError, match="needs a company file"):
+        make_session("sandbox")
+
+
+def test_read_only_target_makes_every_served_session_read_only(blank_company):
+    factory = session_factory(blank_company("ro"), read_only=True)
+    assert factory(SessionOptions(read_only=False)).options.read_only
+    assert "(read-only)" in str(factory)
 
 
 def test_com_factory_uses_the_servers_company_or_the_targets(quickbooks):
-    factory = session_factory(f"com://?company={quote(COMPANY)}", dispatch=quickbooks.dispatch)
+    factory = session_factory(f"com://?company={quote(COMPANY)}")
+    assert factory.default_company == COMPANY
+    assert "QuickBooks over COM on this machine (QuickBooks Desktop)" in str(factory)
     from_target = factory(SessionOptions(app_name="MyApp"))
     assert from_target.options.company_file == COMPANY
     with from_target:

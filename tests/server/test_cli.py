@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import shlex
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
-from qbconnector.cli import server_commands
 from qbconnector.cli.main import cli
-from qbconnector.qbxml.session import RequestProcessorError
-from qbconnector.sandbox import create_company
 from qbconnector.server import service as service_mod
 from qbconnector.server.admin import DEMO_REQUEST
 from qbconnector.server.logs import log_file_stem
 from qbconnector.server.passwords import verify_password
 from qbconnector.server.settings import load_settings, read_raw
 from qbconnector.server.tls import certificate_fingerprint
+from tests.remote.helpers import server_log
+from tests.server.helpers import PASSWORDS
+from tests.server.serving import command, serving
 
 
 @pytest.fixture
@@ -34,20 +38,6 @@ def run(*args, input=None, ok=True):
     if ok:
         assert result.exit_code == 0, result.output
     return result
-
-
-@pytest.fixture
-def backend(monkeypatch, session_factory):
-    """Serve the test sessions through the CLI's backend hook."""
-    monkeypatch.setattr(server_commands, "_backend", {})
-    created = []
-
-    def create(path):
-        create_company(path)
-        created.append(path)
-
-    server_commands.use_backend(lambda company: session_factory, create)
-    return created
 
 
 def test_users_add_list_edit_remove(config):
@@ -109,6 +99,24 @@ def test_config_set_show_unset_check(config):
     assert load_settings(config).Port == 8167
 
 
+def test_config_show_says_which_backend_is_served(config, company_path):
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    shown = run("config", "show", "--config", config).output
+    assert "# Backend: sandbox (the default on this machine)" in shown
+    assert 'Backend = "sandbox"' in shown
+    run("config", "set", "Backend", company_path, "--config", config)
+    shown = json.loads(run("config", "show", "--config", config, "--json").output)
+    assert shown["Backend"] == company_path and shown["BackendSource"].startswith("Backend in")
+    assert run("config", "check", "--config", config).exit_code == 0
+    relay = "https://relay:s3cret@127.0.0.1:8167/"
+    run("config", "set", "Backend", relay, "--config", config)
+    shown = run("config", "show", "--config", config).output
+    assert "s3cret" not in shown and 'Backend = "https://relay:***@127.0.0.1:8167/"' in shown
+    checked = run("config", "check", "--config", config)
+    assert "Backend: holds a password in plain text" in checked.output   # a warning
+    assert checked.exit_code == 0 and "s3cret" not in checked.output
+
+
 def test_config_check_fails_on_a_bad_file(config):
     config.write_text("Port = 99999\n")
     result = run("config", "check", "--config", config, ok=False)
@@ -138,33 +146,53 @@ def test_cert_generate_and_enable(config, tmp_path):
     server_context(settings.SSLCertStore, settings.SSLCertType)   # loads
 
 
-def test_test_connection_reports_and_records_authorization(config, backend, company_path):
+def test_test_connection_reports_and_records_authorization(config, company_path):
     run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
     out = run("test-connection", "--config", config, "--user", "ann",
               "--company", company_path).output
+    assert "backend: sandbox company files" in out
     assert f"OK: company file {Path(company_path).resolve()}" in out
     assert "application authorized: yes" in out
     assert load_settings(config).Users["ann"].Authorized
 
 
-def test_test_connection_failure_exits_1(config, monkeypatch, session_factory):
-    monkeypatch.setattr(server_commands, "_backend", {})
-
-    class Fails:
-        def __init__(self, options):
-            self.options = options
-
-        def open(self):
-            raise RequestProcessorError(0x80040403, "Could not open the company file.")
-
-        def close(self):
-            pass
-
-    server_commands.use_backend(lambda company: Fails)
+def test_test_connection_uses_the_configured_backend(config, company_path):
     run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
-    result = run("test-connection", "--config", config, ok=False)
+    run("config", "set", "Backend", company_path, "--config", config)
+    out = run("test-connection", "--config", config).output
+    assert f"backend: the sandbox company file {company_path}" in out
+    assert f"OK: company file {Path(company_path).resolve()}" in out
+
+
+def test_test_connection_failure_exits_1(config, tmp_path):
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    result = run("test-connection", "--config", config, "--company",
+                 tmp_path / "missing.qbdb", ok=False)
     assert result.exit_code == 1
-    assert "FAILED: 0x80040403 Could not open the company file." in result.output
+    assert "FAILED: 0x80040403" in result.output
+
+
+def test_test_connection_with_a_backend_that_cannot_be_served(config):
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    result = run("test-connection", "--config", config, "--backend", "com://", ok=False)
+    assert result.exit_code == 5
+    assert "cannot serve com://: com:// reaches QuickBooks on Windows" in result.output
+
+
+def test_the_service_serves_the_configured_backend(write_settings, other_company_path):
+    """The service's entry point — the unit's ExecStart, the command the Windows service
+    starts — run as it is, serves the backend its settings name."""
+    config = write_settings(Backend=other_company_path)
+    unit = service_mod.SystemdUnit("qbconnector", config, python=sys.executable)
+    exec_start = next(line for line in unit.text().splitlines()
+                      if line.startswith("ExecStart="))
+    args = shlex.split(exec_start.removeprefix("ExecStart="))
+    assert args == service_mod.serve_command_line(config)
+    with serving(args) as served:
+        assert served.backend == f"the sandbox company file {other_company_path}"
+        r = httpx.post(served.url, content=b"", auth=("alice", PASSWORDS["alice"]),
+                       headers={"X-AcctSyncInteractionType": "1"})
+    assert r.text == f"{Path(other_company_path).resolve()}\r\n"
 
 
 def test_systemd_unit_text(config):
@@ -257,60 +285,100 @@ def test_log_follow_moves_to_newer_files(tmp_path):
     assert [next(lines), next(lines)] == ["two", "three"]
 
 
-@pytest.fixture
-def background_run(monkeypatch):
-    """Run `serve` in the background instead of forever; yields the started servers."""
-    started = []
+def test_serve_uses_config_port_and_company(config, other_company_path):
+    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
+    run("config", "set", "Port", "1", "--config", config)
+    with serving(command("serve", "--config", str(config), "--port", "0", "--company",
+                         other_company_path)) as served:
+        assert served.url.startswith("http://127.0.0.1:") and ":1/" not in served.url
+        assert served.backend.startswith("sandbox company files")   # the default here
+        r = httpx.post(served.url, content=b"", auth=("ann", "pw"),
+                       headers={"X-AcctSyncInteractionType": "1"})
+    assert r.text == f"{Path(other_company_path).resolve()}\r\n"
+    assert served.process.returncode == 0
+    # the log's start line says what was served
+    assert any(f"serving {served.backend} on {served.url}" in line and " INFO " in line
+               for line in served.lines), served.output()
 
-    def run_in_background(server):
-        started.append(server.start())
 
-    monkeypatch.setattr(server_commands, "_run", run_in_background)
-    yield started
-    for server in started:
+def test_a_restart_serves_a_changed_backend(write_settings, company_path, other_company_path):
+    """The settings file's Backend changes while the connector runs (the console edits it):
+    a restart serves the new one; one that cannot be served leaves the old one in force."""
+    from qbconnector.cli import backend as backends
+    from qbconnector.server.settings import load_settings, update_settings_file
+
+    path = write_settings(Backend=company_path)
+    settings = load_settings(path)
+    server = backends.build_server(settings, backends.open_backend(
+        backends.choose(settings, None)), console_log=False).start()
+
+    def company_file() -> str:
+        return httpx.post(server.url, content=b"", auth=("alice", PASSWORDS["alice"]),
+                          headers={"X-AcctSyncInteractionType": "1"}).text.strip()
+
+    def restart_with(target: str) -> None:
+        update_settings_file(path, lambda raw: raw.__setitem__("Backend", target))
+        server.request_restart()
+
+    try:
+        assert company_file() == str(Path(company_path).resolve())
+        restart_with(other_company_path)
+        wait_until(lambda: server.backend == f"the sandbox company file {other_company_path}")
+        wait_until(lambda: company_file() == str(Path(other_company_path).resolve()))
+        with server_log() as records:
+            restart_with("com://")                   # not here: the old backend stays
+            wait_until(lambda: any("restarted: serving" in r.getMessage() for r in records))
+        assert any("still serving the sandbox company file" in r.getMessage() and
+                   "com:// reaches QuickBooks on Windows" in r.getMessage() for r in records)
+        assert company_file() == str(Path(other_company_path).resolve())
+        assert server.backend == f"the sandbox company file {other_company_path}"
+    finally:
         server.stop()
 
 
-def test_serve_uses_config_port_and_company(config, background_run, other_company_path,
-                                            monkeypatch):
-    monkeypatch.setattr(server_commands, "_backend", {})      # the real default: the sandbox
-    run("users", "add", "ann", "--config", config, "--password-stdin", input="pw\n")
-    run("config", "set", "Port", "1", "--config", config)
-    run("serve", "--config", config, "--port", "0", "--company", other_company_path)
-    server = background_run[0]
-    assert server.port != 1 and server.host == "127.0.0.1"
-    r = httpx.post(server.url, content=b"", auth=("ann", "pw"),
-                   headers={"X-AcctSyncInteractionType": "1"})
-    assert r.text == f"{Path(other_company_path).resolve()}\r\n"
+def wait_until(check, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass                                   # between two runs of the server
+        assert time.monotonic() < deadline, "the restart did not happen"
+        time.sleep(0.05)
 
 
-def test_serve_refuses_without_users(config, backend, background_run):
+def test_serve_refuses_without_users(config):
     result = run("serve", "--config", config, ok=False)
     assert result.exit_code != 0 and "no users" in result.output
 
 
-def test_serve_refuses_an_invalid_file(config, backend, background_run):
+def test_serve_refuses_an_invalid_file(config):
     config.write_text("Port = -1\n")
     result = run("serve", "--config", config, ok=False)
     assert result.exit_code != 0 and "Port" in result.output and str(config) in result.output
 
 
-def test_demo_creates_company_and_user_and_prints_curl(tmp_path, backend, background_run):
-    out = run("serve", "--demo", "--dir", tmp_path / "demo", "--port", "0").output
-    assert backend == [tmp_path / "demo" / "sample.qbdb"]
-    password = re.search(r"password: (\S+)", out).group(1)
-    server = background_run[0]
-    curl = re.search(r"^  (curl .*)$", out, re.M).group(1)
-    assert server.url in curl and f"demo:{password}" in curl
-    r = httpx.post(server.url, content=DEMO_REQUEST, auth=("demo", password))
-    assert r.status_code == 200 and "HostQueryRs" in r.text
-    stored = read_raw(tmp_path / "demo" / "connector.toml")
-    assert password not in (tmp_path / "demo" / "connector.toml").read_text()
-    assert stored["Users"]["demo"]["CompanyFile"] == str(tmp_path / "demo" / "sample.qbdb")
+def test_demo_creates_company_and_user_and_prints_curl(tmp_path):
+    demo = tmp_path / "demo"
+    with serving(command("serve", "--demo", "--dir", str(demo), "--port", "0")) as served:
+        out = served.output()
+        password = re.search(r"password: (\S+)", out).group(1)
+        curl = re.search(r"^  (curl .*)$", out, re.M).group(1)
+        assert served.url in curl and f"demo:{password}" in curl
+        r = httpx.post(served.url, content=DEMO_REQUEST, auth=("demo", password))
+        assert r.status_code == 200 and "HostQueryRs" in r.text
+        assert f"the sandbox company file {demo / 'sample.qbdb'}" in served.backend
+    assert "creating the sample company" in out
+    stored = read_raw(demo / "connector.toml")
+    assert password not in (demo / "connector.toml").read_text()
+    assert stored["Users"]["demo"]["CompanyFile"] == str(demo / "sample.qbdb")
+    created = (demo / "sample.qbdb").stat().st_mtime_ns
     # a second run keeps the company and issues a new password
-    out2 = run("serve", "--demo", "--dir", tmp_path / "demo", "--port", "0").output
-    assert re.search(r"password: (\S+)", out2).group(1) != password
-    assert len(backend) == 1
+    with serving(command("serve", "--demo", "--dir", str(demo), "--port", "0")) as again:
+        assert re.search(r"password: (\S+)", again.output()).group(1) != password
+        assert "creating the sample company" not in again.output()
+    assert (demo / "sample.qbdb").stat().st_mtime_ns == created
 
 
 def test_admin_functions_refuse_what_they_cannot_do(config):

@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from qbconnector import wire
 from qbconnector.server import protocol
 from qbconnector.server.protocol import Call, Reply, RequestHead
 
@@ -94,7 +95,7 @@ def test_processor_error():
     reply = protocol.processor_error(-2147220480, "parse error")   # signed HRESULT
     assert reply.status == 517
     assert reply.body == b"0x80040400 parse error\r\n"
-    assert dict(reply.headers)[protocol.HEADER_HRESULT] == "0x80040400"
+    assert dict(reply.headers)[wire.HRESULT_HEADER] == "0x80040400"
 
 
 def test_from_pairs_lowercases_and_keeps_first():

@@ -141,10 +141,15 @@ def test_coerce_setting_from_command_line_text():
 
 
 def test_every_registry_name_is_a_setting():
-    assert set(SETTING_KEYS) == {
+    assert set(SETTING_KEYS) - {"Backend"} == {
         "Port", "LocalHost", "AllowedClients", "Timeout", "AuthFlags", "CloseAndRetryConnect",
         "CloseAndRetryTimeout", "CloseAndRetryCount", "CloseAndRetryErrorList",
         "QBInstanceFile", "LogEnabled", "LogDir", "LogFormat", "LogLevel", "MaxLogSize",
         "LogPort", "PersistentEnabled", "PersistentIdleTimeout", "RunAsService", "SSLEnabled",
         "SSLCertStore", "SSLCertSubject", "SSLCertType", "SSLCertPassword",
-        "UseInteractiveLogon", "LocalAuth"}
+        "UseInteractiveLogon", "LocalAuth",
+        # the admin console's own (not registry names of the original)
+        "AdminPort", "AdminLocalHost", "AdminAllowedClients", "AdminPassword",
+        "AdminSystemLogin",
+        # the Web Connector's (ours too)
+        "WebConnectorURL", "WebConnectorKeepOpen"}

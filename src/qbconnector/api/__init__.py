@@ -26,7 +26,6 @@ from qbconnector.api.records.errors import (
     ValueTooLongError,
 )
 from qbconnector.api.records.filters import FilterError
-from qbconnector.api.records.profiles import ProfileError
 from qbconnector.api.records.record import Record
 from qbconnector.api.records.where import WhereError, parse_where
 from qbconnector.api.transfer.export import export
@@ -35,6 +34,7 @@ from qbconnector.api.transfer.mapping import MappingError
 from qbconnector.api.transfer.sinks import DestinationError
 from qbconnector.api.transfer.sources import SourceError
 from qbconnector.api.transfer.state import StateError
+from qbconnector.profiles import ProfileError
 
 __all__ = ["Batch", "Collection", "ConflictError", "Connection", "DestinationError",
            "DuplicateNameError", "FilterError", "InvalidReferenceError", "MappingError",

@@ -287,8 +287,7 @@ def connections_group() -> None:
               show_default=True)
 def connections_list(fmt: str) -> None:
     """The saved connections (no secrets are stored or shown)."""
-    from qbconnector.api import ProfileError
-    from qbconnector.api.records.profiles import load_profiles
+    from qbconnector.profiles import ProfileError, load_profiles
     try:
         profiles = load_profiles()
     except ProfileError as exc:
@@ -324,8 +323,7 @@ def connections_add(name: str, target_text: str, user: str | None, password_env:
                     use_keyring: bool, ca_file: str | None, fingerprint: str | None,
                     qbxml_version: str | None, page_size: int | None) -> None:
     """Save TARGET (a company file, https://host:port, com://) as NAME."""
-    from qbconnector.api import ProfileError
-    from qbconnector.api.records.profiles import KEYRING_SERVICE, save_profile
+    from qbconnector.profiles import KEYRING_SERVICE, ProfileError, save_profile
     if "@" in target_text and ":" in target_text.split("@", 1)[0].split("://")[-1]:
         raise click.BadParameter("profiles never store passwords: drop user:password@ "
                                  "and use --password-env or --keyring", param_hint="TARGET")
@@ -351,7 +349,7 @@ def connections_add(name: str, target_text: str, user: str | None, password_env:
 @click.argument("name")
 def connections_remove(name: str) -> None:
     """Forget a saved connection."""
-    from qbconnector.api.records.profiles import remove_profile
+    from qbconnector.profiles import remove_profile
     if not remove_profile(name):
         raise Failure(f"no saved connection {name!r}", EXIT_NOT_FOUND)
     click.echo(f"removed {name!r}", err=True)
@@ -360,7 +358,7 @@ def connections_remove(name: str) -> None:
 @connections_group.command("path")
 def connections_path() -> None:
     """Where the connections file is (QBCONNECTOR_CONFIG_DIR overrides the folder)."""
-    from qbconnector.api.records.profiles import profiles_path
+    from qbconnector.profiles import profiles_path
     click.echo(str(profiles_path()))
 
 

@@ -17,18 +17,14 @@ from typing import Any
 
 import click
 
-from qbconnector.qbxml.session import RequestProcessorError, Session
-
-COMPANY_ENV = "QBCONNECTOR_COMPANY"
-
-SessionMaker = Callable[[str], Session]
-"""Makes the (unopened) Session a ``--company`` value names."""
-
-
-def sandbox_session(company: str) -> Session:
-    """The default session maker: a sandbox company file."""
-    from qbconnector.sandbox import SandboxSession
-    return SandboxSession(company)
+from qbconnector.cli.connecting import (
+    EXIT_REFUSED,
+    Target,
+    failure_for,
+    open_session,
+    target_options,
+)
+from qbconnector.qbxml.session import RequestProcessorError
 
 
 @click.group("company")
@@ -152,78 +148,32 @@ def _read(source: str) -> bytes:
     return path.read_bytes()
 
 
-def send(make_session: SessionMaker, company: str, text: str) -> str:
-    """Open a session, process one message set, close; RequestProcessorError propagates."""
-    session = make_session(company)
-    session.open()
-    try:
-        return session.process(text)
-    finally:
-        session.close()
-
-
 @click.command("request")
-@click.option("--company", envvar=COMPANY_ENV, type=click.Path(dir_okay=False),
-              help=f"Sandbox company file [default: ${COMPANY_ENV}].")
-@click.option("--url", metavar="URL",
-              help="A remote connector instead, e.g. https://user@host:8167.")
-@click.option("--user", help="User name at the remote connector.")
-@click.option("--password-stdin", is_flag=True,
-              help="Read the connector password from stdin's first line (else "
-                   "$QBCONNECTOR_PASSWORD); the request then comes from FILE.")
-@click.option("--ca-file", type=click.Path(exists=True, dir_okay=False),
-              help="Trust the connector's certificate signed by this CA (PEM).")
-@click.option("--fingerprint", help="Pin the connector certificate's SHA-256 fingerprint.")
-@click.option("--insecure", is_flag=True,
-              help="Do not verify the connector's certificate (testing only).")
+@target_options
 @click.argument("source", metavar="[FILE|-]", default="-")
-@click.pass_context
-def request_cmd(ctx: click.Context, company: str | None, url: str | None, user: str | None,
-                password_stdin: bool, ca_file: str | None, fingerprint: str | None,
-                insecure: bool, source: str) -> None:
+def request_cmd(target: Target, source: str) -> None:
     """Send a qbXML request message set and print the response message set.
 
-    The session is a sandbox company file (--company) or a remote connector (--url). When
-    QuickBooks would answer with an error of its request processor instead (a message it
-    cannot parse, an unsupported version...), print its HRESULT and text on stderr and exit
-    with status 1.
+    The target is any of the record commands': a sandbox company file (--company), a remote
+    connector or com:// (--url), or a saved connection (--connection). When QuickBooks would
+    answer with an error of its request processor instead (a message it cannot parse, an
+    unsupported version...), print its HRESULT and text on stderr and exit with status 1.
     """
-    if url and company and ctx.get_parameter_source("company") != \
-            click.core.ParameterSource.ENVIRONMENT:
-        raise click.UsageError("give --company FILE or --url URL, not both")
-    if url:
-        if password_stdin and source == "-":
-            raise click.UsageError("with --password-stdin, give the request as a FILE")
-        password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-        if insecure:
-            click.echo("warning: --insecure: the connector's certificate is not checked",
-                       err=True)
-        options = {k: v for k, v in (("user", user), ("password", password),
-                                     ("ca_file", ca_file), ("fingerprint", fingerprint))
-                   if v is not None}
-        if insecure:
-            options["insecure"] = True
-
-        def remote_session(target: str) -> Any:
-            from qbconnector.targets import make_session
-            return make_session(target, persistent=False, **options)
-
-        make_session: SessionMaker = remote_session
-        company = url
-    elif not company:
-        raise click.UsageError(f"give --company FILE (or set {COMPANY_ENV}) or --url URL")
-    else:
-        make_session = (ctx.obj or {}).get("session_maker", sandbox_session)
+    if target.password_stdin and source == "-":
+        raise click.UsageError("with --password-stdin, give the request as a FILE")
     data = _read(source)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
-    try:
-        response = send(make_session, company, text)
-    except RequestProcessorError as exc:
-        click.echo(str(exc), err=True)
-        sys.exit(1)
+    with open_session(target) as session:
+        try:
+            response = session.process(text)
+        except RequestProcessorError as exc:
+            if failure_for(exc).exit_code != EXIT_REFUSED:   # the connection, not QuickBooks
+                raise
+            click.echo(str(exc), err=True)     # QuickBooks' own HRESULT and text, as they are
+            sys.exit(EXIT_REFUSED)
     click.echo(response, nl=not response.endswith("\n"))
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
-from qbconnector import __version__
+from qbconnector._version import __version__
 from qbconnector.cli import (
     api_commands,
     company_commands,
+    qbo_commands,
+    qbwc_commands,
     qbxml_commands,
     server_commands,
 )
@@ -20,7 +22,8 @@ def cli() -> None:
     connector server and the records API."""
 
 
-for module in (qbxml_commands, company_commands, server_commands, api_commands):
+for module in (qbxml_commands, company_commands, server_commands, api_commands,
+               qbo_commands, qbwc_commands):
     module.register(cli)
 
 

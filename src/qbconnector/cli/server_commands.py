@@ -1,8 +1,8 @@
 """Commands of the remote connector: serve, users, config, cert, test-connection, service, log.
 
-Thin wrappers over :mod:`qbconnector.server`. The sessions served come from a backend chosen
-here (the CLI may import backends; the server never does): the sandbox by default, or
-whatever :func:`use_backend` installed.
+Thin wrappers over :mod:`qbconnector.server`. What is served — the backend — is chosen in
+:mod:`qbconnector.cli.backend` (``--backend``, the ``Backend`` setting, or the machine's
+default) and reached through :mod:`qbconnector.targets`, the one door to every backend.
 """
 
 from __future__ import annotations
@@ -18,44 +18,12 @@ from typing import Any
 
 import click
 
-from qbconnector.qbxml.session import RequestProcessorError, SessionFactory, SessionOptions
-
-# -- the backend --------------------------------------------------------------------------------
-SessionFactoryFor = Callable[[str], SessionFactory]
-"""Given the default company file ('' = none), the factory of sessions to serve."""
-SampleCompanyCreator = Callable[[Path], Any]
-"""Create a sample company file at the given path."""
-
-_backend: dict[str, Any] = {}
-
-
-def use_backend(factory_for: SessionFactoryFor,
-                create_sample_company: SampleCompanyCreator | None = None) -> None:
-    """Choose the sessions ``serve``, ``test-connection`` and ``serve --demo`` use."""
-    _backend["factory_for"] = factory_for
-    _backend["create_sample"] = create_sample_company
-
-
-def _sandbox() -> Any:
-    try:
-        from qbconnector import sandbox
-    except ImportError as exc:   # pragma: no cover - the sandbox ships with qbconnector
-        raise click.ClickException(f"the sandbox backend cannot be loaded: {exc}") from None
-    return sandbox
-
-
-def _factory_for(company: str) -> SessionFactory:
-    if "factory_for" in _backend:
-        return _backend["factory_for"](company)
-    return _sandbox().SandboxSessions(company)
+from qbconnector.cli import backend as backends
 
 
 def _create_sample(path: Path) -> None:
-    creator = _backend.get("create_sample")
-    if creator is not None:
-        creator(path)
-        return
-    create_company = _sandbox().create_company
+    from qbconnector.sandbox import create_company
+
     try:
         create_company(path, sample="small")
     except ImportError:      # this build has no sample data: an empty company will do
@@ -120,53 +88,64 @@ def _read_password_stdin() -> str:
     return password
 
 
-def _build_server(settings: Any, company: str, **kwargs: Any) -> Any:
-    from qbconnector.server.runner import ConnectorServer, NotReady
-    from qbconnector.server.tls import CertificateError
-
-    try:
-        return ConnectorServer(settings, _factory_for(company), default_company=company,
-                               **kwargs)
-    except (NotReady, CertificateError) as exc:
-        raise click.ClickException(str(exc)) from None
-
-
 def _run(server: Any) -> None:
-    """Serve until interrupted (replaced in tests to run in the background)."""
+    """Serve until interrupted (Ctrl+C, or the service manager's stop)."""
     from qbconnector.server.runner import NotReady
 
     try:
         server.bind()
-    except NotReady as exc:
+        server.start_console()
+    except (NotReady, RuntimeError) as exc:
+        server.app.close()
         raise click.ClickException(str(exc)) from None
-    click.echo(f"qbconnector serving on {server.url} (Ctrl+C to stop)", err=True)
-    server.serve_forever()
+    click.echo(f"qbconnector serving {server.backend} on {server.url} (Ctrl+C to stop)",
+               err=True)
+    if server.console_url:
+        click.echo(f"admin console: {server.console_url}", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:   # uvicorn stopped gracefully, then passed Ctrl+C on
+        click.echo("qbconnector stopped", err=True)
 
 
 # -- serve --------------------------------------------------------------------------------------
+_BACKEND_HELP = ("What to serve: com:// (QuickBooks on this machine), a sandbox file, "
+                 "https://user@host:port (another connector), a saved connection name, or "
+                 "'sandbox' (each user's CompanyFile). Default: the Backend setting, else com:// "
+                 "where QuickBooks is installed, else the sandbox.")
+
+
 @click.command("serve")
 @_config_option
 @click.option("--port", type=click.IntRange(0, 65535), default=None,
               help="Listen on this port instead of the configured Port.")
+@click.option("--backend", "backend", metavar="TARGET", default=None, help=_BACKEND_HELP)
 @click.option("--company", "company", default=None,
               help="Company file for users without their own CompanyFile.")
 @click.option("--demo", is_flag=True,
               help="Create a sample company and a demo user, and serve them on 127.0.0.1.")
 @click.option("--dir", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Folder for the demo's company and settings.")
-def serve_command(config: Path | None, port: int | None, company: str | None, demo: bool,
-                  demo_dir: Path | None) -> None:
+@click.option("--admin-port", type=click.IntRange(0, 65535), default=None,
+              help="Serve the admin console on this port instead of the configured AdminPort "
+                   "(0 = off; with --demo the console is on, on a free port by default).")
+def serve_command(config: Path | None, port: int | None, backend: str | None,
+                  company: str | None, demo: bool, demo_dir: Path | None,
+                  admin_port: int | None) -> None:
     """Run the remote connector."""
     if demo:
-        _serve_demo(demo_dir, port, config)
+        if backend:
+            raise click.UsageError("--demo serves a sample sandbox company; drop --backend")
+        _serve_demo(demo_dir, port, config, admin_port)
         return
     settings = _load(config)
-    if port is not None:
-        settings = settings.with_overrides(Port=port)
-    _run(_build_server(settings, company or ""))
+    settings = settings.with_overrides(Port=port, AdminPort=admin_port)
+    served = backends.open_backend(backends.choose(settings, backend))
+    _run(backends.build_server(settings, served, company or "", backend))
 
 
-def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> None:
+def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
+                admin_port: int | None) -> None:
     import platformdirs
 
     from qbconnector.server.admin import DEMO_USER, curl_command, prepare_demo
@@ -177,19 +156,51 @@ def _serve_demo(folder: Path | None, port: int | None, config: Path | None) -> N
         click.echo(f"creating the sample company in {folder}", err=True)
     demo = _admin(prepare_demo, folder, _create_sample, config)
     settings = demo.settings.with_overrides(Port=port if port is not None else None)
-    server = _build_server(settings, str(demo.company))
+    console = {"admin_port": admin_port or 0} if admin_port != 0 else {}
+    sample = backends.Choice(str(demo.company), "--demo")
+    server = backends.build_server(settings, backends.open_backend(sample), **console)
     try:
         server.bind()
     except NotReady:
+        server.app.close()
         if port is not None:
             raise
-        server = _build_server(settings.with_overrides(Port=0), str(demo.company))
+        server = backends.build_server(settings.with_overrides(Port=0),
+                                       backends.open_backend(sample), **console)
+    try:
+        server.bind()
+        server.start_console()
+    except (NotReady, RuntimeError) as exc:
+        raise click.ClickException(str(exc)) from None
     curl = curl_command(server.url, DEMO_USER, demo.password, server.ssl_context is not None)
+    console_lines = (f"\nAdmin console: {server.console_url}\n  console password: "
+                     f"{demo.admin_password}   (shown once; stored hashed)\n"
+                     if server.console_url else "")
     click.echo(f"\nqbconnector demo: a sample company served on {server.url}\n"
                f"  company : {demo.company}\n  settings: {demo.settings_path}\n"
                f"  user    : {DEMO_USER}\n  password: {demo.password}   (shown once; stored "
-               f"hashed)\n\nTry it:\n  {curl}\n")
+               f"hashed)\n{console_lines}\nTry it:\n  {curl}\n")
     _run(server)
+
+
+# -- admin ------------------------------------------------------------------------------------
+@click.group("admin")
+def admin_group() -> None:
+    """The admin console's sign-in."""
+
+
+@admin_group.command("set-password")
+@_config_option
+def admin_set_password(config: Path | None) -> None:
+    """Set the admin console's password, read from standard input (stored hashed)."""
+    from qbconnector.server.admin import set_admin_password
+
+    if sys.stdin.isatty():
+        password = click.prompt("Console password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = _read_password_stdin()
+    _admin(set_admin_password, _path(config), password)
+    click.echo(f"console password set in {_path(config)}")
 
 
 # -- users --------------------------------------------------------------------------------------
@@ -316,11 +327,15 @@ def config_show(config: Path | None, as_json: bool) -> None:
     from qbconnector.server.admin import masked_view
     from qbconnector.server.settings import dump_toml
 
-    values = masked_view(_load(config))
+    settings = _load(config)
+    values = masked_view(settings)
+    choice = backends.choose(settings, None)
+    values["Backend"] = backends.describe(choice.target)   # the one in force, default included
     if as_json:
-        click.echo(json.dumps(values, indent=2))
+        click.echo(json.dumps({**values, "BackendSource": choice.source}, indent=2))
     else:
         click.echo(f"# {_path(config)}")
+        click.echo(f"# Backend: {choice}")
         click.echo(dump_toml(values), nl=False)
 
 
@@ -342,8 +357,10 @@ def config_set(key: str, value: str, config: Path | None) -> None:
         stored = coerce_setting(key, value)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    from qbconnector.server.settings import SECRET_KEYS
+
     _update(config, lambda raw: raw.__setitem__(key, stored))
-    click.echo(f"{key} = {'********' if key in ('SSLCertPassword', 'LocalAuth') else stored}")
+    click.echo(f"{key} = {'********' if key in SECRET_KEYS else stored}")
 
 
 @config_group.command("unset")
@@ -373,6 +390,7 @@ def config_check(config: Path | None) -> None:
             from qbconnector.server.settings import Problem
 
             problems.append(Problem(str(path), "SSLCertStore", str(exc)))
+    problems += _backend_problems(settings)
     for problem in problems:
         click.echo(str(problem), err=True)
     errors = [p for p in problems if not p.warning]
@@ -403,22 +421,15 @@ def cert_group() -> None:
 def cert_generate(config: Path | None, out: Path | None, common_name: str, hosts: tuple[str, ...],
                   days: int, pfx: Path | None, pfx_password_stdin: bool, enable: bool) -> None:
     """Create a self-signed certificate and print its SHA-256 fingerprint."""
-    from qbconnector.server.settings import write_atomic
-    from qbconnector.server.tls import generate_self_signed, to_pfx
+    from qbconnector.server.tls import write_self_signed
 
     out = out or _path(config).with_name("server.pem")
-    generated = generate_self_signed(common_name, hosts, days)
-    write_atomic(out, (generated.key_pem + generated.cert_pem).decode("ascii"), mode=0o600)
-    crt = out.with_suffix(".crt")
-    write_atomic(crt, generated.cert_pem.decode("ascii"), mode=0o644)
-    click.echo(f"key and certificate: {out}\ncertificate for clients: {crt}")
-    if pfx is not None:
-        password = _read_password_stdin() if pfx_password_stdin else ""
-        pfx.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(pfx, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(to_pfx(generated, password))
-        click.echo(f"PFX: {pfx}")
+    password = _read_password_stdin() if pfx is not None and pfx_password_stdin else ""
+    files = write_self_signed(out, common_name, hosts, days, pfx=pfx, pfx_password=password)
+    generated = files.generated
+    click.echo(f"key and certificate: {files.pem}\ncertificate for clients: {files.crt}")
+    if files.pfx is not None:
+        click.echo(f"PFX: {files.pfx}")
     click.echo(f"valid until: {generated.not_after:%Y-%m-%d}")
     click.echo(f"SHA-256 fingerprint: {generated.fingerprint}")
     if enable:
@@ -431,14 +442,28 @@ def cert_generate(config: Path | None, out: Path | None, common_name: str, hosts
                    "qbconnector config set SSLEnabled true")
 
 
+def _backend_problems(settings: Any) -> list[Any]:
+    """The backend the server would serve, checked as serve checks it (nothing is opened)."""
+    from qbconnector.server.settings import Problem
+
+    choice = backends.choose(settings, None)
+    try:
+        backends.open_backend(choice).close()
+    except click.ClickException as exc:
+        return [Problem(settings.path or "<settings>", "Backend", exc.message)]
+    return []
+
+
 # -- test-connection ----------------------------------------------------------------------------
 @click.command("test-connection")
 @_config_option
 @click.option("--user", "user_name", default=None, help="Test as this user (default: the only "
                                                         "or first user).")
+@click.option("--backend", "backend", metavar="TARGET", default=None, help=_BACKEND_HELP)
 @click.option("--company", default=None, help="Company file for users without CompanyFile.")
-def test_connection(config: Path | None, user_name: str | None, company: str | None) -> None:
-    """Open the company file as a user would, and report what happened."""
+def test_connection(config: Path | None, user_name: str | None, backend: str | None,
+                    company: str | None) -> None:
+    """Open the company file as a user would, through the backend serve would use."""
     settings = _load(config)
     if not settings.Users:
         raise click.ClickException("no users configured (qbconnector users add NAME)")
@@ -448,37 +473,55 @@ def test_connection(config: Path | None, user_name: str | None, company: str | N
         user = settings.Users[user_name]
     else:
         raise click.ClickException(f"no user {user_name}")
-    options = SessionOptions(company_file=user.CompanyFile or company or "",
-                             app_name=user.AppName or "qbconnector", read_only=user.ReadOnly,
-                             connection_mode=user.ConnectionMode, auth_flags=settings.AuthFlags)
-    factory = _factory_for(company or "")
-    session = factory(options)
+    from qbconnector.server.probe import options_for, probe
+
+    factory = backends.open_backend(backends.choose(settings, backend))
+    if factory.kind == "qbwc":
+        _web_connector_check(settings)
+        return
+    options = options_for(settings, user, company or factory.default_company)
+    click.echo(f"backend: {factory}")
     click.echo(f"user {user.name}: opening {options.company_file or '(the open company file)'} "
                f"as {options.app_name!r} ({options.connection_mode}"
                f"{', read-only' if options.read_only else ''})")
     try:
-        session.open()
-        try:
-            path = session.company_file()
-            versions = session.versions()
-            authorized = session.is_authorized()
-        finally:
-            session.close()
-            close = getattr(factory, "close", None)
-            if callable(close):
-                close()
-    except RequestProcessorError as exc:
-        click.echo(f"FAILED: 0x{exc.hresult:08X} {exc.message}", err=True)
-        raise SystemExit(1) from None
-    from qbconnector.server.protocol import newest_version
-
-    click.echo(f"OK: company file {path}")
-    click.echo(f"qbXML versions {versions[0]} .. {newest_version(versions)}")
-    click.echo(f"application authorized: {'yes' if authorized else 'no'}")
-    if authorized != user.Authorized:
+        result = probe(factory(options), options, user.name)
+    finally:
+        factory.close()   # what the backend keeps between sessions (a pool, a relay's)
+    if not result.ok:
+        click.echo(f"FAILED: {result.hresult} {result.message}", err=True)
+        click.echo(f"what to do: {result.advice}", err=True)
+        raise SystemExit(1)
+    click.echo(f"OK: company file {result.opened_file}")
+    if result.company_name:
+        click.echo(f"company: {result.company_name}")
+    click.echo(f"qbXML versions {result.versions[0]} .. {result.newest_version}")
+    click.echo(f"application authorized: {'yes' if result.authorized else 'no'}")
+    if result.authorized != user.Authorized:
         from qbconnector.server.admin import edit_user
 
-        _admin(edit_user, _path(config), user.name, authorized=authorized)
+        _admin(edit_user, _path(config), user.name, authorized=result.authorized)
+
+
+def _web_connector_check(settings: Any) -> None:
+    """test-connection for Backend = "qbwc": QuickBooks is reached only when a Web Connector
+    polls the running connector, so say what the queues know of each one."""
+    from qbconnector.server.qbwc.status import status_rows
+
+    rows = status_rows(settings)
+    click.echo("backend: the QuickBooks Web Connector polling /qbwc (QuickBooks answers when "
+               "a Web Connector polls the running connector)")
+    if not rows:
+        click.echo("FAILED: no Web Connector users (qbconnector qbwc users add NAME)", err=True)
+        raise SystemExit(1)
+    for row in rows:
+        click.echo(f"Web Connector {row['user']}: last poll {row['last_poll']}"
+                   + (f" ({row['last_outcome']})" if row["last_outcome"] else "")
+                   + f"; {row['waiting']} waiting")
+    if all(row["last_poll"] == "never" for row in rows):
+        click.echo("no Web Connector has polled yet: load its .QWC file (qbconnector qbwc "
+                   "qwc NAME) into the Web Connector and run it", err=True)
+        raise SystemExit(1)
 
 
 # -- service ------------------------------------------------------------------------------------
@@ -560,6 +603,6 @@ def _tail_live(settings: Any) -> None:
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the top-level group."""
-    for command in (serve_command, users_group, config_group, cert_group, test_connection,
-                    service_command, log_group):
+    for command in (serve_command, admin_group, users_group, config_group, cert_group,
+                    test_connection, service_command, log_group):
         cli.add_command(command)

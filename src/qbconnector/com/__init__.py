@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from qbconnector.com.base import ComSession
 from qbconnector.com.desktop import DesktopSession
-from qbconnector.com.dispatch import Dispatcher
 from qbconnector.com.pos import PosSession, pos_connection_string
 from qbconnector.qbxml.session import SessionOptions
 
 __all__ = ["ComSession", "DesktopSession", "PosSession", "com_session", "pos_connection_string"]
 
 
-def com_session(options: SessionOptions, *, dispatch: Dispatcher | None = None) -> ComSession:
+def com_session(options: SessionOptions) -> ComSession:
     """A Point of Sale session when ``options.pos``, else QuickBooks Desktop; a SessionFactory."""
     if options.pos:
-        return PosSession(options, dispatch=dispatch)
-    return DesktopSession(options, dispatch=dispatch)
+        return PosSession(options)
+    return DesktopSession(options)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from qbconnector.com import hresults
-from qbconnector.com.dispatch import Dispatcher, pywin32_dispatch
+from qbconnector.com.dispatch import pywin32_dispatch
 from qbconnector.com.errors import ComError, to_request_processor_error
 from qbconnector.qbxml.session import RequestProcessorError, SessionOptions
 
@@ -21,9 +21,8 @@ class ComSession:
     prog_id: ClassVar[str]
     versions_property: ClassVar[str]
 
-    def __init__(self, options: SessionOptions, *, dispatch: Dispatcher | None = None) -> None:
+    def __init__(self, options: SessionOptions) -> None:
         self.options = options
-        self._dispatch = dispatch or pywin32_dispatch
         self._processor: Any = None
         self._connected = False
         self._ticket: str | None = None
@@ -38,7 +37,7 @@ class ComSession:
             return
         try:
             if self._processor is None:
-                self._processor = self._com(self._dispatch, self.prog_id)
+                self._processor = self._com(pywin32_dispatch, self.prog_id)
             if not self._connected:
                 self._com(self._connect, self._processor)
                 self._connected = True
@@ -118,7 +117,7 @@ class ComSession:
     def processor_version(self) -> str:
         """The request processor's own version, e.g. '13.0' (its MajorVersion.MinorVersion)."""
         if self._processor is None:
-            self._processor = self._com(self._dispatch, self.prog_id)
+            self._processor = self._com(pywin32_dispatch, self.prog_id)
         major = self._com(getattr, self._processor, "MajorVersion")
         minor = self._com(getattr, self._processor, "MinorVersion")
         return f"{int(major)}.{int(minor)}"

@@ -13,7 +13,6 @@ from typing import Any
 
 from qbconnector.com import hresults
 from qbconnector.com.base import ComSession
-from qbconnector.com.dispatch import Dispatcher
 from qbconnector.com.errors import ComError
 from qbconnector.qbxml.session import CONNECTION_MODES, SessionOptions
 
@@ -47,13 +46,13 @@ class DesktopSession(ComSession):
     application, read-only or not, in which file mode, for which editions (``auth_flags``; 0
     sends none) and whether unattended (auto-login) access is required. ``personal_data`` is
     the personal-data preference: 'required', 'optional' (QuickBooks' default) or
-    'not-needed'. ``dispatch`` creates the COM object (default: pywin32, imported lazily).
+    'not-needed'. The COM object comes from pywin32, imported when the session opens.
     """
 
     prog_id = PROG_ID
     versions_property = "QBXMLVersionsForSession"
 
-    def __init__(self, options: SessionOptions, *, dispatch: Dispatcher | None = None,
+    def __init__(self, options: SessionOptions, *,
                  personal_data: str = "optional") -> None:
         if options.connection_mode not in FILE_MODES:
             raise ValueError(f"connection mode {options.connection_mode!r}: expected one of "
@@ -63,7 +62,7 @@ class DesktopSession(ComSession):
                              f"{', '.join(PERSONAL_DATA)}")
         if not options.app_name:
             raise ValueError("QuickBooks needs an application name to open a connection")
-        super().__init__(options, dispatch=dispatch)
+        super().__init__(options)
         self.personal_data = personal_data
         #: What WasAuthPreferencesObeyed said for the current session (None: not known; older
         #: QuickBooks versions ignore the preferences).

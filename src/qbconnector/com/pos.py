@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from qbconnector.com.base import ComSession
-from qbconnector.com.dispatch import Dispatcher
+from qbconnector.qbxml.access import refuse_writes
 from qbconnector.qbxml.session import SessionOptions
 
 PROG_ID = "QBPOSXMLRPLib.RequestProcessor"
@@ -78,20 +78,29 @@ class PosSession(ComSession):
     Uses ``options.company_file`` as the company data (or a whole connection string),
     ``options.pos_version`` and ``options.pos_practice``; ``computer_name`` is the machine
     holding the company data (default: this one). Point of Sale has no read-only
-    preference: read-only users are enforced by whoever serves this session.
+    preference, so with ``options.read_only`` the session refuses writes itself (status 3260,
+    by the one rule of :mod:`qbconnector.qbxml.access`) without handing them to Point of Sale.
     """
 
     prog_id = PROG_ID
     versions_property = "QBPOSXMLVersionsForSession"
 
-    def __init__(self, options: SessionOptions, *, dispatch: Dispatcher | None = None,
-                 computer_name: str | None = None) -> None:
+    def __init__(self, options: SessionOptions, *, computer_name: str | None = None) -> None:
         if not options.app_name:
             raise ValueError("Point of Sale needs an application name to open a connection")
-        super().__init__(options, dispatch=dispatch)
+        super().__init__(options)
         self.connection_string = pos_connection_string(
             options.company_file, computer_name=computer_name, version=options.pos_version,
             practice=options.pos_practice)
+
+    def process(self, request: str) -> str:
+        """Send one request message set (refused here when read-only and it would write)."""
+        if self.options.read_only:
+            self._require_ticket()
+            refused = refuse_writes(request, "qbposxml")
+            if refused is not None:
+                return refused
+        return super().process(request)
 
     def _connect(self, processor: Any) -> None:
         processor.OpenConnection(self.options.app_id, self.options.app_name)

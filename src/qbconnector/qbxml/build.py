@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from qbconnector.errors import ValidationError as InvalidRequest
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import values
 from qbconnector.qbxml.spec import Choice, Element, Spec
@@ -52,7 +53,7 @@ class Message:
         return f"Message({self.name!r}, {self.data!r}, **{self.attrs!r})"
 
 
-class BuildError(ValueError):
+class BuildError(InvalidRequest):
     """Python data that cannot become the requested message; ``problems`` says why."""
 
     def __init__(self, problems: list[Problem]) -> None:

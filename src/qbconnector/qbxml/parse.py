@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from lxml import etree
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import xmlsafe
 from qbconnector.qbxml.spec import Element
@@ -202,7 +203,7 @@ def _message_spec(sp: specmod.Spec, name: str) -> Element | None:
     return sp.messages.get(name)
 
 
-class ResponseError(ValueError):
+class ResponseError(QBConnectorError, ValueError):
     """Text that is not a qbXML response message set."""
 
 

@@ -12,24 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from qbconnector.qbxml.status import hresult_message
+from qbconnector.errors import RequestProcessorError, TransportError
 
 CONNECTION_MODES = ("DontCare", "Single", "Multi")
 
-
-class RequestProcessorError(Exception):
-    """An error of the request processor (an HRESULT), raised instead of a response."""
-
-    def __init__(self, hresult: int, message: str | None = None) -> None:
-        self.hresult = hresult & 0xFFFFFFFF
-        self.message = message or hresult_message(self.hresult)
-        super().__init__(f"0x{self.hresult:08X} {self.message}")
-
-
-class TransportError(Exception):
-    """The message set may or may not have reached QuickBooks (a broken connection, a
-    timeout). Callers that changed data retry with error recovery (oldMessageSetID) so that
-    nothing is done twice."""
+__all__ = ["CONNECTION_MODES", "RequestProcessorError", "Session", "SessionFactory",
+           "SessionOptions", "TransportError"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +34,9 @@ class SessionOptions:
     pos: bool = False
     pos_practice: bool = False
     pos_version: str | None = None
+    #: The caller keeps this session open across requests (a connector's persistent
+    #: connection); a backend that is itself a connector keeps its own session open too.
+    keep_open: bool = False
 
 
 @runtime_checkable

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from qbconnector.errors import ValidationError as InvalidRequest
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import values, xmlsafe
 from qbconnector.qbxml.spec import (
@@ -40,7 +41,7 @@ class Problem:
         return f"{self.path}: {self.message}"
 
 
-class ValidationError(ValueError):
+class ValidationError(InvalidRequest):
     """A message set that QuickBooks would reject; ``problems`` lists every reason."""
 
     def __init__(self, problems: list[Problem]) -> None:

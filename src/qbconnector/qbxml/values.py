@@ -12,6 +12,8 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from qbconnector.errors import ValidationError
+
 _TWO = Decimal("0.01")
 _FIVE = Decimal("0.00001")
 
@@ -38,7 +40,7 @@ ID_MAX_LENGTH = 36
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-class ValueFormatError(ValueError):
+class ValueFormatError(ValidationError):
     """A Python value that cannot be written as the given qbXML type."""
 
 

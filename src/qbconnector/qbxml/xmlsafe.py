@@ -15,6 +15,8 @@ from typing import IO
 
 from lxml import etree
 
+from qbconnector.errors import QBConnectorError
+
 DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 # Nesting is bounded by libxml2 itself: without XML_PARSE_HUGE it refuses documents nested
 # deeper than 256 levels (qbXML needs about 10), long before the stack is at risk.
@@ -25,7 +27,7 @@ _ENCODING = re.compile(r"""^(\s*<\?xml[^>]*?encoding\s*=\s*)(["'])[^"']*\2""", r
 _FIRST_ELEMENT = re.compile(rb"<[A-Za-z_]")
 
 
-class XMLError(ValueError):
+class XMLError(QBConnectorError, ValueError):
     """Text that is not acceptable XML: malformed, too big, too deep or hostile."""
 
 
@@ -67,26 +69,29 @@ def check_prolog(head: bytes) -> None:
 _PARSERS = threading.local()
 
 
-def _parser(keep_pis: bool) -> etree.XMLParser:
+def _parser(keep_pis: bool, huge_text: bool = False) -> etree.XMLParser:
     """This thread's parser: an lxml parser serves one thread at a time (others wait on its
     lock), and the server parses on its event loop and its company threads at once."""
-    parsers = getattr(_PARSERS, "by_pis", None)
+    parsers = getattr(_PARSERS, "by_kind", None)
     if parsers is None:
-        parsers = _PARSERS.by_pis = {}
-    parser = parsers.get(keep_pis)
+        parsers = _PARSERS.by_kind = {}
+    parser = parsers.get((keep_pis, huge_text))
     if parser is None:
-        parser = parsers[keep_pis] = etree.XMLParser(
+        parser = parsers[keep_pis, huge_text] = etree.XMLParser(
             resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-            huge_tree=False, remove_comments=True, remove_pis=not keep_pis, collect_ids=False)
+            huge_tree=huge_text, remove_comments=True, remove_pis=not keep_pis,
+            collect_ids=False)
     return parser
 
 
 def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
-          keep_pis: bool = True) -> etree._Element:
+          keep_pis: bool = True, huge_text: bool = False) -> etree._Element:
     """Parse a whole document and return its root element; XMLError when not acceptable.
 
     ``keep_pis`` keeps processing instructions (the ``<?qbxml version?>`` header of requests);
     responses do without them, which lets readers assume every node is an element.
+    ``huge_text`` lifts libxml2's 10 MB limit on one text node (a SOAP envelope carries a whole
+    qbXML document as one); ``max_bytes`` still bounds the document, DTDs stay refused.
     """
     data = to_bytes(text)
     if len(data) > max_bytes:
@@ -95,7 +100,7 @@ def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
         raise XMLError("empty XML document")
     check_prolog(data[:65536])
     try:
-        root = etree.fromstring(data, _parser(keep_pis))
+        root = etree.fromstring(data, _parser(keep_pis, huge_text))
     except etree.XMLSyntaxError as exc:
         raise XMLError(f"malformed XML: {exc}") from None
     if root is None:

@@ -1,7 +1,8 @@
 """One remote connector: its address, credentials, TLS trust and a keep-alive HTTP client.
 
-Every exchange of the wire protocol is ``POST /`` with a ``Content-Length``, Basic auth and an
-``X-AcctSyncInteractionType`` header; :meth:`RemoteEndpoint.call` does one and maps the answer
+Every exchange of the wire protocol (:mod:`qbconnector.wire`) is ``POST /`` with a
+``Content-Length``, Basic auth and an interaction type header; :meth:`RemoteEndpoint.call`
+does one and maps the answer
 (see :mod:`qbconnector.remote.errors`). Sessions on the same connector can share an endpoint,
 and with it the pool of kept-alive connections; an endpoint is also a session factory.
 """
@@ -20,9 +21,9 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from qbconnector import wire
 from qbconnector.remote import tls
 from qbconnector.remote.errors import (
-    HRESULT_HEADER,
     RemoteCertificateError,
     RemoteConnectionError,
     RemoteError,
@@ -38,8 +39,6 @@ log = logging.getLogger("qbconnector.remote")
 
 DEFAULT_TIMEOUT = httpx.Timeout(300.0, connect=15.0)
 """QuickBooks can take minutes over a large query; connecting should not."""
-
-INTERACTION_HEADER = "X-AcctSyncInteractionType"
 
 
 class InsecureConnectionWarning(UserWarning):
@@ -76,14 +75,14 @@ class RemoteEndpoint:
         if parsed.scheme not in ("http", "https") or not parsed.host:
             raise ValueError("a connector URL looks like https://host:8167 or http://host:8167 "
                              f"(got scheme {parsed.scheme or 'none'!r})")
-        if parsed.path not in ("", "/"):
+        if parsed.path not in ("", wire.PATH):
             raise ValueError(f"the connector answers at / only, not {parsed.path!r}")
         self.user = user if user is not None else (parsed.username or None)
         self._password = password if password is not None else (parsed.password or None)
         if self._password is not None and not self.user:
             raise ValueError("a password was given without a user name")
         self.url = str(parsed.copy_with(username=None, password=None, query=None,
-                                        fragment=None, path="/"))
+                                        fragment=None, path=wire.PATH))
         self.host = parsed.host
         self.secure = parsed.scheme == "https"
         if not self.secure and (ca_file or fingerprint or insecure):
@@ -146,21 +145,21 @@ class RemoteEndpoint:
              headers: Mapping[str, str] | None = None) -> str:
         """POST one request of this interaction type; the answer's body as text (on 200)."""
         sent = dict(headers or {})
-        sent[INTERACTION_HEADER] = str(interaction)
+        sent[wire.INTERACTION_HEADER] = str(interaction)
         sent["Content-Length"] = str(len(body))
-        if interaction == 0:
-            sent.setdefault("Content-Type", "text/xml; charset=utf-8")
+        if interaction == wire.EXECUTE:
+            sent.setdefault("Content-Type", wire.XML)
         started = time.perf_counter()
         try:
-            response = self.client.post("/", content=body, headers=sent)
+            response = self.client.request(wire.METHOD, wire.PATH, content=body, headers=sent)
         except httpx.TransportError as exc:
             raise self._transport_error(exc) from None
         log.debug("%s interaction %d: HTTP %d in %.3f s", self.url, interaction,
                   response.status_code, time.perf_counter() - started)
-        if response.status_code == 200:
+        if response.status_code == wire.OK:
             return response.text
         raise error_for_status(response.status_code, response.content, self.url, self.user,
-                               response.headers.get(HRESULT_HEADER)) from None
+                               response.headers.get(wire.HRESULT_HEADER)) from None
 
     def _transport_error(self, exc: httpx.TransportError) -> RemoteError:
         cause = _ssl_cause(exc)

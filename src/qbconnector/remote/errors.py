@@ -3,22 +3,24 @@
 A 517 is QuickBooks' own failure (a request processor error with an HRESULT), so it becomes
 :class:`~qbconnector.qbxml.session.RequestProcessorError` exactly as a local session raises it.
 Everything else is about the connection to the connector and is a :class:`RemoteError` (itself
-a RequestProcessorError, HRESULT 0x80040401). No message ever holds a password: the URL in
-messages is always the one without credentials.
+a RequestProcessorError, HRESULT 0x80040401), and also of the kind :mod:`qbconnector.errors`
+names: unreachable or broken connections are ``TransportError``s, refused credentials and
+certificates ``AuthenticationError``s, a refused client a ``PermissionDeniedError``. No message
+ever holds a password: the URL in messages is always the one without credentials.
 """
 
 from __future__ import annotations
 
-import re
-
-from qbconnector.qbxml.session import RequestProcessorError, TransportError
+from qbconnector import wire
+from qbconnector.errors import (
+    AuthenticationError,
+    PermissionDeniedError,
+    RequestProcessorError,
+    TransportError,
+)
 from qbconnector.qbxml.status import HR_COULD_NOT_ACCESS, HR_UNEXPECTED
 
-#: Header in which our server repeats the HRESULT of a 517 (the body has it too).
-HRESULT_HEADER = "x-qbconnector-hresult"
-_MAX_SERVER_TEXT = 500
-_HEX_HRESULT = re.compile(r"^\s*(?:HRESULT\s*[:=]?\s*)?0x([0-9A-Fa-f]{1,8})\b[\s:.-]*(.*)$", re.S)
-_DEC_HRESULT = re.compile(r"^\s*(?:HRESULT\s*[:=]?\s*)?(-\d{9,10})\b[\s:.-]*(.*)$", re.S)
+_MAX_SERVER_TEXT = 512   # characters of a connector's message kept in an exception
 
 
 class RemoteError(RequestProcessorError):
@@ -44,28 +46,28 @@ class RemoteError(RequestProcessorError):
         return self.message
 
 
-class RemoteConnectionError(RemoteError):
+class RemoteConnectionError(RemoteError, TransportError):
     """No HTTP answer: the host is unreachable, refused the connection, or timed out."""
 
 
-class RemoteTransportError(RemoteConnectionError, TransportError):
+class RemoteTransportError(RemoteConnectionError):
     """The connection broke or timed out after the request was sent (perhaps only in part):
     the connector may or may not have processed it. A writer retries with error recovery
     (``oldMessageSetID``), as the records API does."""
 
 
-class RemoteCertificateError(RemoteConnectionError):
+class RemoteCertificateError(RemoteConnectionError, AuthenticationError):
     """The TLS certificate was not accepted (not trusted, wrong host, or not the pinned one).
 
     Nothing was sent: the check happens during the TLS handshake, before the request.
     """
 
 
-class RemoteAuthenticationError(RemoteError):
+class RemoteAuthenticationError(RemoteError, AuthenticationError):
     """401: the connector did not accept the user name and password."""
 
 
-class RemoteAccessDenied(RemoteError):
+class RemoteAccessDenied(RemoteError, PermissionDeniedError):
     """403: the connector refuses this client (its AllowedClients setting)."""
 
 
@@ -85,26 +87,12 @@ def server_text(body: bytes) -> str:
 def parse_hresult(body: bytes, header: str | None = None) -> RequestProcessorError:
     """The request processor error a 517 describes.
 
-    Our server writes ``0x80040400 <text>`` and repeats the code in ``X-QBConnector-HResult``;
-    other connectors may write the code in decimal (``-2147220480 <text>``) or only a text,
-    which becomes HR_UNEXPECTED carrying that text.
+    The body's format is :func:`qbconnector.wire.parse_processor_error`'s; a body with no
+    HRESULT becomes HR_UNEXPECTED carrying its text.
     """
-    text = server_text(body)
-    code: int | None = None
-    message = text
-    for pattern, base in ((_HEX_HRESULT, 16), (_DEC_HRESULT, 10)):
-        match = pattern.match(text)
-        if match:
-            code = int(match.group(1), base) & 0xFFFFFFFF
-            message = match.group(2).strip()
-            break
-    if header:
-        try:
-            code = int(header.strip(), 0) & 0xFFFFFFFF
-        except ValueError:
-            pass
+    code, message = wire.parse_processor_error(server_text(body), header)
     if code is None:
-        return RequestProcessorError(HR_UNEXPECTED, text or None)
+        return RequestProcessorError(HR_UNEXPECTED, message or None)
     return RequestProcessorError(code, message or None)
 
 
@@ -112,24 +100,25 @@ def error_for_status(status: int, body: bytes, url: str, user: str | None,
                      hresult_header: str | None = None) -> Exception:
     """The exception for a non-200 answer of the connector at ``url``."""
     said = server_text(body)
-    if status == 517:
+    if status == wire.PROCESSOR_ERROR:
         return parse_hresult(body, hresult_header)
-    if status == 401:
+    if status == wire.UNAUTHORIZED:
         who = f"user {user!r}" if user else "a request without a user name"
         hint = ("check the user name and password" if user else
                 "give a user and password (user=..., password=...)")
         return RemoteAuthenticationError(
             f"{url} refused {who}: {said or 'HTTP 401 Unauthorized'} ({hint})",
             url=url, status=status, server_message=said)
-    if status == 403:
+    if status == wire.FORBIDDEN:
         return RemoteAccessDenied(
             f"{url} refused this client: {said or 'HTTP 403 Forbidden'} (the connector's "
             "AllowedClients setting must list this machine)",
             url=url, status=status, server_message=said)
-    if status in (400, 404, 405, 411, 413):
+    if status in (wire.BAD_REQUEST, wire.NOT_FOUND, wire.METHOD_NOT_ALLOWED,
+                  wire.LENGTH_REQUIRED, wire.TOO_LARGE):
         return RemoteProtocolError(f"{url} rejected the request (HTTP {status}): {said}",
                                    url=url, status=status, server_message=said)
-    if status == 503:
+    if status == wire.BUSY:
         return RemoteError(f"{url} is busy (HTTP 503): {said}", url=url, status=status,
                            server_message=said)
     return RemoteError(f"{url} answered HTTP {status}: {said or 'no message'}", url=url,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.session import CONNECTION_MODES
 from qbconnector.server.passwords import hash_password, kind_of
 from qbconnector.server.settings import (
@@ -22,9 +23,10 @@ from qbconnector.server.settings import (
     Settings,
     update_settings_file,
 )
+from qbconnector.wire import mask_url
 
 
-class AdminError(ValueError):
+class AdminError(QBConnectorError, ValueError):
     """A change that cannot be made (unknown user, user exists...)."""
 
 
@@ -40,10 +42,11 @@ def _apply(table: dict[str, Any], *, password: str | None = None, read_only: boo
         table["Password"] = hash_password(password)
     if read_only is not None:
         table["ReadOnly"] = read_only
-    if company_file is not None:
-        table["CompanyFile"] = company_file
-    if app_name is not None:
-        table["AppName"] = app_name
+    for key, value in (("CompanyFile", company_file), ("AppName", app_name)):
+        if value:
+            table[key] = value
+        elif value is not None:        # '' = back to the default
+            table.pop(key, None)
     if connection_mode is not None:
         modes = {m.lower(): m for m in CONNECTION_MODES}
         if connection_mode.lower() not in modes:
@@ -112,6 +115,7 @@ def masked_view(settings: Settings) -> dict[str, Any]:
         value = getattr(settings, key)
         out[key] = "********" if key in SECRET_KEYS and value else value
     out["AuthFlags"] = f"0x{settings.AuthFlags:X}"
+    out["Backend"] = mask_url(settings.Backend)
     out["Users"] = {}
     for user in settings.Users.values():
         table = {k: getattr(user, k) for k in ("AuthMode", "CompanyFile", "AppName", "ReadOnly",
@@ -119,6 +123,12 @@ def masked_view(settings: Settings) -> dict[str, Any]:
         if not user.system_auth:
             table["Password"] = f"<{kind_of(user.Password)} hash>"
         out["Users"][user.name] = table
+    if settings.WebConnectorUsers:
+        out["WebConnector"] = {"Users": {
+            user.name: {"Password": f"<{kind_of(user.Password)} hash>",
+                        "CompanyFile": user.CompanyFile, "OwnerID": user.OwnerID,
+                        "FileID": user.FileID}
+            for user in settings.WebConnectorUsers.values()}}
     return out
 
 
@@ -136,6 +146,7 @@ class Demo:
     settings_path: Path
     settings: Settings
     password: str
+    admin_password: str = ""
 
 
 def prepare_demo(folder: Path, create_sample: Callable[[Path], Any],
@@ -146,14 +157,24 @@ def prepare_demo(folder: Path, create_sample: Callable[[Path], Any],
     if not company.exists():
         create_sample(company)
     password = secrets.token_urlsafe(12)
+    admin_password = secrets.token_urlsafe(12)
     path = settings_path or folder / "connector.toml"
 
     def change(raw: dict[str, Any]) -> None:
         raw.setdefault("LocalHost", "127.0.0.1")
+        raw["AdminPassword"] = hash_password(admin_password)
         raw.setdefault("Users", {})[DEMO_USER] = {"Password": hash_password(password),
                                                   "CompanyFile": str(company)}
 
-    return Demo(company, path, update_settings_file(path, change), password)
+    return Demo(company, path, update_settings_file(path, change), password, admin_password)
+
+
+def set_admin_password(path: str | Path, password: str) -> Settings:
+    """Store the admin console's password (as a scrypt hash, like user passwords)."""
+    if not password:
+        raise AdminError("the console password cannot be empty")
+    hashed = hash_password(password)
+    return update_settings_file(path, lambda raw: raw.__setitem__("AdminPassword", hashed))
 
 
 def curl_command(url: str, user: str, password: str, insecure: bool = False) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from qbconnector import wire
 from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOptions
 from qbconnector.server import protocol
 from qbconnector.server.auth import Authenticator, LoginBackoff
@@ -26,12 +27,24 @@ from qbconnector.server.protocol import Call, Reply, RequestHead
 from qbconnector.server.readonly import refusal, writes_in
 from qbconnector.server.scan import PARSE_ERROR, HostileOrMalformed, scan_request
 from qbconnector.server.settings import Settings, User
+from qbconnector.server.state import ConnectorState
 from qbconnector.server.users import UserStore
 from qbconnector.server.workers import CompanyWorker, OpenPolicy, QueueTimeout, Workers
 
 DEFAULT_MAX_BODY = 32 * 1024 * 1024
 
 SessionFactory = Callable[[SessionOptions], Session]
+
+
+@dataclass(frozen=True)
+class BackendHost:
+    """What the connector offers a backend that serves paths of its own on the connector's
+    port (the Web Connector's ``/qbwc``): the settings in force, the state the console shows,
+    the body limit. A backend with a ``serve(host)`` method returns those paths' ASGI apps."""
+
+    settings: Callable[[], Settings]
+    state: ConnectorState
+    max_body: int
 
 
 @dataclass
@@ -42,6 +55,8 @@ class _Outcome:
     interaction: int | None = None
     requests: tuple[str, ...] = ()
     company: str | None = None
+    options: SessionOptions | None = None
+    authenticated: bool = False
     detail: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -70,7 +85,8 @@ class ConnectorApp:
     def __init__(self, settings: Settings, session_factory: SessionFactory, *,
                  default_company: str = "", max_body: int = DEFAULT_MAX_BODY,
                  backoff: LoginBackoff | None = None, retry_pause: float = 2.0,
-                 authenticator: Authenticator | None = None) -> None:
+                 authenticator: Authenticator | None = None,
+                 state: ConnectorState | None = None) -> None:
         self.settings = settings
         self.session_factory = session_factory
         self.default_company = default_company
@@ -83,6 +99,12 @@ class ConnectorApp:
         self.clients = AllowedClients(settings.AllowedClients)
         self.workers = Workers(session_factory, policy_from(settings, retry_pause))
         self._verifying: dict[bytes, _Verification] = {}
+        self.state = state or ConnectorState()
+        self.state.persistent_sessions = self.workers.persistent_options
+        self.state.add_queue("company files", self.workers.queue_summary)
+        serve = getattr(session_factory, "serve", None)
+        self.routes: dict[str, Any] = dict(serve(BackendHost(
+            lambda: self.settings, self.state, max_body))) if callable(serve) else {}
 
     # -- ASGI --------------------------------------------------------------------------------
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -93,14 +115,22 @@ class ConnectorApp:
             return
         started = time.perf_counter()
         client = (scope.get("client") or ("-", 0))[0]
+        route = self.routes.get(scope["path"])
+        if route is not None:
+            await self._route(route, scope, receive, send, client)
+            return
         outcome = _Outcome()
         try:
             reply, body_read = await self._handle(scope, receive, client, outcome)
         except Exception:
             self.log.exception("internal error serving %s", client)
             reply, body_read = protocol.internal_error(), False
-        await _send_reply(send, reply, close=reply.close or not body_read)
-        self._log(client, outcome, reply, time.perf_counter() - started)
+        try:
+            await _send_reply(send, reply, close=reply.close or not body_read)
+        finally:
+            self._log(client, outcome, reply, time.perf_counter() - started)
+            self.state.finish(outcome.user, reply.status, outcome.options,
+                              began=outcome.authenticated)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         log_port = None
@@ -124,6 +154,15 @@ class ConnectorApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
+    async def _route(self, route: Any, scope: Scope, receive: Receive, send: Send,
+                     client: str) -> None:
+        """A path the backend serves: AllowedClients applies, then the backend's app."""
+        if not await self._client_allowed(client):
+            self.log.warning("refused client %s: not in AllowedClients", client)
+            await _send_reply(send, protocol.forbidden_client(client), close=True)
+            return
+        await route(scope, receive, send)
+
     def close(self) -> None:
         """Close every persistent session and stop the worker threads."""
         self.workers.stop()
@@ -132,26 +171,40 @@ class ConnectorApp:
     async def _handle(self, scope: Scope, receive: Receive, client: str,
                       outcome: _Outcome) -> tuple[Reply, bool]:
         head = RequestHead.from_pairs(scope["method"], scope["path"], scope["headers"])
-        framing = protocol.check_framing(head)
-        if framing is not None:
-            return framing, False
-        if not await self._client_allowed(client):
-            self.log.warning("refused client %s: not in AllowedClients", client)
-            return protocol.forbidden_client(client), False
-        user = await self._authenticate(head, client, outcome)
-        if user is None:
-            return protocol.unauthorized(), False
-        call = protocol.read_call(head)
-        if isinstance(call, Reply):
-            return call, False
+        allowed: bool | None = None
+        authenticated: bool | None = None
+        user: User | None = None
+        while True:   # the pure rules ask for each fact when they reach it
+            step = protocol.decide(head, client_allowed=allowed, authenticated=authenticated,
+                                   client=client, max_body=self.max_body)
+            if step is protocol.Need.CLIENT_CHECK:
+                allowed = await self._client_allowed(client)
+                if not allowed:
+                    self.log.warning("refused client %s: not in AllowedClients", client)
+            elif step is protocol.Need.AUTHENTICATION:
+                user = await self._authenticate(head, client, outcome)
+                authenticated = user is not None
+                if user is not None:
+                    outcome.authenticated = True
+                    self.state.begin(user.name)
+            else:
+                break
+        if isinstance(step, Reply):
+            return step, False
+        assert user is not None and isinstance(step, Call)
+        call = step
         outcome.interaction = call.interaction
-        length = protocol.content_length(head)
-        if length > self.max_body:
-            return protocol.too_large(self.max_body), False
         body = await _read_body(receive, self.max_body)
         if body is None:
             return protocol.too_large(self.max_body), False
-        options = self._options(user, call)
+        options = protocol.session_options(
+            user_name=user.name, company_file=user.CompanyFile, app_name=user.AppName,
+            read_only=user.ReadOnly, connection_mode=user.ConnectionMode,
+            auth_flags=self.settings.AuthFlags, call=call, default_company=self.default_company)
+        if isinstance(options, Reply):
+            outcome.detail = "company file refused"
+            return options, True
+        outcome.options = options
         outcome.company = options.company_file or None
         return await self._serve(call, options, body, outcome), True
 
@@ -202,19 +255,6 @@ class ConnectorApp:
         pending.waiters += 1
         return await asyncio.shield(pending.future)
 
-    def _options(self, user: User, call: Call) -> SessionOptions:
-        return SessionOptions(
-            company_file=user.CompanyFile or self.default_company,
-            app_name=user.AppName or call.app_name or "qbconnector",
-            read_only=user.ReadOnly,
-            connection_mode=user.ConnectionMode,
-            auth_flags=self.settings.AuthFlags,
-            unattended=True,
-            pos=call.pos,
-            pos_practice=call.pos_practice,
-            pos_version=call.pos_version,
-        )
-
     async def _serve(self, call: Call, options: SessionOptions, body: bytes,
                      outcome: _Outcome) -> Reply:
         job: Callable[[CompanyWorker], Any]
@@ -233,7 +273,7 @@ class ConnectorApp:
                 if refused:
                     outcome.detail = "read-only user: refused " + ",".join(refused)
                     return protocol.reply_for(protocol.EXECUTE, refusal(
-                        scan.root, scan.message_set, scan.requests))
+                        scan.requests, family, scan.message_set))
             text = scan.text
             delay = call.delay_after_open_ms
 
@@ -244,9 +284,10 @@ class ConnectorApp:
         worker = self.workers.for_company(options.company_file)
         try:
             result = await worker.call(job, float(self.settings.Timeout) or None)
-        except QueueTimeout:
+        except QueueTimeout as exc:
             outcome.detail = "queue timeout"
-            return protocol.queue_timeout(float(self.settings.Timeout), options.company_file)
+            return protocol.queue_timeout(float(self.settings.Timeout), options.company_file,
+                                          exc.message)
         except RequestProcessorError as exc:
             outcome.detail = str(exc)
             return protocol.processor_error(exc.hresult, exc.message)
@@ -255,15 +296,16 @@ class ConnectorApp:
         return protocol.reply_for(call.interaction, result)
 
     def _log(self, client: str, outcome: _Outcome, reply: Reply, duration: float) -> None:
-        if reply.status >= 500 or reply.status == 517:
-            level = logging.ERROR if reply.status == 500 else logging.WARNING
+        if reply.status >= wire.INTERNAL_ERROR or reply.status == wire.PROCESSOR_ERROR:
+            level = logging.ERROR if reply.status == wire.INTERNAL_ERROR else logging.WARNING
         else:
             level = logging.INFO
         if self.log.isEnabledFor(level):
             self.log.log(level, request_line(
                 client=client, user=outcome.user, interaction=outcome.interaction,
                 requests=outcome.requests, status=reply.status, duration=duration,
-                company=outcome.company, detail=outcome.detail))
+                company=outcome.company, detail=outcome.detail),
+                extra={"connector_user": outcome.user} if outcome.authenticated else None)
 
 
 @dataclass

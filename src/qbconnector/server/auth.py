@@ -19,6 +19,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.server.passwords import hash_password, is_legacy, verify_password
 from qbconnector.server.settings import User
 from qbconnector.server.users import UserStore
@@ -26,7 +27,7 @@ from qbconnector.server.users import UserStore
 log = logging.getLogger("qbconnector.server")
 
 
-class SystemAuthUnavailable(RuntimeError):
+class SystemAuthUnavailable(QBConnectorError, RuntimeError):
     """AuthMode 1 cannot be served here (no PAM module / no pywin32)."""
 
 

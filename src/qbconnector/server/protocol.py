@@ -1,62 +1,53 @@
-"""The wire protocol of the QuickBooks Connector as pure functions: request facts in, decision out.
+"""The connector's decisions as pure functions: request facts in, decision out.
 
-Nothing here touches a socket, a session or a clock (the h11 idea): the ASGI app collects the
-facts (method, path, headers, whether the client is allowed, whether the credentials matched)
-and these functions say what to answer, in the order the connector checks them:
+Nothing here touches a socket, a session or a clock (the h11 idea), and the vocabulary (paths,
+codes, headers, answer formats) comes from :mod:`qbconnector.wire`, which the remote client
+uses too. The ASGI app asks :func:`decide` what to do, supplying facts as it asks for them, in
+the order the connector checks them:
 
 1. path must be ``/`` (404), method ``POST`` (405), a ``Content-Length`` must be present (411,
    which also refuses chunked bodies);
 2. the client address must be allowed (403) — before any authentication;
 3. the credentials must match a user (401 with a ``WWW-Authenticate: Basic`` challenge);
-4. the optional headers must be well formed and the interaction type known (400);
-5. then the request is a :class:`Call` to serve, and :func:`reply_for` turns its result into
-   the exact body of its interaction type.
+4. the optional headers must be well formed and the interaction type known (400), the body
+   no larger than the server takes (413);
+5. then the request is a :class:`Call`; :func:`session_options` says which company file and
+   options serve it, and :func:`reply_for` turns its result into the exact body of its
+   interaction type.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import fnmatch
+import os.path
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 
-CRLF = "\r\n"
+from qbconnector import wire
+from qbconnector.qbxml.session import SessionOptions
+from qbconnector.qbxml.status import HR_COULD_NOT_OPEN_FILE
+from qbconnector.wire import (  # noqa: F401 - the vocabulary, re-exported for the server
+    ALL_VERSIONS,
+    CLOSE_PERSISTENT,
+    COMPANY_FILE,
+    CRLF,
+    EXECUTE,
+    INTERACTION_TYPES,
+    IS_ACCESSIBLE,
+    IS_AUTHORIZED,
+    LATEST_VERSION,
+    MAX_DELAY_AFTER_OPEN_MS,
+    OPEN_PERSISTENT,
+    TEXT,
+    XML,
+    newest_version,
+)
 
-EXECUTE = 0
-COMPANY_FILE = 1
-OPEN_PERSISTENT = 101
-CLOSE_PERSISTENT = 102
-LATEST_VERSION = 103
-ALL_VERSIONS = 104
-IS_AUTHORIZED = 105
-IS_ACCESSIBLE = 106
-INTERACTION_TYPES = {
-    EXECUTE: "execute",
-    COMPANY_FILE: "company file",
-    OPEN_PERSISTENT: "open persistent connection",
-    CLOSE_PERSISTENT: "close persistent connection",
-    LATEST_VERSION: "latest qbXML version",
-    ALL_VERSIONS: "qbXML versions",
-    IS_AUTHORIZED: "is authorized",
-    IS_ACCESSIBLE: "is company file accessible",
-}
-
-HEADER_INTERACTION = "x-acctsyncinteractiontype"
-HEADER_POS = "x-qbpos"
-HEADER_POS_PRACTICE = "x-acctqbpospractice"
-HEADER_POS_VERSION = "x-qbposversion"
-HEADER_DELAY = "x-delayafteropen"
-# Extensions of qbconnector (the original connector ignores unknown headers).
-HEADER_APP_NAME = "x-qbconnector-appname"
-HEADER_HRESULT = "X-QBConnector-HResult"
-
-MAX_DELAY_AFTER_OPEN_MS = 60_000
-_POS_VERSION = re.compile(r"[Vv]?\d{1,3}(\.\d{1,3}){0,2}")
-_APP_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,256}")
-
-TEXT = "text/plain; charset=utf-8"
-XML = "text/xml; charset=utf-8"
+_LOWER = str.lower   # header names arrive lower-cased (RequestHead.from_pairs)
 
 
 @dataclass(frozen=True)
@@ -77,6 +68,9 @@ class RequestHead:
             text = value.decode("latin-1") if isinstance(value, bytes) else value
             headers.setdefault(key, text)
         return cls(method.upper(), path, headers)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(_LOWER(name))
 
 
 @dataclass(frozen=True)
@@ -100,33 +94,42 @@ class Call:
     pos_version: str | None = None
     delay_after_open_ms: int = 0
     app_name: str | None = None
+    company_file: str | None = None
 
     @property
     def needs_body(self) -> bool:
         return self.interaction == EXECUTE
 
 
+class Need(Enum):
+    """A fact :func:`decide` needs before it can go on."""
+
+    CLIENT_CHECK = "is the client allowed?"
+    AUTHENTICATION = "do the credentials match a user?"
+
+
 def text_reply(status: int, message: str, *, close: bool = False,
                headers: tuple[tuple[str, str], ...] = ()) -> Reply:
     """A plain-text answer ending in CRLF."""
-    return Reply(status, (message.rstrip("\r\n") + CRLF).encode("utf-8"), TEXT, headers, close)
+    return Reply(status, wire.format_lines([message.rstrip(CRLF)]).encode("utf-8"), TEXT,
+                 headers, close)
 
 
 def check_framing(head: RequestHead) -> Reply | None:
     """404 / 405 / 411, or None when the request is a ``POST /`` with a Content-Length."""
     path = head.path.split("?", 1)[0]
-    if path != "/":
-        return text_reply(404, f"Not found: {path}. The connector answers POST / only.",
-                          close=True)
-    if head.method != "POST":
-        return text_reply(405, f"Method {head.method} not allowed: use POST /.", close=True,
-                          headers=(("Allow", "POST"),))
+    if path != wire.PATH:
+        return text_reply(wire.NOT_FOUND, f"Not found: {path}. The connector answers POST / "
+                                          "only.", close=True)
+    if head.method != wire.METHOD:
+        return text_reply(wire.METHOD_NOT_ALLOWED, f"Method {head.method} not allowed: use "
+                          "POST /.", close=True, headers=(("Allow", wire.METHOD),))
     if "content-length" not in head.headers or "transfer-encoding" in head.headers:
-        return text_reply(411, "Length required: send the body with a Content-Length header "
-                               "(chunked bodies are not accepted).", close=True)
+        return text_reply(wire.LENGTH_REQUIRED, "Length required: send the body with a "
+                          "Content-Length header (chunked bodies are not accepted).", close=True)
     length = head.headers["content-length"].strip()
     if not length.isdigit():
-        return text_reply(400, f"Bad Content-Length: {length!r}.", close=True)
+        return text_reply(wire.BAD_REQUEST, f"Bad Content-Length: {length!r}.", close=True)
     return None
 
 
@@ -136,17 +139,19 @@ def content_length(head: RequestHead) -> int:
 
 
 def forbidden_client(address: str) -> Reply:
-    return text_reply(403, f"Client {address} is not in AllowedClients.", close=True)
+    return text_reply(wire.FORBIDDEN, f"Client {address} is not in AllowedClients.", close=True)
 
 
 def unauthorized(realm: str = "qbconnector") -> Reply:
     """401 with the Basic challenge; the same text for unknown users and wrong passwords."""
-    return text_reply(401, "Unauthorized: the user name or password is not valid.", close=True,
+    return text_reply(wire.UNAUTHORIZED, "Unauthorized: the user name or password is not "
+                      "valid.", close=True,
                       headers=(("WWW-Authenticate", f'Basic realm="{realm}", charset="UTF-8"'),))
 
 
 def too_large(limit: int) -> Reply:
-    return text_reply(413, f"Request body too large: at most {limit} bytes.", close=True)
+    return text_reply(wire.TOO_LARGE, f"Request body too large: at most {limit} bytes.",
+                      close=True)
 
 
 def credentials(head: RequestHead) -> tuple[str, str] | None:
@@ -169,108 +174,183 @@ def credentials(head: RequestHead) -> tuple[str, str] | None:
     return user, password
 
 
-def _flag(head: RequestHead, name: str, label: str) -> bool | Reply:
-    value = head.headers.get(name)
+def _flag(head: RequestHead, name: str) -> bool | Reply:
+    value = head.header(name)
     if value is None:
         return False
-    text = value.strip().lower()
-    if text in ("true", "1"):
-        return True
-    if text in ("false", "0"):
-        return False
-    return text_reply(400, f"Bad {label} header {value!r}: expected True or False.")
+    parsed = wire.parse_flag(value)
+    if parsed is None:
+        return text_reply(wire.BAD_REQUEST, f"Bad {name} header {value!r}: expected True or "
+                                            "False.")
+    return parsed
 
 
 def read_call(head: RequestHead) -> Call | Reply:
     """The :class:`Call` a request asks for, or a 400 naming the malformed header."""
-    raw_type = head.headers.get(HEADER_INTERACTION, "0").strip() or "0"
-    if not raw_type.isdigit():
-        return text_reply(400, f"Bad X-AcctSyncInteractionType {raw_type!r}: expected one of "
-                               f"{', '.join(str(t) for t in INTERACTION_TYPES)}.")
-    interaction = int(raw_type)
-    if interaction not in INTERACTION_TYPES:
-        return text_reply(400, f"Unknown X-AcctSyncInteractionType {interaction}: expected one "
-                               f"of {', '.join(str(t) for t in INTERACTION_TYPES)}.")
-    pos = _flag(head, HEADER_POS, "X-QBPOS")
+    known = ", ".join(str(t) for t in INTERACTION_TYPES)
+    raw_type = head.header(wire.INTERACTION_HEADER) or "0"
+    interaction = wire.parse_interaction(raw_type)
+    if interaction is None:
+        what = "Unknown" if raw_type.strip().isdigit() else "Bad"
+        shown = raw_type.strip() if what == "Unknown" else repr(raw_type.strip())
+        return text_reply(wire.BAD_REQUEST, f"{what} {wire.INTERACTION_HEADER} {shown}: "
+                                            f"expected one of {known}.")
+    pos = _flag(head, wire.POS_HEADER)
     if isinstance(pos, Reply):
         return pos
-    practice = _flag(head, HEADER_POS_PRACTICE, "X-AcctQBPOSPractice")
+    practice = _flag(head, wire.POS_PRACTICE_HEADER)
     if isinstance(practice, Reply):
         return practice
-    pos_version = head.headers.get(HEADER_POS_VERSION)
+    pos_version = head.header(wire.POS_VERSION_HEADER)
     if pos_version is not None:
         pos_version = pos_version.strip()
-        if not _POS_VERSION.fullmatch(pos_version):
-            return text_reply(400, f"Bad X-QBPOSVersion {pos_version!r}: expected a version "
-                                   "number such as 12 or 12.0.")
-    delay = head.headers.get(HEADER_DELAY)
+        if not wire.is_pos_version(pos_version):
+            return text_reply(wire.BAD_REQUEST, f"Bad {wire.POS_VERSION_HEADER} "
+                              f"{pos_version!r}: expected a version number such as 12 or 12.0.")
     delay_ms = 0
+    delay = head.header(wire.DELAY_HEADER)
     if delay is not None:
-        if not delay.strip().isdigit():
-            return text_reply(400, f"Bad X-DelayAfterOpen {delay!r}: expected milliseconds "
-                                   "(a whole number).")
-        delay_ms = int(delay.strip())
-        if delay_ms > MAX_DELAY_AFTER_OPEN_MS:
-            return text_reply(400, f"X-DelayAfterOpen {delay_ms} is too long: at most "
-                                   f"{MAX_DELAY_AFTER_OPEN_MS} ms.")
-    app_name = head.headers.get(HEADER_APP_NAME)
-    if app_name is not None and not _APP_NAME.fullmatch(app_name.strip()):
-        return text_reply(400, "Bad X-QBConnector-AppName: 1 to 256 printable characters.")
+        parsed = wire.parse_delay(delay)
+        if parsed is None:
+            return text_reply(wire.BAD_REQUEST, f"Bad {wire.DELAY_HEADER} {delay!r}: expected "
+                              f"milliseconds, a whole number up to {MAX_DELAY_AFTER_OPEN_MS}.")
+        delay_ms = parsed
+    app_name = head.header(wire.APP_NAME_HEADER)
+    if app_name is not None and not wire.is_app_name(app_name):
+        return text_reply(wire.BAD_REQUEST, f"Bad {wire.APP_NAME_HEADER}: 1 to 256 printable "
+                                            "characters.")
+    company = head.header(wire.COMPANY_FILE_HEADER)
+    if company is not None:
+        try:
+            company = wire.parse_company_file(company)
+        except UnicodeDecodeError:
+            company = None
+        if company is None:
+            return text_reply(wire.BAD_REQUEST, f"Bad {wire.COMPANY_FILE_HEADER}: 1 to "
+                              f"{wire.MAX_COMPANY_FILE} printable characters, percent-encoded "
+                              "UTF-8.")
     return Call(interaction, bool(pos), bool(practice), pos_version, delay_ms,
-                app_name.strip() if app_name else None)
+                app_name.strip() if app_name else None, company)
 
 
-def decide(head: RequestHead, *, client_allowed: bool, authenticated: bool,
-           client: str = "") -> Reply | Call:
-    """The whole rule chain for one request, in the connector's order (see the module doc)."""
+def decide(head: RequestHead, *, client_allowed: bool | None = None,
+           authenticated: bool | None = None, client: str = "",
+           max_body: int | None = None) -> Reply | Call | Need:
+    """The whole rule chain for one request, in the connector's order (see the module doc).
+
+    Facts not given yet are asked for when the chain reaches them: the answer is then a
+    :class:`Need`, and the caller calls again with that fact. So the app never checks a
+    password for a request that is refused earlier, and never re-codes a rule.
+    """
     framing = check_framing(head)
     if framing is not None:
         return framing
+    if client_allowed is None:
+        return Need.CLIENT_CHECK
     if not client_allowed:
         return forbidden_client(client)
+    if authenticated is None:
+        return Need.AUTHENTICATION
     if not authenticated:
         return unauthorized()
-    return read_call(head)
+    call = read_call(head)
+    if isinstance(call, Call) and max_body is not None and content_length(head) > max_body:
+        return too_large(max_body)
+    return call
 
 
-def newest_version(versions: Iterable[str]) -> str:
-    """The highest qbXML version of a list such as ['1.0', '13.0', '2.1']."""
-    def key(v: str) -> tuple[int, ...]:
-        return tuple(int(p) if p.isdigit() else 0 for p in v.strip().split("."))
-    return max(versions, key=key)
+# -- which company file, as which application --------------------------------------------------
+def _normal(path: str) -> str:
+    """A path as this machine compares them (case-insensitive on Windows)."""
+    return os.path.normcase(os.path.normpath(path.strip())) if path.strip() else ""
 
 
+def _same_file(a: str, b: str) -> bool:
+    return _normal(a) == _normal(b)
+
+
+def _allows(pattern: str, path: str) -> bool:
+    if ".." in re.split(r"[\\/]", path):   # no way out of the folders the pattern names
+        return False
+    return fnmatch.fnmatchcase(_normal(path), _normal(pattern))
+
+
+def company_for(own: str, asked: str | None, default: str) -> str | None:
+    """The company file a request works on, or None when the user may not have it.
+
+    A user's ``CompanyFile`` is the file (else the server's default). With ``*`` or ``?`` in
+    it, it is a pattern: the client (a relay passing on its user's file) may name any file that
+    matches (``*`` matches across folders; ``..`` is never accepted), and without a name the
+    default is used if it matches. A named file the user may not have is refused rather than
+    quietly replaced by another.
+    """
+    if any(ch in own for ch in "*?["):
+        chosen = asked if asked is not None else default
+        return chosen if _allows(own, chosen) else None
+    chosen = own or default
+    if asked is not None and not _same_file(asked, chosen):
+        return None
+    return chosen
+
+
+def session_options(*, user_name: str, company_file: str, app_name: str, read_only: bool,
+                    connection_mode: str, auth_flags: int, call: Call,
+                    default_company: str) -> SessionOptions | Reply:
+    """The options of the session serving ``call`` for this user, or a 517 refusing a
+    company file the user may not use."""
+    company = company_for(company_file, call.company_file, default_company)
+    if company is None:
+        wanted = call.company_file or default_company
+        return processor_error(HR_COULD_NOT_OPEN_FILE, f"User {user_name} may not open "
+                               f"{wanted!r}: its CompanyFile is {company_file or '(none)'!r}.")
+    return SessionOptions(
+        company_file=company,
+        app_name=app_name or call.app_name or "qbconnector",
+        read_only=read_only,
+        connection_mode=connection_mode,
+        auth_flags=auth_flags,
+        unattended=True,
+        pos=call.pos,
+        pos_practice=call.pos_practice,
+        pos_version=call.pos_version,
+    )
+
+
+# -- answers --------------------------------------------------------------------------------
 def reply_for(interaction: int, result: object) -> Reply:
     """The 200 answer of each interaction type, byte for byte."""
     if interaction == EXECUTE:
         assert isinstance(result, str)
-        return Reply(200, result.encode("utf-8"), XML)
+        return Reply(wire.OK, result.encode("utf-8"), XML)
     if interaction == COMPANY_FILE:
-        return Reply(200, (str(result) + CRLF).encode("utf-8"))
+        return Reply(wire.OK, wire.format_lines([str(result)]).encode("utf-8"))
     if interaction in (OPEN_PERSISTENT, CLOSE_PERSISTENT):
-        return Reply(200, CRLF.encode())
+        return Reply(wire.OK, CRLF.encode())
     if interaction == LATEST_VERSION:
-        return Reply(200, (newest_version(result) + CRLF).encode())  # type: ignore[arg-type]
+        return Reply(wire.OK, wire.format_lines([newest_version(result)]).encode())  # type: ignore[arg-type]
     if interaction == ALL_VERSIONS:
-        versions = list(result)  # type: ignore[call-overload]
-        return Reply(200, (CRLF.join(versions) + CRLF).encode())
+        return Reply(wire.OK, wire.format_lines(result).encode())  # type: ignore[arg-type]
     if interaction in (IS_AUTHORIZED, IS_ACCESSIBLE):
-        return Reply(200, (("0" if result else "1") + CRLF).encode())
+        return Reply(wire.OK, wire.format_yes_no(bool(result)).encode())
     raise ValueError(f"no reply for interaction type {interaction}")
 
 
 def processor_error(hresult: int, message: str) -> Reply:
     """517: the session (QuickBooks' request processor) could not process the request."""
-    code = f"0x{hresult & 0xFFFFFFFF:08X}"
-    return text_reply(517, f"{code} {message}", headers=((HEADER_HRESULT, code),))
+    return Reply(wire.PROCESSOR_ERROR,
+                 wire.format_processor_error(hresult, message).encode("utf-8"), TEXT,
+                 ((wire.HRESULT_HEADER, wire.format_hresult(hresult)),))
 
 
-def queue_timeout(seconds: float, company: str) -> Reply:
+def queue_timeout(seconds: float, company: str, message: str = "") -> Reply:
+    """503: the request did not run (``message`` says why, else the company file's queue did
+    not move within Timeout); it may be sent again."""
     name = company or "the open company file"
-    return text_reply(503, f"Timed out after {seconds:g} s waiting for {name}: QuickBooks "
-                           "handles one request at a time and the queue did not move. Try "
-                           "again, or raise Timeout.", headers=(("Retry-After", "5"),))
+    return text_reply(wire.BUSY, message or f"Timed out after {seconds:g} s waiting for {name}: "
+                      "QuickBooks handles one request at a time and the queue did not move. "
+                      "Try again, or raise Timeout.", headers=(("Retry-After", "5"),))
 
 
 def internal_error() -> Reply:
-    return text_reply(500, "Internal error of the connector; see its log.", close=True)
+    return text_reply(wire.INTERNAL_ERROR, "Internal error of the connector; see its log.",
+                      close=True)

@@ -17,12 +17,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from qbconnector.errors import QBConnectorError
+
 ACTIONS = ("install", "delete", "start", "stop", "state", "auto", "manual", "disabled")
 DEFAULT_NAME = "qbconnector"
 
 
-class ServiceError(RuntimeError):
+class ServiceError(QBConnectorError, RuntimeError):
     """A service action that cannot be done here; the message says why and what to do."""
+
+
+def serve_command_line(config: Path, python: str = sys.executable) -> list[str]:
+    """What every service runs: ``serve`` with the settings file, so it serves the backend
+    those settings name (``Backend``), as ``qbconnector serve --config FILE`` would."""
+    return [python, "-m", "qbconnector.cli.main", "serve", "--config", str(config)]
 
 
 @dataclass(frozen=True)
@@ -46,8 +54,7 @@ class SystemdUnit:
 
     def text(self) -> str:
         """The unit file."""
-        command = shlex.join([self.python, "-m", "qbconnector.cli.main", "serve", "--config",
-                              str(self.config)])
+        command = shlex.join(serve_command_line(self.config, self.python))
         target = "multi-user.target" if self.system else "default.target"
         return "\n".join([
             "[Unit]",

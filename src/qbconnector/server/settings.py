@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 import tomllib
 from collections.abc import Callable, Iterator, Mapping
@@ -19,7 +20,9 @@ from typing import Any
 
 import tomli_w
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.session import CONNECTION_MODES
+from qbconnector.wire import url_password
 
 DEFAULT_ERROR_LIST = "0x80040402,0x80040408"
 LOG_FORMATS = {0: "daily", 1: "weekly", 2: "monthly"}
@@ -28,9 +31,11 @@ CERT_TYPES = ("", "PEM", "PFX", "User", "Machine")
 # /n software's numeric certificate store types, accepted for compatibility.
 _CERT_TYPE_CODES = {0: "User", 1: "Machine", 2: "PFX", 6: "PEM", 99: ""}
 AUTH_MODES = {0: "basic", 1: "system"}
+ADMIN_LOOPBACK = "127.0.0.1,::1"
+"""Who may reach the admin console by default: this machine only."""
 
 
-class SettingsError(Exception):
+class SettingsError(QBConnectorError):
     """A settings file that cannot be used; ``problems`` lists every (file, key, reason)."""
 
     def __init__(self, problems: list[Problem]) -> None:
@@ -71,10 +76,26 @@ class User:
 
 
 @dataclass(frozen=True)
+class WebConnectorUser:
+    """A Web Connector user: ``[WebConnector.Users.NAME]``; one queue each.
+
+    ``CompanyFile`` is the file its Web Connector opens ('' = the one open in QuickBooks) and
+    the file whose requests go to its queue; ``OwnerID`` and ``FileID`` are the GUIDs its
+    ``.QWC`` file carries (made once, kept: changing them makes QuickBooks ask again)."""
+
+    name: str
+    Password: str = ""
+    CompanyFile: str = ""
+    OwnerID: str = ""
+    FileID: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     """Every setting of the connector; attribute names are the registry key names."""
 
     Port: int = 8167
+    Backend: str = ""   # ours: what is served (a target: com://, a sandbox file, a URL...)
     LocalHost: str = ""
     AllowedClients: str = "*"
     Timeout: float = 60
@@ -100,13 +121,26 @@ class Settings:
     SSLCertPassword: str = ""
     UseInteractiveLogon: bool = False
     LocalAuth: str = ""
+    AdminPort: int = 0
+    AdminLocalHost: str = ""
+    AdminAllowedClients: str = ADMIN_LOOPBACK
+    AdminPassword: str = ""
+    AdminSystemLogin: bool = False
+    WebConnectorURL: str = ""
+    WebConnectorKeepOpen: float = 3
     Users: Mapping[str, User] = field(default_factory=dict)
+    WebConnectorUsers: Mapping[str, WebConnectorUser] = field(default_factory=dict)
     path: str = field(default="", compare=False)
 
     @property
     def bind_host(self) -> str:
         """The address to listen on: LocalHost, or loopback when it is unset."""
         return self.LocalHost.strip() or "127.0.0.1"
+
+    @property
+    def admin_host(self) -> str:
+        """The admin console's address: AdminLocalHost, or loopback when it is unset."""
+        return self.AdminLocalHost.strip() or "127.0.0.1"
 
     def retry_hresults(self) -> frozenset[int] | None:
         """HRESULTs that trigger close-and-retry; None means every error."""
@@ -123,15 +157,20 @@ class Settings:
         return replace(self, **checked)
 
 
-SETTING_KEYS = tuple(f.name for f in fields(Settings) if f.name not in ("Users", "path"))
+SETTING_KEYS = tuple(f.name for f in fields(Settings)
+                     if f.name not in ("Users", "WebConnectorUsers", "path"))
 USER_KEYS = tuple(f.name for f in fields(User) if f.name != "name")
-SECRET_KEYS = frozenset({"SSLCertPassword", "LocalAuth", "Password"})
+WEB_CONNECTOR_USER_KEYS = tuple(f.name for f in fields(WebConnectorUser) if f.name != "name")
+_GUID = r"^\{[0-9A-Fa-f]{8}-([0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}\}$"
+SECRET_KEYS = frozenset({"SSLCertPassword", "LocalAuth", "Password", "AdminPassword"})
 
 _BOOL_KEYS = {"CloseAndRetryConnect", "LogEnabled", "PersistentEnabled", "RunAsService",
-              "SSLEnabled", "UseInteractiveLogon", "ReadOnly", "Authorized"}
-_STR_KEYS = {"LocalHost", "AllowedClients", "QBInstanceFile", "LogDir", "SSLCertStore",
+              "SSLEnabled", "UseInteractiveLogon", "ReadOnly", "Authorized",
+              "AdminSystemLogin"}
+_STR_KEYS = {"Backend", "LocalHost", "AllowedClients", "QBInstanceFile", "LogDir", "SSLCertStore",
              "SSLCertSubject", "SSLCertPassword", "LocalAuth", "Password", "CompanyFile",
-             "AppName"}
+             "AppName", "AdminLocalHost", "AdminAllowedClients", "AdminPassword",
+             "WebConnectorURL"}
 # key -> (low, high, whether fractions are allowed)
 _NUMBER_KEYS: dict[str, tuple[float, float, bool]] = {
     "Port": (0, 65535, False),
@@ -142,8 +181,10 @@ _NUMBER_KEYS: dict[str, tuple[float, float, bool]] = {
     "LogLevel": (0, 4, False),
     "MaxLogSize": (0, 2**32 - 1, False),
     "LogPort": (0, 65535, False),
+    "AdminPort": (0, 65535, False),
     "PersistentIdleTimeout": (0, 86400, True),
     "AuthMode": (0, 1, False),
+    "WebConnectorKeepOpen": (0, 60, True),
 }
 
 
@@ -265,6 +306,8 @@ def _check_value(file: str, key: str, value: Any, problems: list[Problem]) -> An
         if key in _STR_KEYS:
             if not isinstance(value, str):
                 raise ValueError(f"expected a string, got {value!r}")
+            if key == "WebConnectorURL" and value.strip():
+                _check_web_connector_url(value.strip())
             return value
         if key == "CloseAndRetryErrorList":
             if not isinstance(value, str):
@@ -276,6 +319,18 @@ def _check_value(file: str, key: str, value: Any, problems: list[Problem]) -> An
         return None
     problems.append(Problem(file, key, "unknown setting"))
     return None
+
+
+def _check_web_connector_url(url: str) -> None:
+    from qbconnector.qbwc_wire.qwc import QWCError, check_app_url
+
+    try:
+        check_app_url(url, "the URL")
+    except QWCError as exc:
+        raise ValueError(str(exc)) from None
+    if not url.rstrip("/").endswith("/qbwc"):
+        raise ValueError(f"{url!r} must end with /qbwc, where the connector serves the Web "
+                         "Connector")
 
 
 def _check_user(file: str, name: str, table: Any, problems: list[Problem]) -> User | None:
@@ -306,13 +361,66 @@ def _check_user(file: str, name: str, table: Any, problems: list[Problem]) -> Us
     return user
 
 
+def _check_web_connector_user(file: str, name: str, table: Any,
+                              problems: list[Problem]) -> WebConnectorUser | None:
+    where = f"WebConnector.Users.{name}"
+    if not isinstance(table, dict):
+        problems.append(Problem(file, where, "expected a table of Web Connector user settings"))
+        return None
+    if not name.strip() or len(name) > 100 or any(c in name for c in "<>&\"'"):
+        problems.append(Problem(file, where, "a Web Connector user name must be non-empty, "
+                                             "at most 100 characters, without <>&\"'"))
+        return None
+    before = len(problems)
+    values: dict[str, str] = {}
+    for key, value in table.items():
+        if key not in WEB_CONNECTOR_USER_KEYS:
+            problems.append(Problem(file, f"{where}.{key}", "unknown Web Connector user setting"
+                                    f" (known: {', '.join(WEB_CONNECTOR_USER_KEYS)})"))
+        elif not isinstance(value, str):
+            problems.append(Problem(file, f"{where}.{key}", f"expected a string, got {value!r}"))
+        elif key in ("OwnerID", "FileID") and value and not re.match(_GUID, value):
+            problems.append(Problem(file, f"{where}.{key}", f"{value!r} is not a GUID in "
+                                    "braces ({xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx})"))
+        else:
+            values[key] = value
+    if len(problems) > before:
+        return None
+    if not values.get("Password"):
+        problems.append(Problem(file, f"{where}.Password", "required (qbconnector qbwc users "
+                                                           f"add {name})"))
+        return None
+    return WebConnectorUser(name=name, **values)
+
+
+def _check_web_connector(file: str, value: Any, problems: list[Problem]
+                         ) -> dict[str, WebConnectorUser]:
+    users: dict[str, WebConnectorUser] = {}
+    if not isinstance(value, dict):
+        problems.append(Problem(file, "WebConnector", "expected [WebConnector.Users.NAME] tables"))
+        return users
+    for key, table in value.items():
+        if key != "Users" or not isinstance(table, dict):
+            problems.append(Problem(file, f"WebConnector.{key}", "unknown: the WebConnector "
+                                    "table holds [WebConnector.Users.NAME] tables"))
+            continue
+        for name, entry in table.items():
+            user = _check_web_connector_user(file, name, entry, problems)
+            if user is not None:
+                users[name] = user
+    return users
+
+
 def settings_from_dict(raw: Mapping[str, Any], file: str = "<settings>") -> Settings:
     """Check a parsed TOML document and build :class:`Settings`; SettingsError lists problems."""
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     users: dict[str, User] = {}
+    web_connector: dict[str, WebConnectorUser] = {}
     for key, value in raw.items():
-        if key == "Users":
+        if key == "WebConnector":
+            web_connector = _check_web_connector(file, value, problems)
+        elif key == "Users":
             if not isinstance(value, dict):
                 problems.append(Problem(file, "Users", "expected [Users.NAME] tables"))
                 continue
@@ -326,7 +434,7 @@ def settings_from_dict(raw: Mapping[str, Any], file: str = "<settings>") -> Sett
             problems.append(Problem(file, key, "unknown setting"))
     if problems:
         raise SettingsError(problems)
-    return Settings(**values, Users=users, path=file)
+    return Settings(**values, Users=users, WebConnectorUsers=web_connector, path=file)
 
 
 def warnings_for(settings: Settings) -> list[Problem]:
@@ -346,9 +454,24 @@ def warnings_for(settings: Settings) -> list[Problem]:
     if settings.SSLEnabled and not settings.SSLCertStore:
         found.append(Problem(file, "SSLCertStore", "SSLEnabled needs a certificate "
                                                    "(qbconnector cert generate)", False))
+    if url_password(settings.Backend):
+        found.append(Problem(file, "Backend", "holds a password in plain text: name a variable "
+                                              "with password_env= or use a saved connection",
+                             True))
+    if settings.Backend.strip().lower() == "qbwc" and not settings.WebConnectorUsers:
+        found.append(Problem(file, "WebConnector", "Backend is qbwc but there is no Web "
+                                                   "Connector user (qbconnector qbwc users "
+                                                   "add NAME)", True))
     if settings.LogPort and not settings.LocalAuth:
         found.append(Problem(file, "LogPort", "LogPort stays closed without LocalAuth (the "
                                               "secret log clients send)", True))
+    if settings.AdminPort and settings.AdminPort == settings.Port:
+        found.append(Problem(file, "AdminPort", "the admin console needs its own port, not the "
+                                                "data port", False))
+    if settings.AdminPort and not settings.AdminPassword and not settings.AdminSystemLogin:
+        found.append(Problem(file, "AdminPassword", "nobody can sign in to the admin console: "
+                                                    "set a password (qbconnector admin "
+                                                    "set-password)", True))
     if settings.bind_host not in ("127.0.0.1", "::1", "localhost") and not settings.SSLEnabled:
         found.append(Problem(file, "SSLEnabled", f"listening on {settings.bind_host} without "
                                                  "TLS sends passwords in clear text", True))
@@ -373,12 +496,13 @@ def load_settings(path: str | os.PathLike[str]) -> Settings:
 
 
 def dump_toml(raw: Mapping[str, Any]) -> str:
-    """TOML text of a settings document, top-level keys first, users last."""
-    top = {k: v for k, v in raw.items() if k != "Users"}
+    """TOML text of a settings document, top-level keys first, users last (the connector's,
+    then the Web Connector's)."""
+    top = {k: v for k, v in raw.items() if k not in ("Users", "WebConnector")}
     text = tomli_w.dumps(top)
-    users = raw.get("Users") or {}
-    if users:
-        text += ("\n" if text else "") + tomli_w.dumps({"Users": users})
+    for table in ("Users", "WebConnector"):
+        if raw.get(table):
+            text += ("\n" if text else "") + tomli_w.dumps({table: raw[table]})
     return text
 
 
@@ -448,6 +572,9 @@ def coerce_setting(key: str, text: str) -> Any:
     if key not in SETTING_KEYS:
         raise SettingsError([Problem("<command line>", key, "unknown setting; known: "
                                      + ", ".join(SETTING_KEYS))])
+    if key == "AdminPassword":
+        raise SettingsError([Problem("<command line>", key, "stored hashed: use 'qbconnector "
+                                     "admin set-password' (reads it from standard input)")])
     problems: list[Problem] = []
     value = _check_value("<command line>", key, text, problems)
     if problems:

@@ -25,8 +25,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
+from qbconnector.errors import QBConnectorError
 
-class CertificateError(ValueError):
+
+class CertificateError(QBConnectorError, ValueError):
     """The configured certificate cannot be loaded; the message says what to change."""
 
 
@@ -182,6 +184,86 @@ def server_context(store: str, cert_type: str = "", password: str = "",
                                "hold the certificate and its private key (SSLCertPassword "
                                "for an encrypted key)") from None
     return context
+
+
+@dataclass(frozen=True)
+class CertificateFiles:
+    """Where :func:`write_self_signed` put a new certificate."""
+
+    pem: Path
+    crt: Path
+    pfx: Path | None
+    generated: GeneratedCertificate
+
+
+def write_self_signed(out: str | os.PathLike[str], common_name: str = "",
+                      hosts: Sequence[str] = (), days: int = 825, *,
+                      pfx: str | os.PathLike[str] | None = None,
+                      pfx_password: str = "") -> CertificateFiles:
+    """Generate a certificate; write key + certificate to ``out`` (0600), the certificate
+    alone to ``out`` with ``.crt`` (for clients), and optionally a PFX file (0600)."""
+    from qbconnector.server.settings import write_atomic
+
+    pem = Path(out)
+    generated = generate_self_signed(common_name, hosts, days)
+    write_atomic(pem, (generated.key_pem + generated.cert_pem).decode("ascii"), mode=0o600)
+    crt = pem.with_suffix(".crt")
+    write_atomic(crt, generated.cert_pem.decode("ascii"), mode=0o644)
+    pfx_path = None
+    if pfx is not None:
+        pfx_path = Path(pfx)
+        pfx_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(pfx_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(to_pfx(generated, pfx_password))
+    return CertificateFiles(pem, crt, pfx_path, generated)
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    """What a person checks about the certificate in use (and clients pin)."""
+
+    subject: str
+    issuer: str
+    not_before: dt.datetime
+    not_after: dt.datetime
+    fingerprint: str
+
+    @property
+    def self_signed(self) -> bool:
+        return self.subject == self.issuer
+
+    def as_dict(self) -> dict[str, object]:
+        return {"subject": self.subject, "issuer": self.issuer,
+                "not_before": self.not_before.isoformat(), "not_after": self.not_after.isoformat(),
+                "expired": self.not_after < dt.datetime.now(dt.UTC),
+                "fingerprint": self.fingerprint, "self_signed": self.self_signed}
+
+
+def describe_certificate(store: str, cert_type: str = "", password: str = "") -> CertificateInfo:
+    """Subject, validity and SHA-256 fingerprint of the certificate in a PEM or PFX file."""
+    kind = _cert_type(store, cert_type)
+    if kind in ("User", "Machine"):
+        raise CertificateError(f"SSLCertType {kind}: Windows certificate stores cannot be read "
+                               "here; export the certificate to a PFX file")
+    if not store:
+        raise CertificateError("no certificate file (SSLCertStore) is set")
+    try:
+        data = Path(store).expanduser().read_bytes()
+    except OSError as exc:
+        raise CertificateError(f"SSLCertStore {store}: {exc.strerror or exc}") from None
+    try:
+        if kind == "PFX":
+            _, cert, _ = pkcs12.load_key_and_certificates(data, password.encode() or None)
+            if cert is None:
+                raise ValueError("no certificate in the PFX file")
+        else:
+            cert = x509.load_pem_x509_certificate(data)
+    except ValueError as exc:
+        raise CertificateError(f"SSLCertStore {store}: cannot read the certificate ({exc})"
+                               ) from None
+    return CertificateInfo(cert.subject.rfc4514_string(), cert.issuer.rfc4514_string(),
+                           cert.not_valid_before_utc, cert.not_valid_after_utc, fingerprint(cert))
 
 
 def certificate_fingerprint(path: str | os.PathLike[str], password: str = "") -> str:

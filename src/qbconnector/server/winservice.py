@@ -8,13 +8,14 @@ service; the configuration file path is kept in the service's registry parameter
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import servicemanager  # type: ignore[import-not-found]
 import win32event  # type: ignore[import-not-found]
 import win32service  # type: ignore[import-not-found]
 import win32serviceutil  # type: ignore[import-not-found]
+
+from qbconnector.server.service import serve_command_line
 
 CONFIG_OPTION = "config"
 
@@ -40,8 +41,7 @@ class ConnectorService(win32serviceutil.ServiceFramework):
     def SvcDoRun(self) -> None:  # noqa: N802
         config = win32serviceutil.GetServiceCustomOption(self.name, CONFIG_OPTION)
         servicemanager.LogInfoMsg(f"{self.name}: serving with {config}")
-        self.process = subprocess.Popen([sys.executable, "-m", "qbconnector.cli.main", "serve",
-                                         "--config", str(config)])
+        self.process = subprocess.Popen(serve_command_line(Path(config)))
         win32event.WaitForSingleObject(self.stop_event, win32event.INFINITE)
         try:
             self.process.wait(timeout=30)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import queue
@@ -49,7 +50,13 @@ class OpenPolicy:
 
 
 class QueueTimeout(Exception):
-    """A job did not start within the queue timeout (Timeout) and was dropped."""
+    """A job did not start within the queue timeout (Timeout) and was dropped; a session may
+    raise it too, with a message saying why the request did not run (a Web Connector that
+    did not poll in time)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
 
 
 class _Job:
@@ -146,6 +153,11 @@ class CompanyWorker:
     def persistent_count(self) -> int:
         return len(self._persistent)
 
+    @property
+    def waiting(self) -> int:
+        """Requests queued for this company file and not started yet."""
+        return self._jobs.qsize()
+
     # -- the thread -------------------------------------------------------------------------
     def _run(self) -> None:
         while True:
@@ -188,12 +200,16 @@ class CompanyWorker:
         self._persistent.clear()
 
     # -- used by jobs, on the thread --------------------------------------------------------
-    def open_session(self, options: SessionOptions, delay_after_open_ms: int = 0) -> Session:
-        """Create and open a session, applying close-and-retry."""
+    def open_session(self, options: SessionOptions, delay_after_open_ms: int = 0, *,
+                     keep_open: bool = False) -> Session:
+        """Create and open a session, applying close-and-retry. ``keep_open``: it will serve
+        several requests (a persistent connection), which the factory is told so that a
+        backend that is itself a connector keeps its own session open too."""
         policy = self.policy
         attempts = 1 + (policy.retry_count if policy.retry else 0)
+        made_with = dataclasses.replace(options, keep_open=True) if keep_open else options
         for attempt in range(1, attempts + 1):
-            session = self.factory(options)
+            session = self.factory(made_with)
             try:
                 self._open_watched(session)
             except RequestProcessorError as exc:
@@ -259,7 +275,7 @@ class CompanyWorker:
         held = self._persistent.get(options)
         if held is None and opened and self.policy.persistent:
             held = self._persistent[options] = _Persistent(
-                self.open_session(options, delay_after_open_ms), self._clock())
+                self.open_session(options, delay_after_open_ms, keep_open=True), self._clock())
         if held is not None:
             held.last_used = self._clock()
             try:
@@ -286,7 +302,7 @@ class CompanyWorker:
         if options in self._persistent:
             self._persistent[options].last_used = self._clock()
             return False
-        session = self.open_session(options, delay_after_open_ms)
+        session = self.open_session(options, delay_after_open_ms, keep_open=True)
         self._persistent[options] = _Persistent(session, self._clock())
         return True
 
@@ -336,6 +352,26 @@ class Workers:
                 worker = self._workers[key] = CompanyWorker(key, self.factory, self.policy)
             self._by_spelling[company_file] = worker
             return worker
+
+    def persistent_options(self) -> frozenset[SessionOptions]:
+        """The options of every persistent session open now (read from any thread)."""
+        with self._lock:
+            workers = list(self._workers.values())
+        found: set[SessionOptions] = set()
+        for worker in workers:
+            for _ in range(3):   # the worker's thread may change its table meanwhile
+                try:
+                    found.update(list(worker._persistent))
+                    break
+                except RuntimeError:
+                    continue
+        return frozenset(found)
+
+    def queue_summary(self) -> dict[str, int]:
+        """Requests waiting for their turn, per company file ('' = the open one)."""
+        with self._lock:
+            workers = list(self._workers.values())
+        return {worker.key or "(the open company file)": worker.waiting for worker in workers}
 
     def stop(self) -> None:
         with self._lock:

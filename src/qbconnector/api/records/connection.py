@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import os
 import secrets
 import string
 from functools import cached_property
@@ -20,16 +21,18 @@ from qbconnector.api.records import errors
 from qbconnector.api.records.batch import Batch
 from qbconnector.api.records.collections import Collection
 from qbconnector.api.records.naming import plural
-from qbconnector.api.records.profiles import resolve
+from qbconnector.errors import AuthenticationError, PermissionDeniedError, TargetError
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.access import is_read_only
 from qbconnector.qbxml.build import Message, build, request_name
 from qbconnector.qbxml.parse import ResponseError, ResponseSet, parse_response
 from qbconnector.qbxml.session import RequestProcessorError, Session, TransportError
 from qbconnector.qbxml.spec import version_key
-from qbconnector.targets import make_session
+from qbconnector.targets import make_session, resolve
 
 log = logging.getLogger(__name__)
+# Failures a session reports with a class of their own: passed on as they are, not wrapped.
+_OWN_KINDS = (AuthenticationError, PermissionDeniedError, TargetError)
 _ALPHABET = string.ascii_letters + string.digits
 
 
@@ -55,6 +58,8 @@ class Connection:
         if not self._open:
             try:
                 self.session.open()
+            except _OWN_KINDS:
+                raise      # refused credentials, client or target: already of a public kind
             except RequestProcessorError as exc:
                 raise errors.SessionError(str(exc), exc.hresult) from exc
             self._open = True
@@ -101,6 +106,8 @@ class Connection:
             try:
                 response = self.session.process(text)
                 break
+            except _OWN_KINDS:
+                raise
             except TransportError as exc:
                 attempt += 1
                 if attempt > self.retries:
@@ -182,10 +189,10 @@ def _collection_index() -> dict[str, tuple[str, str]]:
     return index
 
 
-def connect(target: str | Session, **options: Any) -> Connection:
+def connect(target: str | os.PathLike[str] | Session, **options: Any) -> Connection:
     """Open a connection: a sandbox file path, ``http(s)://user:pass@host:port`` (a remote
     connector), ``com://`` (QuickBooks on this Windows machine), the name of a saved
-    connection profile, or a Session object.
+    connection, or a Session object — any target of :mod:`qbconnector.targets`.
 
     Connection options: ``version`` (default: the newest both sides know), ``page_size``
     (iterator pages, default 500), ``retries``, ``prefetch``; every other option goes to the
@@ -193,13 +200,12 @@ def connect(target: str | Session, **options: Any) -> Connection:
     """
     connection_options = {k: options.pop(k) for k in ("version", "page_size", "retries",
                                                       "prefetch") if k in options}
-    if isinstance(target, str):
-        target, profile_options = resolve(target)
+    if isinstance(target, str | os.PathLike):
+        text, saved = resolve(target)
         for key in ("version", "page_size"):
-            if key in profile_options and key not in connection_options:
-                connection_options[key] = profile_options.pop(key)
-        options = {**profile_options, **options}
-        session = make_session(target, **options)
+            if key in saved and key not in connection_options:
+                connection_options[key] = saved.pop(key)
+        session = make_session(text, **{**saved, **options})
     else:
         session = target
     return Connection(session, **connection_options).open()

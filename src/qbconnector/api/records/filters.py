@@ -42,6 +42,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
+from qbconnector.errors import ValidationError
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.spec import Element
 
@@ -54,7 +55,7 @@ _OPERATORS = {"gt": "GreaterThan", "ge": "GreaterThanEqual", "lt": "LessThan",
 _ENTITY_KEYS = ("customer", "vendor", "entity", "employee")
 
 
-class FilterError(TypeError):
+class FilterError(ValidationError, TypeError):
     """A filter the query does not have or a value it cannot take."""
 
 

@@ -22,6 +22,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from qbconnector.errors import ValidationError
+
 LIST_KEYS = {"ids", "full_names", "ref_numbers", "fields", "owner_ids", "account_type",
              "types"}
 RANGE_KEYS = {"txn_date", "name_range", "ref_number_range"}
@@ -34,7 +36,7 @@ _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
 
 
-class WhereError(ValueError):
+class WhereError(ValidationError):
     """A ``--where`` item that cannot be read; the message says what to write."""
 
 

@@ -40,13 +40,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from qbconnector.errors import QBConnectorError
+
 TYPES = ("text", "decimal", "int", "bool", "date", "datetime")
 _TRUE = {"true", "yes", "y", "1", "on", "x"}
 _FALSE = {"false", "no", "n", "0", "off", ""}
 _RULE_KEYS = {"column", "value", "template", "type", "format", "map", "default", "required"}
 
 
-class MappingError(ValueError):
+class MappingError(QBConnectorError, ValueError):
     """A mapping file that cannot be used, or a source value it cannot convert."""
 
 

@@ -23,11 +23,12 @@ from typing import Any
 
 from qbconnector.api.records.record import underlying
 from qbconnector.api.transfer.tables import DELETED, Table, TypeTables, flatten, line_rows
+from qbconnector.errors import QBConnectorError
 
 BATCH = 500
 
 
-class DestinationError(ValueError):
+class DestinationError(QBConnectorError, ValueError):
     """A destination the export cannot write; the message says what it takes."""
 
 

@@ -24,12 +24,13 @@ from typing import Any
 
 from qbconnector.api.transfer.mapping import ImportMapping, MappingError
 from qbconnector.api.transfer.tables import JSON, Table, TypeTables, tables_for, unflatten
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.values import parse_value
 
 FORMATS = (".csv", ".jsonl")
 
 
-class SourceError(ValueError):
+class SourceError(QBConnectorError, ValueError):
     """A source file that cannot be read at all."""
 
 

@@ -18,12 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.values import parse_datetime
 
 FORMAT = 1
 
 
-class StateError(ValueError):
+class StateError(QBConnectorError, ValueError):
     """A state file that cannot be read."""
 
 

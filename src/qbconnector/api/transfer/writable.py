@@ -21,6 +21,7 @@ from functools import cache
 from typing import Any
 
 from qbconnector.api.transfer.tables import ret_element
+from qbconnector.errors import ValidationError
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import normalize_key
 from qbconnector.qbxml.jsonify import jsonable
@@ -31,7 +32,7 @@ _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
 
-class FieldError(ValueError):
+class FieldError(ValidationError):
     """Data with a field the type does not have, or a value it cannot take."""
 
 

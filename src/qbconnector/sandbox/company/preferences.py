@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import Message, Pairs, build
 from qbconnector.qbxml.parse import parse_response
@@ -22,7 +23,7 @@ from qbconnector.sandbox.engine.session import SandboxSession
 from qbconnector.sandbox.records.hooks import rules_for
 
 
-class PreferenceError(ValueError):
+class PreferenceError(QBConnectorError, ValueError):
     """A preference change QuickBooks would not allow."""
 
 

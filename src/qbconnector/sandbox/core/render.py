@@ -188,23 +188,3 @@ def _interleave(plan: tuple[tuple[str, Element], ...], doc: dict[str, Any], sequ
         item = items[name].pop(0)
         if include is None or name in include:
             _emit(name, children[name], item, vkey, parts)
-
-
-def response(name: str, attrs: dict[str, str], body: str = "") -> str:
-    """One ``*Rs`` element; self-closing when it has no body, like QuickBooks' errors."""
-    text = "".join(f' {k}="{escape(str(v))}"' for k, v in attrs.items() if v is not None)
-    if not body:
-        return f"<{name}{text} />"
-    return f"<{name}{text}>\n{body}</{name}>"
-
-
-def message_set(responses: list[str], new_message_set_id: str | None = None) -> str:
-    """The response envelope; with error recovery it names the message set and its status."""
-    body = "\n".join(responses)
-    attrs = ""
-    if new_message_set_id is not None:
-        attrs = f' newMessageSetID="{escape(new_message_set_id)}" messageSetStatusCode="0"'
-    text = (f'<?xml version="1.0" ?>\n<QBXML>\n<QBXMLMsgsRs{attrs}>\n{body}\n'
-            f'</QBXMLMsgsRs>\n</QBXML>\n')
-    # QuickBooks writes characters above 127 as numeric references.
-    return text if text.isascii() else text.encode("ascii", "xmlcharrefreplace").decode()

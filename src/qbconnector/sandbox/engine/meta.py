@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from qbconnector import __version__
+from qbconnector._version import __version__
 from qbconnector.qbxml import spec as specmod
 from qbconnector.sandbox.core import render
 from qbconnector.sandbox.core.context import Context

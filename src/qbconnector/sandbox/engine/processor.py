@@ -15,16 +15,16 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from qbconnector.qbxml import respond, xmlsafe
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import status as catalogue
-from qbconnector.qbxml import xmlsafe
 from qbconnector.qbxml.access import is_read_only
 from qbconnector.qbxml.parse import convert
 from qbconnector.qbxml.session import RequestProcessorError
 from qbconnector.qbxml.spec import version_key
 from qbconnector.qbxml.validate import read_message_set
 from qbconnector.sandbox import rules  # noqa: F401  (importing it registers every type's rules)
-from qbconnector.sandbox.core import errors, render
+from qbconnector.sandbox.core import errors
 from qbconnector.sandbox.core.context import Context, Request
 from qbconnector.sandbox.core.objects import ENTITY_TYPES, ITEM_TYPES, TERMS_TYPES, registry
 from qbconnector.sandbox.engine import meta, special
@@ -173,7 +173,7 @@ class Engine:
                     responses.append(text_rs)
                 if failed and on_error == "stopOnError":
                     stopped = True
-            text = render.message_set(responses, new_id)
+            text = respond.message_set(responses, new_id)
             if new_id is not None:
                 self._remember(new_id, text)
         return text
@@ -188,7 +188,7 @@ class Engine:
         with self.store.transaction(write=True):
             if old_id == CLEAR_ALL:
                 self.store.db.execute("DELETE FROM message_sets")
-                return render.message_set([], new_id)
+                return respond.message_set([], new_id)
             row = self.store.db.execute("SELECT response FROM message_sets WHERE id=?",
                                         (old_id,)).fetchone()
         return row[0] if row is not None else None
@@ -202,9 +202,9 @@ class Engine:
 
     def _status(self, rs_name: str, attrs: dict[str, str | None], status: errors.QBStatus,
                 body: str = "") -> str:
-        full = {**attrs, "statusCode": str(status.code), "statusSeverity": status.severity,
-                "statusMessage": status.message}
-        return render.response(rs_name, full, body)
+        return respond.response(
+            rs_name, {**attrs, **respond.status(status.code, status.message, status.severity)},
+            body)
 
     def _run(self, el: etree._Element, version: str, attrs: dict[str, str | None],
              rs_name: str, unsupported: str | None = None,
@@ -229,6 +229,5 @@ class Engine:
                 exc.severity == "Error"
         body = "".join(r + "\n" for r in rets)
         ok = status or ctx.warning or errors.QBStatus(0, catalogue.status_message(0))
-        full = {**attrs, "statusCode": str(ok.code), "statusSeverity": ok.severity,
-                "statusMessage": ok.message, **extra}
-        return render.response(rs_name, full, body), ok.severity == "Error"
+        full = {**attrs, **respond.status(ok.code, ok.message, ok.severity), **extra}
+        return respond.response(rs_name, full, body), ok.severity == "Error"

@@ -22,6 +22,7 @@ from typing import Any
 
 from lxml import etree
 
+from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 VERSION = "14.0"
 
 
-class SampleError(RuntimeError):
+class SampleError(QBConnectorError, RuntimeError):
     """The sample generator asked for something the engine refused (a generator bug)."""
 
 

@@ -1,4 +1,7 @@
-"""Named connection profiles, so code and the CLI can say ``connect("office")``.
+"""Saved connections (profiles), so code, the CLI and the connector can say ``"office"``.
+
+A saved connection name is one of the targets every door takes (:mod:`qbconnector.targets`):
+``connect("office")``, ``--connection office``, ``qbconnector serve --backend office``.
 
 Profiles live in ``connections.toml`` in the user's config directory (``qbconnector
 connections path`` prints it; ``QBCONNECTOR_CONFIG_DIR`` overrides it)::
@@ -24,12 +27,14 @@ from typing import Any
 import platformdirs
 import tomli_w
 
+from qbconnector.errors import TargetError
+
 KEYRING_SERVICE = "qbconnector"
 _SECRET_KEYS = ("password",)
 
 
-class ProfileError(ValueError):
-    """A profile that is missing or cannot be used."""
+class ProfileError(TargetError):
+    """A saved connection that is missing or cannot be used."""
 
 
 def config_dir() -> Path:
