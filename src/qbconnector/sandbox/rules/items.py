@@ -69,7 +69,7 @@ def item_info(ctx: Context, item_id: str) -> ItemInfo | None:
     if row is None:
         cache[item_id] = None
         return None
-    doc = ctx.store.shared_doc(item_id) or {}
+    doc = ctx.store.shared_doc(item_id, row) or {}
     info = ItemInfo(item_id, row["type"], row["full_name"] or "")
     info.tax_code = doc.get("SalesTaxCodeRef")
     if "SalesOrPurchase" in doc:

@@ -578,7 +578,7 @@ class ReceivePaymentRules(TxnRules):
                                       qb_message=catalogue.QB_MSG_PAY_MORE_THAN_DUE)
                 credits.append({"CreditTxnID": credit_id,
                                 "AppliedAmount": output_text(value, "AMTTYPE")})
-            target = ctx.store.shared_doc(txn_id) or {}
+            target = ctx.store.shared_doc(txn_id, row) or {}
             item = {"TxnID": txn_id, "TxnType": row["type"], "TxnDate": row["txn_date"],
                     "RefNumber": target.get("RefNumber"),
                     "Amount": output_text(amount, "AMTTYPE")}
@@ -613,7 +613,7 @@ class ReceivePaymentRules(TxnRules):
 
     def _balance(self, ctx: Context, row: sqlite3.Row, exclude_from: str) -> Decimal:
         """Open balance of an invoice or charge, not counting this payment's own share."""
-        doc = ctx.store.shared_doc(row["id"]) or {}
+        doc = ctx.store.shared_doc(row["id"], row) or {}
         if row["type"] == "Invoice":
             total = money(doc.get("Subtotal")) + money(doc.get("SalesTaxTotal"))
         else:
