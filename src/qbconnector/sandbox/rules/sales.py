@@ -672,13 +672,12 @@ class ReceivePaymentRules(TxnRules):
                   doc: dict[str, Any]) -> None:
         """An invoice this payment was applied to went away (deleted or voided): the money
         stays received and becomes unused, as in QuickBooks."""
-        doc = json.loads(row["doc"])                  # (a copy to change)
         linked = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
                                                (row["id"],))}
-        applied = as_list(doc.get("AppliedToTxnRet"))
-        kept = [a for a in applied if a["TxnID"] in linked]
-        if len(kept) == len(applied):
+        if all(a["TxnID"] in linked for a in as_list(doc.get("AppliedToTxnRet"))):
             return
+        doc = json.loads(row["doc"])                  # (a copy to change)
+        kept = [a for a in as_list(doc.get("AppliedToTxnRet")) if a["TxnID"] in linked]
         used = sum((money(a["Amount"]) for a in kept), ZERO)
         doc["UnusedPayment"] = output_text(money(doc.get("TotalAmount")) - used, "AMTTYPE")
         if kept:
