@@ -252,8 +252,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
 
 ROW_CACHE_LIMIT = 20_000
 """List rows a write transaction keeps in memory at most (then it starts afresh)."""
-DOC_CACHE_LIMIT = 20_000
-"""Parsed documents a writer keeps at most (then it starts afresh)."""
+DOC_CACHE_LIMIT = 5_000
+"""Parsed documents a writer keeps at most (then it forgets the older half)."""
 
 
 class Store:
@@ -494,7 +494,8 @@ class Store:
         doc = json.loads(row["doc"]) if row is not None else None
         if docs is not None and row is not None:
             if len(docs) >= DOC_CACHE_LIMIT:
-                docs.clear()
+                for oldest in list(docs)[:DOC_CACHE_LIMIT // 2]:
+                    del docs[oldest]
             docs[record_id] = doc
         return doc
 
