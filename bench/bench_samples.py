@@ -84,6 +84,7 @@ def main() -> None:
                         help="where the files are written (and removed)")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
     transactions = QUICK.transactions if args.quick else GOAL_TRANSACTIONS
     goal = GOAL_SECONDS * transactions / GOAL_TRANSACTIONS
     sample = fresh(args.work / "bench-sample.qbdb")

@@ -268,6 +268,7 @@ def main() -> None:
     if args.child_scan:
         child_scan(args.child_scan)
         return
+    args.work.mkdir(parents=True, exist_ok=True)
     sample = "small" if args.quick else args.sample
     invoices = args.invoices or (500 if args.quick else 2000)
     source = args.company or sample_file(args.work, sample)
