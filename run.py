@@ -34,7 +34,9 @@ def ensure_environment(extra: str) -> None:
         print(f"creating virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / f".installed-{extra}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    # The build compiles the parse accelerator: a new version of its source means a new build.
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (
+        ROOT / "src/qbconnector/qbxml/_fastparse.c").read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
     print(f"installing qbconnector[{extra}] into {VENV}", flush=True)

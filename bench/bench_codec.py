@@ -1,14 +1,18 @@
 """Codec benchmark: typed parsing, streaming memory, build + validate, spec load.
 
 Every figure is a ratio against a baseline measured in the same run:
-- parse: records/s and MB/s of ``parse_response`` and streaming ``iter_records`` against a raw
-  ``lxml.etree.fromstring`` of the same bytes (the floor) and against ``xmltodict``;
+- parse: records/s and MB/s of ``parse_response`` (alone, and with every value of every
+  record then read, which the goal is about: lazy conversion must not just move the cost)
+  and of streaming ``iter_records`` against a raw ``lxml.etree.fromstring`` of the same bytes
+  (the floor) and against ``xmltodict``;
 - streaming peak memory (RSS of a child process) for responses of growing size;
 - build + validate: messages/s for a CustomerAdd and a 20-line InvoiceAdd against building the
   same tree with bare lxml and serialising it;
 - spec load: a cold interpreter loading the spec against a cold interpreter doing nothing.
 
-Run: ``python bench/bench_codec.py [--mb 50]``
+Goal (issue 15): the typed parse with every value read at >= 0.5x the raw parse, for
+CustomerQueryRs and InvoiceQueryRs. Run: ``python bench/bench_codec.py [--mb 50] [--quick]
+[--json FILE]`` (``--quick``: 5 MB files, smaller memory test; same ratios).
 """
 
 from __future__ import annotations
@@ -19,11 +23,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 from lxml import etree
 
+from figures import Figures, add_common_options
+from qbconnector.qbxml import parse as parse_module
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import iter_records, parse_response
 
@@ -80,6 +87,42 @@ def generate(kind: str, megabytes: float, path: Path) -> int:
     return count
 
 
+GOAL_PARSE = 0.5
+FLAT = 1.25
+"""Memory is flat when the peak for the larger response is at most this times the smaller's."""
+
+
+def read_every_value(records: list) -> int:
+    """Touch every value of every record, nested ones included (what a caller reading all
+    fields does); returns how many values there were."""
+    count = 0
+    stack = list(records)
+    pop, push_all = stack.pop, stack.extend
+    while stack:
+        value = pop()
+        if isinstance(value, dict):
+            push_all(value.values())
+        elif isinstance(value, list):
+            push_all(value)
+        else:
+            count += 1
+    return count
+
+
+def parse_and_read(data: bytes) -> int:
+    return sum(read_every_value(rs.records) for rs in parse_response(data))
+
+
+@contextmanager
+def pure_python():
+    """Parse without the C accelerator, to show what the pure-Python path does."""
+    saved, parse_module._fastparse = parse_module._fastparse, None
+    try:
+        yield
+    finally:
+        parse_module._fastparse = saved
+
+
 def best_of(func, repeat: int = 3) -> float:
     times = []
     for _ in range(repeat):
@@ -89,7 +132,7 @@ def best_of(func, repeat: int = 3) -> float:
     return min(times)
 
 
-def bench_parse(kind: str, megabytes: float, workdir: Path) -> None:
+def bench_parse(kind: str, megabytes: float, workdir: Path, figures: Figures) -> None:
     import xmltodict
 
     path = workdir / f"{kind}.xml"
@@ -99,14 +142,33 @@ def bench_parse(kind: str, megabytes: float, workdir: Path) -> None:
     parser = etree.XMLParser(resolve_entities=False, huge_tree=True)
     raw = best_of(lambda: etree.fromstring(data, parser))
     ours = best_of(lambda: parse_response(data))
+    read = best_of(lambda: parse_and_read(data))
+    with pure_python():
+        pure = best_of(lambda: parse_and_read(data))
     stream = best_of(lambda: sum(1 for _ in iter_records(path)))
     todict = best_of(lambda: xmltodict.parse(data), repeat=1)
     print(f"\n{kind}QueryRs: {mb:.1f} MB, {records} records")
-    print(f"  {'':28} {'seconds':>8} {'records/s':>11} {'MB/s':>8} {'vs raw lxml':>11}")
-    for label, seconds in (("raw lxml fromstring (floor)", raw), ("parse_response (typed)", ours),
+    print(f"  {'':50} {'seconds':>8} {'records/s':>11} {'MB/s':>8} {'vs raw lxml':>11}")
+    accelerated = " (C accelerator)" if parse_module.ACCELERATED else ""
+    for label, seconds in (("raw lxml fromstring (floor)", raw),
+                           ("parse_response, every value read" + accelerated, read),
+                           ("the same, pure-Python path", pure),
+                           ("parse_response (typed)", ours),
                            ("iter_records (streaming)", stream), ("xmltodict", todict)):
-        print(f"  {label:28} {seconds:8.2f} {records / seconds:11,.0f} {mb / seconds:8.1f} "
+        print(f"  {label:50} {seconds:8.2f} {records / seconds:11,.0f} {mb / seconds:8.1f} "
               f"{raw / seconds:10.2f}x")
+    floor = records / raw
+    figures.add(f"typed parse of {kind}QueryRs, every value read, vs raw lxml.etree."
+                f"fromstring{accelerated}", records / read, "records/s", baseline=floor,
+                goal=GOAL_PARSE)
+    figures.add(f"typed parse of {kind}QueryRs, every value read, pure-Python path, vs raw "
+                "lxml", records / pure, "records/s", baseline=floor)
+    figures.add(f"typed parse of {kind}QueryRs (values not read) vs raw lxml", records / ours,
+                "records/s", baseline=floor)
+    figures.add(f"streaming parse (iter_records) of {kind}QueryRs vs raw lxml",
+                records / stream, "records/s", baseline=floor)
+    figures.add(f"xmltodict on {kind}QueryRs vs raw lxml", records / todict, "records/s",
+                baseline=floor)
 
 
 # A child's ru_maxrss keeps the parent's high-water mark across fork and exec on Linux, so
@@ -136,17 +198,21 @@ def peak_rss_baseline() -> float:
     return int(out.stdout) / 1024
 
 
-def bench_stream_memory(workdir: Path, sizes: list[float]) -> None:
+def bench_stream_memory(workdir: Path, sizes: list[float], figures: Figures) -> None:
     print("\nStreaming peak memory (child process RSS, MB):")
     print(f"  interpreter + qbconnector imported (baseline): {peak_rss_baseline():.0f}")
+    peaks = []
     for megabytes in sizes:
         path = workdir / f"stream-{megabytes}.xml"
         generate("Invoice", megabytes, path)
-        print(f"  {megabytes:>6.0f} MB InvoiceQueryRs: {peak_rss_streaming(path):.0f}")
+        peaks.append(peak_rss_streaming(path))
+        print(f"  {megabytes:>6.0f} MB InvoiceQueryRs: {peaks[-1]:.0f}")
         path.unlink()
+    figures.add(f"streaming parse peak memory, {sizes[-1]:g} MB vs {sizes[0]:g} MB "
+                "InvoiceQueryRs", peaks[-1], "MB", baseline=peaks[0], goal=FLAT, at_most=True)
 
 
-def bench_build(n: int = 2000) -> None:
+def bench_build(figures: Figures, n: int = 2000) -> None:
     customer = {"Name": "Acme Supplies", "CompanyName": "Acme Supplies LLC", "FirstName": "Pat",
                 "LastName": "Smith", "BillAddress": {"Addr1": "1 Main St", "City": "Springfield",
                                                      "State": "IL", "PostalCode": "62701"},
@@ -182,9 +248,11 @@ def bench_build(n: int = 2000) -> None:
         print(f"  {name:12} bare lxml tree+tostring {n / base:9,.0f}/s | build {n / plain:9,.0f}/s "
               f"({base / plain:.2f}x) | build+validate {n / checked:9,.0f}/s "
               f"({base / checked:.2f}x)")
+        figures.add(f"build + validate a {name} vs a bare lxml tree", n / checked,
+                    "messages/s", baseline=n / base)
 
 
-def bench_spec_load(repeat: int = 5) -> None:
+def bench_spec_load(figures: Figures, repeat: int = 5) -> None:
     def cold(code: str) -> float:
         times = []
         for _ in range(repeat):
@@ -197,22 +265,29 @@ def bench_spec_load(repeat: int = 5) -> None:
     loaded = cold("from qbconnector.qbxml import spec; spec.load()")
     print(f"\nSpec load, cold interpreter: nothing {empty * 1000:.0f} ms, spec.load() "
           f"{loaded * 1000:.0f} ms -> the spec costs {(loaded - empty) * 1000:.0f} ms")
+    figures.add("spec load in a cold interpreter vs an empty one", loaded * 1000, "ms",
+                baseline=empty * 1000)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=50, help="size of each parse test file")
     parser.add_argument("--stream-sizes", default="50,200", help="MB sizes for the memory test")
+    add_common_options(parser)
     args = parser.parse_args()
+    if args.quick:
+        args.mb, args.stream_sizes = min(args.mb, 5), "10,40"
     print(f"qbconnector codec benchmark - Python {sys.version.split()[0]}, "
           f"lxml {etree.__version__}, {os.cpu_count()} CPUs")
+    figures = Figures()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        bench_parse("Customer", args.mb, workdir)
-        bench_parse("Invoice", args.mb, workdir)
-        bench_stream_memory(workdir, [float(s) for s in args.stream_sizes.split(",")])
-    bench_build()
-    bench_spec_load()
+        bench_parse("Customer", args.mb, workdir, figures)
+        bench_parse("Invoice", args.mb, workdir, figures)
+        bench_stream_memory(workdir, [float(s) for s in args.stream_sizes.split(",")], figures)
+    bench_build(figures, 500 if args.quick else 2000)
+    bench_spec_load(figures, 3 if args.quick else 5)
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

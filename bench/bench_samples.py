@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_sandbox import figure, write_json
+from figures import Figures, add_common_options
 from qbconnector.sandbox import SandboxSession
 from qbconnector.sandbox.company.create import create_company
 from qbconnector.sandbox.company.samples import SampleSize, populate
@@ -78,11 +78,9 @@ def raw_copy(source: Path, target: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true",
-                        help="a tenth of the large sample (well under two minutes)")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()),
                         help="where the files are written (and removed)")
-    parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    add_common_options(parser)      # --quick: a tenth of the large sample
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     transactions = QUICK.transactions if args.quick else GOAL_TRANSACTIONS
@@ -100,9 +98,9 @@ def main() -> None:
           f"   goal {goal:.0f} s: {'met' if seconds < goal else 'MISSED'}")
     name = ("creating the large sample (200,000 transactions)" if not args.quick else
             "creating a tenth of the large sample (20,000 transactions; --quick, goal scaled)")
-    if args.json:
-        write_json(args.json, [figure(name, seconds, "s", floor, goal,
-                                      higher_is_better=False)])
+    figures = Figures()
+    figures.add(name, seconds, "s", baseline=floor, goal=goal, goal_on="value", at_most=True)
+    figures.write(args.json)
 
 
 if __name__ == "__main__":

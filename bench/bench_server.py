@@ -11,7 +11,9 @@ The connector serves the sandbox company file when ``qbconnector.sandbox`` is av
 customers are added through the session itself); otherwise a canned session that returns
 prepared responses, which measures the connector's own overhead only (the output says which).
 
-Run: ``python bench/bench_server.py [--seconds 3] [--soak 0]``
+Run: ``python bench/bench_server.py [--seconds 3] [--soak 0] [--quick] [--json FILE]``
+(``--quick``: 1 second per measurement; ``--json``: the figures for other tools, see
+``bench/figures.py``).
 """
 
 from __future__ import annotations
@@ -26,9 +28,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from figures import Figures, add_common_options
 from qbconnector.qbxml.session import SessionOptions
 
 USER, PASSWORD = "bench", "bench-password"
+GOAL_HOST_QUERY = 0.5      # the connector's share of the bare stack's HostQuery throughput
 HOST_QUERY = ('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq '
               'onError="stopOnError"><HostQueryRq requestID="1"/></QBXMLMsgsRq></QBXML>')
 CUSTOMER_QUERY = ('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq '
@@ -271,7 +275,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--log-level", type=int, default=3, help="connector LogLevel (files)")
     parser.add_argument("--soak", type=float, default=0.0,
                         help="also run HostQuery at 10 clients this long, sampling memory")
+    add_common_options(parser)
     args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds = min(args.seconds, 1.0)
+    figures = Figures()
     concurrency = [int(c) for c in args.clients.split(",")]
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -306,22 +314,37 @@ def main(argv: list[str]) -> int:
                               f"{c['rps'] / b['rps']:>7.2f}{p['rps']:>9.0f}"
                               f"{p['rps'] / b['rps']:>7.2f}   {_lat(b):>13}{_lat(c):>17}"
                               f"{_lat(p):>17}")
+                        goal = GOAL_HOST_QUERY if name == "HostQuery" else None
+                        figures.add(f"connector {name}, {clients} clients, per-request "
+                                    "sessions vs the bare stack", c["rps"], "requests/s",
+                                    baseline=b["rps"], goal=goal)
+                        figures.add(f"connector {name}, {clients} clients, persistent "
+                                    "sessions vs the bare stack", p["rps"], "requests/s",
+                                    baseline=b["rps"])
             finally:
                 bare.stop()
             if args.soak:
-                soak(connector, args.soak)
+                start, end = soak(connector, args.soak)
+                figures.add(f"connector memory after a {args.soak:g} s soak vs after warm-up",
+                            end, "kB", baseline=start, goal=FLAT, at_most=True)
         finally:
             connector.stop()
             persistent.stop()
+    figures.write(args.json)
     return 0
+
+
+FLAT = 1.25
+"""Memory is flat when the last sample is at most this times the first (after warm-up)."""
 
 
 def _lat(m: dict[str, float]) -> str:
     return f"{m['p50']:.2f}/{m['p99']:.2f}"
 
 
-def soak(server: ServerProcess, seconds: float) -> None:
-    """HostQuery at 10 clients for ``seconds``, printing the connector's RSS as it goes."""
+def soak(server: ServerProcess, seconds: float) -> tuple[int, int]:
+    """HostQuery at 10 clients for ``seconds``, printing the connector's RSS as it goes;
+    returns the RSS after warm-up and at the end (kB)."""
     samples = [server.rss_kb()]
     step = max(5.0, seconds / 20)
     elapsed = 0.0
@@ -332,6 +355,7 @@ def soak(server: ServerProcess, seconds: float) -> None:
     print(f"soak {seconds:g} s: RSS start {samples[0]} kB, after warm-up {samples[1]} kB, "
           f"end {samples[-1]} kB, max {max(samples)} kB "
           f"(end/after-warm-up {samples[-1] / samples[1]:.2f})")
+    return samples[1], samples[-1]
 
 
 if __name__ == "__main__":

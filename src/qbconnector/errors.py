@@ -113,22 +113,28 @@ class InvalidReferenceError(QBError):
 
 
 class ConflictError(QBError):
-    """The record changed since it was read (3200: stale EditSequence).
+    """The record changed since it was read (3200: stale EditSequence; QuickBooks Online's
+    5010: stale SyncToken).
 
     ``record`` is the current record as QuickBooks returned it; ``sent_edit_sequence`` the
-    one sent; ``changes`` what was asked for — enough to merge and retry.
+    EditSequence (or SyncToken) sent; ``sent_record`` the record the change started from,
+    when known; ``changes`` what was asked for — enough to merge and retry.
     """
 
     def __init__(self, status_code: int, severity: str, message: str, request: str = "",
                  record: Any = None, sent_edit_sequence: str | None = None,
-                 changes: dict[str, Any] | None = None) -> None:
+                 changes: dict[str, Any] | None = None, sent_record: Any = None) -> None:
         super().__init__(status_code, severity, message, request, record)
         self.sent_edit_sequence = sent_edit_sequence
+        self.sent_record = sent_record
         self.changes = changes or {}
 
     @property
     def current_edit_sequence(self) -> str | None:
-        return None if self.record is None else self.record.get("EditSequence")
+        """The current record's EditSequence (SyncToken on QuickBooks Online)."""
+        if self.record is None:
+            return None
+        return self.record.get("EditSequence", self.record.get("SyncToken"))
 
 
 class InsufficientPermissionError(QBError, PermissionDeniedError):

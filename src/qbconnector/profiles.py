@@ -99,10 +99,16 @@ def _secret(name: str, profile: dict[str, Any]) -> str | None:
     if profile.get("password_keyring"):
         try:
             import keyring
+            from keyring.errors import KeyringError
         except ImportError:
             raise ProfileError("password_keyring needs the keyring package: pip install "
                                "'qbconnector[keyring]'") from None
-        value = keyring.get_password(KEYRING_SERVICE, name)
+        try:
+            value = keyring.get_password(KEYRING_SERVICE, name)
+        except KeyringError as exc:     # installed, but no backend on this machine
+            raise ProfileError(f"password_keyring: the OS keyring cannot be used here "
+                               f"({type(exc).__name__}); install a keyring backend or use "
+                               "password_env") from None
         if value is None:
             raise ProfileError(f"no password for {name!r} in the keyring (service "
                                f"{KEYRING_SERVICE!r})")

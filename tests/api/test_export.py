@@ -293,3 +293,38 @@ def test_failed_export_keeps_the_old_content_and_state(shop, tmp_path, fmt):
     assert not list(tmp_path.glob("*.partial"))
     if fmt == "jsonl":     # files are replaced only when everything is written
         assert ids_and_editions(dest, fmt, "", "Customer") == old
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_reading_values_as_json_writes_the_same_files_as_typed_values(
+        shop, tmp_path, fmt, monkeypatch):
+    """The export reads records with values="json" (QuickBooks' text kept, not made Decimal
+    and back): what it writes must not differ by one byte or one cell from typed reading."""
+    from qbconnector.api.transfer import export as export_module
+    from tests.api.transfer_data import TYPES
+
+    written = {}
+    for values in ("typed", "json"):
+        monkeypatch.setattr(export_module, "QUERY_VALUES", values)
+        folder = tmp_path / values
+        folder.mkdir()
+        qb, _ = connect_pinned(shop)
+        summary = export(qb, TYPES, destination(folder, fmt))
+        qb.close()
+        assert summary.records > 50
+        if fmt == "sqlite":
+            import sqlite3
+            db = sqlite3.connect(folder / "mirror.db")
+            tables = [r[0] for r in db.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+            written[values] = {t: db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall()
+                               for t in tables}
+            db.close()
+        elif fmt == "parquet":
+            import pyarrow.parquet as pq
+            written[values] = {p.name: pq.read_table(p).to_pylist()
+                               for p in sorted(folder.iterdir())}
+        else:
+            written[values] = {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+    assert written["json"] == written["typed"]
+    assert any(written["json"].values())

@@ -272,6 +272,7 @@ def test_a_saved_connection_as_the_backend(start_relay, origin, certificates, tm
         config.write_text('Backend = "office"\n[Users.carol]\nPassword = "carol-secret"\n')
         result = CliRunner().invoke(cli, ["serve", "--config", str(config)])
         assert result.exit_code == 5 and "Traceback" not in result.output
-        assert "password_keyring needs the keyring package" in result.output
+        # the test extra installs keyring, with no backend on a CI machine
+        assert "password_keyring: the OS keyring cannot be used here" in result.output
     finally:
         remove_profile("office")

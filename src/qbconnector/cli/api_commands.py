@@ -26,6 +26,7 @@ from qbconnector.cli.connecting import (
     connection_options,
     open_connection,
 )
+from qbconnector.errors import ValidationError
 
 
 def collection_of(qb: Any, name: str) -> Any:
@@ -41,7 +42,10 @@ def collection_of(qb: Any, name: str) -> Any:
 
 def resolve_id(collection: Any, ident: str) -> str:
     """An ID as given, or the ID of the list record with that FullName / the transaction
-    with that RefNumber."""
+    with that RefNumber (QuickBooks Online's collections resolve their own)."""
+    own = getattr(collection, "resolve_id", None)
+    if own is not None:
+        return own(ident)
     if ID_PATTERN.match(ident):
         return ident
     if collection.kind == "list":
@@ -83,9 +87,23 @@ def read_data(data: str | None, file: str | None) -> dict[str, Any]:
 
 
 # -- query output ---------------------------------------------------------------------------------
+def _tables(collection: Any) -> Any:
+    """The flat tables of a collection's type (QuickBooks Online's collections have theirs)."""
+    from qbconnector.api.transfer.tables import tables_for
+    own = getattr(collection, "tables", None)
+    return own() if own is not None else tables_for(collection.type_name)
+
+
 def _field_names(collection: Any, fields: tuple[str, ...]) -> list[str]:
     from qbconnector.api.transfer.tables import ret_element
     from qbconnector.qbxml.build import normalize_key
+    names = [n.strip() for item in fields for n in item.split(",") if n.strip()]
+    own = getattr(collection, "field_names", None)
+    if own is not None:
+        try:
+            return own(names)
+        except ValidationError as exc:
+            raise click.BadParameter(str(exc), param_hint="--fields") from None
     ret = ret_element(collection.type_name)
     known = {normalize_key(n): n for n in ret.child_names()}
     out = []
@@ -112,13 +130,16 @@ def _columns(tables: Any, fields: list[str]) -> list[Any]:
 _TABLE_DEFAULTS = ("list_id", "txn_id", "full_name", "ref_number", "txn_date",
                    "customer_ref_full_name", "vendor_ref_full_name", "entity_ref_full_name",
                    "payee_entity_ref_full_name", "account_type", "is_active", "balance",
-                   "total_balance", "total_amount", "subtotal", "amount", "balance_remaining")
+                   "total_balance", "total_amount", "subtotal", "amount", "balance_remaining",
+                   # QuickBooks Online's columns
+                   "id", "fully_qualified_name", "display_name", "doc_number",
+                   "customer_ref_name", "vendor_ref_name", "active", "total_amt")
 
 
 def write_records(records: Any, fmt: str, collection: Any, fields: list[str]) -> int:
     """Print records as table, json, jsonl (streamed) or csv (streamed); returns the count."""
     from qbconnector.api.transfer.sink_files import cell_text
-    from qbconnector.api.transfer.tables import flatten, tables_for
+    from qbconnector.api.transfer.tables import flatten
     count = 0
     out = sys.stdout
     if fmt == "jsonl":
@@ -134,7 +155,7 @@ def write_records(records: Any, fmt: str, collection: Any, fields: list[str]) ->
             count += 1
         out.write("\n]\n" if count else "]\n")
         return count
-    tables = tables_for(collection.type_name)
+    tables = _tables(collection)
     columns = _columns(tables, fields)
     if fmt == "csv":
         writer = csv.writer(out)
@@ -335,7 +356,12 @@ def connections_add(name: str, target_text: str, user: str | None, password_env:
         except ImportError:
             raise Failure("--keyring needs the keyring package: pip install "
                           "'qbconnector[keyring]'") from None
-        keyring.set_password(KEYRING_SERVICE, name, sys.stdin.readline().rstrip("\r\n"))
+        from keyring.errors import KeyringError
+        try:
+            keyring.set_password(KEYRING_SERVICE, name, sys.stdin.readline().rstrip("\r\n"))
+        except KeyringError as exc:     # installed, but no backend on this machine
+            raise Failure(f"--keyring: the OS keyring cannot be used here "
+                          f"({type(exc).__name__}); use --password-env") from None
     try:
         path = save_profile(name, target_text, user=user, password_env=password_env,
                             password_keyring=True if use_keyring else None, ca_file=ca_file,

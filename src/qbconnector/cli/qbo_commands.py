@@ -1,19 +1,119 @@
-"""``qbconnector qbo ...``: QuickBooks Online. ``qbo serve`` runs the offline double of
+"""``qbconnector qbo ...``: QuickBooks Online. ``qbo login NAME`` authorizes qbconnector for a
+company and saves connection NAME (then ``--connection NAME`` works for every record command);
+``qbo logout NAME`` revokes and forgets its tokens; ``qbo serve`` runs the offline double of
 Intuit's Accounting API v3 and OAuth server over a local company file."""
 
 from __future__ import annotations
 
+import os
 import secrets
+import sys
 from pathlib import Path
 
 import click
 
+from qbconnector.cli.connecting import EXIT_NOT_FOUND, Failure, failures_as_exit_codes
+
 DEFAULT_COMPANY = "qbo-company.qbo"
+SECRET_ENV = "QBCONNECTOR_QBO_CLIENT_SECRET"  # noqa: S105 - the variable's name
 
 
 @click.group("qbo")
 def qbo_group() -> None:
-    """QuickBooks Online: an offline double of the API and its OAuth server."""
+    """QuickBooks Online: log in and out of companies, and an offline double of the API."""
+
+
+def _client_secret() -> str:
+    """The client secret: $QBCONNECTOR_QBO_CLIENT_SECRET, else one line of standard input."""
+    secret = os.environ.get(SECRET_ENV)
+    if secret:
+        return secret
+    if sys.stdin.isatty():
+        secret = click.prompt("Client secret", hide_input=True, err=True)
+    else:
+        secret = sys.stdin.readline().rstrip("\r\n")
+    if not secret:
+        raise click.UsageError(f"give the client secret on standard input or in ${SECRET_ENV} "
+                               "(never on the command line)")
+    return secret
+
+
+@qbo_group.command("login")
+@click.argument("name")
+@click.option("--client-id", required=True, help="Your app's client id (Intuit developer "
+              "portal, Keys & credentials).")
+@click.option("--environment", "environment_text", default="production", show_default=True,
+              metavar="production|sandbox|URL",
+              help="Intuit's production or sandbox servers, or a URL: a discovery document or "
+                   "a base URL (the offline double: http://127.0.0.1:8180).")
+@click.option("--no-browser", is_flag=True, help="Print the authorization URL only.")
+@click.option("--redirect-uri", metavar="URI",
+              help="The loopback redirect URI registered for the app (default: "
+                   "http://127.0.0.1:<free port>/callback).")
+@click.option("--scope", "scopes", multiple=True,
+              help="Scopes to ask for (default: com.intuit.quickbooks.accounting).")
+@click.option("--token-store", type=click.Choice(["keyring", "file"]),
+              help="Where to keep the tokens (default: the OS keyring when usable, else a "
+                   "file only you can read).")
+@click.option("--timeout", type=click.IntRange(1, 3600), default=300, show_default=True,
+              metavar="S", help="How long to wait for the authorization.")
+def login_cmd(name: str, client_id: str, environment_text: str, no_browser: bool,
+              redirect_uri: str | None, scopes: tuple[str, ...], token_store: str | None,
+              timeout: int) -> None:
+    """Authorize qbconnector for a QuickBooks Online company and save connection NAME.
+
+    The client secret is read from standard input (or $QBCONNECTOR_QBO_CLIENT_SECRET), never
+    from the command line. Open the printed URL, connect a company, and the browser comes
+    back to this machine, which stores the tokens (OS keyring when available, else a file
+    only you can read).
+    """
+    from qbconnector.qbo.login import login
+    from qbconnector.qbo.oauth import DEFAULT_SCOPES
+
+    secret = _client_secret()
+
+    def show(url: str) -> None:
+        click.echo("Open this URL to authorize qbconnector" + (
+            "" if no_browser else " (a browser is opening it)") + ":", err=True)
+        click.echo(url)
+        sys.stdout.flush()
+
+    with failures_as_exit_codes():
+        result = login(name, client_id, secret, environment_text,
+                       scopes=tuple(scopes) or DEFAULT_SCOPES, open_browser=not no_browser,
+                       redirect_uri=redirect_uri, timeout=timeout, store_kind=token_store,
+                       show=show)
+    click.echo(f"connected {name!r} to {result.company_name or 'company'} (realm "
+               f"{result.realm_id}); tokens in {result.token_store}; saved in "
+               f"{result.profile_path}", err=True)
+    click.echo(f"try: qbconnector query customers --connection {name}", err=True)
+
+
+@qbo_group.command("logout")
+@click.argument("name")
+def logout_cmd(name: str) -> None:
+    """Revoke connection NAME's authorization at Intuit and forget its tokens here (the saved
+    connection stays; qbo login NAME authorizes it again)."""
+    from qbconnector.profiles import load_profiles
+    from qbconnector.qbo.credentials import Credentials
+    from qbconnector.qbo.environments import environment
+    from qbconnector.qbo.tokens import token_store
+
+    with failures_as_exit_codes():
+        profile = load_profiles().get(name)
+        if profile is None or not str(profile.get("target", "")).startswith("qbo:"):
+            raise Failure(f"no saved QuickBooks Online connection {name!r}", EXIT_NOT_FOUND)
+        store = token_store(str(profile.get("tokens") or name), profile.get("token_store"))
+        if store.load() is None:
+            click.echo(f"{name!r} holds no tokens (already logged out)", err=True)
+            return
+        credentials = Credentials(store, environment(str(profile.get("environment")
+                                                         or "production")))
+        try:
+            revoked = credentials.revoke()
+        finally:
+            credentials.close()
+    click.echo(f"{'revoked and ' if revoked else ''}forgot the tokens of {name!r}", err=True)
 
 
 @qbo_group.command("serve")

@@ -139,6 +139,8 @@ def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone
             raise Failure(str(exc)) from None
     data = summary.to_dict()
     if not quiet:
+        for note in data.get("notes", ()):
+            click.echo(f"note: {note}", err=True)
         rate = summary.records / summary.seconds if summary.seconds else 0
         click.echo(f"exported {summary.records:,} records ({data['lines']:,} lines, "
                    f"{data['deleted']:,} deleted) to {summary.destination} in "

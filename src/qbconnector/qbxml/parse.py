@@ -14,11 +14,15 @@ are kept under ``"@name"`` keys.
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import IO, Any
 
 from lxml import etree
@@ -26,8 +30,30 @@ from lxml import etree
 from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import xmlsafe
+from qbconnector.qbxml.jsonify import jsonable
 from qbconnector.qbxml.spec import Element
-from qbconnector.qbxml.values import PARSERS
+from qbconnector.qbxml.values import PARSERS, bool_value, parse_datetime
+
+
+def _accelerator() -> Any:
+    """The optional C reader (built by the package's build hook where a compiler is at hand),
+    or None: not built, turned off by QBCONNECTOR_PURE_PYTHON=1, or built from another
+    version of its source (then it could answer differently: not used)."""
+    if os.environ.get("QBCONNECTOR_PURE_PYTHON") == "1":
+        return None
+    try:
+        from qbconnector.qbxml import _fastparse
+    except ImportError:
+        return None
+    source = Path(__file__).with_name("_fastparse.c")
+    if source.exists() and hashlib.sha256(
+            source.read_bytes()).hexdigest() != _fastparse.SOURCE_SHA:
+        return None
+    return _fastparse
+
+
+_fastparse = _accelerator()
+ACCELERATED = _fastparse is not None
 
 
 class Record(dict):
@@ -177,14 +203,17 @@ def _leaf_value(el: etree._Element, entry: tuple | None) -> Any:
 
 
 def _response_meta(el: etree._Element) -> Response:
-    attrs = dict(el.attrib)
+    return _response_of(el.tag, dict(el.attrib))
+
+
+def _response_of(tag: str, attrs: dict[str, str]) -> Response:
     try:
         code = int(attrs.get("statusCode", "0"))
     except ValueError:
         code = -1
     remaining = attrs.get("iteratorRemainingCount")
     return Response(
-        name=el.tag,
+        name=tag,
         status_code=code,
         status_severity=attrs.get("statusSeverity", ""),
         status_message=attrs.get("statusMessage", ""),
@@ -207,16 +236,47 @@ class ResponseError(QBConnectorError, ValueError):
     """Text that is not a qbXML response message set."""
 
 
-def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES) -> ResponseSet:
-    """Parse a whole response message set (safely) into responses and typed records."""
+VALUES = ("typed", "json")
+
+
+def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES, *,
+                   values: str = "typed") -> ResponseSet:
+    """Parse a whole response message set (safely) into responses and typed records.
+
+    ``values="json"`` gives every value as :func:`~qbconnector.qbxml.jsonify.jsonable` would
+    make it of the typed one (amounts and dates as text, booleans and integers typed), for
+    code that writes them out again (exports): QuickBooks' text, already in that form, is
+    kept as it is instead of being turned into Decimal or datetime and back.
+
+    With the accelerator built, an ordinary message set is read in one pass of expat straight
+    into records; anything else (errors included) goes the pure-Python way, which gives the
+    same answer and says what is wrong.
+    """
+    if values not in VALUES:
+        raise ValueError(f"values is one of {', '.join(VALUES)}, not {values!r}")
     try:
-        root = xmlsafe.parse(text, max_bytes, keep_pis=False)
+        data = xmlsafe.checked_bytes(text, max_bytes)
+    except xmlsafe.XMLError as exc:
+        raise ResponseError(str(exc)) from None
+    if _fastparse is not None:
+        with _collector_paused():
+            fast = _fastparse.parse(data, _response_cplan, Record, _FAST_PARSERS,
+                                    values == "json")
+        if fast is not None:
+            return _fast_set(*fast)
+    try:
+        root = xmlsafe.parse(data, max_bytes, keep_pis=False)
     except xmlsafe.XMLError as exc:
         raise ResponseError(str(exc)) from None
     if root.tag not in ("QBXML", "QBPOSXML"):
         raise ResponseError(f"not a qbXML response: the root element is {root.tag}")
     with _collector_paused():
-        return _convert_set(root)
+        result = _convert_set(root)
+        if values == "json":
+            for response in result:
+                response.fields = jsonable(response.fields)
+                response.records = [Record(r.tag, jsonable(dict(r))) for r in response.records]
+        return result
 
 
 @contextmanager
@@ -259,6 +319,44 @@ def _convert_set(root: etree._Element) -> ResponseSet:
                 append(Record(ret.tag, convert(ret, entry[0] if entry else None)))
             responses.append(response)
     return ResponseSet(responses, family, set_attrs)
+
+
+# -- the accelerator's plans ------------------------------------------------------------------
+# For the C reader: per aggregate, child tag -> (sub-plan, or None for a value; value code;
+# parser; always a list?; the spec declares attributes). The codes name the parsers it knows.
+_P_TEXT, _P_DECIMAL, _P_INT, _P_BOOL, _P_DATE, _P_DATETIME, _P_CALL = range(7)
+_CODES: dict[Any, int] = {Decimal: _P_DECIMAL, int: _P_INT, bool_value: _P_BOOL,
+                          date.fromisoformat: _P_DATE, parse_datetime: _P_DATETIME}
+_FAST_PARSERS = (Decimal, date.fromisoformat, datetime.fromisoformat, parse_datetime, jsonable)
+_CPLANS: dict[int, dict[str, tuple]] = {}
+
+
+def _cplan(element: Element) -> dict[str, tuple]:
+    plan = _CPLANS.get(id(element))
+    if plan is None:
+        plan = _CPLANS[id(element)] = {}        # before the children: specs may recurse
+        for tag, (child, repeats, parser) in _plan(element).items():
+            code = _P_TEXT if parser is None else _CODES.get(parser, _P_CALL)
+            plan[tag] = (None if child.type else _cplan(child), code, parser, repeats,
+                         bool(child.attrs))
+    return plan
+
+
+def _response_cplan(root_tag: str, rs_tag: str) -> dict[str, tuple]:
+    rs_spec = _message_spec(specmod.load(_family_of(root_tag)), rs_tag)
+    return _cplan(rs_spec) if rs_spec is not None else {}
+
+
+def _fast_set(root_tag: str, message_sets: list[tuple]) -> ResponseSet:
+    responses: list[Response] = []
+    for _, found in message_sets:
+        for tag, attrs, fields, records in found:
+            response = _response_of(tag, attrs)
+            response.fields = fields
+            response.records = records
+            responses.append(response)
+    set_attrs = message_sets[-1][0] if message_sets else {}   # the last one's, as with lxml
+    return ResponseSet(responses, _family_of(root_tag), set_attrs)
 
 
 # -- streaming --------------------------------------------------------------------------------

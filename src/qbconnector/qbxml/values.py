@@ -222,7 +222,7 @@ def parse_datetime(text: str) -> datetime | date:
         return datetime.fromisoformat(stamp)
 
 
-def _bool(text: str) -> bool:
+def bool_value(text: str) -> bool:
     if text in ("true", "1"):
         return True
     if text in ("false", "0"):
@@ -237,7 +237,7 @@ PARSERS = {
     "PERCENTTYPE": Decimal,
     "FLOATTYPE": Decimal,
     "INTTYPE": int,
-    "BOOLTYPE": _bool,
+    "BOOLTYPE": bool_value,
     "DATETYPE": date.fromisoformat,
     "DATETIMETYPE": parse_datetime,
     "TIMEINTERVALTYPE": parse_interval,

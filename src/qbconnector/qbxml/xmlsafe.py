@@ -84,6 +84,18 @@ def _parser(keep_pis: bool, huge_text: bool = False) -> etree.XMLParser:
     return parser
 
 
+def checked_bytes(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+    """The document as bytes, once the checks that need no parse pass: size, not empty, no
+    document type declaration; XMLError otherwise."""
+    data = to_bytes(text)
+    if len(data) > max_bytes:
+        raise XMLError(f"XML of {len(data)} bytes is larger than the limit of {max_bytes}")
+    if not data or data.isspace():
+        raise XMLError("empty XML document")
+    check_prolog(data[:65536])
+    return data
+
+
 def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
           keep_pis: bool = True, huge_text: bool = False) -> etree._Element:
     """Parse a whole document and return its root element; XMLError when not acceptable.
@@ -93,12 +105,7 @@ def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
     ``huge_text`` lifts libxml2's 10 MB limit on one text node (a SOAP envelope carries a whole
     qbXML document as one); ``max_bytes`` still bounds the document, DTDs stay refused.
     """
-    data = to_bytes(text)
-    if len(data) > max_bytes:
-        raise XMLError(f"XML of {len(data)} bytes is larger than the limit of {max_bytes}")
-    if not data.strip():
-        raise XMLError("empty XML document")
-    check_prolog(data[:65536])
+    data = checked_bytes(text, max_bytes)
     try:
         root = etree.fromstring(data, _parser(keep_pis, huge_text))
     except etree.XMLSyntaxError as exc:

@@ -5,14 +5,17 @@
 ``sandbox``                                            (a connector) sandbox files by CompanyFile
 ``http(s)://[user[:password]@]host[:port][/?opts]``    another connector (RemoteSession)
 ``com://[?company=C:\\...&app=MyApp&mode=multi]``      QuickBooks on this Windows machine (COM)
+``qbo://REALM``                                        QuickBooks Online (records API only)
 ``office``                                             a saved connection (``connections.toml``)
 ``qbwc``                                               (a connector) the Web Connector polling in
 =====================================================  =========================================
 
 :func:`make_session` / :func:`open_session` give one Session (the records API, ``request``);
 :func:`session_factory` gives a :class:`Backend`, the sessions a connector serves (``serve``,
-the service, ``test-connection``). ``serve``, the service, ``request``, ``test-connection``,
-``connect()`` and every record command reach their backend through here and nowhere else.
+the service, ``test-connection``); :func:`make_connection` gives the records-API connection of
+kinds that speak no qbXML (QuickBooks Online). ``serve``, the service, ``request``,
+``test-connection``, ``connect()`` and every record command reach their backend through here
+and nowhere else.
 
 Options come as keyword arguments or, for URLs, in the query string (keyword arguments win):
 
@@ -43,7 +46,7 @@ from typing import Any
 
 from qbconnector.errors import TargetError
 from qbconnector.qbxml.session import Session
-from qbconnector.targets import com, qbwc, remote, sandbox
+from qbconnector.targets import com, qbo, qbwc, remote, sandbox
 from qbconnector.targets.kinds import Backend, TargetKind, examples, register
 from qbconnector.targets.kinds import by_scheme as _by_scheme
 from qbconnector.targets.kinds import by_word as _by_word
@@ -52,10 +55,10 @@ from qbconnector.targets.options import PASSWORD_ENV
 from qbconnector.targets.remote import describe
 
 __all__ = ["PASSWORD_ENV", "Backend", "TargetError", "TargetKind", "default_backend",
-           "describe", "make_session", "open_session", "register", "resolve",
-           "session_factory"]
+           "describe", "make_connection", "make_session", "open_session", "register",
+           "resolve", "session_factory"]
 
-for _kind in (sandbox.KIND, remote.KIND, com.KIND, qbwc.KIND):
+for _kind in (sandbox.KIND, remote.KIND, com.KIND, qbwc.KIND, qbo.KIND):
     register(_kind)
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
@@ -114,6 +117,15 @@ def _known_schemes() -> list[str]:
     from qbconnector.targets.kinds import schemes
 
     return schemes()
+
+
+def make_connection(target: str | os.PathLike[str], **options: Any) -> Any | None:
+    """The records-API connection of a target whose kind makes its own (QuickBooks Online),
+    not opened yet; None for qbXML targets (they give Sessions: :func:`make_session`)."""
+    kind, text, merged = _locate(target, options)
+    if kind.connection is None:
+        return None
+    return kind.connection(text, merged)
 
 
 def make_session(target: str | os.PathLike[str], **options: Any) -> Session:

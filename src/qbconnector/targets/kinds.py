@@ -2,7 +2,8 @@
 
 A :class:`TargetKind` says which connect strings are its own (URL schemes, bare words, plain
 file paths) and makes, from one, either a single :class:`Session` (``connect()``, ``request``)
-or a :class:`Backend` (the sessions a connector serves). A new kind of backend — a Web
+or a :class:`Backend` (the sessions a connector serves); a kind that does not speak qbXML
+(QuickBooks Online) makes a records-API connection instead. A new kind of backend — a Web
 Connector queue, a saved QuickBooks Online connection — is one more :func:`register` call;
 every door (serve, the service, request, test-connection, the records API, the CLI) then
 reaches it.
@@ -18,6 +19,7 @@ from qbconnector.qbxml.session import Session, SessionOptions
 
 SessionMaker = Callable[[str, Mapping[str, Any]], Session]
 BackendMaker = Callable[[str, Mapping[str, Any]], "Backend"]
+ConnectionMaker = Callable[[str, Mapping[str, Any]], Any]
 
 
 class Backend:
@@ -78,6 +80,9 @@ class TargetKind:
     words: tuple[str, ...] = ()       # bare words it claims ("sandbox")
     paths: bool = False               # plain file paths are its own (the sandbox)
     example: str = ""                 # for messages: what such a target looks like
+    #: Kinds that do not speak qbXML (QuickBooks Online) make a records-API connection
+    #: themselves; ``connect()`` and the record commands use it instead of a Session.
+    connection: ConnectionMaker | None = None
 
 
 _KINDS: list[TargetKind] = []

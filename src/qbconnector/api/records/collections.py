@@ -16,7 +16,7 @@ from qbconnector.api.records.filters import build_query
 from qbconnector.api.records.record import Record
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import Message, Pairs
-from qbconnector.qbxml.parse import Response
+from qbconnector.qbxml.parse import VALUES, Response
 
 if TYPE_CHECKING:
     from qbconnector.api.records.connection import Connection
@@ -52,11 +52,12 @@ class Query:
     """A lazy, re-iterable query; iterate it, or call :meth:`all` / :meth:`first`."""
 
     def __init__(self, collection: Collection, data: dict[str, Any], limit: int | None,
-                 page_size: int) -> None:
+                 page_size: int, values: str = "typed") -> None:
         self.collection = collection
         self.data = data
         self.limit = limit
         self.page_size = page_size
+        self.values = values
         self.warnings: list[str] = []
 
     def __iter__(self) -> Iterator[Record]:
@@ -76,6 +77,7 @@ class Query:
         limit = min(x for x in (self.limit, stop_after) if x is not None) \
             if self.limit is not None or stop_after is not None else None
         lookup = any(k in self.data for k in ("ListID", "TxnID", "FullName", "RefNumber"))
+        json_ready = self.values == "json"
         spec = specmod.load().message(name)
         # Paging needs MaxReturned too (BarCodeQueryRq has the attribute but not the element).
         supports_iterator = spec.attr("iterator") is not None and \
@@ -88,7 +90,7 @@ class Query:
             for count, record in enumerate(response.records):
                 if limit is not None and count >= limit:
                     return
-                yield Record(record, record.tag)
+                yield Record(record, record.tag, json_ready)
             return
         page = self.page_size if limit is None else min(self.page_size, limit)
         if self.data.get("IncludeLineItems"):
@@ -115,7 +117,7 @@ class Query:
                     if limit is not None and served >= limit:
                         return
                     served += 1
-                    yield Record(record, record.tag)
+                    yield Record(record, record.tag, json_ready)
                 if upcoming is None:
                     return
                 response = upcoming.result()
@@ -130,7 +132,7 @@ class Query:
                     pass   # the iterator expires on its own; nothing was changed
 
     def _send(self, message: Message) -> Response:
-        response = self.collection.connection.send([message])[0]
+        response = self.collection.connection.send([message], values=self.values)[0]
         if response.status_code == 500:
             self.warnings.append(response.status_message)
         return check(response, message.name)
@@ -205,12 +207,18 @@ class Collection:
 
     # -- reading ----------------------------------------------------------------------------
     def query(self, *, limit: int | None = None, page_size: int | None = None,
-              **filters: Any) -> Query:
-        """Records matching keyword filters (see :mod:`qbconnector.api.records.filters`)."""
+              values: str = "typed", **filters: Any) -> Query:
+        """Records matching keyword filters (see :mod:`qbconnector.api.records.filters`).
+
+        ``values="json"`` gives records whose values are already what ``to_dict()`` makes of
+        them (amounts and dates as text), for code that writes them out, like the export.
+        """
         self._require("query")
         assert self.query_request is not None
+        if values not in VALUES:
+            raise ValueError(f"values is one of {', '.join(VALUES)}, not {values!r}")
         data = build_query(self.query_request, dict(filters), self.kind)
-        return Query(self, data, limit, page_size or self.connection.page_size)
+        return Query(self, data, limit, page_size or self.connection.page_size, values)
 
     def get(self, record_id: str) -> Record:
         """One record by ListID / TxnID; NotFoundError when there is none."""

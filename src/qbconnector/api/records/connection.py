@@ -28,7 +28,7 @@ from qbconnector.qbxml.build import Message, build, request_name
 from qbconnector.qbxml.parse import ResponseError, ResponseSet, parse_response
 from qbconnector.qbxml.session import RequestProcessorError, Session, TransportError
 from qbconnector.qbxml.spec import version_key
-from qbconnector.targets import make_session, resolve
+from qbconnector.targets import make_connection, make_session, resolve
 
 log = logging.getLogger(__name__)
 # Failures a session reports with a class of their own: passed on as they are, not wrapped.
@@ -93,8 +93,10 @@ class Connection:
         self.open()
         return self.session.process(request)
 
-    def send(self, messages: list[Message], on_error: str = "stopOnError") -> ResponseSet:
-        """Send messages in one message set; retries safely when the connection breaks."""
+    def send(self, messages: list[Message], on_error: str = "stopOnError",
+             values: str = "typed") -> ResponseSet:
+        """Send messages in one message set; retries safely when the connection breaks.
+        ``values`` is how the response's values come (see ``parse_response``)."""
         self.open()
         writes = any(not is_read_only(request_name(m.name)) for m in messages)
         set_attrs: dict[str, str] = {}
@@ -122,7 +124,7 @@ class Connection:
             except RequestProcessorError as exc:
                 raise errors.SessionError(str(exc), exc.hresult) from exc
         try:
-            result = parse_response(response)
+            result = parse_response(response, values=values)
         except ResponseError as exc:
             raise errors.SessionError(f"the response could not be read: {exc}") from exc
         for one in result:
@@ -192,7 +194,9 @@ def _collection_index() -> dict[str, tuple[str, str]]:
 def connect(target: str | os.PathLike[str] | Session, **options: Any) -> Connection:
     """Open a connection: a sandbox file path, ``http(s)://user:pass@host:port`` (a remote
     connector), ``com://`` (QuickBooks on this Windows machine), the name of a saved
-    connection, or a Session object — any target of :mod:`qbconnector.targets`.
+    connection, or a Session object — any target of :mod:`qbconnector.targets`. A saved
+    QuickBooks Online connection (``qbconnector qbo login NAME``) gives a
+    :class:`~qbconnector.qbo.connection.QBOConnection`, used the same way.
 
     Connection options: ``version`` (default: the newest both sides know), ``page_size``
     (iterator pages, default 500), ``retries``, ``prefetch``; every other option goes to the
@@ -205,6 +209,9 @@ def connect(target: str | os.PathLike[str] | Session, **options: Any) -> Connect
         for key in ("version", "page_size"):
             if key in saved and key not in connection_options:
                 connection_options[key] = saved.pop(key)
+        own = make_connection(text, **{**saved, **options, **connection_options})
+        if own is not None:       # QuickBooks Online: a connection of its own, not a Session
+            return own.open()
         session = make_session(text, **{**saved, **options})
     else:
         session = target

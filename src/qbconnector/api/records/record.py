@@ -29,15 +29,17 @@ def normalize(name: str) -> str:
 class Record(Mapping[str, Any]):
     """One QuickBooks record (or aggregate of one); immutable."""
 
-    __slots__ = ("_data", "_tag", "_index", "_wrapped")
+    __slots__ = ("_data", "_tag", "_index", "_wrapped", "_json_ready")
 
-    def __init__(self, data: Mapping[str, Any], tag: str = "") -> None:
+    def __init__(self, data: Mapping[str, Any], tag: str = "", json_ready: bool = False
+                 ) -> None:
         # Aggregates become records when first read: an export that only serialises the
         # record never builds the nested objects.
         object.__setattr__(self, "_data", dict(data))
         object.__setattr__(self, "_tag", tag)
         object.__setattr__(self, "_index", None)
         object.__setattr__(self, "_wrapped", set())
+        object.__setattr__(self, "_json_ready", json_ready)
 
     # -- mapping ------------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
@@ -83,6 +85,11 @@ class Record(Mapping[str, Any]):
     def id(self) -> str | None:
         """ListID or TxnID."""
         return self._data.get("ListID") or self._data.get("TxnID")
+
+    @property
+    def json_ready(self) -> bool:
+        """Whether the values are already JSON-ready (``query(values="json")``)."""
+        return self._json_ready
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready copy (Decimal as text, dates ISO 8601)."""

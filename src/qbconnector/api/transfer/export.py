@@ -21,21 +21,23 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from qbconnector.api.records import errors
 from qbconnector.api.records.collections import check
 from qbconnector.api.transfer.destinations import open_sink
+from qbconnector.api.transfer.own import OwnTransfer
 from qbconnector.api.transfer.progress import Progress
 from qbconnector.api.transfer.sinks import Sink
 from qbconnector.api.transfer.state import ExportState, as_instant, later
 from qbconnector.api.transfer.tables import TypeTables, tables_for
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import BuildError, Message
+from qbconnector.qbxml.values import parse_datetime
 
 if TYPE_CHECKING:
     from qbconnector.api.records.collections import Collection
@@ -66,6 +68,7 @@ class ExportSummary:
     outputs: list[str] = field(default_factory=list)
     state_file: str | None = None
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)    # what a user should know (full copies)
 
     @property
     def records(self) -> int:
@@ -76,10 +79,17 @@ class ExportSummary:
                 "lines": sum(t.lines for t in self.types),
                 "deleted": sum(t.deleted for t in self.types),
                 "seconds": round(self.seconds, 3), "state_file": self.state_file,
-                "outputs": self.outputs, "types": [asdict(t) for t in self.types]}
+                "outputs": self.outputs, "types": [asdict(t) for t in self.types],
+                "notes": self.notes}
 
 
-def _mark_text(value: datetime | str) -> str:
+QUERY_VALUES = "json"
+"""How records are read for export: JSON-ready, as the sinks write them, so QuickBooks' text
+is kept instead of being made Decimal or datetime and back (the files are the same)."""
+
+
+def mark_text(value: datetime | str) -> str:
+    """An export mark: the instant as ISO text with its offset, to the second."""
     if isinstance(value, str):
         value = as_instant(value)
     if value.tzinfo is None:
@@ -135,6 +145,17 @@ def deleted_since(connection: Connection, tables: TypeTables, mark: str | None
              "time_deleted": r.get("TimeDeleted")} for r in response.records]
 
 
+def _moment(value: Any) -> Any:
+    """A JSON-ready TimeModified (text) as the datetime it stands for; other values as they
+    are (text that is no date-time stays text, as the typed parse leaves it)."""
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value)
+        except ValueError:
+            return value
+    return value
+
+
 def _moved_back(mark: str, seconds: float, floor: str | None) -> str:
     moved = (as_instant(mark) - timedelta(seconds=math.ceil(seconds))).isoformat()
     return later(floor, moved) or moved
@@ -172,10 +193,10 @@ class Exporter:
         self.sink.begin(tables, merge=start_mark is not None)
         newest: datetime | None = None
         newest_text: str | None = None
-        for record in collection.query(**filters):
+        for record in collection.query(values=QUERY_VALUES, **filters):
             result.lines += self.sink.write(record)
             result.records += 1
-            modified = record.get("TimeModified")
+            modified = _moment(record.get("TimeModified"))
             if isinstance(modified, datetime) and (newest is None or modified > newest):
                 newest, newest_text = modified, modified.isoformat()
             if self.progress is not None:
@@ -202,26 +223,25 @@ class Exporter:
         return result
 
 
-def export(connection: Connection, types: Iterable[str], destination: str, *,
-           since: datetime | str | None = None, state: str | Path | None = None,
-           progress: Progress | None = None) -> ExportSummary:
-    """Export every record of ``types`` (collection or type names) to ``destination``.
+class TypeExporter(Protocol):
+    """What copies the records of one type into the sink (:class:`Exporter` for qbXML
+    connections; QuickBooks Online's has its own)."""
 
-    ``since`` (an aware datetime or ISO text with offset) exports only records modified at or
-    after it, plus deletions; ``state`` names a JSON file that remembers, per type, where the
-    last run stopped, so the next run picks up from there.
-    """
+    def run_type(self, collection: Any) -> TypeResult: ...
+
+
+def run_export(collections: list[Any], destination: str, *, since: str | None,
+               state: str | Path | None,
+               start: Callable[[Sink, ExportState, ExportSummary], TypeExporter]
+               ) -> ExportSummary:
+    """The run every export shares: the sink, a run per type by the exporter ``start``
+    makes, and the state file, saved only once everything was written."""
     began = time.monotonic()
-    collections = [connection.collection(name) for name in types]
-    for collection in collections:
-        if "query" not in collection.operations():
-            raise ValueError(f"{collection.type_name} cannot be queried, so not exported")
-    since_text = _mark_text(since) if since is not None else None
     export_state = ExportState.load(state)
     sink = open_sink(destination, [c.type_name for c in collections])
     summary = ExportSummary(sink.description or destination,
                             state_file=str(state) if state is not None else None)
-    exporter = Exporter(connection, sink, export_state, since_text, progress)
+    exporter = start(sink, export_state, summary)
     try:
         for collection in collections:
             summary.types.append(exporter.run_type(collection))
@@ -235,3 +255,26 @@ def export(connection: Connection, types: Iterable[str], destination: str, *,
     summary.outputs = sink.tables_written()
     summary.seconds = time.monotonic() - began
     return summary
+
+
+def export(connection: Connection, types: Iterable[str], destination: str, *,
+           since: datetime | str | None = None, state: str | Path | None = None,
+           progress: Progress | None = None) -> ExportSummary:
+    """Export every record of ``types`` (collection or type names) to ``destination``.
+
+    ``since`` (an aware datetime or ISO text with offset) exports only records modified at or
+    after it, plus deletions; ``state`` names a JSON file that remembers, per type, where the
+    last run stopped, so the next run picks up from there. A connection that exports by
+    itself (QuickBooks Online's, see :mod:`qbconnector.api.transfer.own`) is handed the job.
+    """
+    if isinstance(connection, OwnTransfer):
+        return connection.export(list(types), destination, since=since, state=state,
+                                 progress=progress)
+    collections = [connection.collection(name) for name in types]
+    for collection in collections:
+        if "query" not in collection.operations():
+            raise ValueError(f"{collection.type_name} cannot be queried, so not exported")
+    since_text = mark_text(since) if since is not None else None
+    return run_export(collections, destination, since=since_text, state=state,
+                      start=lambda sink, marks, summary: Exporter(
+                          connection, sink, marks, since_text, progress))

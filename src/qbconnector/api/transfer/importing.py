@@ -35,6 +35,7 @@ from qbconnector.api.records.record import Record
 from qbconnector.api.transfer.custom_fields import PUBLIC, CustomFieldWriter, Field, wanted
 from qbconnector.api.transfer.links import resolve_applied
 from qbconnector.api.transfer.mapping import ImportMapping, load_mapping
+from qbconnector.api.transfer.own import OwnTransfer
 from qbconnector.api.transfer.progress import Progress
 from qbconnector.api.transfer.sources import SourceRecord, read_source
 from qbconnector.api.transfer.writable import FieldError, body, changes, to_add
@@ -410,7 +411,12 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
                 on_error: str = "continueOnError", batch_size: int = 50,
                 results: str | Path | None = None, dry_run: bool = False,
                 progress: Progress | None = None) -> ImportSummary:
-    """Import ``source`` (CSV or JSONL) as records of ``type_name``; see the module doc."""
+    """Import ``source`` (CSV or JSONL) as records of ``type_name``; see the module doc. A
+    connection that imports by itself (QuickBooks Online's) is handed the job."""
+    if isinstance(connection, OwnTransfer):
+        return connection.import_file(type_name, source, mapping=mapping, upsert_by=upsert_by,
+                                      on_error=on_error, batch_size=batch_size,
+                                      results=results, dry_run=dry_run, progress=progress)
     began = time.monotonic()
     collection = connection.collection(type_name)
     if "add" not in collection.operations():

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
+from qbconnector.api.records.record import underlying
 from qbconnector.api.transfer.sinks import Sink, TableHandle, TableSink, table_path
 from qbconnector.api.transfer.tables import JSON, Table, TypeTables
 from qbconnector.qbxml.jsonify import jsonable
@@ -67,11 +68,15 @@ class JsonlSink(Sink):
 
     def write(self, record: Mapping[str, Any]) -> int:
         assert self._file is not None
-        data = record.to_dict() if hasattr(record, "to_dict") else jsonable(dict(record))
+        raw = underlying(record)             # read as it came: no nested records made
+        if getattr(record, "json_ready", False):
+            data = raw                       # already what to_dict() would make
+        else:
+            data = record.to_dict() if hasattr(record, "to_dict") else jsonable(dict(record))
         self._file.write(json.dumps({"_type": self._type, **data}, ensure_ascii=False) + "\n")
         if self._merge:
-            self._replaced.add((self._type, str(record.get(self._id_field))))
-        return sum(len(record.get(e) or ()) for e in self._line_elements)
+            self._replaced.add((self._type, str(raw.get(self._id_field))))
+        return sum(len(raw.get(e) or ()) for e in self._line_elements)
 
     def remove(self, deleted: list[dict[str, Any]]) -> None:
         for row in deleted:
@@ -98,7 +103,7 @@ class JsonlSink(Sink):
         kind = obj.get("_type", "")
         if kind in self._full:
             return False
-        record_id = obj.get("ListID") or obj.get("TxnID")
+        record_id = obj.get("ListID") or obj.get("TxnID") or obj.get("Id")
         return (kind, record_id) not in self._replaced
 
     def _write_deleted(self) -> None:

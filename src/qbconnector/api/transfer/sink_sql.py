@@ -131,6 +131,9 @@ def sql_table(table: Table, metadata: Any) -> Any:
     return sa.Table(table.name, metadata, *columns)
 
 
+_CONVERTED = frozenset({"DATETYPE", "BOOLTYPE", "INTTYPE"})
+
+
 def _value(value: Any, kind: str) -> Any:
     if value is None or value == "":
         return None
@@ -192,15 +195,22 @@ class _SqlHandle(TableHandle):
             self._delete(keys)
         if rows:
             sql, names, processors, positional = self._insert
-            kinds = [self._kinds[name] for name in names]
-            columns = list(zip(names, kinds, processors, strict=True))
+            # Most cells are empty or text that goes as it is: only the columns that convert
+            # (dates, booleans, integers) or have a bind processor are looked at one by one.
+            special = [(i, self._kinds[name], process)
+                       for i, (name, process) in enumerate(zip(names, processors, strict=True))
+                       if process is not None or self._kinds[name] in _CONVERTED]
             prepared = []
             for row in rows:
-                values = []
-                for name, kind, process in columns:
-                    value = _value(row.get(name), kind)
-                    values.append(value if process is None or value is None
-                                  else process(value))
+                values = [row.get(name) for name in names]
+                if "" in values:
+                    values = [None if v == "" else v for v in values]
+                for i, kind, process in special:
+                    value = values[i]
+                    if value is not None:
+                        value = _value(value, kind)
+                        values[i] = value if process is None or value is None else \
+                            process(value)
                 prepared.append(tuple(values) if positional else dict(zip(names, values,
                                                                           strict=True)))
             self.connection.exec_driver_sql(sql, prepared)

@@ -3,7 +3,10 @@
 Without a mapping file a source is read the way ``export`` writes:
 
 - JSONL: one record per line, qbXML (or snake_case) names, lines nested; a ``_type`` member
-  other than the imported type skips the line, so one export file serves every type.
+  other than the imported type skips the line, so one export file serves every type. A line
+  of QuickBooks Online's export (QBO's names, a SyncToken) is read through the field mapping
+  between editions (:mod:`qbconnector.qbo.editions`): customers, vendors, items, accounts
+  and invoices move from Online to Desktop this way.
 - CSV: columns named like the export's (``bill_address_city``), or qbXML paths
   (``BillAddress/City``), or top-level names (``Name``); values converted by the spec's type.
   Line items come from the line table written beside it (``invoices.invoice_line.csv`` for
@@ -149,23 +152,39 @@ def _jsonl_rows(path: Path, type_name: str, skipped: list[int]
                 yield number, {"_error": "not a JSON object"}
                 continue
             kind = obj.get("_type")
+            if kind is not None and "SyncToken" in obj and "EditSequence" not in obj:
+                kind, obj = _from_online(kind, obj)     # a QuickBooks Online export's record
             if kind is not None and kind != type_name:
                 skipped.append(number)
                 continue
             yield number, obj
 
 
+def _from_online(entity: str, obj: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
+    """A QuickBooks Online record as Desktop data, through the editions' field mapping
+    (:mod:`qbconnector.qbo.editions`); records with no Desktop counterpart are skipped."""
+    from qbconnector.qbo.editions import NoCounterpart, to_desktop
+
+    try:
+        kind, data, _ = to_desktop(entity, obj)
+    except NoCounterpart:
+        return "", obj
+    return kind, data
+
+
 def read_source(path: str | Path, type_name: str, mapping: ImportMapping | None = None,
-                skipped: list[int] | None = None) -> list[SourceRecord]:
+                skipped: list[int] | None = None, tables: TypeTables | None = None
+                ) -> list[SourceRecord]:
     """Every record of ``type_name`` in a CSV or JSONL file (lines of other types skipped
-    are counted in ``skipped``)."""
+    are counted in ``skipped``); ``tables`` are the type's flat tables when they are not
+    Desktop's (QuickBooks Online's, for its CSV files)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise SourceError(f"{path}: import reads .csv and .jsonl files")
     if not path.is_file():
         raise SourceError(f"no such file: {path}")
-    tables = tables_for(type_name)
+    tables = tables or tables_for(type_name)
     skipped = skipped if skipped is not None else []
     if mapping is not None:
         return _mapped(path, suffix, tables, mapping, skipped)
@@ -182,7 +201,7 @@ def read_source(path: str | Path, type_name: str, mapping: ImportMapping | None 
             columns = _columns(list(row), tables.records)
         data = _nested(row, columns)
         if lines:
-            own = sorted(lines.get(str(data.get("TxnID")), []), key=lambda x: x[0])
+            own = sorted(lines.get(str(data.get(tables.id_field)), []), key=lambda x: x[0])
             for _, element, line in own:
                 data.setdefault(element, []).append(line)
         records.append(SourceRecord(str(number), data))

@@ -15,6 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 from functools import cache
 from typing import Any
 
@@ -63,10 +65,11 @@ class TypeTables:
     records: Table
     lines: Table | None
     line_elements: tuple[str, ...]     # InvoiceLineRet, InvoiceLineGroupRet...
+    id_name: str = ""                  # the ID field where it is not ListID/TxnID ("Id")
 
     @property
     def id_field(self) -> str:
-        return "ListID" if self.kind == "list" else "TxnID"
+        return self.id_name or ("ListID" if self.kind == "list" else "TxnID")
 
 
 DELETED = Table("deleted", (
@@ -160,7 +163,7 @@ def tables_for(type_name: str) -> TypeTables:
 def flatten(record: Mapping[str, Any], tables: TypeTables) -> dict[str, Any]:
     """A record as one row of its record table (every column present, None when empty)."""
     row: dict[str, Any] = dict.fromkeys(tables.records.column_names)
-    _fill(record, (), _path_index(tables.records), row, set(tables.line_elements))
+    _fill(record, _path_tree(tables.records), row, frozenset(tables.line_elements))
     return row
 
 
@@ -168,48 +171,64 @@ def line_rows(record: Mapping[str, Any], tables: TypeTables) -> Iterator[dict[st
     """The rows of a record's lines for its line table, in document order per line type."""
     if tables.lines is None:
         return
-    index = _path_index(tables.lines)
+    tree = _path_tree(tables.lines)
     names = tables.lines.column_names
-    txn_id = record.get("TxnID")
+    txn_id = record.get(tables.id_field)
     number = 0
     for element in tables.line_elements:
         for line in record.get(element) or ():
             number += 1
             row: dict[str, Any] = dict.fromkeys(names)
             row.update(txn_id=txn_id, line_no=number, line_type=element)
-            _fill(line, (), index, row, set())
+            _fill(line, tree, row, _NOTHING)
             yield row
 
 
-_INDEXES: dict[int, tuple[Table, dict[tuple[str, ...], Column]]] = {}
+_NOTHING: frozenset[str] = frozenset()
+# Types of values that are never mappings: checked first, as asking the Mapping ABC is slow.
+_SCALARS = frozenset({str, int, bool, float, Decimal, date, datetime, timedelta, list,
+                      type(None)})
+_Tree = dict[str, tuple[Column | None, "dict | None"]]
+_TREES: dict[int, tuple[Table, _Tree]] = {}
 
 
-def _path_index(table: Table) -> dict[tuple[str, ...], Column]:
-    """Columns by element path; kept per table object (hashing a table hashes every column,
-    too slow once per record)."""
-    entry = _INDEXES.get(id(table))
+def _path_tree(table: Table) -> _Tree:
+    """The columns as a tree of element names (name -> (column there, names below)), so a
+    record is matched to columns one name at a time; kept per table object (hashing a
+    table hashes every column, too slow once per record)."""
+    entry = _TREES.get(id(table))
     if entry is None or entry[0] is not table:
-        entry = (table, {c.path: c for c in table.columns})
-        _INDEXES[id(table)] = entry
+        tree: _Tree = {}
+        for column in table.columns:
+            node = tree
+            for part in column.path[:-1]:
+                here, below = node.get(part, (None, None))
+                if below is None:
+                    below = {}
+                    node[part] = (here, below)
+                node = below
+            node[column.path[-1]] = (column, node.get(column.path[-1], (None, None))[1])
+        entry = (table, tree)
+        _TREES[id(table)] = entry
     return entry[1]
 
 
-def _fill(data: Mapping[str, Any], prefix: tuple[str, ...],
-          index: dict[tuple[str, ...], Column], row: dict[str, Any], skip: set[str]) -> None:
+def _fill(data: Mapping[str, Any], tree: _Tree, row: dict[str, Any],
+          skip: frozenset[str]) -> None:
     for key, value in data.items():
-        if not prefix and key in skip:
-            continue
-        path = (*prefix, key)
-        column = index.get(path)
+        node = tree.get(key)
+        if node is None or key in skip:
+            continue       # not in the Desktop spec (another product's field): left out
+        column, below = node
+        kind = type(value)
+        nested = kind is dict or (kind not in _SCALARS and isinstance(value, Mapping))
         if column is not None:
             if column.type == JSON:
                 row[column.name] = json.dumps(jsonable(_plain(value)), ensure_ascii=False)
-            elif not (type(value) is dict or isinstance(value, Mapping)):
+            elif not nested:
                 row[column.name] = value
-            continue
-        if type(value) is dict or isinstance(value, Mapping):
-            _fill(value, path, index, row, skip)
-        # anything else is not in the Desktop spec (another product's field): left out
+        elif below is not None and nested:
+            _fill(value, below, row, _NOTHING)
 
 
 def _plain(value: Any) -> Any:

@@ -1,0 +1,124 @@
+"""Reports: ``qb.report("ProfitAndLoss", start_date=..., end_date=...)``, typed rows.
+
+QBO's report JSON (header, columns, nested sections of rows) becomes a :class:`Report`: the
+header as a dict, the column titles and types, and :attr:`Report.rows` flattened in reading
+order — each with its kind (``Data``, ``Section`` header, ``Summary``), its depth, its
+``group``, and its cells typed by column type (``Money`` as Decimal). Desktop's report names
+are read too where QBO has the same report (``ProfitAndLossStandard`` is ``ProfitAndLoss``,
+``BalanceSheetStandard`` is ``BalanceSheet``, ``ARAgingSummary`` is ``AgedReceivables``...).
+
+Parameters take Python values: ``start_date``/``end_date`` (dates), ``accounting_method``
+(``"Accrual"`` or ``"Cash"``), ``date_macro`` (QBO's text, ``"this month"``), and
+``customer``/``vendor``/``item`` by name or Id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from qbconnector.errors import ValidationError
+
+if TYPE_CHECKING:
+    from qbconnector.qbo.connection import QBOConnection
+
+DESKTOP_NAMES = {
+    "ProfitAndLossStandard": "ProfitAndLoss", "BalanceSheetStandard": "BalanceSheet",
+    "TrialBalance": "TrialBalance", "GeneralLedger": "GeneralLedger",
+    "ARAgingSummary": "AgedReceivables", "APAgingSummary": "AgedPayables",
+    "CustomerBalanceSummary": "CustomerBalance", "VendorBalanceSummary": "VendorBalance",
+    "SalesByCustomerSummary": "CustomerSales", "SalesByItemSummary": "ItemSales",
+}
+_PARTIES = {"customer": "Customer", "vendor": "Vendor", "item": "Item"}
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    """One row: ``kind`` Data, Section (a header) or Summary; ``cells`` typed."""
+
+    kind: str
+    depth: int
+    group: str | None
+    cells: tuple[Any, ...]
+
+    @property
+    def label(self) -> Any:
+        return self.cells[0] if self.cells else None
+
+
+@dataclass
+class Report:
+    """A report as QBO computed it."""
+
+    name: str
+    header: dict[str, Any]
+    columns: list[tuple[str, str]]            # (title, type)
+    rows: list[ReportRow] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[ReportRow]:
+        return iter(self.rows)
+
+    def total(self, group: str) -> Any:
+        """The last cell of the summary row of section ``group`` (``"Income"``,
+        ``"NetIncome"``), or None."""
+        for row in self.rows:
+            if row.kind == "Summary" and row.group == group:
+                return row.cells[-1] if row.cells else None
+        return None
+
+
+def _typed(value: Any, kind: str) -> Any:
+    if value in (None, ""):
+        return None
+    if kind == "Money" or kind.endswith("Money"):
+        try:
+            return Decimal(str(value))
+        except InvalidOperation:
+            return value
+    return value
+
+
+def _walk(rows: Any, depth: int, types: list[str], out: list[ReportRow]) -> None:
+    for row in (rows or {}).get("Row") or []:
+        group = row.get("group")
+        if "Header" in row:
+            out.append(ReportRow("Section", depth, group, _cells(row["Header"], types)))
+        if "ColData" in row:
+            out.append(ReportRow("Data", depth, group, _cells(row, types)))
+        if "Rows" in row:
+            _walk(row["Rows"], depth + 1, types, out)
+        if "Summary" in row:
+            out.append(ReportRow("Summary", depth, group, _cells(row["Summary"], types)))
+
+
+def _cells(holder: dict[str, Any], types: list[str]) -> tuple[Any, ...]:
+    data = holder.get("ColData") or []
+    return tuple(_typed(cell.get("value"), types[i] if i < len(types) else "")
+                 for i, cell in enumerate(data))
+
+
+def run_report(connection: QBOConnection, name: str, **params: Any) -> Report:
+    """Run report ``name`` (QBO's or Desktop's name) with keyword parameters."""
+    real = DESKTOP_NAMES.get(name, name)
+    query: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if key in _PARTIES:
+            value = value if str(value).isdigit() else \
+                connection.references.ref_id(_PARTIES[key], str(value))
+        elif isinstance(value, date):
+            value = value.isoformat()
+        elif not isinstance(value, str | int | Decimal):
+            raise ValidationError(f"report parameter {key}: {value!r} is not a date, text or "
+                                  "number")
+        query[key] = str(value)
+    data = connection.session.get(f"reports/{real}", query, operation="report", entity=real)
+    columns = [(c.get("ColTitle", ""), c.get("ColType", ""))
+               for c in (data.get("Columns") or {}).get("Column") or []]
+    report = Report(real, dict(data.get("Header") or {}), columns)
+    _walk(data.get("Rows"), 0, [t for _, t in columns], report.rows)
+    return report
