@@ -15,10 +15,12 @@ close still checkpoints the log into the file and removes it, as before.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +32,8 @@ COMMITS_PER_CHECKPOINT = 16
 TICK_SECONDS = 0.25
 SAFETY_PAGES = 16_000
 """The writers' own automatic checkpoint: only a log this long (64 MB) is copied by them."""
+JOIN_SECONDS = 60.0
+"""How long closing the last connection waits for a checkpoint under way."""
 
 
 class Checkpointer:
@@ -57,13 +61,15 @@ class Checkpointer:
             self._wake.set()
 
     def stop(self) -> None:
-        """Stop the thread and close its connection (waits for a checkpoint under way)."""
+        """Stop the thread and close its connection (waits for a checkpoint under way; not
+        while the interpreter shuts down, when the thread may already be gone)."""
         with _LOCK:
             self._stopping = True
             thread = self._thread
         self._wake.set()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
+        if thread is not None and thread is not threading.current_thread() and \
+                not sys.is_finalizing():
+            thread.join(JOIN_SECONDS)
 
     def _run(self) -> None:
         try:
@@ -99,6 +105,15 @@ def acquire(path: str | Path, connect: Callable[[], sqlite3.Connection]) -> Chec
             checkpointer = _FILES[key] = Checkpointer(key, connect)
         checkpointer.users += 1
         return checkpointer
+
+
+@atexit.register
+def _stop_all() -> None:
+    """At exit, before the interpreter tears threads down: stop every thread cleanly."""
+    with _LOCK:
+        checkpointers = list(_FILES.values())
+    for checkpointer in checkpointers:
+        checkpointer.stop()
 
 
 def running(path: str | Path) -> bool:
