@@ -24,6 +24,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 EXTRAS = {"serve": "export", "test": "test"}
+COVERED_BY = {"export": ("export", "test")}   # the test extra installs everything export does
 
 
 def ensure_environment(extra: str) -> None:
@@ -37,8 +38,10 @@ def ensure_environment(extra: str) -> None:
     # The build compiles the parse accelerator: a new version of its source means a new build.
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (
         ROOT / "src/qbconnector/qbxml/_fastparse.c").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text() == digest:
-        return
+    for covering in COVERED_BY.get(extra, (extra,)):
+        done = VENV / f".installed-{covering}"
+        if done.exists() and done.read_text() == digest:
+            return
     print(f"installing qbconnector[{extra}] into {VENV}", flush=True)
     subprocess.run([str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
                     "-e", f"{ROOT}[{extra}]"], check=True)
@@ -82,8 +85,13 @@ def main(argv: list[str]) -> int:
         if lint.returncode != 0:
             return lint.returncode
         return subprocess.run([str(PYTHON), "-m", "pytest", *argv[1:]]).returncode
-    return subprocess.run([str(PYTHON), "-m", "qbconnector.cli.main", "serve", "--demo",
-                           *argv[1:]]).returncode
+    command = [str(PYTHON), "-m", "qbconnector.cli.main", "serve", "--demo", *argv[1:]]
+    if os.name == "posix":
+        # Become the server: a supervisor's SIGTERM (or Ctrl+C) then reaches it directly and
+        # stops it, instead of killing this launcher and leaving the server behind.
+        sys.stdout.flush()
+        os.execv(command[0], command)  # noqa: S606 - the same command, without a shell
+    return subprocess.run(command).returncode
 
 
 if __name__ == "__main__":

@@ -67,6 +67,7 @@ def _private_configuration(tmp_path_factory: pytest.TempPathFactory) -> Iterator
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("QBCONNECTOR_CONFIG_DIR", str(folder))
         mp.setenv("QBCONNECTOR_CONFIG", str(folder / "connector.toml"))
+        mp.setenv("QBCONNECTOR_REPORT_DIR", str(folder / "reports"))
         for name in ("QBCONNECTOR_COMPANY", "QBCONNECTOR_URL", "QBCONNECTOR_CONNECTION",
                      "QBCONNECTOR_PASSWORD"):
             mp.delenv(name, raising=False)

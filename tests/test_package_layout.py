@@ -162,3 +162,11 @@ def test_the_sandbox_parts_sit_in_the_documented_order() -> None:
             if source is not None and dest is not None:
                 assert order.index(dest) <= order.index(source), \
                     f"{module.name} ({source}) imports {imported} ({dest}), a later part"
+
+
+def test_the_package_is_marked_typed_and_its_door_is_annotated() -> None:
+    import qbconnector
+
+    assert (SRC / "qbconnector" / "py.typed").is_file()          # PEP 561: type checkers read
+    hints = qbconnector.connect.__annotations__
+    assert hints["return"] == "Connection" and "Session" in hints["target"]

@@ -9,6 +9,11 @@ Nothing inside the package imports this module: layers import ``qbconnector.erro
 ``qbconnector._version`` directly.
 """
 
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
 from qbconnector._version import __version__
 from qbconnector.errors import (
     AuthenticationError,
@@ -29,8 +34,12 @@ from qbconnector.errors import (
     ValueTooLongError,
 )
 
+if TYPE_CHECKING:
+    from qbconnector.api.records.connection import Connection
+    from qbconnector.qbxml.session import Session
 
-def connect(target, **options):  # type: ignore[no-untyped-def]
+
+def connect(target: str | os.PathLike[str] | Session, **options: Any) -> Connection:
     """Open a records-API connection (see :func:`qbconnector.api.connect`)."""
     from qbconnector.api import connect as _connect
 

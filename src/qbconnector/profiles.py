@@ -20,6 +20,7 @@ optional dependency ``qbconnector[keyring]``).
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -60,13 +61,60 @@ def load_profiles() -> dict[str, dict[str, Any]]:
     return profiles
 
 
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def checked_name(name: str) -> str:
+    """A profile name: letters, digits, ``-``, ``_``, ``.``, not a file name or URL (so
+    ``connect("office")`` cannot be mistaken for a file)."""
+    if not _NAME.match(name) or name.lower().endswith((".qbdb", ".qbw")):
+        raise ProfileError(f"{name!r} cannot name a connection: use letters, digits, '-', "
+                           "'_' and '.' (e.g. office, shop-2), not a file name or URL")
+    return name
+
+
+def checked_target(target: str) -> str:
+    """A profile's target as it will be used from any folder: URLs as given, a company file
+    as an absolute path."""
+    target = target.strip()
+    if not target:
+        raise ProfileError("give the target: a company file, https://host:port or com://")
+    if "://" in target:
+        return target
+    return str(Path(target).expanduser().resolve())
+
+
+def _checked_options(options: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in options.items() if v is not None and v != ""}
+    if "fingerprint" in out:
+        from qbconnector.remote.tls import format_fingerprint, normalize_fingerprint
+
+        try:
+            out["fingerprint"] = format_fingerprint(normalize_fingerprint(out["fingerprint"]))
+        except ValueError as exc:
+            raise ProfileError(str(exc)) from None
+    if "version" in out:
+        from qbconnector.qbxml.spec import load
+
+        out["version"] = load().check_version(str(out["version"]))
+    if "password_env" in out and not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$",
+                                              out["password_env"]):
+        raise ProfileError(f"{out['password_env']!r} is not an environment variable name")
+    return out
+
+
 def save_profile(name: str, target: str, **options: Any) -> Path:
-    """Add or replace a profile (atomically); refuses plaintext passwords."""
+    """Add or replace a profile (atomically); refuses plaintext passwords, names that read
+    as files, fingerprints that are not SHA-256 and unknown qbXML versions; a company file
+    is stored as an absolute path."""
     if "password" in options:
         raise ProfileError("profiles do not store passwords: use password_env or "
                            "password_keyring = true")
+    name = checked_name(name)
+    target = checked_target(target)
+    checked = _checked_options(options)
     profiles = load_profiles()
-    profiles[name] = {"target": target, **{k: v for k, v in options.items() if v is not None}}
+    profiles[name] = {"target": target, **checked}
     path = profiles_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".toml.tmp")

@@ -163,8 +163,8 @@ def test_write_commands_and_their_exit_codes(shop, qbc, tmp_path):
     assert invoice["Memo"].startswith("VOID")
 
     refused = qbc("add", "customers", *company, "--data", '{"Name": "x", "Colour": "red"}',
-                  code=1)
-    assert "Colour" in refused.stderr
+                  code=2)
+    assert "CustomerAdd has no field 'Colour'" in refused.stderr
     qbc("add", "customers", *company, code=2)          # neither --data nor --file
 
 
@@ -172,11 +172,20 @@ def test_write_commands_and_their_exit_codes(shop, qbc, tmp_path):
 def test_connections_are_saved_used_and_removed(shop, qbc, tmp_path):
     assert qbc("connections", "path").stdout.strip() == \
         str(tmp_path / "config" / "connections.toml")
-    qbc("connections", "add", "shop", str(shop), "--page-size", "7")
+    qbc("connections", "add", "shop", os.path.relpath(shop), "--page-size", "7")
+    pin = "ab" * 32
     qbc("connections", "add", "office", "https://qb.example.com:8167", "--user", "sync",
-        "--password-env", "OFFICE_PW", "--fingerprint", "AB:CD")
+        "--password-env", "OFFICE_PW", "--fingerprint", pin)
+    for bad in ("AB:CD", "3F:9A:...", "not hex"):
+        refused = qbc("connections", "add", "office2", "https://qb.example.com:8167",
+                      "--fingerprint", bad, code=2)
+        assert "not a SHA-256 fingerprint" in refused.stderr
+    for bad_name in ("", "my file.qbdb", "../x"):
+        qbc("connections", "add", bad_name, str(shop), code=2)
     listed = json.loads(qbc("connections", "list", "--format", "json").stdout)
-    assert listed["shop"] == {"target": str(shop), "page_size": 7}
+    assert listed["shop"] == {"target": str(shop.resolve()), "page_size": 7}   # absolute
+    assert listed["office"]["fingerprint"] == ":".join(["AB"] * 32)
+    assert set(listed) == {"shop", "office"}
     assert listed["office"]["password_env"] == "OFFICE_PW" and "password" not in \
         listed["office"]
     rows = qbc("query", "customers", "--connection", "shop", "--format", "jsonl").stdout
@@ -222,7 +231,7 @@ def test_export_and_import_from_the_command_line(shop, blank_company, qbc, tmp_p
     assert second["skipped"] == second["rows"] == report["added"]
     qb.close()
 
-    (tmp_path / "bad.csv").write_text("Name,TermsRef/FullName\nFine,Net 30\nBroken,Net 99\n")
+    (tmp_path / "bad.csv").write_text("Name,SalesTaxCodeRef/FullName\nFine,Tax\nBroken,Zzz\n")
     failed = qbc("import", "customers", str(tmp_path / "bad.csv"), "--company", str(fresh),
                  "--results", str(tmp_path / "bad.jsonl"), "-q", code=1)
     assert "1 record(s) failed" in failed.stderr

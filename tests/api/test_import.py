@@ -324,7 +324,7 @@ def test_mapping_file_renames_converts_sets_constants_and_builds_lines(shop, tmp
 
 
 def test_stop_on_error_sends_nothing_after_the_failure(blank_company, tmp_path):
-    rows = [{"Name": "One"}, {"Name": "Two", "TermsRef": {"FullName": "Missing"}},
+    rows = [{"Name": "One"}, {"Name": "Two", "SalesTaxCodeRef": {"FullName": "Missing"}},
             {"Name": "Three"}, {"Name": "Four"}]
     (tmp_path / "c.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     qb = open_company(blank_company())

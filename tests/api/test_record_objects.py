@@ -50,3 +50,28 @@ def test_equality_with_records_and_dicts_and_the_parsers_data_untouched() -> Non
     assert one != Record({**DATA, "Subtotal": Decimal("13")})
     assert isinstance(DATA["CustomerRef"], dict)              # the caller's dict not wrapped
     assert underlying(two)["CustomerRef"] == {"ListID": "80-1", "FullName": "Acme"}
+
+
+def test_a_field_the_type_has_but_the_record_does_not_carry_reads_as_none() -> None:
+    record = Record(DATA, "InvoiceRet")
+    assert record.memo is None and record.customer_msg_ref is None   # InvoiceRet has them
+    assert record.customer_ref.list_id == "80-1"
+    line = record.invoice_line_ret[0]
+    assert line.class_ref is None and line.item_ref.list_id is None  # nested: their spec
+    with pytest.raises(AttributeError, match="InvoiceRet has no field 'colour'; it has "
+                                             "txn_id, time_created"):
+        _ = record.colour
+    with pytest.raises(AttributeError, match="has no field 'colour'"):
+        _ = line.colour
+    unknown = Record({"A": 1}, "NotAType")                           # no spec: only its data
+    with pytest.raises(AttributeError):
+        _ = unknown.b
+
+
+def test_customer_company_name_is_none_on_a_customer_without_one(blank_company) -> None:
+    import qbconnector
+
+    with qbconnector.connect(str(blank_company())) as qb:
+        customer = qb.customers.add(name="Ann")
+        assert customer.company_name is None and customer.name == "Ann"
+        assert qb.customers.get(customer.id).company_name is None

@@ -73,16 +73,30 @@ def test_unknown_keys_and_bad_values_are_all_reported_with_paths():
         build_one("CustomerAdd", {"Name": "A", "Nmae": "typo", "CreditLimit": "lots",
                                   "IsActive": 3}, version="13.0")
     text = str(info.value)
-    assert "QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/Nmae: unknown element in CustomerAdd" in text
+    assert "QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/Nmae: CustomerAdd has no field 'Nmae' " \
+        "(did you mean Name?)" in text
     assert "CustomerAdd/CreditLimit: 'lots' is not a number" in text
     assert "CustomerAdd/IsActive: 3 is not a boolean" in text
+
+
+def test_an_unknown_field_gets_a_did_you_mean_in_the_callers_style():
+    with pytest.raises(BuildError) as info:
+        build_one("CustomerAdd", {"name": "A", "phon": "1", "bill_adress": {"cty": "x"},
+                                  "zzzzzz": 1}, version="13.0")
+    text = str(info.value)
+    assert "CustomerAdd/phon: CustomerAdd has no field 'phon' (did you mean phone" in text
+    assert "CustomerAdd/bill_adress: CustomerAdd has no field 'bill_adress' (did you mean " \
+        "bill_address" in text
+    assert "CustomerAdd/zzzzzz: CustomerAdd has no field 'zzzzzz' (it has: name, is_active" \
+        in text
 
 
 def test_build_validates_by_default():
     with pytest.raises(ValidationError) as info:
         build_one("CustomerAdd", {"Name": "x" * 42, "IsActive": "yes"}, version="13.0")
     assert [str(p) for p in info.value.problems] == [
-        "QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/Name: 42 characters, at most 41",
+        f"QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/Name: {'x' * 42!r} is 42 characters, "
+        "at most 41",
         "QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/IsActive: 'yes' is not a valid boolean "
         "(true or false)",
     ]

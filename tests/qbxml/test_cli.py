@@ -52,7 +52,8 @@ def test_validate_reports_every_problem_one_per_line(tmp_path):
     assert result.returncode == 1
     assert result.stdout.decode().splitlines() == [
         "QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd: missing required element Name",
-        "QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/BillAddress/City: 35 characters, at most 31",
+        "QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/BillAddress/City: "
+        f"{'c' * 35!r} is 35 characters, at most 31",
     ]
 
 

@@ -36,7 +36,7 @@ OWNED_ELSEWHERE = {"ARRefundCreditCard", "Bill", "BillPaymentCheck", "BillPaymen
 # What the Refs a minimal Add needs point to (created by the `setup` fixture).
 REF_NAMES = {"CustomerRef": "Cust", "EntityRef": "Cust", "SalesRepEntityRef": "Emp Loyee",
              "ItemSalesTaxRef": "State Tax", "ExpenseAccountRef": "Wages",
-             "VehicleRef": "Van"}
+             "VehicleRef": "Van", "BankAccountRef": "Checking"}
 
 
 def addable(kind: str) -> list[str]:
@@ -75,8 +75,9 @@ def setup(qb: QB) -> QB:
         Message("EmployeeAdd", {"FirstName": "Emp", "LastName": "Loyee"}),
         Message("ItemSalesTaxAdd", {"Name": "State Tax", "TaxRate": "6.25"}),
         Message("AccountAdd", {"Name": "Wages", "AccountType": "Expense"}),
-        Message("VehicleAdd", {"Name": "Van"}))
-    assert [r.status_code for r in responses] == [0] * 5
+        Message("VehicleAdd", {"Name": "Van"}),
+        Message("AccountAdd", {"Name": "Checking", "AccountType": "Bank"}))
+    assert [r.status_code for r in responses] == [0] * 6
     return qb
 
 

@@ -26,6 +26,7 @@ from qbconnector.cli.connecting import (
     connection_options,
     open_connection,
 )
+from qbconnector.cli.discovery import complete_type
 from qbconnector.errors import ValidationError
 
 
@@ -166,6 +167,9 @@ def write_records(records: Any, fmt: str, collection: Any, fields: list[str]) ->
             count += 1
         return count
     rows = [flatten(record, tables) for record in records]
+    if not rows:
+        click.echo(f"no records ({collection.type_name})")
+        return 0
     if not fields:
         columns = [c for c in columns if c.name in _TABLE_DEFAULTS]
     columns = [c for c in columns if any(row.get(c.name) is not None for row in rows)]
@@ -174,13 +178,14 @@ def write_records(records: Any, fmt: str, collection: Any, fields: list[str]) ->
     table = Table(*[c.name for c in columns], title=f"{collection.type_name}: {len(rows)}")
     for row in rows:
         table.add_row(*[cell_text(row.get(c.name)) for c in columns])
-    Console().print(table)
+    # On a terminal the table fits the window; piped, nothing is cut (IDs stay whole).
+    Console(width=None if out.isatty() else 100_000).print(table)
     return len(rows)
 
 
 # -- commands -------------------------------------------------------------------------------------
 @click.command("query")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.option("--where", "-w", "where", multiple=True, metavar="KEY=VALUE",
               help="A filter, e.g. name_contains=Acme, txn_date=2024-01-01..2024-03-31, "
                    "paid=false, modified_since=2024-05-01T00:00:00-05:00 (repeatable).")
@@ -209,7 +214,7 @@ def query_cmd(type_name: str, where: tuple[str, ...], fields: tuple[str, ...],
 
 
 @click.command("get")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.argument("ident", metavar="ID")
 @connection_options
 def get_cmd(type_name: str, ident: str, target: Target) -> None:
@@ -231,7 +236,7 @@ def get_cmd(type_name: str, ident: str, target: Target) -> None:
 
 
 @click.command("add")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.option("--data", help="The fields as a JSON object (qbXML or snake_case names).")
 @click.option("--file", "file", help="A file with the JSON object ('-' for stdin).")
 @connection_options
@@ -244,17 +249,16 @@ def add_cmd(type_name: str, data: str | None, file: str | None, target: Target) 
 
 
 def _write(operation: Callable[[], Record]) -> Record:
-    from qbconnector.qbxml.build import BuildError
+    """Run a change; data QuickBooks would refuse is a usage error (exit 2) naming the field,
+    the value and what is allowed (through the one error path)."""
     try:
         return operation()
-    except BuildError as exc:
-        raise Failure(f"QuickBooks would refuse this:\n{exc}") from None
     except NotImplementedError as exc:
         raise Failure(str(exc)) from None
 
 
 @click.command("modify")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.argument("ident", metavar="ID")
 @click.option("--data", help="The changed fields as a JSON object.")
 @click.option("--file", "file", help="A file with the JSON object ('-' for stdin).")
@@ -274,7 +278,7 @@ def modify_cmd(type_name: str, ident: str, data: str | None, file: str | None,
 
 
 @click.command("delete")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.argument("ident", metavar="ID")
 @connection_options
 def delete_cmd(type_name: str, ident: str, target: Target) -> None:
@@ -286,7 +290,7 @@ def delete_cmd(type_name: str, ident: str, target: Target) -> None:
 
 
 @click.command("void")
-@click.argument("type_name", metavar="TYPE")
+@click.argument("type_name", metavar="TYPE", shell_complete=complete_type)
 @click.argument("ident", metavar="ID")
 @connection_options
 def void_cmd(type_name: str, ident: str, target: Target) -> None:
@@ -343,13 +347,25 @@ def connections_list(fmt: str) -> None:
 def connections_add(name: str, target_text: str, user: str | None, password_env: str | None,
                     use_keyring: bool, ca_file: str | None, fingerprint: str | None,
                     qbxml_version: str | None, page_size: int | None) -> None:
-    """Save TARGET (a company file, https://host:port, com://) as NAME."""
-    from qbconnector.profiles import KEYRING_SERVICE, ProfileError, save_profile
+    """Save TARGET (a company file, https://host:port, com://) as NAME; a company file is
+    saved as an absolute path, a fingerprint is checked (SHA-256, as ``cert generate``
+    prints it)."""
+    from qbconnector.profiles import KEYRING_SERVICE, ProfileError, checked_name, save_profile
     if "@" in target_text and ":" in target_text.split("@", 1)[0].split("://")[-1]:
         raise click.BadParameter("profiles never store passwords: drop user:password@ "
                                  "and use --password-env or --keyring", param_hint="TARGET")
     if password_env and use_keyring:
         raise click.UsageError("give --password-env or --keyring, not both")
+    try:
+        checked_name(name)
+    except ProfileError as exc:
+        raise click.BadParameter(str(exc), param_hint="NAME") from None
+    if fingerprint is not None:
+        from qbconnector.remote.tls import normalize_fingerprint
+        try:
+            normalize_fingerprint(fingerprint)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--fingerprint") from None
     if use_keyring:
         try:
             import keyring
@@ -367,7 +383,7 @@ def connections_add(name: str, target_text: str, user: str | None, password_env:
                             password_keyring=True if use_keyring else None, ca_file=ca_file,
                             fingerprint=fingerprint, version=qbxml_version, page_size=page_size)
     except ProfileError as exc:
-        raise Failure(str(exc)) from None
+        raise click.UsageError(str(exc)) from None
     click.echo(f"saved {name!r} in {path}", err=True)
 
 
@@ -391,7 +407,8 @@ def connections_path() -> None:
 def register(cli: click.Group) -> None:
     """Add the records commands to the top-level group."""
     from qbconnector.cli import transfer_commands
+    from qbconnector.cli.discovery import types_cmd
     for command in (query_cmd, get_cmd, add_cmd, modify_cmd, delete_cmd, void_cmd,
-                    connections_group):
+                    connections_group, types_cmd):
         cli.add_command(command)
     transfer_commands.register(cli)

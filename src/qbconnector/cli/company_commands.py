@@ -7,7 +7,9 @@ prints the response, or the request processor's HRESULT when QuickBooks would gi
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -20,9 +22,9 @@ import click
 from qbconnector.cli.connecting import (
     EXIT_REFUSED,
     Target,
+    connection_options,
     failure_for,
     open_session,
-    target_options,
 )
 from qbconnector.qbxml.session import RequestProcessorError
 
@@ -119,13 +121,26 @@ def _progress(quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
 
 @company_group.command("info")
 @click.argument("path", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
-def info_cmd(path: str) -> None:
-    """Company name, records per type and whether the books balance."""
+@click.option("--json", "as_json", is_flag=True,
+              help="As JSON: company, file, lists and transactions per type, checks.")
+def info_cmd(path: str, as_json: bool) -> None:
+    """Company name, records per type and whether the books balance (exit 1 if not)."""
     from qbconnector.sandbox import audit_summary as summary
     try:
         facts = summary(path)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    balanced = all(ok for ok, _ in facts["checks"].values())
+    if as_json:
+        click.echo(json.dumps({
+            "company": facts["company"], "file": str(Path(path).resolve()),
+            "lists": facts["lists"], "transactions": facts["transactions"],
+            "checks": {name: {"ok": ok, "detail": detail}
+                       for name, (ok, detail) in facts["checks"].items()},
+            "balanced": balanced}, indent=2))
+        if not balanced:
+            sys.exit(1)
+        return
     click.echo(f"{facts['company']}  ({path})")
     click.echo("lists:")
     for kind, count in facts["lists"].items():
@@ -135,7 +150,7 @@ def info_cmd(path: str) -> None:
         click.echo(f"  {kind:<28}{count:>10,}")
     for check, (ok, detail) in facts["checks"].items():
         click.echo(f"{'ok  ' if ok else 'FAIL'} {check}: {detail}")
-    if not all(ok for ok, _ in facts["checks"].values()):
+    if not balanced:
         sys.exit(1)
 
 
@@ -149,15 +164,18 @@ def _read(source: str) -> bytes:
 
 
 @click.command("request")
-@target_options
+@connection_options
 @click.argument("source", metavar="[FILE|-]", default="-")
-def request_cmd(target: Target, source: str) -> None:
+@click.option("--check", is_flag=True, help="Exit 1 when any response has an error status "
+                                            "(the response is printed all the same).")
+def request_cmd(target: Target, source: str, check: bool) -> None:
     """Send a qbXML request message set and print the response message set.
 
     The target is any of the record commands': a sandbox company file (--company), a remote
     connector or com:// (--url), or a saved connection (--connection). When QuickBooks would
     answer with an error of its request processor instead (a message it cannot parse, an
     unsupported version...), print its HRESULT and text on stderr and exit with status 1.
+    --qbxml-version sets the request's <?qbxml version?> header.
     """
     if target.password_stdin and source == "-":
         raise click.UsageError("with --password-stdin, give the request as a FILE")
@@ -166,6 +184,8 @@ def request_cmd(target: Target, source: str) -> None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("latin-1")
+    if target.version:
+        text = with_version(text, target.version)
     with open_session(target) as session:
         try:
             response = session.process(text)
@@ -175,6 +195,38 @@ def request_cmd(target: Target, source: str) -> None:
             click.echo(str(exc), err=True)     # QuickBooks' own HRESULT and text, as they are
             sys.exit(EXIT_REFUSED)
     click.echo(response, nl=not response.endswith("\n"))
+    if check:
+        failed = _error_statuses(response)
+        if failed:
+            click.echo(f"{len(failed)} request(s) answered with an error: "
+                       + "; ".join(failed[:3]) + ("; ..." if len(failed) > 3 else ""),
+                       err=True)
+            sys.exit(EXIT_REFUSED)
+
+
+def with_version(text: str, version: str) -> str:
+    """The request with its ``<?qbxml version?>`` header set to ``version``."""
+    from qbconnector.qbxml.spec import load
+
+    version = load().check_version(version)
+    header = f'<?qbxml version="{version}"?>'
+    if re.search(r"<\?qbxml\s", text):
+        return re.sub(r"<\?qbxml\s[^?]*\?>", header, text, count=1)
+    declaration = re.match(r"\s*<\?xml[^?]*\?>", text)
+    at = declaration.end() if declaration else 0
+    return text[:at] + header + text[at:]
+
+
+def _error_statuses(response: str) -> list[str]:
+    """``Name statusCode message`` of every response with an Error severity."""
+    from qbconnector.qbxml.parse import ResponseError, parse_response
+
+    try:
+        answers = parse_response(response)
+    except ResponseError as exc:
+        return [f"the response could not be read: {exc}"]
+    return [f"{a.name} {a.status_code} {a.status_message}" for a in answers
+            if a.status_severity == "Error"]
 
 
 def register(cli: click.Group) -> None:

@@ -13,18 +13,30 @@ from qbconnector.cli import (
     qbxml_commands,
     server_commands,
 )
+from qbconnector.cli.help_examples import add_examples
+from qbconnector.cli.reporting import DEBUG_ENV, ReportingGroup
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="qbconnector")
-def cli() -> None:
+@click.option("--debug", is_flag=True, envvar=DEBUG_ENV,
+              help=f"Show the full traceback of an unexpected error [env: {DEBUG_ENV}].")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
     """Move data into and out of QuickBooks: qbXML tools, sandbox company files, the remote
-    connector server and the records API."""
+    connector server and the records API.
+
+    An error prints one line and exits with a code: 1 QuickBooks refused, 2 usage, 3 conflict,
+    4 not found, 5 no connection, 70 an unexpected error (a bug: the line says where its full
+    report went; --debug shows it).
+    """
+    ctx.meta["qbconnector.debug"] = debug
 
 
 for module in (qbxml_commands, company_commands, server_commands, api_commands,
                qbo_commands, qbwc_commands):
     module.register(cli)
+add_examples(cli)
 
 
 def main() -> None:

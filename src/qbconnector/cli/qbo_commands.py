@@ -18,6 +18,24 @@ DEFAULT_COMPANY = "qbo-company.qbo"
 SECRET_ENV = "QBCONNECTOR_QBO_CLIENT_SECRET"  # noqa: S105 - the variable's name
 
 
+def _zone(value: str) -> str:
+    """``--time-zone``: a zone the double can use, checked before anything starts."""
+    from qbconnector.qbo_wire.values import zone_named
+
+    try:
+        zone_named(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _address(value: str) -> str:
+    """``--host``: an address to listen on; empty would mean every interface."""
+    if not value.strip():
+        raise click.BadParameter("give an address to listen on, e.g. 127.0.0.1")
+    return value.strip()
+
+
 @click.group("qbo")
 def qbo_group() -> None:
     """QuickBooks Online: log in and out of companies, and an offline double of the API."""
@@ -124,6 +142,7 @@ def logout_cmd(name: str) -> None:
               help="When creating the file: none (a new company) or small (a year of data) "
                    "[default: none].")
 @click.option("--host", default="127.0.0.1", show_default=True,
+              callback=lambda ctx, param, value: _address(value),
               help="Address to listen on (loopback unless you mean otherwise).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8180, show_default=True,
               help="Port (0: any free port).")
@@ -144,6 +163,7 @@ def logout_cmd(name: str) -> None:
 @click.option("--webhook-format", type=click.Choice(["legacy", "cloudevents"]),
               default="legacy", show_default=True)
 @click.option("--time-zone", default="America/Los_Angeles", show_default=True,
+              callback=lambda ctx, param, value: _zone(value),
               help="The companies' time zone (MetaData times carry its offset).")
 def serve_cmd(company: Path, sample: str | None, host: str, port: int, client_id: str | None,
               client_secret: str | None, redirect_uris: tuple[str, ...], auto_consent: bool,

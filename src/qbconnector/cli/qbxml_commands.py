@@ -26,7 +26,7 @@ def _version(family: str, version: str | None) -> str:
     try:
         return sp.check_version(version)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--version") from None
+        raise click.BadParameter(str(exc), param_hint="--qbxml-version") from None
 
 
 def _read(source: str) -> bytes:
@@ -44,7 +44,8 @@ def qbxml_group() -> None:
 
 
 @qbxml_group.command("messages")
-@click.option("--version", "-v", help="qbXML version (default: the newest known).")
+@click.option("--qbxml-version", "--version", "-v", "version",
+              help="qbXML version (default: the newest known).")
 @click.option("--responses", is_flag=True, help="List response messages instead of requests.")
 @FAMILY
 def messages_cmd(version: str | None, responses: bool, family: str) -> None:
@@ -60,7 +61,8 @@ def messages_cmd(version: str | None, responses: bool, family: str) -> None:
 @qbxml_group.command("example")
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Every request of the version.")
-@click.option("--version", "-v", help="qbXML version (default: the newest known).")
+@click.option("--qbxml-version", "--version", "-v", "version",
+              help="qbXML version (default: the newest known).")
 @click.option("--minimal", is_flag=True, help="Only the required elements.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path),
               help="Write one file per message, NAME.xml, into this folder.")
@@ -93,7 +95,8 @@ def example_cmd(names: tuple[str, ...], all_: bool, version: str | None, minimal
 
 @qbxml_group.command("validate")
 @click.argument("source", metavar="FILE|-")
-@click.option("--version", "-v", help="Validate as this version instead of the header's.")
+@click.option("--qbxml-version", "--version", "-v", "version",
+              help="Validate as this version instead of the header's.")
 def validate_cmd(source: str, version: str | None) -> None:
     """Exit 0 when the message set is valid, else 1 with one problem per line."""
     problems = validate(_read(source), version)

@@ -7,6 +7,8 @@ default) and reached through :mod:`qbconnector.targets`, the one door to every b
 
 from __future__ import annotations
 
+import dataclasses
+import difflib
 import json
 import os
 import secrets
@@ -53,9 +55,14 @@ def _path(config: Path | None) -> Path:
     return config if config is not None else default_config_path()
 
 
-def _load(config: Path | None) -> Any:
+def _load(config: Path | None, must_exist: bool = False) -> Any:
+    """The settings; with ``must_exist``, a --config naming no file is refused (a typo, for
+    commands that only read the settings)."""
     from qbconnector.server.settings import SettingsError, load_settings
 
+    if must_exist and config is not None and not config.exists():
+        raise click.BadParameter(f"no settings file at {config} (qbconnector config set KEY "
+                                 "VALUE --config FILE creates one)", param_hint="--config")
     try:
         return load_settings(_path(config))
     except SettingsError as exc:
@@ -144,6 +151,23 @@ def serve_command(config: Path | None, port: int | None, backend: str | None,
     _run(backends.build_server(settings, served, company or "", backend))
 
 
+def _port_is_free(settings: Any, port: int | None) -> None:
+    """Stop, before anything changes (the demo password is new each time), when another
+    server has the port: a second ``serve --demo`` says so rather than move elsewhere."""
+    from qbconnector.server.listen import bind_socket
+    from qbconnector.server.runner import NotReady
+
+    chosen = settings.Port if port is None else port
+    if not chosen:
+        return
+    try:
+        bind_socket(settings.bind_host, chosen).close()
+    except NotReady:
+        raise click.ClickException(
+            f"port {chosen} on {settings.bind_host} is in use (is a qbconnector serve --demo "
+            "running already?): stop that one, or give --port N (0: any free port)") from None
+
+
 def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
                 admin_port: int | None) -> None:
     import platformdirs
@@ -152,6 +176,7 @@ def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
     from qbconnector.server.runner import NotReady
 
     folder = folder or platformdirs.user_data_path("qbconnector", appauthor=False) / "demo"
+    _port_is_free(_load(config or folder / "connector.toml"), port)
     if not (folder / "sample.qbdb").exists():
         click.echo(f"creating the sample company in {folder}", err=True)
     demo = _admin(prepare_demo, folder, _create_sample, config)
@@ -161,16 +186,9 @@ def _serve_demo(folder: Path | None, port: int | None, config: Path | None,
     server = backends.build_server(settings, backends.open_backend(sample), **console)
     try:
         server.bind()
-    except NotReady:
-        server.app.close()
-        if port is not None:
-            raise
-        server = backends.build_server(settings.with_overrides(Port=0),
-                                       backends.open_backend(sample), **console)
-    try:
-        server.bind()
         server.start_console()
     except (NotReady, RuntimeError) as exc:
+        server.app.close()
         raise click.ClickException(str(exc)) from None
     curl = curl_command(server.url, DEMO_USER, demo.password, server.ssl_context is not None)
     console_lines = (f"\nAdmin console: {server.console_url}\n  console password: "
@@ -327,7 +345,7 @@ def config_show(config: Path | None, as_json: bool) -> None:
     from qbconnector.server.admin import masked_view
     from qbconnector.server.settings import dump_toml
 
-    settings = _load(config)
+    settings = _load(config, must_exist=True)
     values = masked_view(settings)
     choice = backends.choose(settings, None)
     values["Backend"] = backends.describe(choice.target)   # the one in force, default included
@@ -368,6 +386,14 @@ def config_set(key: str, value: str, config: Path | None) -> None:
 @_config_option
 def config_unset(key: str, config: Path | None) -> None:
     """Remove KEY from the file (back to its default)."""
+    from qbconnector.server.settings import Settings
+
+    known = [f.name for f in dataclasses.fields(Settings)]
+    if key not in known and key != "Users":
+        hint = difflib.get_close_matches(key, known, n=1)
+        raise click.BadParameter(f"no setting {key!r}"
+                                 + (f" (did you mean {hint[0]}?)" if hint else ""),
+                                 param_hint="KEY")
     _update(config, lambda raw: raw.pop(key, None))
     click.echo(f"{key} reset to its default")
 
@@ -380,7 +406,7 @@ def config_check(config: Path | None) -> None:
     from qbconnector.server.tls import CertificateError, server_context
 
     path = _path(config)
-    settings = _load(config)
+    settings = _load(config, must_exist=True)
     problems = warnings_for(settings)
     if settings.SSLEnabled and settings.SSLCertStore:
         try:
@@ -425,6 +451,10 @@ def cert_generate(config: Path | None, out: Path | None, common_name: str, hosts
 
     out = out or _path(config).with_name("server.pem")
     password = _read_password_stdin() if pfx is not None and pfx_password_stdin else ""
+    for name in (common_name, *hosts):
+        if len(name) > 64 or not name.isascii():
+            raise click.BadParameter(f"{name!r}: a host name is at most 64 ASCII characters",
+                                     param_hint="--cn/--host")
     files = write_self_signed(out, common_name, hosts, days, pfx=pfx, pfx_password=password)
     generated = files.generated
     click.echo(f"key and certificate: {files.pem}\ncertificate for clients: {files.crt}")
@@ -464,7 +494,7 @@ def _backend_problems(settings: Any) -> list[Any]:
 def test_connection(config: Path | None, user_name: str | None, backend: str | None,
                     company: str | None) -> None:
     """Open the company file as a user would, through the backend serve would use."""
-    settings = _load(config)
+    settings = _load(config, must_exist=True)
     if not settings.Users:
         raise click.ClickException("no users configured (qbconnector users add NAME)")
     if user_name is None:
@@ -565,7 +595,7 @@ def log_tail(config: Path | None, lines: int, follow: bool, live: bool) -> None:
     from qbconnector.server.logs import default_log_dir, last_lines, newest_log_file
     from qbconnector.server.logs import follow as follow_lines
 
-    settings = _load(config)
+    settings = _load(config, must_exist=True)
     if live:
         _tail_live(settings)
         return

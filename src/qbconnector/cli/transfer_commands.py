@@ -20,6 +20,7 @@ from qbconnector.cli.connecting import (
     connection_options,
     open_connection,
 )
+from qbconnector.cli.discovery import complete_type, complete_type_then_file
 
 
 class BarProgress:
@@ -109,7 +110,10 @@ def _json_default(value: Any) -> Any:
 
 
 @click.command("export")
-@click.argument("types", nargs=-1, required=True, metavar="TYPE...")
+@click.argument("types", nargs=-1, metavar="TYPE...", shell_complete=complete_type)
+@click.option("--all", "everything", is_flag=True,
+              help="Every type, in dependency order: the whole company (import --all reads "
+                   "it back).")
 @click.option("--to", "destination", required=True, metavar="DEST",
               help="A .jsonl, .csv or .parquet file, or a database URL (sqlite:///file.db).")
 @click.option("--since", help="Only records modified at or after this time (ISO 8601).")
@@ -119,13 +123,19 @@ def _json_default(value: Any) -> Any:
 @click.option("--page-size", type=click.IntRange(1, 10000), help="Records per iterator page.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary line.")
 @click.option("--summary-json", metavar="FILE", help="Write a JSON summary ('-' for stdout).")
+@click.option("--replace", is_flag=True, help="In a database: drop tables of the export's "
+              "names that it did not create (without it, such a table stops the export).")
 @connection_options
-def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone: str | None,
-               state: str | None, page_size: int | None, quiet: bool,
-               summary_json: str | None, target: Target) -> None:
+def export_cmd(types: tuple[str, ...], everything: bool, destination: str, since: str | None,
+               zone: str | None, state: str | None, page_size: int | None, quiet: bool,
+               summary_json: str | None, replace: bool, target: Target) -> None:
     """Copy every record of the TYPEs (lines, linked transactions and inactive list records
     included) to DEST; with --since or --state, only what changed, plus deletions."""
     from qbconnector.api import DestinationError, StateError, export
+    from qbconnector.api.transfer.whole import whole_company_types
+    if everything == bool(types):
+        raise click.UsageError("give the TYPEs to export, or --all (not both)")
+    types = tuple(whole_company_types()) if everything else types
     moment = parse_since(since, zone) if since else None
     with open_connection(target, page_size) as qb:
         for name in types:
@@ -134,7 +144,8 @@ def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone
         try:
             with bar:
                 summary = export(qb, list(types), destination, since=moment, state=state,
-                                 progress=None if quiet else bar)  # type: ignore[arg-type]
+                                 progress=None if quiet else bar,  # type: ignore[arg-type]
+                                 replace=replace)
         except (DestinationError, StateError, ImportError) as exc:
             raise Failure(str(exc)) from None
     data = summary.to_dict()
@@ -149,15 +160,19 @@ def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone
 
 
 @click.command("import")
-@click.argument("type_name", metavar="TYPE")
-@click.argument("source", metavar="FILE", type=click.Path(exists=True, dir_okay=False))
+@click.argument("arguments", nargs=-1, metavar="TYPE FILE | --all FILE",
+                shell_complete=complete_type_then_file)
+@click.option("--all", "everything", is_flag=True,
+              help="Import everything export --all wrote: lists in dependency order, then "
+                   "transactions in the order they happened.")
 @click.option("--map", "mapping", type=click.Path(exists=True, dir_okay=False),
               help="A mapping file (TOML): columns to fields, constants, types, lines.")
 @click.option("--upsert-by", type=click.Choice(["Name", "RefNumber", "ID", "none"]),
               help="Find existing records by this key (default: Name for lists, RefNumber "
                    "for transactions); 'none' always adds.")
 @click.option("--results", type=click.Path(dir_okay=False),
-              help="Write one row per source record (.csv or .jsonl).")
+              help="Where to write one row per source record (.csv or .jsonl) "
+                   "[default: FILE's name with .results.csv, beside it].")
 @click.option("--stop-on-error", is_flag=True, help="Stop at the first failing record "
               "(default: continue and report every failure).")
 @click.option("--batch-size", type=click.IntRange(1, 1000), default=50, show_default=True,
@@ -166,12 +181,28 @@ def export_cmd(types: tuple[str, ...], destination: str, since: str | None, zone
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar, no summary line.")
 @click.option("--summary-json", metavar="FILE", help="Write a JSON summary ('-' for stdout).")
 @connection_options
-def import_cmd(type_name: str, source: str, mapping: str | None, upsert_by: str | None,
-               results: str | None, stop_on_error: bool, batch_size: int, dry_run: bool,
-               quiet: bool, summary_json: str | None, target: Target) -> None:
+def import_cmd(arguments: tuple[str, ...], everything: bool, mapping: str | None,
+               upsert_by: str | None, results: str | None, stop_on_error: bool,
+               batch_size: int, dry_run: bool, quiet: bool, summary_json: str | None,
+               target: Target) -> None:
     """Add the records of FILE (CSV or JSONL) as TYPE, or modify those that exist; records
-    that are already as the file says are skipped. Exit 1 if any record failed."""
+    that are already as the file says are skipped; a record that fails is a row of the
+    results file and the others go on. Exit 1 if any record failed."""
     from qbconnector.api import MappingError, SourceError, import_file
+    from qbconnector.errors import ValidationError
+    if everything:
+        if len(arguments) != 1 or mapping or upsert_by:
+            raise click.UsageError("import --all takes one FILE (what export --all wrote), "
+                                   "and no --map or --upsert-by")
+        _import_all(Path(arguments[0]), results, stop_on_error, batch_size, dry_run, quiet,
+                    summary_json, target)
+        return
+    if len(arguments) != 2:
+        raise click.UsageError("give TYPE and FILE (or --all FILE)")
+    type_name, source = arguments
+    if not Path(source).is_file():
+        raise click.BadParameter(f"no such file: {source}", param_hint="FILE")
+    results = results or str(Path(source).with_name(Path(source).stem + ".results.csv"))
     with open_connection(target) as qb:
         collection_of(qb, type_name)
         bar = _NoProgress() if quiet else BarProgress("import")
@@ -182,21 +213,58 @@ def import_cmd(type_name: str, source: str, mapping: str | None, upsert_by: str 
                     on_error="stopOnError" if stop_on_error else "continueOnError",
                     batch_size=batch_size, results=results, dry_run=dry_run,
                     progress=None if quiet else bar)  # type: ignore[arg-type]
+        except ValidationError:
+            raise
         except (MappingError, SourceError, ValueError) as exc:
             raise Failure(str(exc)) from None
+    if not summary.rows:
+        click.echo(f"warning: {source} has no {summary.type_name} records"
+                   + (f" ({summary.other_types:,} records of other types, skipped)"
+                      if summary.other_types else ""), err=True)
+    if summary.created and not quiet:
+        shown = ", ".join(summary.created[:8]) + (", ..." if len(summary.created) > 8 else "")
+        click.echo(f"{'would create' if dry_run else 'created'} {len(summary.created):,} list "
+                   f"record(s) the records refer to: {shown}", err=True)
     if not quiet:
         click.echo(f"{summary.type_name}: {summary.rows:,} records — {summary.added:,} added, "
                    f"{summary.modified:,} modified, {summary.skipped:,} unchanged, "
-                   f"{summary.errors:,} failed ({summary.seconds:.1f} s)"
+                   f"{summary.errors:,} failed ({summary.seconds:.1f} s); results in {results}"
                    + (" [dry run]" if dry_run else ""), err=True)
     if summary.custom_fields_not_imported and not quiet:
         click.echo(f"warning: the custom fields of {summary.custom_fields_not_imported:,} "
                    "record(s) could not be written (see the results)", err=True)
     _write_summary(summary.to_dict(), summary_json)
     if summary.errors:
-        raise Failure(f"{summary.errors} record(s) failed"
-                      + (f"; see {results}" if results else "; use --results FILE for "
-                         "details"), EXIT_REFUSED)
+        raise Failure(f"{summary.errors} record(s) failed; see {results}", EXIT_REFUSED)
+
+
+def _import_all(source: Path, results: str | None, stop_on_error: bool, batch_size: int,
+                dry_run: bool, quiet: bool, summary_json: str | None, target: Target) -> None:
+    from qbconnector.api import SourceError
+    from qbconnector.api.transfer.whole import import_all
+    results = results or str(source.with_name(source.stem + ".results.csv"))
+    with open_connection(target) as qb:
+        bar = _NoProgress() if quiet else BarProgress("import")
+        try:
+            with bar:
+                summaries = import_all(
+                    qb, source, results=results, dry_run=dry_run, batch_size=batch_size,
+                    on_error="stopOnError" if stop_on_error else "continueOnError",
+                    progress=None if quiet else bar)  # type: ignore[arg-type]
+        except SourceError as exc:
+            raise Failure(str(exc)) from None
+    failed = sum(s.errors for s in summaries)
+    if not quiet:
+        for s in summaries:
+            click.echo(f"{s.type_name}: {s.rows:,} records — {s.added:,} added, "
+                       f"{s.modified:,} modified, {s.skipped:,} unchanged, {s.errors:,} "
+                       "failed", err=True)
+        click.echo(f"{sum(s.rows for s in summaries):,} records of {len(summaries)} types; "
+                   f"results in {results}" + (" [dry run]" if dry_run else ""), err=True)
+    _write_summary({"types": [s.to_dict() for s in summaries], "results_file": results},
+                   summary_json)
+    if failed:
+        raise Failure(f"{failed} record(s) failed; see {results}", EXIT_REFUSED)
 
 
 def register(cli: click.Group) -> None:

@@ -122,9 +122,9 @@ class QBOExporter:
 
 def export(connection: QBOConnection, types: list[str], destination: str, *,
            since: datetime | str | None = None, state: str | Path | None = None,
-           progress: Progress | None = None) -> ExportSummary:
+           progress: Progress | None = None, replace: bool = False) -> ExportSummary:
     """Export every record of ``types`` (collection or entity names) to ``destination``;
-    see the module doc for ``since`` and ``state``."""
+    see the module doc for ``since`` and ``state``; ``replace`` as for Desktop's export."""
     collections = [connection.collection(name) for name in types]
     try:
         since_text = mark_text(since) if since is not None else None
@@ -132,4 +132,5 @@ def export(connection: QBOConnection, types: list[str], destination: str, *,
         raise ValidationError(str(exc)) from None
     return run_export(collections, destination, since=since_text, state=state,
                       start=lambda sink, marks, summary: QBOExporter(
-                          connection, sink, marks, since_text, progress, summary.notes))
+                          connection, sink, marks, since_text, progress, summary.notes),
+                      replace=replace)

@@ -168,9 +168,12 @@ def zone_named(name: str) -> tzinfo:
     if match:
         sign = -1 if match.group(1) == "-" else 1
         return timezone(sign * timedelta(hours=int(match.group(2)), minutes=int(match.group(3))))
-    try:
-        from zoneinfo import ZoneInfo
+    from zoneinfo import ZoneInfo, available_timezones
 
+    try:
         return ZoneInfo(name)
-    except Exception:  # no tz database on this machine: Pacific standard time
-        return timezone(timedelta(hours=-8))
+    except Exception:
+        if available_timezones():        # the database is there: the name is wrong
+            raise ValueError(f"unknown time zone {name!r} (an IANA name such as "
+                             "America/New_York, or an offset such as -08:00)") from None
+        return timezone(timedelta(hours=-8))   # no tz database here: Pacific standard time

@@ -12,6 +12,8 @@ attributes may also be given as keyword arguments of :class:`Message`.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -36,6 +38,31 @@ def escape(text: str) -> str:
 def normalize_key(key: str) -> str:
     """'bill_address' and 'BillAddress' both become 'billaddress'."""
     return key.replace("_", "").lower()
+
+
+_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def snake(name: str) -> str:
+    """'FullName' -> 'full_name', 'ListID' -> 'list_id', 'ARAccountRef' -> 'ar_account_ref'."""
+    return _BOUNDARY.sub("_", name).lower()
+
+
+def unknown_field(key: str, element: Element) -> str:
+    """Why ``key`` is refused in ``element``: no such field, and the likeliest meant, in the
+    caller's own style (snake_case or qbXML names)."""
+    names = list(element.child_names())
+    style = (lambda n: n) if key != key.lower() else snake
+    wanted = normalize_key(key)
+    close = difflib.get_close_matches(wanted, [normalize_key(n) for n in names], n=3,
+                                      cutoff=0.6)
+    by_key = {normalize_key(n): n for n in names}
+    if close:
+        hint = "did you mean " + " or ".join(style(by_key[c]) for c in close) + "?"
+    else:
+        shown = ", ".join(style(n) for n in names[:15]) + (", ..." if len(names) > 15 else "")
+        hint = f"it has: {shown}"
+    return f"{element.name} has no field {key!r} ({hint})"
 
 
 class Message:
@@ -173,8 +200,7 @@ class _Builder:
                 continue
             name = keys.get(normalize_key(key))
             if name is None:
-                self.problems.append(Problem(f"{path}/{key}", f"unknown element in "
-                                                               f"{element.name}"))
+                self.problems.append(Problem(f"{path}/{key}", unknown_field(key, element)))
                 continue
             resolved.append((name, value))
         self.sequence(element.children, resolved, depth, path)

@@ -195,16 +195,20 @@ class Spec:
         return [n for n in self.requests if self.available(self.messages[n], version)]
 
     def check_version(self, version: str) -> str:
-        """Return the version normalised ('13' -> '13.0'); ValueError if it is unknown."""
+        """Return the version normalised ('13' -> '13.0'); a ValidationError (a ValueError)
+        if it is unknown."""
+        from qbconnector.errors import ValidationError
+
         try:
             key = version_key(version)
         except ValueError:
-            raise ValueError(f"not a {self.family} version: {version!r}") from None
+            raise ValidationError(f"not a {self.family} version: {version!r} (known: "
+                                  f"{', '.join(self.versions)})") from None
         for v in self.versions:
             if version_key(v) == key:
                 return v
-        raise ValueError(f"unknown {self.family} version {version!r}; "
-                         f"known: {', '.join(self.versions)}")
+        raise ValidationError(f"unknown {self.family} version {version!r}; "
+                              f"known: {', '.join(self.versions)}")
 
 
 @cache

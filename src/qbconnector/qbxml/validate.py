@@ -1,7 +1,8 @@
 """Validate a qbXML message set against the spec of the version named in its header.
 
 Reports *every* problem with its path, e.g.
-``QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/BillAddress/City: 35 characters, at most 31``:
+``QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/BillAddress/City: 'Springfield...' is 35
+characters, at most 31``:
 unknown elements, schema order, missing required elements, repeats, OR-groups used twice,
 enums, lengths, value syntax, ranges, and elements newer than the version or absent from
 QuickBooks Desktop. QuickBooks rejects such a message set as a whole (HRESULT 0x80040400), so
@@ -96,8 +97,7 @@ def read_message_set(text: str | bytes | etree._Element, version: str | None = N
         problems.append(Problem(root.tag, "the root element must be QBXML or QBPOSXML"))
         return MessageSet(fam, version or "", root, None, problems)
     sp = specmod.load(fam)
-    header = xmlsafe.processing_instruction(root, _PI_BY_FAMILY[fam]) or {}
-    declared = version or header.get("version", "")
+    declared = version or xmlsafe.declared_version(root, _PI_BY_FAMILY[fam]) or ""
     is_response = any(isinstance(el.tag, str) and el.tag.endswith("MsgsRs") for el in root)
     if not declared:
         # Responses carry no version header (QuickBooks answers in the request's version);
@@ -254,7 +254,8 @@ class Validator:
         limit = (node.maxlen if self.lengths else 0) or (
             values.ID_MAX_LENGTH if type_name == "IDTYPE" else 0)
         if limit and len(text) > limit:
-            self.add(path, f"{len(text)} characters, at most {limit}")
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            self.add(path, f"{shown!r} is {len(text)} characters, at most {limit}")
         if text and (node.minv is not None or node.maxv is not None):
             try:
                 number = Decimal(text)

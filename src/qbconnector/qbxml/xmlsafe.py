@@ -57,13 +57,53 @@ def _as_ascii_view(head: bytes) -> bytes:
     return head
 
 
+# Intuit's own samples and older integrations declare the version with a document type
+# declaration instead of <?qbxml version?>: only that exact form is let through — a public
+# identifier of Intuit's, an optional http(s) system literal (never loaded: the parser reads
+# no DTD and has no network), no internal subset, no entity.
+_INTUIT_DOCTYPE = re.compile(
+    rb"""<!DOCTYPE\s+(QBXML|QBPOSXML)\s+PUBLIC\s+(['"])-//INTUIT//DTD\s+(QBXML|QBPOSXML)"""
+    rb"""\s+(?:QBD|POS|QBOE)?\s*([0-9]+\.[0-9]+)//EN\2(?:\s+(['"])https?://[^'"<>\[\]]*\5)?"""
+    rb"""\s*>""", re.IGNORECASE)
+_PUBLIC_ID = re.compile(r"^-//INTUIT//DTD\s+(?:QBXML|QBPOSXML)\s+(?:QBD|POS|QBOE)?\s*"
+                        r"([0-9]+\.[0-9]+)//EN$", re.IGNORECASE)
+
+
 def check_prolog(head: bytes) -> None:
-    """Refuse a document type declaration: it is how entity bombs and XXE get in."""
+    """Refuse a document type declaration: it is how entity bombs and XXE get in. Intuit's
+    own ``<!DOCTYPE QBXML PUBLIC '-//INTUIT//DTD QBXML QBD 2.0//EN'>`` is the exception."""
     head = _as_ascii_view(head)
     match = _FIRST_ELEMENT.search(head)
     prolog = head if match is None else head[: match.start()]
-    if b"<!DOCTYPE" in prolog.upper() or b"<!ENTITY" in prolog.upper():
+    upper = prolog.upper()
+    if b"<!ENTITY" in upper or upper.count(b"<!DOCTYPE") > 1 or (
+            b"<!DOCTYPE" in upper and not _INTUIT_DOCTYPE.search(prolog)):
         raise XMLError("XML with a document type declaration (DTD) is refused")
+
+
+def _as_header(data: bytes) -> bytes:
+    """Intuit's DOCTYPE turned into the ``<?qbxml version?>`` header it stands for (XML
+    parsers refuse a public identifier without a system literal, QuickBooks does not)."""
+    match = _FIRST_ELEMENT.search(data[:65536])
+    end = match.start() if match else min(len(data), 65536)
+    found = _INTUIT_DOCTYPE.search(data, 0, end)
+    if found is None:
+        return data
+    target = b"qbposxml" if found.group(1).upper() == b"QBPOSXML" else b"qbxml"
+    has_header = re.search(rb"<\?" + target + rb"\s", data[:end], re.IGNORECASE)
+    header = b"" if has_header else b'<?' + target + b' version="' + found.group(4) + b'"?>'
+    return data[:found.start()] + header + data[found.end():]
+
+
+def declared_version(root: etree._Element, target: str) -> str | None:
+    """The version a request declares: ``<?qbxml version="13.0"?>`` (``qbposxml`` for Point
+    of Sale), else the version in Intuit's DOCTYPE public identifier."""
+    header = processing_instruction(root, target) or {}
+    if header.get("version"):
+        return header["version"]
+    public_id = root.getroottree().docinfo.public_id or ""
+    found = _PUBLIC_ID.match(public_id.strip())
+    return found.group(1) if found else None
 
 
 _PARSERS = threading.local()
@@ -86,14 +126,15 @@ def _parser(keep_pis: bool, huge_text: bool = False) -> etree.XMLParser:
 
 def checked_bytes(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     """The document as bytes, once the checks that need no parse pass: size, not empty, no
-    document type declaration; XMLError otherwise."""
+    document type declaration (Intuit's own becomes the header it stands for, so no parser
+    ever sees a DOCTYPE); XMLError otherwise."""
     data = to_bytes(text)
     if len(data) > max_bytes:
         raise XMLError(f"XML of {len(data)} bytes is larger than the limit of {max_bytes}")
     if not data or data.isspace():
         raise XMLError("empty XML document")
     check_prolog(data[:65536])
-    return data
+    return _as_header(data)
 
 
 def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,

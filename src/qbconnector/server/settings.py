@@ -488,6 +488,9 @@ def read_raw(path: str | os.PathLike[str]) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError([Problem(str(p), "(file)", f"not valid TOML: {exc}")]) from None
+    except UnicodeDecodeError:
+        raise SettingsError([Problem(str(p), "(file)", "not a settings file: not UTF-8 "
+                                                        "text")]) from None
 
 
 def load_settings(path: str | os.PathLike[str]) -> Settings:

@@ -20,6 +20,7 @@ from qbconnector.targets.kinds import Backend, TargetKind
 from qbconnector.targets.options import COMMON, for_server, gather
 
 SANDBOX_SUFFIX = ".qbdb"
+SQLITE_HEADER = b"SQLite format 3\x00"    # a sandbox company file is an SQLite database
 WORD = "sandbox"
 
 
@@ -51,6 +52,14 @@ def _checked(path: Path) -> Path:
                           "shop.qbdb, https://user@host:8167 or com://")
     if not path.is_file():
         raise TargetError(f"{path} is not a file: a sandbox company file is one .qbdb file")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise TargetError(f"cannot read {path}: {exc.strerror}") from None
+    if head != SQLITE_HEADER:
+        raise TargetError(f"{path} is not a sandbox company file ("
+                          + ("it is empty" if not head else "not an SQLite database") + ")")
     return path
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import logging
 import os
+import re
 import secrets
 import string
 from functools import cached_property
@@ -22,12 +23,14 @@ from qbconnector.api.records.batch import Batch
 from qbconnector.api.records.collections import Collection
 from qbconnector.api.records.naming import plural
 from qbconnector.errors import AuthenticationError, PermissionDeniedError, TargetError
+from qbconnector.errors import ValidationError as InvalidRequest
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.access import is_read_only
 from qbconnector.qbxml.build import Message, build, request_name
 from qbconnector.qbxml.parse import ResponseError, ResponseSet, parse_response
 from qbconnector.qbxml.session import RequestProcessorError, Session, TransportError
 from qbconnector.qbxml.spec import version_key
+from qbconnector.qbxml.validate import Problem
 from qbconnector.targets import make_connection, make_session, resolve
 
 log = logging.getLogger(__name__)
@@ -102,7 +105,11 @@ class Connection:
         set_attrs: dict[str, str] = {}
         if writes:
             set_attrs["newMessageSetID"] = message_set_id()
-        text = build(messages, version=self.version, on_error=on_error, set_attrs=set_attrs)
+        try:
+            text = build(messages, version=self.version, on_error=on_error,
+                         set_attrs=set_attrs)
+        except InvalidRequest as exc:
+            raise _from_the_callers_side(exc, len(messages)) from None
         attempt = 0
         while True:
             try:
@@ -216,3 +223,15 @@ def connect(target: str | os.PathLike[str] | Session, **options: Any) -> Connect
     else:
         session = target
     return Connection(session, **connection_options).open()
+
+
+def _from_the_callers_side(exc: InvalidRequest, count: int) -> InvalidRequest:
+    """The codec's error with paths as the caller wrote the data: ``CustomerAdd/Name``
+    rather than ``QBXMLMsgsRq/CustomerAddRq[1]/CustomerAdd/Name`` (the message's number is
+    kept when several were sent)."""
+    problems = getattr(exc, "problems", None)
+    if not problems:
+        return exc
+    prefix = re.compile(r"^QBXMLMsgsRq/\w+Rq\[\d+\]/" if count == 1 else r"^QBXMLMsgsRq/")
+    shorter = [Problem(prefix.sub("", p.path), p.message) for p in problems]
+    return type(exc)(shorter)

@@ -7,32 +7,48 @@ too and repeating elements are lists. Amounts are Decimal, dates ``date``, times
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
+from qbconnector.qbxml import spec as specmod
+from qbconnector.qbxml.build import snake
 from qbconnector.qbxml.jsonify import jsonable
-
-_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-def snake(name: str) -> str:
-    """'FullName' -> 'full_name', 'ListID' -> 'list_id', 'ARAccountRef' -> 'ar_account_ref'."""
-    return _BOUNDARY.sub("_", name).lower()
+from qbconnector.qbxml.spec import Element
 
 
 def normalize(name: str) -> str:
     return name.replace("_", "").lower()
 
 
+_UNKNOWN = object()
+
+
+@cache
+def _ret_elements() -> dict[str, Element]:
+    """Every element a response can return as a record (``CustomerRet``...), by name."""
+    found: dict[str, Element] = {}
+    for name, message in specmod.load().messages.items():
+        if name.endswith("Rs"):
+            for child in message.child_names():
+                element = message.child(child)
+                if element is not None and not element.is_leaf:
+                    found.setdefault(child, element)
+    return found
+
+
 class Record(Mapping[str, Any]):
-    """One QuickBooks record (or aggregate of one); immutable."""
+    """One QuickBooks record (or aggregate of one); immutable.
 
-    __slots__ = ("_data", "_tag", "_index", "_wrapped", "_json_ready")
+    A field the type has but this record does not carry (QuickBooks leaves empty fields
+    out) reads as None: ``customer.company_name``; only a name the type does not have at all
+    raises AttributeError."""
 
-    def __init__(self, data: Mapping[str, Any], tag: str = "", json_ready: bool = False
-                 ) -> None:
+    __slots__ = ("_data", "_tag", "_index", "_wrapped", "_json_ready", "_element")
+
+    def __init__(self, data: Mapping[str, Any], tag: str = "", json_ready: bool = False,
+                 element: Element | None = None) -> None:
         # Aggregates become records when first read: an export that only serialises the
         # record never builds the nested objects.
         object.__setattr__(self, "_data", dict(data))
@@ -40,15 +56,24 @@ class Record(Mapping[str, Any]):
         object.__setattr__(self, "_index", None)
         object.__setattr__(self, "_wrapped", set())
         object.__setattr__(self, "_json_ready", json_ready)
+        object.__setattr__(self, "_element", element if element is not None else _UNKNOWN)
 
     # -- mapping ------------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
         value = self._data[key]
         if key not in self._wrapped and isinstance(value, dict | list):
-            value = _wrap(value)
+            value = _wrap(value, key, self._spec())
             self._data[key] = value
             self._wrapped.add(key)
         return value
+
+    def _spec(self) -> Element | None:
+        """The spec element of this record (None when unknown)."""
+        element = self._element
+        if element is _UNKNOWN:
+            element = _ret_elements().get(self._tag)
+            object.__setattr__(self, "_element", element)
+        return element  # type: ignore[return-value]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data)
@@ -66,8 +91,13 @@ class Record(Mapping[str, Any]):
             object.__setattr__(self, "_index", index)
         key = index.get(normalize(name))
         if key is None:
+            element = self._spec()
+            if element is not None and any(normalize(n) == normalize(name)
+                                           for n in element.child_names()):
+                return None                  # the type has it; this record left it empty
+            fields = element.child_names() if element is not None else self._data
             raise AttributeError(f"{self._tag or 'record'} has no field {name!r}; it has "
-                                 f"{', '.join(snake(k) for k in self._data) or 'none'}")
+                                 f"{', '.join(snake(k) for k in fields) or 'none'}")
         return self[key]
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -115,11 +145,12 @@ def underlying(record: Mapping[str, Any]) -> Mapping[str, Any]:
     return record._data if isinstance(record, Record) else record
 
 
-def _wrap(value: Any) -> Any:
+def _wrap(value: Any, key: str = "", parent: Element | None = None) -> Any:
+    child = parent.child(key) if parent is not None and key else None
     if isinstance(value, dict):
-        return Record(value)
+        return Record(value, key, element=child)
     if isinstance(value, list):
-        return [_wrap(v) for v in value]
+        return [_wrap(v, key, parent) for v in value]
     return value
 
 

@@ -19,10 +19,11 @@ def is_database_url(destination: str) -> bool:
     return "://" in destination and head.replace("+", "").isalnum() and len(head) > 1
 
 
-def open_sink(destination: str, type_names: list[str]) -> Sink:
-    """The sink for DEST: ``*.jsonl``, ``*.csv``, ``*.parquet`` or a SQLAlchemy URL."""
+def open_sink(destination: str, type_names: list[str], replace: bool = False) -> Sink:
+    """The sink for DEST: ``*.jsonl``, ``*.csv``, ``*.parquet`` or a SQLAlchemy URL (where
+    ``replace`` lets the export drop tables of its names that it did not create)."""
     if is_database_url(destination):
-        return SqlSink(destination)
+        return SqlSink(destination, replace=replace)
     path = Path(destination)
     suffix = path.suffix.lower()
     if suffix not in FILE_SUFFIXES:

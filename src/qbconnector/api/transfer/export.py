@@ -232,17 +232,19 @@ class TypeExporter(Protocol):
 
 def run_export(collections: list[Any], destination: str, *, since: str | None,
                state: str | Path | None,
-               start: Callable[[Sink, ExportState, ExportSummary], TypeExporter]
-               ) -> ExportSummary:
+               start: Callable[[Sink, ExportState, ExportSummary], TypeExporter],
+               replace: bool = False) -> ExportSummary:
     """The run every export shares: the sink, a run per type by the exporter ``start``
-    makes, and the state file, saved only once everything was written."""
+    makes, and the state file, saved only once everything was written. In a database, only
+    tables an export created are replaced, unless ``replace``."""
     began = time.monotonic()
     export_state = ExportState.load(state)
-    sink = open_sink(destination, [c.type_name for c in collections])
+    sink = open_sink(destination, [c.type_name for c in collections], replace)
     summary = ExportSummary(sink.description or destination,
                             state_file=str(state) if state is not None else None)
     exporter = start(sink, export_state, summary)
     try:
+        sink.prepare([tables_for(c.type_name) for c in collections])
         for collection in collections:
             summary.types.append(exporter.run_type(collection))
         sink.close()
@@ -259,17 +261,19 @@ def run_export(collections: list[Any], destination: str, *, since: str | None,
 
 def export(connection: Connection, types: Iterable[str], destination: str, *,
            since: datetime | str | None = None, state: str | Path | None = None,
-           progress: Progress | None = None) -> ExportSummary:
+           progress: Progress | None = None, replace: bool = False) -> ExportSummary:
     """Export every record of ``types`` (collection or type names) to ``destination``.
 
     ``since`` (an aware datetime or ISO text with offset) exports only records modified at or
     after it, plus deletions; ``state`` names a JSON file that remembers, per type, where the
-    last run stopped, so the next run picks up from there. A connection that exports by
+    last run stopped, so the next run picks up from there. In a database, only tables the
+    export created are replaced: ``replace=True`` drops other tables of the same names. A
+    connection that exports by
     itself (QuickBooks Online's, see :mod:`qbconnector.api.transfer.own`) is handed the job.
     """
     if isinstance(connection, OwnTransfer):
         return connection.export(list(types), destination, since=since, state=state,
-                                 progress=progress)
+                                 progress=progress, replace=replace)
     collections = [connection.collection(name) for name in types]
     for collection in collections:
         if "query" not in collection.operations():
@@ -277,4 +281,4 @@ def export(connection: Connection, types: Iterable[str], destination: str, *,
     since_text = mark_text(since) if since is not None else None
     return run_export(collections, destination, since=since_text, state=state,
                       start=lambda sink, marks, summary: Exporter(
-                          connection, sink, marks, since_text, progress))
+                          connection, sink, marks, since_text, progress), replace=replace)

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
@@ -37,9 +38,11 @@ from qbconnector.api.transfer.links import resolve_applied
 from qbconnector.api.transfer.mapping import ImportMapping, load_mapping
 from qbconnector.api.transfer.own import OwnTransfer
 from qbconnector.api.transfer.progress import Progress
-from qbconnector.api.transfer.sources import SourceRecord, read_source
+from qbconnector.api.transfer.referenced_lists import ListMaker, references
+from qbconnector.api.transfer.sources import SourceRecord, key_hint, read_source
 from qbconnector.api.transfer.writable import FieldError, body, changes, to_add
-from qbconnector.qbxml.build import BuildError, Message, build
+from qbconnector.errors import ValidationError as InvalidRequest
+from qbconnector.qbxml.build import Message, build
 
 if TYPE_CHECKING:
     from qbconnector.api.records.collections import Collection
@@ -82,6 +85,7 @@ class ImportSummary:
     dropped_fields: list[str] = field(default_factory=list)
     custom_fields_written: int = 0        # DataExtAdd/Mod sent (values new or changed)
     custom_fields_not_imported: int = 0   # records whose custom fields could not be written
+    created: list[str] = field(default_factory=list)     # referenced lists created first
     results_file: str | None = None
     seconds: float = 0.0
 
@@ -133,6 +137,7 @@ class _Pending:
     changes: dict[str, Any] = field(default_factory=dict)
     result: RowResult | None = None
     custom: list[Field] = field(default_factory=list)   # custom fields to write after it
+    notes: list[str] = field(default_factory=list)      # lists created for it, and such
 
 
 def default_upsert_key(collection: Collection) -> str:
@@ -179,8 +184,9 @@ class Importer:
 
     def __init__(self, connection: Connection, collection: Collection, upsert_by: str,
                  on_error: str = "continueOnError", batch_size: int = 50,
-                 dry_run: bool = False) -> None:
+                 dry_run: bool = False, leave_out: tuple[str, ...] = ()) -> None:
         self.connection = connection
+        self.leave_out = leave_out          # fields not sent (an item's opening stock...)
         self.collection = collection
         self.upsert_by = upsert_by
         self.on_error = on_error
@@ -191,12 +197,15 @@ class Importer:
         self.custom_written = 0
         self.custom_refused = 0
         self.stopped = False
+        self.lists = ListMaker(connection, dry_run)
+        self._seen: dict[str, str] = {}          # keys seen in the file -> source row
         self._txn_ids: dict[tuple[str, str | None, str | None], str | None] = {}
 
     # -- preparing --------------------------------------------------------------------------
     def prepare(self, source: SourceRecord) -> _Pending:
         pending = _Pending(source)
         if source.error:
+            pending.key = source.key
             pending.result = self._error(pending, source.error)
             return pending
         try:
@@ -204,8 +213,12 @@ class Importer:
             data = resolve_applied(self.collection.type_name, source.data, self.find_txn)
             prepared = to_add(self.collection.type_name, data)
         except (FieldError, ValueError) as exc:
+            pending.key = source.key or key_hint(source.data)
             pending.result = self._error(pending, str(exc))
             return pending
+        for name in self.leave_out:
+            if prepared.data.pop(name, None) is not None:
+                prepared.dropped.append(name)
         self.dropped.update(prepared.dropped)
         pending.data = prepared.data
         pending.key = _key_of(self.collection, self.upsert_by, source.data, prepared.data)
@@ -242,7 +255,7 @@ class Importer:
             return
         found: dict[str, list[Record]] = {}
         filters: dict[str, Any] = {}
-        if self.collection.kind == "txn":
+        if self.collection.query_takes("IncludeLineItems"):
             filters["include_line_items"] = True
         if any(p.custom for p in chunk) and self.collection.query_takes("OwnerID"):
             filters["owner_ids"] = [PUBLIC]        # the custom fields the records have now
@@ -277,6 +290,13 @@ class Importer:
             return "add", self.collection.add_message(pending.data)
         delta = changes(self.collection.type_name, pending.data, pending.current)
         refused = ", ".join(delta.not_modifiable)
+        if not delta and refused and self.collection.mod_request is None:
+            pending.result = RowResult(
+                pending.source.label, "error", self.collection.type_name, pending.key,
+                pending.current.id, pending.current.get("EditSequence"),
+                message=f"exists with other values ({refused}) and QuickBooks cannot modify "
+                        f"{self.collection.type_name} records: left as it is")
+            return None
         if not delta:
             pending.result = RowResult(
                 pending.source.label, "skip", self.collection.type_name, pending.key,
@@ -289,30 +309,44 @@ class Importer:
     def _checked(self, operation: str, message: Any, pending: _Pending) -> bool:
         try:
             build([message], version=self.connection.version)
-        except BuildError as exc:
-            pending.result = self._error(pending, f"{operation}: {exc}".replace("\n", "; "))
+        except InvalidRequest as exc:          # the codec's BuildError and ValidationError
+            problems = getattr(exc, "problems", None)
+            text = "; ".join(re.sub(r"^QBXMLMsgsRq/\w+Rq\[\d+\]/", "", str(p))
+                             for p in problems) if problems else str(exc)
+            pending.result = self._error(pending, f"{operation}: {text}")
             return False
         return True
 
     def run_chunk(self, chunk: list[_Pending]) -> None:
         if self.stopped:
-            for pending in chunk:
-                if pending.result is None:
-                    pending.result = self._error(pending, "not sent: an earlier record "
-                                                 "failed and the import stops on errors")
+            self._not_sent(chunk)
             return
+        stop = self.on_error == "stopOnError"
+        if stop:            # a record that fails here stops the rest, as QuickBooks would
+            for position, pending in enumerate(chunk):
+                if pending.result is not None and pending.result.operation == "error":
+                    self.stopped = True
+                    self._not_sent(chunk[position + 1:])
+                    chunk = chunk[:position + 1]
+                    break
         self._lookup(chunk)
+        self._create_referenced_lists(chunk)
         batch = self.connection.batch(self.on_error)
         operations = getattr(batch, self.collection.type_name)
         queued: list[tuple[str, _Pending, Result]] = []
         for pending in chunk:
             if pending.result is not None:
+                self.stopped = self.stopped or stop and pending.result.operation == "error"
+                continue
+            if self.stopped:
+                self._not_sent([pending])
                 continue
             planned = self._message(pending)
             if planned is None:
                 continue
             operation, message = planned
             if not self._checked(operation, message, pending):
+                self.stopped = stop
                 continue
             if self.dry_run:
                 pending.result = RowResult(pending.source.label, operation,
@@ -329,6 +363,38 @@ class Importer:
                 pending.result = self._outcome(operation, pending, outcome)
         if not self.dry_run:
             self._write_custom_fields(chunk)
+        for pending in chunk:
+            if pending.notes and pending.result is not None:
+                _note(pending.result, *pending.notes)
+
+    def _not_sent(self, chunk: list[_Pending]) -> None:
+        for pending in chunk:
+            if pending.result is None:
+                pending.result = self._error(pending, "not sent: an earlier record failed "
+                                             "and the import stops on errors")
+
+    def _create_referenced_lists(self, chunk: list[_Pending]) -> None:
+        """Create the simple list records the chunk's records refer to and lack (see
+        :mod:`qbconnector.api.transfer.referenced_lists`)."""
+        waiting = [(p, references(p.data)) for p in chunk if p.result is None]
+        wanted = [ref for _, refs in waiting for ref in refs]
+        if not wanted:
+            return
+        missing = set(self.lists.missing(wanted))
+        done: dict[tuple[str, str], str] = {}
+        for pending, refs in waiting:
+            for ref in refs:
+                if ref not in missing:
+                    continue
+                if ref not in done:
+                    try:
+                        done[ref] = self.lists.create(*ref)
+                        pending.notes.append(done[ref])
+                    except errors.QBError as exc:
+                        done[ref] = f"could not create {ref[0][:-3]} {ref[1]!r}: {exc.message}"
+                if done[ref].startswith("could not"):
+                    pending.result = self._error(pending, done[ref])
+                    break
 
     def _write_custom_fields(self, chunk: list[_Pending]) -> None:
         """After the records: their custom fields, in one message set (see custom_fields)."""
@@ -392,28 +458,56 @@ class Importer:
         """Prepared records in batches; a key seen again starts a new batch, so a record
         sees the one before it with the same key."""
         chunk: list[_Pending] = []
-        keys: set[str] = set()
         for source in records:
-            pending = self.prepare(source)
-            key = pending.key.lower() if pending.key else None
-            if chunk and (len(chunk) >= self.batch_size or (key is not None and key in keys)):
+            pending = self.admit(source)
+            if chunk and len(chunk) >= self.batch_size:
                 yield chunk
-                chunk, keys = [], set()
+                chunk = []
             chunk.append(pending)
-            if key is not None:
-                keys.add(key)
         if chunk:
             yield chunk
+
+    def admit(self, source: SourceRecord) -> _Pending:
+        """A source record prepared, or an error row when its key was in the file before."""
+        pending = self.prepare(source)
+        key = pending.key.lower() if pending.key and pending.result is None else None
+        if key is not None and key in self._seen:
+            pending.result = self._error(
+                pending, f"the file has {self._key_name()} {pending.key!r} already (row "
+                f"{self._seen[key]}): not applied twice")
+        elif key is not None:
+            self._seen[key] = source.label
+        return pending
+
+    def run_safely(self, chunk: list[_Pending]) -> None:
+        """Run a chunk; a connection that fails marks its records not sent and stops."""
+        try:
+            self.run_chunk(chunk)
+        except errors.SessionError as exc:
+            for pending in chunk:
+                if pending.result is None:
+                    pending.result = self._error(pending, f"not sent: {exc}")
+            self.stopped = True
+
+    def _key_name(self) -> str:
+        return {"Name": "the name", "RefNumber": "the RefNumber", "ID": "the ID"}.get(
+            self.upsert_by, "the key")
 
 
 def import_file(connection: Connection, type_name: str, source: str | Path, *,
                 mapping: str | Path | ImportMapping | None = None, upsert_by: str | None = None,
                 on_error: str = "continueOnError", batch_size: int = 50,
-                results: str | Path | None = None, dry_run: bool = False,
-                progress: Progress | None = None) -> ImportSummary:
-    """Import ``source`` (CSV or JSONL) as records of ``type_name``; see the module doc. A
-    connection that imports by itself (QuickBooks Online's) is handed the job."""
+                results: str | Path | ResultsWriter | None = None, dry_run: bool = False,
+                progress: Progress | None = None, leave_out: tuple[str, ...] = ()
+                ) -> ImportSummary:
+    """Import ``source`` (CSV or JSONL) as records of ``type_name``; see the module doc.
+    ``results`` is a file (or an open :class:`ResultsWriter`, left open) for one row per
+    source record; ``leave_out`` names fields of the file not to send. A connection that
+    imports by itself (QuickBooks Online's) is handed the job."""
     if isinstance(connection, OwnTransfer):
+        if isinstance(results, ResultsWriter) or leave_out:
+            raise ValueError("this connection imports one file at a time: give results as a "
+                             "file name, and no fields to leave out")
         return connection.import_file(type_name, source, mapping=mapping, upsert_by=upsert_by,
                                       on_error=on_error, batch_size=batch_size,
                                       results=results, dry_run=dry_run, progress=progress)
@@ -432,33 +526,26 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
     records = read_source(source, collection.type_name, loaded, skipped)
     if collection.kind == "list":
         records.sort(key=_depth)
+    owned = not isinstance(results, ResultsWriter)
+    writer = ResultsWriter(results) if owned and results is not None else results
+    assert writer is None or isinstance(writer, ResultsWriter)
     summary = ImportSummary(collection.type_name, str(source), key, other_types=len(skipped),
-                            results_file=str(results) if results is not None else None)
-    writer = ResultsWriter(results) if results is not None else None
+                            results_file=str(writer.path) if writer is not None else None)
     if progress is not None:
         progress.start(collection.type_name, len(records))
-    importer = Importer(connection, collection, key, on_error, batch_size, dry_run)
+    importer = Importer(connection, collection, key, on_error, batch_size, dry_run,
+                        leave_out)
+    report = Reporter(writer, progress)
     try:
-        for chunk in importer.chunks(records):
-            try:
-                importer.run_chunk(chunk)
-            except errors.SessionError as exc:
-                for pending in chunk:
-                    if pending.result is None:
-                        pending.result = importer._error(pending, f"not sent: {exc}")
-                importer.stopped = True
-            for pending in chunk:
-                assert pending.result is not None
-                summary.count(pending.result)
-                if writer is not None:
-                    writer.write(pending.result)
-                if progress is not None:
-                    progress.advance(1)
+        report.each([(r, summary, importer) for r in records],
+                    [(summary, importer, importer.chunks(records))])
     finally:
         if progress is not None:
             progress.finish()
-        if writer is not None:
+        if writer is not None and owned:
             writer.close()
+    summary.created = list(importer.lists.created)
+
     summary.dropped_fields = sorted(importer.dropped)
     summary.custom_fields_written = importer.custom_written
     summary.custom_fields_not_imported = importer.custom_refused
@@ -467,6 +554,44 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
                     "results)", importer.custom_refused, collection.type_name, source)
     summary.seconds = time.monotonic() - began
     return summary
+
+
+class Reporter:
+    """Counts and writes the row of every source record as it is done; when the run stops
+    (an exception, Ctrl+C), the records not done yet still get their rows."""
+
+    def __init__(self, writer: ResultsWriter | None, progress: Progress | None) -> None:
+        self.writer = writer
+        self.progress = progress
+        self.done: set[int] = set()
+
+    def report(self, summary: ImportSummary, pending: _Pending) -> None:
+        assert pending.result is not None
+        summary.count(pending.result)
+        if self.writer is not None:
+            self.writer.write(pending.result)
+        self.done.add(id(pending.source))
+        if self.progress is not None:
+            self.progress.advance(1)
+
+    def each(self, records: list[tuple[SourceRecord, ImportSummary, Importer]],
+             runs: Iterable[tuple[ImportSummary, Importer, Iterable[list[_Pending]]]]) -> None:
+        """Run the chunks of each (summary, importer, chunks) and report their records;
+        ``records`` lists every source record with the summary and importer it belongs to."""
+        try:
+            for summary, importer, chunks in runs:
+                for chunk in chunks:
+                    importer.run_safely(chunk)
+                    for pending in chunk:
+                        self.report(summary, pending)
+        except BaseException as exc:
+            reason = f"not sent: the import stopped ({type(exc).__name__}: {exc})"
+            for source, summary, importer in records:
+                if id(source) not in self.done:
+                    pending = _Pending(source, key=source.key)
+                    pending.result = importer._error(pending, reason)
+                    self.report(summary, pending)
+            raise
 
 
 def _note(result: RowResult, *notes: str) -> None:

@@ -32,6 +32,7 @@ nothing.
 
 from __future__ import annotations
 
+import string
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -167,6 +168,32 @@ class ImportMapping:
     type: str | None = None
     upsert_by: str | None = None
     path: str = ""
+
+    def columns(self) -> list[str]:
+        """Every source column the mapping reads (rules, templates, lines, group_by)."""
+        out: list[str] = []
+        rules = [*self.rules, *(self.lines.rules if self.lines is not None else [])]
+        for rule in rules:
+            if rule.column is not None:
+                out.append(rule.column)
+            if rule.template is not None:
+                out += [name for _, name, _, _ in string.Formatter().parse(rule.template)
+                        if name]
+        if self.lines is not None and self.lines.group_by:
+            out.append(self.lines.group_by)
+        return list(dict.fromkeys(out))
+
+    def key_of(self, row: Mapping[str, Any]) -> str | None:
+        """The name or RefNumber a row maps to, for reporting a row that failed."""
+        for rule in self.rules:
+            if rule.target in (("Name",), ("name",), ("RefNumber",), ("ref_number",),
+                               ("FullName",)):
+                try:
+                    value = rule.apply(row)
+                except MappingError:
+                    return None
+                return str(value) if value not in (None, "") else None
+        return None
 
     def record(self, rows: list[Mapping[str, Any]], line_element: str | None) -> dict[str, Any]:
         """Nested qbXML data for one record from its source row(s) (several when grouped)."""

@@ -1,8 +1,10 @@
 """Export into a database through SQLAlchemy: one table per type, line tables, ``deleted``.
 
 Column types follow the spec: amounts ``NUMERIC(18,2)``, prices/quantities/percents
-``NUMERIC(20,5)``, dates ``DATE``, booleans, integers, date-times as ``TIMESTAMP WITH TIME
-ZONE`` (SQLite has none: there they are ISO 8601 text in UTC, which sorts in time order).
+``NUMERIC(20,5)`` (SQLite has no decimal type: there they are TEXT with the exact digits),
+dates ``DATE``, booleans, integers, date-times as ``TIMESTAMP WITH TIME ZONE`` (SQLite has
+none: there they are ISO 8601 text in UTC, which sorts in time order). Only tables the export
+created are ever dropped (:mod:`qbconnector.api.transfer.sql_ownership`).
 Each type is written in one transaction: a full export drops and recreates its tables, an
 incremental one deletes the rows of changed or deleted records and inserts the new ones.
 """
@@ -13,9 +15,11 @@ import warnings
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from qbconnector.api.transfer.sinks import DestinationError, TableHandle, TableSink
+from qbconnector.api.transfer.sql_ownership import check_tables, prepare_table
 from qbconnector.api.transfer.tables import DELETED, JSON, Table, TypeTables
 from qbconnector.qbxml.values import parse_datetime
 
@@ -60,21 +64,22 @@ def _types() -> dict[str, Any]:
             return value
 
     class ExactDecimal(sa.types.TypeDecorator):
-        """NUMERIC with the spec's scale; SQLite gets the exact text (its NUMERIC affinity
-        stores it), and values come back as Decimal with the column's scale."""
+        """NUMERIC with the spec's scale where the database has a decimal type; SQLite has
+        none (its NUMERIC stores 0.1 as a binary float), so there the column is TEXT holding
+        the exact digits. Values come back as Decimal with the column's scale either way."""
 
-        impl = sa.Numeric
+        impl = sa.String      # the binding adds nothing: process_bind_param says it all
         cache_ok = True
 
         def __init__(self, precision: int, scale: int) -> None:
-            super().__init__(precision, scale)
+            super().__init__()
+            self.precision = precision
             self.scale = scale
 
         def load_dialect_impl(self, dialect: Any) -> Any:
             if dialect.name == "sqlite":
-                return dialect.type_descriptor(sa.Numeric(self.impl.precision, self.scale,
-                                                          asdecimal=False))
-            return dialect.type_descriptor(sa.Numeric(self.impl.precision, self.scale))
+                return dialect.type_descriptor(sa.Text())
+            return dialect.type_descriptor(sa.Numeric(self.precision, self.scale))
 
         def process_bind_param(self, value: Any, dialect: Any) -> Any:
             if value is None or value == "":
@@ -83,7 +88,11 @@ def _types() -> dict[str, Any]:
                 number = Decimal(str(value))
             except InvalidOperation:
                 return None
-            return str(number) if dialect.name == "sqlite" else number
+            if dialect.name != "sqlite":
+                return number
+            if self.scale <= 2:                 # amounts as QuickBooks writes them: 12.50
+                number = number.quantize(Decimal(1).scaleb(-self.scale))
+            return format(number, "f")
 
         def process_result_value(self, value: Any, dialect: Any) -> Any:
             if value is None:
@@ -156,16 +165,12 @@ class _SqlHandle(TableHandle):
     """A table inside the sink's open transaction (SQLite allows one writer at a time)."""
 
     def __init__(self, connection: Any, table: Table, match: tuple[str, ...],
-                 merge: bool) -> None:
+                 merge: bool, replace: bool = False) -> None:
         super().__init__(table, match, merge)
         sa = _sqlalchemy()
         self.sql = sql_table(table, sa.MetaData())
         self.connection = connection
-        if merge:
-            self.sql.create(connection, checkfirst=True)
-        else:
-            self.sql.drop(connection, checkfirst=True)
-            self.sql.create(connection)
+        prepare_table(connection, sa, self.sql, merge, replace)
         self._kinds = {c.name: c.type for c in table.columns}
         self._insert = self._prepared_insert()
 
@@ -229,9 +234,10 @@ class _SqlHandle(TableHandle):
 class SqlSink(TableSink):
     """Tables in a database named by a SQLAlchemy URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, replace: bool = False) -> None:
         super().__init__()
         sa = _sqlalchemy()
+        self.replace = replace
         try:
             self.engine = sa.create_engine(url)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
@@ -240,8 +246,36 @@ class SqlSink(TableSink):
         except ImportError as exc:
             raise DestinationError(f"the database driver is not installed: {exc}") from None
         self.description = self.engine.url.render_as_string(hide_password=True)
+        self._check_reachable(sa)
         self._connection: Any = None
         self._transaction: Any = None
+
+    def _check_reachable(self, sa: Any) -> None:
+        """Refuse, before anything is read from QuickBooks, a database that cannot be opened
+        (a SQLite file in a folder that does not exist, a server that does not answer)."""
+        database = self.engine.url.database
+        if self.engine.url.get_backend_name() == "sqlite" and database and \
+                database != ":memory:" and not database.startswith("file:"):
+            folder = Path(database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise DestinationError(f"{self.description}: no folder {folder} for the "
+                                       "database file")
+        try:
+            with self.engine.connect():
+                pass
+        except sa.exc.SQLAlchemyError as exc:
+            self.engine.dispose()
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            raise DestinationError(f"{self.description}: cannot open the database: "
+                                   f"{reason}") from None
+
+    def prepare(self, types: list[TypeTables]) -> None:
+        """Check every table of the export before the first is written."""
+        sa = _sqlalchemy()
+        wanted = [sql_table(t, sa.MetaData()) for tables in types
+                  for t in (tables.records, tables.lines, DELETED) if t is not None]
+        with self.engine.connect() as connection:
+            check_tables(connection, sa, wanted, self.replace)
 
     def location(self, table: Table) -> str:
         return table.name
@@ -254,7 +288,7 @@ class SqlSink(TableSink):
     def open_table(self, table: Table, match: tuple[str, ...], merge: bool) -> TableHandle:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", category=_sqlalchemy().exc.SAWarning)
-            return _SqlHandle(self._connection, table, match, merge)
+            return _SqlHandle(self._connection, table, match, merge, self.replace)
 
     def end(self) -> None:
         super().end()

@@ -62,6 +62,9 @@ class Sink(ABC):
 
     description = ""
 
+    def prepare(self, types: list[TypeTables]) -> None:  # noqa: B027 - optional hook
+        """Check, before anything is read or written, that every type can be written."""
+
     @abstractmethod
     def begin(self, tables: TypeTables, merge: bool) -> None:
         """Start writing the records of one type."""

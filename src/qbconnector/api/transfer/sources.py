@@ -19,6 +19,7 @@ With a mapping file (:mod:`qbconnector.api.transfer.mapping`) every record is bu
 from __future__ import annotations
 
 import csv
+import difflib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -39,11 +40,26 @@ class SourceError(QBConnectorError, ValueError):
 
 @dataclass
 class SourceRecord:
-    """One record to import: where it came from, its data, or why it could not be read."""
+    """One record to import: where it came from, its data, or why it could not be read (then
+    ``key`` is what the source says its key is, when that can be told)."""
 
     label: str
     data: dict[str, Any]
     error: str | None = None
+    key: str | None = None
+
+
+_KEY_COLUMNS = ("fullname", "name", "refnumber")
+
+
+def key_hint(row: Mapping[str, Any]) -> str | None:
+    """The name or RefNumber a raw row carries, for reporting a row that could not be read."""
+    found = {str(k).replace("_", "").lower(): v for k, v in row.items() if k}
+    for column in _KEY_COLUMNS:
+        value = found.get(column)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
 
 
 def _cell(text: str, kind: str) -> Any:
@@ -81,7 +97,10 @@ def _nested(row: Mapping[str, str], columns: dict[str, tuple[tuple[str, ...], st
         if name is None or name not in columns or text is None:
             continue
         path, kind = columns[name]
-        value = _cell(text, kind)
+        try:
+            value = _cell(text, kind)
+        except ValueError as exc:         # the codec's ValueFormatError too
+            raise SourceError(f"column {name!r}: {exc}") from None
         if value is None or not path:
             continue
         target = out
@@ -128,13 +147,72 @@ def _label(numbers: list[int]) -> str:
     return ",".join(str(n) for n in numbers)
 
 
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") \
+            from None
+
+
+def csv_header(path: Path) -> list[str]:
+    """The header row of a CSV file."""
+    for _, header in _csv_records(_text(path)):
+        if isinstance(header, list) and header:
+            return header
+        break
+    raise SourceError(f"{path}: no header row")
+
+
+def _csv_records(text: str) -> Iterator[tuple[int, list[str] | str]]:
+    """(first line number, cells) per CSV record; a record whose quote is never closed (or
+    is otherwise malformed) is (line, reason), and reading goes on at the next line instead
+    of taking the rest of the file into one cell."""
+    lines = text.splitlines(keepends=True)
+    start = 0
+    while start < len(lines):
+        reader = csv.reader(lines[start:], strict=True)
+        began = start
+        try:
+            for cells in reader:
+                yield began + 1, cells
+                began = start + reader.line_num
+            return
+        except csv.Error as exc:
+            reason = "a quote opened in this row is never closed" if "end of data" in \
+                str(exc) or "EOF" in str(exc) else f"not CSV: {exc}"
+            yield began + 1, reason
+            start = began + 1
+
+
 def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames:
-            raise SourceError(f"{path}: no header row")
-        for number, row in enumerate(reader, start=1):
-            yield number, {k: v for k, v in row.items() if k is not None}
+    """(data row number, {column: text}) per row; a row that cannot be read whole has the
+    reason under ``_error`` (and what could be read): ragged rows (more or fewer cells than
+    the header) are reported, never padded or cut."""
+    records = _csv_records(_text(path))
+    header: list[str] | None = None
+    for _, cells in records:
+        if isinstance(cells, list) and cells:
+            header = cells
+            break
+        if isinstance(cells, str):
+            raise SourceError(f"{path}: the header row cannot be read: {cells}")
+    if not header:
+        raise SourceError(f"{path}: no header row")
+    number = 0
+    for line, cells in records:
+        if isinstance(cells, list) and not cells:
+            continue                                   # a blank line
+        number += 1
+        if isinstance(cells, str):
+            yield number, {"_error": f"line {line}: {cells}"}
+        elif len(cells) != len(header):
+            partial = dict(zip(header, cells, strict=False))
+            yield number, {**partial, "_error": (
+                f"line {line}: {len(cells)} cells where the header has {len(header)}: the "
+                "row is not imported (fix the row's commas or quotes)")}
+        else:
+            yield number, dict(zip(header, cells, strict=True))
 
 
 def _jsonl_rows(path: Path, type_name: str, skipped: list[int]
@@ -193,13 +271,18 @@ def read_source(path: str | Path, type_name: str, mapping: ImportMapping | None 
                 else SourceRecord(str(n), obj) for n, obj in _jsonl_rows(path, type_name,
                                                                          skipped)]
     records = []
-    columns: dict[str, tuple[tuple[str, ...], str]] | None = None
+    columns = _columns(csv_header(path), tables.records)
     lines_path = line_file(path, tables)
     lines = _read_lines(lines_path, tables) if lines_path else {}
     for number, row in _csv_rows(path):
-        if columns is None:
-            columns = _columns(list(row), tables.records)
-        data = _nested(row, columns)
+        if "_error" in row:
+            records.append(SourceRecord(str(number), {}, row["_error"], key_hint(row)))
+            continue
+        try:
+            data = _nested(row, columns)
+        except SourceError as exc:
+            records.append(SourceRecord(str(number), {}, str(exc), key_hint(row)))
+            continue
         if lines:
             own = sorted(lines.get(str(data.get(tables.id_field)), []), key=lambda x: x[0])
             for _, element, line in own:
@@ -215,14 +298,15 @@ def _mapped(path: Path, suffix: str, tables: TypeTables, mapping: ImportMapping,
         line_element = tables.line_elements[0].replace("Ret", "Add")
     rows: list[tuple[int, dict[str, Any]]] = list(
         _csv_rows(path) if suffix == ".csv" else _jsonl_rows(path, tables.type_name, skipped))
+    if suffix == ".csv":
+        check_columns(mapping, csv_header(path), path)
     groups: list[list[tuple[int, dict[str, Any]]]] = []
     group_by = mapping.lines.group_by if mapping.lines is not None else None
     if group_by is not None:
         if suffix != ".csv":
             raise SourceError("[lines] group_by joins CSV rows; for JSONL use source = "
                               "\"<member with the lines>\"")
-        if rows and group_by not in rows[0][1]:
-            raise SourceError(f"{path}: no column {group_by!r} to group lines by")
+
         index: dict[str, int] = {}
         for number, row in rows:
             key = str(row.get(group_by) or "").strip()
@@ -235,12 +319,29 @@ def _mapped(path: Path, suffix: str, tables: TypeTables, mapping: ImportMapping,
     records = []
     for group in groups:
         label = _label([n for n, _ in group])
-        if "_error" in group[0][1]:
-            records.append(SourceRecord(label, {}, group[0][1]["_error"]))
+        broken = [row for _, row in group if "_error" in row]
+        if broken:
+            records.append(SourceRecord(label, {}, broken[0]["_error"],
+                                        mapping.key_of(broken[0])))
             continue
         try:
             records.append(SourceRecord(label, mapping.record([r for _, r in group],
                                                               line_element)))
         except MappingError as exc:
-            records.append(SourceRecord(label, {}, str(exc)))
+            records.append(SourceRecord(label, {}, str(exc), mapping.key_of(group[0][1])))
     return records
+
+
+def check_columns(mapping: ImportMapping, header: list[str], path: Path) -> None:
+    """Refuse, before anything is sent, a mapping that names columns the file does not
+    have (with the likeliest meant)."""
+    missing = [c for c in mapping.columns() if c not in header]
+    if not missing:
+        return
+    problems = []
+    for column in missing:
+        close = difflib.get_close_matches(column, header, n=1, cutoff=0.5)
+        problems.append(f"{column!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+    raise MappingError(f"{mapping.path or 'the mapping'} names column(s) {path.name} does "
+                       f"not have: {', '.join(problems)}; its columns are: "
+                       f"{', '.join(header)}")

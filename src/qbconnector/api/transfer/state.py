@@ -58,14 +58,19 @@ class ExportState:
             return cls()
         path = Path(path)
         if not path.exists():
+            if not path.parent.is_dir():
+                raise StateError(f"{path}: no folder {path.parent} for the state file")
             return cls(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            raise StateError(f"{path}: not a state file ({exc})") from None
+        except (OSError, ValueError) as exc:        # not JSON, not UTF-8, a folder...
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            raise StateError(f"{path}: not a state file ({reason})") from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise StateError(f"{path}: not a qbconnector export state file (format {FORMAT})")
         types = data.get("types") or {}
+        if not isinstance(types, dict) or not all(isinstance(m, dict) for m in types.values()):
+            raise StateError(f"{path}: not a qbconnector export state file (its types)")
         for name, marks in types.items():
             for key in ("modified", "deleted"):
                 if marks.get(key) is not None:

@@ -274,12 +274,14 @@ class Changes:
 def changes(type_name: str, wanted: Mapping[str, Any], current: Mapping[str, Any]) -> Changes:
     """The ``<Type>Mod`` fields (besides ID and EditSequence) that make ``current`` as wanted.
 
-    ``wanted`` is an Add body (see :func:`to_add`). Aggregates are sent whole (current values
+    ``wanted`` is an Add body (see :func:`to_add`). A type QuickBooks cannot modify (no
+    ``<Type>ModRq``: standard terms, payment methods...) gets every difference in
+    ``not_modifiable``. Aggregates are sent whole (current values
     with the wanted ones over them); lines are sent whole when any line differs, each keeping
     the TxnLineID of the current line at its position (``-1`` adds a line).
     """
     add = body(type_name, "Add")
-    mod = body(type_name, "Mod")
+    mod = body(type_name, "Mod") if f"{type_name}ModRq" in specmod.load().messages else None
     ret = ret_element(type_name)
     out: dict[str, Any] = {}
     refused: list[str] = []
@@ -293,8 +295,8 @@ def changes(type_name: str, wanted: Mapping[str, Any], current: Mapping[str, Any
             continue           # write-only (IsAutoApply, OpenBalance): nothing to compare
         if _same(element, value, _current_value(current, key)):
             continue
-        mod_name = match(mod, key, "Mod")
-        if mod_name is None:
+        mod_name = match(mod, key, "Mod") if mod is not None else None
+        if mod is None or mod_name is None:
             refused.append(key)
             continue
         mod_element = mod.child(mod_name)
@@ -308,7 +310,10 @@ def changes(type_name: str, wanted: Mapping[str, Any], current: Mapping[str, Any
         out[mod_name] = value
     if line_keys and not all(_same(add.child(k), wanted[k], _current_value(current, k))
                              for k in line_keys if add.child(k) is not None):
-        out.update(_line_mods(mod, wanted, current, line_keys))
+        if mod is None:
+            refused += line_keys
+        else:
+            out.update(_line_mods(mod, wanted, current, line_keys))
     return Changes(out, refused)
 
 

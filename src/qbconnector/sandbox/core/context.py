@@ -89,7 +89,7 @@ class Context:
         if target is None:
             return None
         types, word = target
-        list_id = value.get("ListID") or None
+        list_id = errors.checked_id(value["ListID"], "ListID") if "ListID" in value else None
         full_name = value.get("FullName")
         row = self.find(types, list_id, full_name)
         if row is None and (list_id or full_name):

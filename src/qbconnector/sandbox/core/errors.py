@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from qbconnector.qbxml import status as catalogue
 
 
@@ -34,6 +36,19 @@ def invalid_reference(object_type: str, name: str, context: str) -> QBStatus:
     """3140: a reference to nothing."""
     return fail(3140, object_type=object_type, name=name, context=context,
                 qb_message=catalogue.QB_MSG_RECORD_NOT_FOUND)
+
+
+_OBJECT_ID = re.compile(r"^[0-9A-Fa-f]+-[0-9]+$")
+ID_FIELDS = {"ListID": "list id", "TxnID": "txn id"}
+
+
+def checked_id(value: object, element: str = "ListID") -> str:
+    """An object ID as QuickBooks writes them (``80000001-1234567890``); 3000 for an empty or
+    malformed one (``pending_123``), before anything is looked up."""
+    text = "" if value is None else str(value)
+    if not _OBJECT_ID.match(text):
+        raise fail(3000, value=text, field=ID_FIELDS.get(element, element.lower()))
+    return text
 
 
 def object_not_found(object_id: str) -> QBStatus:

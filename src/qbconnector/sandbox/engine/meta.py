@@ -15,6 +15,7 @@ from qbconnector.qbxml import spec as specmod
 from qbconnector.sandbox.core import render
 from qbconnector.sandbox.core.context import Context
 from qbconnector.sandbox.records.dataext import dataext_rets
+from qbconnector.sandbox.rules.addresses import US_NAMES, address_block
 
 PRODUCT_NAME = "qbconnector sandbox (QuickBooks Desktop compatible)"
 # QuickBooks Desktop 2024 reports MajorVersion 34; the sandbox speaks the same qbXML.
@@ -63,9 +64,25 @@ def subscribed_services() -> dict[str, Any]:
                         for name, domain in INTUIT_SERVICES]}
 
 
+def company_address_block(address: dict[str, str] | None) -> dict[str, str] | None:
+    """The block QuickBooks prints for the company's address: its lines, then "City, State
+    PostalCode"; the country only when it is not the United States [002, 003, 004]."""
+    if not address:
+        return None
+    country = (address.get("Country") or "").strip().lower()
+    printed = {k: v for k, v in address.items()
+               if k != "Country" or country not in US_NAMES}
+    return address_block(printed)
+
+
 def company_ret(ctx: Context) -> str:
     doc = json.loads(ctx.store.meta("company", "{}") or "{}")
     doc.setdefault("SubscribedServices", subscribed_services())
+    for address, block in (("Address", "AddressBlock"),
+                           ("CompanyAddressForCustomer", "CompanyAddressBlockForCustomer")):
+        lines = company_address_block(doc.get(address))
+        if lines and block not in doc:
+            doc[block] = lines
     owners = ctx.request.data.get("OwnerID")
     if owners:
         doc["DataExtRet"] = dataext_rets(ctx, "Company", owners if isinstance(owners, list)

@@ -124,8 +124,7 @@ class Engine:
                 catalogue.HR_COULD_NOT_ACCESS,
                 "QuickBooks Point of Sale is not available: the sandbox company file holds "
                 "QuickBooks Desktop data only.")
-        header = xmlsafe.processing_instruction(root, "qbxml") or {}
-        version = header.get("version", "")
+        version = xmlsafe.declared_version(root, "qbxml") or ""
         sp = specmod.load()
         try:
             version = sp.check_version(version)

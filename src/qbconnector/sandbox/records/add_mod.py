@@ -201,7 +201,7 @@ def add_record(ctx: Context, otype: ObjectType, data: dict[str, Any],
     ctx.check_lengths(data, otype.add)
     rules = rules_for(otype.name)
     rules.check(ctx, otype, data, None)
-    body = ctx.to_doc(data, otype.add, otype.ret, otype.name, otype.name)
+    body = without_empty(ctx.to_doc(data, otype.add, otype.ret, otype.name, otype.name))
     created, created_utc = ctx.store.now_fields()
     edit = ctx.store.edit_sequence()
     id_field = "ListID" if otype.kind == "list" else "TxnID"
@@ -224,6 +224,21 @@ def add_record(ctx: Context, otype: ObjectType, data: dict[str, Any],
     ctx.store.insert(row)
     rules.after_save(ctx, otype, record_id, doc, None)
     return record_id
+
+
+def without_empty(value: Any) -> Any:
+    """A document without empty elements: QuickBooks stores nothing for ``<Memo></Memo>``
+    in an Add (and does not echo it back); inside an aggregate it means the same."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            item = without_empty(item)
+            if item not in ("", None, {}, []) or key.startswith(("@", "_")):
+                out[key] = item
+        return out
+    if isinstance(value, list):
+        return [without_empty(item) for item in value]
+    return value
 
 
 def _merge(doc: dict[str, Any], changes: dict[str, Any]) -> None:
@@ -259,7 +274,9 @@ def refuse_clearing(otype: ObjectType, data: dict[str, Any]) -> None:
 
 def load_for_change(ctx: Context, otype: ObjectType, record_id: str,
                     edit_sequence: str | None) -> sqlite3.Row:
-    """The record a Mod names, checking it exists (3120) and is current (3200)."""
+    """The record a Mod names, checking its ID (3000), that it exists (3120) and is current
+    (3200)."""
+    errors.checked_id(record_id, "ListID" if otype.kind == "list" else "TxnID")
     row = ctx.store.get(record_id)
     if row is None or row["type"] != otype.name:
         raise errors.object_not_found(record_id)
@@ -284,6 +301,8 @@ def modify(ctx: Context, otype: ObjectType) -> str:
     rules.check(ctx, otype, data, old)
     changes = ctx.to_doc({k: v for k, v in data.items() if k not in HEADER},
                          otype.mod, otype.ret, otype.name, otype.name)
+    changes = {k: without_empty(v) if isinstance(v, dict | list) else v
+               for k, v in changes.items()}      # a top-level empty element clears
     doc = json.loads(row["doc"])
     _merge(doc, changes)
     modified, modified_utc = ctx.store.now_fields()

@@ -40,7 +40,7 @@ def _remember(ctx: Context, row: Any, kind: str) -> str:
 
 def list_del(ctx: Context) -> Result:
     data = ctx.request.data
-    type_name, list_id = data["ListDelType"], data["ListID"]
+    type_name, list_id = data["ListDelType"], errors.checked_id(data.get("ListID"), "ListID")
     row = ctx.store.get(list_id)
     if row is None or row["type"] != type_name:
         raise errors.object_not_found(list_id)
@@ -61,7 +61,7 @@ def list_del(ctx: Context) -> Result:
 
 def txn_del(ctx: Context) -> Result:
     data = ctx.request.data
-    type_name, txn_id = data["TxnDelType"], data["TxnID"]
+    type_name, txn_id = data["TxnDelType"], errors.checked_id(data.get("TxnID"), "TxnID")
     row = ctx.store.get(txn_id)
     if row is None or row["type"] != type_name:
         raise errors.object_not_found(txn_id)
@@ -81,7 +81,7 @@ def txn_del(ctx: Context) -> Result:
 
 def txn_void(ctx: Context) -> Result:
     data = ctx.request.data
-    type_name, txn_id = data["TxnVoidType"], data["TxnID"]
+    type_name, txn_id = data["TxnVoidType"], errors.checked_id(data.get("TxnID"), "TxnID")
     row = ctx.store.get(txn_id)
     if row is None or row["type"] != type_name:
         raise errors.object_not_found(txn_id)

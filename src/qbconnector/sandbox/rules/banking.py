@@ -335,6 +335,8 @@ class SalesTaxPaymentCheckRules(TxnRules):
 
     def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
+        if not ref_id(doc, "BankAccountRef"):
+            raise errors.missing_element("BankAccountRef")     # the account it is paid from
         total = ZERO
         for line in as_list(doc.get("SalesTaxPaymentCheckLineRet")):
             amount = money(line.get("Amount"))

@@ -229,6 +229,9 @@ class SalesFormRules(TxnRules):
         running = ZERO                      # since the last subtotal line, for percents
         for line in lines:
             amount = price_line(ctx, line, running)
+            if amount and not ref_id(line, "ItemRef") and not doc.get("_opening"):
+                # An amount needs an item to post to (a line without one only describes).
+                raise errors.missing_element("ItemRef")
             running = amount if _is_subtotal(ctx, line) else running + amount
             if not _is_subtotal(ctx, line):
                 subtotal += amount

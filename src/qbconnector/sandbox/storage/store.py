@@ -12,6 +12,7 @@ SQLite's write lock (``BEGIN IMMEDIATE``), reads never block.
 
 from __future__ import annotations
 
+import errno
 import json
 import sqlite3
 import time
@@ -187,6 +188,9 @@ def initialise(path: str | Path) -> sqlite3.Connection:
     path = Path(path)
     if path.exists():
         raise FileExistsError(f"{path} already exists")
+    if not path.parent.is_dir():
+        raise FileNotFoundError(errno.ENOENT, "no such folder for the company file",
+                                str(path.parent))
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL")
     db.executescript(SCHEMA)
@@ -218,11 +222,13 @@ def open_company_file(path: str | Path) -> sqlite3.Connection:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no company file at {path}")
-    db = connect(path, factory=CompanyConnection)
+    db = None
     try:
+        db = connect(path, factory=CompanyConnection)
         row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     except sqlite3.DatabaseError:
-        db.close()
+        if db is not None:
+            db.close()
         raise ValueError(f"{path} is not a qbconnector company file") from None
     if row is None:
         db.close()
