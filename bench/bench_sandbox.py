@@ -257,6 +257,7 @@ def main() -> None:
         return
     if args.quick:
         args.sample, args.invoices = "small", min(args.invoices, 300)
+    args.work.mkdir(parents=True, exist_ok=True)
     figures = Figures()
     source = args.company
     if source is None:

@@ -252,3 +252,40 @@ def test_the_write_cache_changes_no_answer_over_a_mixed_workload(
     for n, (a, b) in enumerate(zip(cached_answers, plain_answers, strict=True)):
         assert a == b, f"message set {n} answered differently"
     assert cached_rows == plain_rows
+
+
+def test_item_and_customer_facts_kept_between_requests_follow_a_mod(qb: QB) -> None:
+    """An item's price and a customer's terms are kept in memory from one request to the
+    next while the session writes; a Mod in the same session is seen by the next invoice."""
+    qb.ok("StandardTermsAdd", {"Name": "Net 10", "StdDueDays": 10})
+    customer = qb.ok("CustomerAdd", {"Name": "Buyer"})
+    add_item(qb, "Work", "10.00")
+    first = qb.ok("InvoiceAdd", {**invoice("Buyer", "Work").data, "TxnDate": "2024-03-01"})
+    assert (first["Subtotal"], first["DueDate"]) == (D("10.00"), first["TxnDate"])
+    work = qb.ok("ItemServiceQuery", {"FullName": "Work"})
+    qb.ok("ItemServiceMod", {"ListID": work["ListID"], "EditSequence": work["EditSequence"],
+                             "SalesOrPurchaseMod": {"Price": "25.00"}})
+    qb.ok("CustomerMod", {"ListID": customer["ListID"], "EditSequence": customer["EditSequence"],
+                          "TermsRef": {"FullName": "Net 10"}})
+    second = qb.ok("InvoiceAdd", {**invoice("Buyer", "Work").data, "TxnDate": "2024-03-01"})
+    assert second["Subtotal"] == D("25.00")
+    assert str(second["DueDate"]) == "2024-03-11"
+
+
+def test_automatic_reference_numbers_counted_in_memory(qb: QB) -> None:
+    """Invoice numbers continue the highest number used, across a failed request, a message
+    set of several and a new session alike."""
+    qb.ok("CustomerAdd", {"Name": "Buyer"})
+    add_item(qb, "Work", "10.00")
+    assert qb.ok("InvoiceAdd", invoice("Buyer", "Work").data)["RefNumber"] == "1"
+    numbered = {**invoice("Buyer", "Work").data, "RefNumber": "500"}
+    responses = qb.send(Message("InvoiceAdd", numbered), invoice("Nobody", "Work"),
+                        on_error="stopOnError")
+    assert [r.status_code for r in responses] == [0, 3140]
+    responses = qb.send(invoice("Buyer", "Work"), invoice("Buyer", "Work"))
+    assert [r.records[0]["RefNumber"] for r in responses] == ["501", "502"]
+    # A request that fails after taking a number takes nothing: the next one is 503.
+    failing = Message("InvoiceAdd", {**invoice("Buyer", "Work").data, "RefNumber": "900",
+                                     "InvoiceLineAdd": [{"ItemRef": {"FullName": "Nothing"}}]})
+    assert qb.send(failing)[0].status_code == 3140
+    assert qb.ok("InvoiceAdd", invoice("Buyer", "Work").data)["RefNumber"] == "503"

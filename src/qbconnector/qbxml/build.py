@@ -23,14 +23,16 @@ from qbconnector.qbxml import values
 from qbconnector.qbxml.spec import Choice, Element, Spec
 from qbconnector.qbxml.validate import Problem, ValidationError, validate
 
-_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 _ATTR_ALIASES = {"request_id": "requestID", "iterator_id": "iteratorID", "meta_data": "metaData",
                  "def_macro": "defMacro", "requestid": "requestID", "iteratorid": "iteratorID"}
 
 
 def escape(text: str) -> str:
-    """Escape markup characters; non-ASCII is turned into references when the document ends."""
-    return text.translate(_ESCAPES)
+    """Escape markup characters; non-ASCII is turned into references when the document ends.
+    (Four replaces: several times faster than one ``translate`` on the short values of a
+    message.)"""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace(
+        '"', "&quot;")
 
 
 def normalize_key(key: str) -> str:

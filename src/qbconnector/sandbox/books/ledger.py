@@ -23,7 +23,7 @@ from typing import Any
 from qbconnector.sandbox.core import errors
 from qbconnector.sandbox.core.context import Context
 from qbconnector.sandbox.core.render import cents, money, output_text
-from qbconnector.sandbox.storage.stock_state import StockFigures, read_state, state_json
+from qbconnector.sandbox.storage.stock_state import ORDERS, StockFigures, read_state, state_json
 
 CREDIT_NORMAL = {"AccountsPayable", "CreditCard", "OtherCurrentLiability", "LongTermLiability",
                  "Equity", "Income", "OtherIncome"}
@@ -62,20 +62,30 @@ def _type_of(ctx: Context, row: Any) -> str:
     return kind
 
 
-def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True) -> None:
-    """Add ``delta`` to a record's Balance (``own``) and to its and its ancestors' totals."""
+def _add_to(ctx: Context, record_id: str, delta: Decimal, own: bool = True,
+            changes: dict[str, dict[str, Any]] | None = None) -> None:
+    """Add ``delta`` to a record's Balance (``own``) and to its and its ancestors' totals.
+
+    With ``changes`` the new values are gathered there (read back by the next call) for
+    the caller to write all at once."""
+    pending = {} if changes is None else changes
     row = ctx.store.get(record_id)
     current = record_id
     first = True
     while row is not None:
-        fields: dict[str, Any] = {"total_balance": output_text(money(row["total_balance"]) + delta,
-                                                               "AMTTYPE"), "xml": None}
+        fields = pending.get(current)
+        if fields is None:
+            fields = pending[current] = {"total_balance": row["total_balance"], "xml": None}
+        fields["total_balance"] = output_text(money(fields["total_balance"]) + delta,
+                                              "AMTTYPE")
         if first and own:
-            fields["balance"] = output_text(money(row["balance"]) + delta, "AMTTYPE")
-        ctx.store.update(current, fields)
+            fields["balance"] = output_text(money(fields.get("balance", row["balance"])) +
+                                            delta, "AMTTYPE")
         first = False
         current = row["parent_id"]
         row = ctx.store.get(current) if current else None
+    if changes is None:
+        ctx.store.update_many(pending)
 
 
 def carry_total(ctx: Context, old_parent: str | None, new_parent: str | None,
@@ -92,7 +102,8 @@ def carry_total(ctx: Context, old_parent: str | None, new_parent: str | None,
 
 
 def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
-    """Move balances by a set of postings: one update per account or name touched."""
+    """Move balances by a set of postings: the new balances of every account and name
+    touched (and their parents') are worked out first, then written at once."""
     deltas: dict[str, Decimal] = {}
     kinds: dict[str, str] = {}
     for account_id, amount_cents, entity_id in postings:
@@ -106,9 +117,12 @@ def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
             deltas[entity_id] = deltas.get(entity_id, Decimal(0)) + amount
         elif entity_id and kind == "AccountsPayable":
             deltas[entity_id] = deltas.get(entity_id, Decimal(0)) - amount
+    changes: dict[str, dict[str, Any]] = {}
     for record_id, delta in deltas.items():
         if delta:
-            _add_to(ctx, record_id, delta)
+            _add_to(ctx, record_id, delta, changes=changes)
+    if changes:
+        ctx.store.update_many(changes)
 
 
 def unpost(ctx: Context, txn_id: str) -> None:
@@ -127,43 +141,60 @@ def post(ctx: Context, txn_id: str, txn_date: str, postings: list[Posting],
     """
     if not new:
         unpost(ctx, txn_id)
-    total = sum((cents(p.amount) for p in postings), Decimal(0))
+    amounts = [cents(p.amount) for p in postings]
+    total = sum(amounts, Decimal(0))
     if total != 0:
         raise errors.fail(3180, "transaction", object_type="transaction",
                           qb_message=f"The transaction is not in balance ({total}).")
-    rows = [(txn_id, p.account_id, int(cents(p.amount) * 100), p.entity_id, p.item_id,
-             p.class_id, txn_date) for p in postings if cents(p.amount) != 0]
+    rows = [(txn_id, p.account_id, int(amount * 100), p.entity_id, p.item_id, p.class_id,
+             txn_date) for p, amount in zip(postings, amounts, strict=True) if amount != 0]
     ctx.db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     _apply(ctx, [(r[1], r[2], r[3]) for r in rows], 1)
 
 
 def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove],
                new: bool = False) -> None:
-    """Replace a transaction's inventory moves; the items' renderings go stale."""
+    """Replace a transaction's inventory moves; the items' renderings go stale.
+
+    The items' running figures follow: moves of order kinds (on order, on sales order) are
+    sums, taken back and added wherever they fall in time; a move on hand taken back, or one
+    dated before the figures' last, makes the item's figures be replayed from its moves when
+    next read (the average cost of every later move depends on it)."""
     if new and not moves:
         return
-    old: set[str] = set()
+    old: list[tuple[str, str, str]] = []
     if not new:
-        old = {r[0] for r in ctx.db.execute("SELECT item_id FROM stock_moves WHERE txn_id=?",
-                                            (txn_id,))}
-        ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
+        old = ctx.db.execute("SELECT item_id, quantity, kind FROM stock_moves WHERE txn_id=?",
+                             (txn_id,)).fetchall()
+        if old:
+            ctx.db.execute("DELETE FROM stock_moves WHERE txn_id=?", (txn_id,))
     seq = ctx.store.next_seq()
     rows = [(txn_id, m.item_id, str(m.quantity), str(m.cost), txn_date, seq, m.kind)
             for m in moves]
     ctx.db.executemany("INSERT INTO stock_moves VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-    ctx.store.invalidate(*(old | {m.item_id for m in moves}))
+    ctx.store.invalidate(*({r[0] for r in old} | {m.item_id for m in moves}))
     running = _running_stock(ctx)
-    stale = set(old)
+    stale: set[str] = set()
     changed: set[str] = set()
-    for _, item_id, quantity, cost, _, _, kind in rows:
-        if item_id in stale:
-            continue
+
+    def kept(item_id: str) -> StockFigures | None:
         state = running.get(item_id) or read_state(ctx.db, item_id)
-        if state is None:
-            continue
-        if (txn_date, seq) >= state.last:
-            state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
+        if state is not None:
             running[item_id] = state
+        return state
+
+    for item_id, quantity, kind in old:
+        if kind not in ORDERS:
+            stale.add(item_id)
+        elif item_id not in stale and (state := kept(item_id)) is not None:
+            state.take_back(Decimal(quantity), kind)
+            changed.add(item_id)
+    key = (txn_date, seq)
+    for _, item_id, quantity, cost, _, _, kind in rows:
+        if item_id in stale or (state := kept(item_id)) is None:
+            continue
+        if kind in ORDERS or key >= state.last:
+            state.add(Decimal(quantity), Decimal(cost), kind, max(key, state.last))
             changed.add(item_id)
         else:
             stale.add(item_id)            # a move back in time: recompute from the start
@@ -173,8 +204,7 @@ def move_stock(ctx: Context, txn_id: str, txn_date: str, moves: list[StockMove],
         marks = ",".join("?" for _ in stale)
         ctx.db.execute(f"DELETE FROM stock_state WHERE item_id IN ({marks})",  # noqa: S608
                        tuple(stale))
-    for item_id in changed - stale:
-        _store_state(ctx, item_id, running[item_id])
+    _store_states(ctx, {item_id: running[item_id] for item_id in changed - stale})
 
 
 def _running_stock(ctx: Context) -> dict[str, StockFigures]:
@@ -192,18 +222,18 @@ def _running(ctx: Context, item_id: str) -> StockFigures:
                 "SELECT quantity, cost, kind, txn_date, seq FROM stock_moves WHERE item_id=? "
                 "ORDER BY txn_date, seq", (item_id,)):
             state.add(Decimal(quantity), Decimal(cost), kind, (txn_date, seq))
-        _store_state(ctx, item_id, state)
+        _store_states(ctx, {item_id: state})
     running[item_id] = state
     return state
 
 
-def _store_state(ctx: Context, item_id: str, state: StockFigures) -> None:
+def _store_states(ctx: Context, states: dict[str, StockFigures]) -> None:
     """Keep the figures in the file, only inside a write transaction: a reader taking the
     write lock would wait for, and then block, the writers."""
-    if not ctx.store.writing:
+    if not ctx.store.writing or not states:
         return
-    ctx.db.execute("INSERT OR REPLACE INTO stock_state VALUES (?, ?)",
-                   (item_id, state_json(state)))
+    ctx.db.executemany("INSERT OR REPLACE INTO stock_state VALUES (?, ?)",
+                       [(item_id, state_json(state)) for item_id, state in states.items()])
 
 
 def stock_position(ctx: Context, item_id: str, until: str | None = None,

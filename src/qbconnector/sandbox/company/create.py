@@ -127,9 +127,11 @@ def _standard_lists() -> list[Message]:
 
 def create_company(path: str | Path, sample: str = "none", seed: int = 0, *,
                    name: str | None = None, clock: Clock | None = None,
-                   progress: Any = None, as_of: date | None = None) -> Path:
+                   progress: Any = None, as_of: date | None = None,
+                   one_by_one: bool = False) -> Path:
     """Create a company file at ``path``; ``sample`` adds realistic data (small | large)
-    dated in the year before ``as_of`` (see :mod:`qbconnector.sandbox.company.samples`)."""
+    dated in the year before ``as_of`` (see :mod:`qbconnector.sandbox.company.samples`;
+    ``one_by_one`` writes it one qbXML request at a time instead of in bulk)."""
     if sample not in SAMPLES:
         raise ValueError(f"unknown sample {sample!r}; choose one of {', '.join(SAMPLES)}")
     path = Path(path)
@@ -147,7 +149,8 @@ def create_company(path: str | Path, sample: str = "none", seed: int = 0, *,
         check(session.process(build(_standard_lists(), version="13.0",
                                     on_error="stopOnError")))
         if sample != "none":
-            populate(session, sample, seed, progress=progress, as_of=as_of)
+            populate(session, sample, seed, progress=progress, as_of=as_of,
+                     one_by_one=one_by_one)
     return path
 
 

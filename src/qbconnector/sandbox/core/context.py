@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from lxml import etree
@@ -122,18 +123,18 @@ class Context:
         """Request data (typed, names of ``source``) as a stored document for ``target``."""
         doc: dict[str, Any] = {}
         for key, value in data.items():
-            if key.startswith("@"):
+            if key[0] == "@":
                 continue
-            name = ret_name(key, target)
-            src = source.child(key)
+            name, src, child = _placement(key, source, target)
             if name is None:
                 if key.endswith("Ref") and src is not None and isinstance(value, dict):
                     # A Ref the Ret does not show (an invoice line's OverrideItemAccountRef)
                     # is kept, resolved, for the rules; rendering leaves it out.
                     doc[key] = self.to_value(value, src, src, key, owner, where)
-                continue
-            child = target.child(name)
-            doc[name] = self.to_value(value, src, child, key, owner, where)
+            elif child.type and not isinstance(value, (list, dict)):
+                doc[name] = render.output_text(value, child.type)
+            else:
+                doc[name] = self.to_value(value, src, child, key, owner, where)
         return doc
 
     def to_value(self, value: Any, source: Element | None, target: Element, key: str,
@@ -156,12 +157,11 @@ class Context:
     def check_lengths(self, data: dict[str, Any], spec: Element) -> None:
         """3070 for the first string longer than QuickBooks Desktop stores."""
         for key, value in data.items():
-            child = spec.child(key)
+            limit, child = _length_limit(key, spec)
             if child is None:
                 continue
             for item in value if isinstance(value, list) else (value,):
-                if child.type == "STRTYPE" and child.maxlen and isinstance(item, str) \
-                        and len(item) > child.maxlen:
+                if limit and isinstance(item, str) and len(item) > limit:
                     raise errors.too_long(item, key)
                 if isinstance(item, dict) and not child.type:
                     self.check_lengths(item, child)
@@ -175,6 +175,25 @@ class Context:
         return json.loads(row["doc"])
 
 
+@cache
+def _placement(key: str, source: Element, target: Element
+               ) -> tuple[str | None, Element | None, Element | None]:
+    """Where a request element goes in a stored document: (its ``*Ret`` name, its request
+    element, its ``*Ret`` element), worked out once per element."""
+    name = ret_name(key, target)
+    return name, source.child(key), target.child(name) if name is not None else None
+
+
+@cache
+def _length_limit(key: str, spec: Element) -> tuple[int, Element | None]:
+    """(The length QuickBooks Desktop stores for a string element, or 0; the element)."""
+    child = spec.child(key)
+    if child is None:
+        return 0, None
+    return (child.maxlen if child.type == "STRTYPE" else 0) or 0, child
+
+
+@cache
 def ret_name(key: str, target: Element) -> str | None:
     """The ``*Ret`` element a request element becomes (InvoiceLineAdd -> InvoiceLineRet)."""
     if target.child(key) is not None:

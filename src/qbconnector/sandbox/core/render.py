@@ -23,20 +23,30 @@ LATEST = (99, 0)
 SEQUENCE = "_sequence"
 
 
+_ZERO = Decimal("0")
+_CENT = Decimal("0.01")
+_FIVE_PLACES = Decimal("0.00001")
+_NUMBERS = frozenset({"AMTTYPE", "PRICETYPE", "PERCENTTYPE", "QUANTYPE"})
+
+
 def money(value: Any) -> Decimal:
     """A stored amount (text or number) as Decimal; '' and None are zero."""
+    if value.__class__ is Decimal:
+        return value
     if value is None or value == "":
-        return Decimal("0")
-    return value if isinstance(value, Decimal) else Decimal(str(value))
+        return _ZERO
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(value) if value.__class__ is str else Decimal(str(value))
 
 
 def cents(value: Decimal) -> Decimal:
-    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
 def _trim(value: Decimal, places: int) -> str:
     """At most five decimals, at least ``places``, no trailing zeros beyond that."""
-    text = format(value.quantize(Decimal("0.00001"), rounding=ROUND_HALF_UP), "f")
+    text = format(value.quantize(_FIVE_PLACES, rounding=ROUND_HALF_UP), "f")
     whole, _, frac = text.partition(".")
     frac = frac.rstrip("0").ljust(places, "0")
     text = f"{whole}.{frac}" if frac else whole
@@ -46,17 +56,19 @@ def _trim(value: Decimal, places: int) -> str:
 def output_text(value: Any, type_name: str) -> str:
     """How QuickBooks writes a value in a response: amounts with 2 decimals, prices and
     percents with at least 2 (at most 5), quantities as short as possible."""
-    if isinstance(value, str) and type_name not in ("AMTTYPE", "PRICETYPE", "PERCENTTYPE",
-                                                     "QUANTYPE"):
+    if type_name in _NUMBERS:
+        # (A Decimal compared with '' asks whether '' is a Rational: slow; test its class.)
+        if value.__class__ is not Decimal:
+            if value is None or value == "":
+                return ""
+            value = money(value)
+        if type_name == "AMTTYPE":
+            return format_amount(value)
+        return _trim(value, 0 if type_name == "QUANTYPE" else 2)
+    if isinstance(value, str):
         return value
     if value is None:
         return ""
-    if type_name == "AMTTYPE":
-        return "" if value == "" else format_amount(money(value))
-    if type_name in ("PRICETYPE", "PERCENTTYPE"):
-        return "" if value == "" else _trim(money(value), 2)
-    if type_name == "QUANTYPE":
-        return "" if value == "" else _trim(money(value), 0)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
@@ -83,6 +95,15 @@ def _plan(element: Element, vkey: tuple[int, int]) -> tuple[tuple[str, Element],
     return tuple(out)
 
 
+@cache
+def _tags(element: Element, vkey: tuple[int, int]
+          ) -> tuple[tuple[str, Element, str, str, str], ...]:
+    """:func:`_plan` with what writing each child needs worked out once: its value type
+    ('' for an aggregate) and its start and end tags."""
+    return tuple((name, child, child.type or "", f"<{name}>", f"</{name}>")
+                 for name, child in _plan(element, vkey))
+
+
 def render(element: Element, doc: dict[str, Any], vkey: tuple[int, int] = LATEST,
            include: frozenset[str] | None = None) -> str:
     """``<Name>...</Name>`` for a document, children in schema order."""
@@ -102,7 +123,30 @@ def fields(element: Element, doc: dict[str, Any], vkey: tuple[int, int] = LATEST
 def _children(element: Element, doc: dict[str, Any], vkey: tuple[int, int],
               include: frozenset[str] | None, parts: list[str]) -> None:
     sequence = doc.get(SEQUENCE)
-    interleaved = frozenset(sequence) if sequence else frozenset()
+    if sequence:
+        _children_in_sequence(element, doc, sequence, vkey, include, parts)
+        return
+    append = parts.append
+    for name, child, type_name, start, end in _tags(element, vkey):
+        value = doc.get(name)
+        if value is None or (include is not None and name not in include):
+            continue
+        if isinstance(value, list):
+            for item in value:
+                _emit(name, child, item, vkey, parts)
+        elif type_name:
+            append(start + escape(value if isinstance(value, str) else
+                                  output_text(value, type_name)) + end)
+        elif isinstance(value, dict):
+            append(start)
+            _children(child, value, vkey, None, parts)
+            append(end)
+
+
+def _children_in_sequence(element: Element, doc: dict[str, Any], sequence: list[str],
+                          vkey: tuple[int, int], include: frozenset[str] | None,
+                          parts: list[str]) -> None:
+    interleaved = frozenset(sequence)
     plan = _plan(element, vkey)
     emitted_sequence = False
     for name, child in plan:

@@ -2,7 +2,8 @@
 
 The message set is validated as a whole first: anything QuickBooks could not parse or
 validate gets no response at all but the request processor's HRESULT. Then each request runs
-atomically (a SQLite savepoint inside one transaction for the whole set), responses come back
+atomically (a SQLite savepoint inside one transaction for the whole set, or that transaction
+itself for a set of one request), responses come back
 in request order echoing ``requestID``; after an error ``stopOnError`` answers every later
 request with 3231 while ``continueOnError`` runs them all.
 """
@@ -157,6 +158,7 @@ class Engine:
         size = 0
         responses: list[str] = []
         stopped = False
+        alone = len(elements) == 1      # the request is the transaction: no savepoint needed
         with self.store.transaction(write=writes and not read_only):
             for el in elements:
                 rs_name = el.tag[:-2] + "Rs"
@@ -170,7 +172,7 @@ class Engine:
                 else:
                     text_rs, failed = self._run(el, version, attrs, rs_name,
                                                 unsupported.get(id(el)),
-                                                max(1, budget - size) if budget else 0)
+                                                max(1, budget - size) if budget else 0, alone)
                     responses.append(text_rs)
                     size += len(text_rs)
                     if budget and size > budget:
@@ -190,7 +192,7 @@ class Engine:
 
     def _run(self, el: etree._Element, version: str, attrs: dict[str, str | None],
              rs_name: str, unsupported: str | None = None,
-             budget: int = 0) -> tuple[str, bool]:
+             budget: int = 0, alone: bool = False) -> tuple[str, bool]:
         sp = specmod.load()
         spec = sp.message(el.tag)
         data = convert(el, spec)
@@ -204,7 +206,7 @@ class Engine:
             return self._status(rs_name, attrs, errors.QBStatus(
                 1030, "This request is not supported by the qbconnector sandbox.")), False
         try:
-            with self.store.savepoint():
+            with self.store.savepoint(alone):
                 rets, extra, status = handler(ctx)
         except errors.QBStatus as exc:
             return self._status(rs_name, attrs, exc, exc.ret + "\n" if exc.ret else ""), \

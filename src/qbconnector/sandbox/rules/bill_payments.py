@@ -214,8 +214,9 @@ class BillPaymentRules(TxnRules):
         """A bill this payment paid was deleted or voided: the payment stays, unapplied."""
         linked = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
                                                (row["id"],))}
-        kept = [a for a in as_list(doc.get("AppliedToTxnRet")) if a["TxnID"] in linked]
-        if len(kept) != len(as_list(doc.get("AppliedToTxnRet"))):
+        if not all(a["TxnID"] in linked for a in as_list(doc.get("AppliedToTxnRet"))):
+            doc = json.loads(row["doc"])              # (a copy to change)
+            kept = [a for a in as_list(doc.get("AppliedToTxnRet")) if a["TxnID"] in linked]
             if kept:
                 doc["AppliedToTxnRet"] = kept
             else:

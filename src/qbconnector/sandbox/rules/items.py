@@ -58,15 +58,18 @@ def _decimal(value: Any) -> Decimal | None:
 
 
 def item_info(ctx: Context, item_id: str) -> ItemInfo | None:
-    """The facts of an item, cached for the length of one request."""
-    cache: dict[str, ItemInfo | None] = ctx.__dict__.setdefault("_items", {})
+    """The facts of an item (never change them), cached for the length of one request, and
+    while a writer caches until an item changes."""
+    cache = ctx.store.derived("items")
+    if cache is None:
+        cache = ctx.__dict__.setdefault("_items", {})
     if item_id in cache:
         return cache[item_id]
     row = ctx.store.get(item_id)
     if row is None:
         cache[item_id] = None
         return None
-    doc = json.loads(row["doc"])
+    doc = ctx.store.shared_doc(item_id, row) or {}
     info = ItemInfo(item_id, row["type"], row["full_name"] or "")
     info.tax_code = doc.get("SalesTaxCodeRef")
     if "SalesOrPurchase" in doc:
@@ -128,10 +131,8 @@ def tax_code_is_taxable(ctx: Context, ref: dict[str, str] | None) -> bool:
     """Whether a sales tax code (e.g. Tax / Non) marks its line or customer as taxable."""
     if not ref or not ref.get("ListID"):
         return False
-    row = ctx.store.get(ref["ListID"])
-    if row is None:
-        return False
-    return json.loads(row["doc"]).get("IsTaxable") == "true"
+    doc = ctx.store.shared_doc(ref["ListID"])
+    return doc is not None and doc.get("IsTaxable") == "true"
 
 
 def non_taxable_code(ctx: Context) -> dict[str, str] | None:

@@ -151,8 +151,9 @@ def cost_group(ctx: Context, group: dict[str, Any], line_key: str,
             times = money(group["Quantity"]) if group.get("Quantity") else Decimal(1)
             lines = []
             for member in info.group_lines:
+                item = member.get("ItemRef")       # (the item's facts are shared: copy)
                 line: dict[str, Any] = {"TxnLineID": ctx.store.new_txn_id(),
-                                        "ItemRef": member.get("ItemRef")}
+                                        "ItemRef": dict(item) if item else item}
                 if member.get("Quantity"):
                     line["Quantity"] = output_text(money(member["Quantity"]) * times,
                                                    "QUANTYPE")

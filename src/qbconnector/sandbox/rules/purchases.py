@@ -315,14 +315,17 @@ class PurchaseFormRules(LineSetRules):
         """A received purchase order was deleted or voided: its lines here lose the link."""
         linked = set(ctx.db.execute("SELECT to_id, line_id FROM links WHERE from_id=?",
                                     (row["id"],)).fetchall())
-        changed = False
-        for line in self.item_lines(doc):
+
+        def lost(line: dict[str, Any]) -> bool:
             link = line.get("_link")
-            if link and (link["TxnID"], link["TxnLineID"]) not in linked:
+            return bool(link) and (link["TxnID"], link["TxnLineID"]) not in linked
+        if not any(lost(line) for line in self.item_lines(doc)):
+            return
+        doc = json.loads(row["doc"])                  # (a copy to change)
+        for line in self.item_lines(doc):
+            if lost(line):
                 line.pop("_link")
-                changed = True
-        if changed:
-            ctx.store.update(row["id"], {"doc": dumps(doc), "xml": None})
+        ctx.store.update(row["id"], {"doc": dumps(doc), "xml": None})
 
     # -- effects ----------------------------------------------------------------------------
     def total(self, doc: dict[str, Any]) -> Decimal:

@@ -62,16 +62,16 @@ def _ref(row: sqlite3.Row) -> dict[str, str]:
 
 
 def customer_doc(ctx: Context, doc: dict[str, Any]) -> dict[str, Any]:
+    """The customer's document (shared: never change it)."""
     customer_id = ref_id(doc, "CustomerRef")
-    row = ctx.store.get(customer_id) if customer_id else None
-    return json.loads(row["doc"]) if row is not None else {}
+    return (ctx.store.shared_doc(customer_id) if customer_id else None) or {}
 
 
 def due_date(ctx: Context, txn_date: str, terms: dict[str, str] | None) -> str:
     if terms and terms.get("ListID"):
-        row = ctx.store.get(terms["ListID"])
-        if row is not None:
-            days = json.loads(row["doc"]).get("StdDueDays")
+        found = ctx.store.shared_doc(terms["ListID"])
+        if found is not None:
+            days = found.get("StdDueDays")
             if days:
                 return (date.fromisoformat(txn_date) + timedelta(days=int(days))).isoformat()
     return txn_date
@@ -115,13 +115,13 @@ class SalesFormRules(TxnRules):
                 copy_address(doc, key, customer, key)
         for key in ("TermsRef", "SalesRepRef"):
             if ret.child(key) is not None and key not in doc and customer.get(key):
-                doc[key] = customer[key]
+                doc[key] = dict(customer[key])
         if "CustomerSalesTaxCodeRef" not in doc and customer.get("SalesTaxCodeRef"):
-            doc["CustomerSalesTaxCodeRef"] = customer["SalesTaxCodeRef"]
+            doc["CustomerSalesTaxCodeRef"] = dict(customer["SalesTaxCodeRef"])
         if "ItemSalesTaxRef" not in doc and customer.get("ItemSalesTaxRef") and \
                 not doc.get("_opening"):
             # (an opening balance is not taxed: its invoice names no tax item [056])
-            doc["ItemSalesTaxRef"] = customer["ItemSalesTaxRef"]
+            doc["ItemSalesTaxRef"] = dict(customer["ItemSalesTaxRef"])
         flags = {"IsPending": "false", "IsFinanceCharge": "false", "IsToBePrinted": "true",
                  "IsToBeEmailed": "false", "IsActive": "true", "IsManuallyClosed": "false",
                  "IsFullyInvoiced": "false"}
@@ -339,6 +339,7 @@ class SalesFormRules(TxnRules):
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
         if otype.name == "SalesOrder":
+            doc = json.loads(row["doc"])              # (a copy to change)
             for line in as_list(doc.get("SalesOrderLineRet")):
                 if line.get("TxnLineID"):
                     line["Invoiced"] = output_text(self._invoiced(ctx, row["id"],
@@ -394,7 +395,7 @@ def price_line(ctx: Context, line: dict[str, Any], running: Decimal) -> Decimal:
         if "SalesTaxCodeRef" not in line and info.tax_code:
             # A line takes its item's sales tax code (items only have one where sales tax
             # is used: the preference's defaults, or a code given to the item).
-            line["SalesTaxCodeRef"] = info.tax_code
+            line["SalesTaxCodeRef"] = dict(info.tax_code)
         elif "SalesTaxCodeRef" not in line and _has_tax_code(info.type):
             # An item without a code (a file without sales tax) sells as non-taxable: every
             # item line carries a code, "Non" in such files [040, 049, 052, 053, 071].
@@ -580,7 +581,7 @@ class ReceivePaymentRules(TxnRules):
                                       qb_message=catalogue.QB_MSG_PAY_MORE_THAN_DUE)
                 credits.append({"CreditTxnID": credit_id,
                                 "AppliedAmount": output_text(value, "AMTTYPE")})
-            target = json.loads(row["doc"])
+            target = ctx.store.shared_doc(txn_id, row) or {}
             item = {"TxnID": txn_id, "TxnType": row["type"], "TxnDate": row["txn_date"],
                     "RefNumber": target.get("RefNumber"),
                     "Amount": output_text(amount, "AMTTYPE")}
@@ -615,7 +616,7 @@ class ReceivePaymentRules(TxnRules):
 
     def _balance(self, ctx: Context, row: sqlite3.Row, exclude_from: str) -> Decimal:
         """Open balance of an invoice or charge, not counting this payment's own share."""
-        doc = json.loads(row["doc"])
+        doc = ctx.store.shared_doc(row["id"], row) or {}
         if row["type"] == "Invoice":
             total = money(doc.get("Subtotal")) + money(doc.get("SalesTaxTotal"))
         else:
@@ -676,10 +677,10 @@ class ReceivePaymentRules(TxnRules):
         stays received and becomes unused, as in QuickBooks."""
         linked = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
                                                (row["id"],))}
-        applied = as_list(doc.get("AppliedToTxnRet"))
-        kept = [a for a in applied if a["TxnID"] in linked]
-        if len(kept) == len(applied):
+        if all(a["TxnID"] in linked for a in as_list(doc.get("AppliedToTxnRet"))):
             return
+        doc = json.loads(row["doc"])                  # (a copy to change)
+        kept = [a for a in as_list(doc.get("AppliedToTxnRet")) if a["TxnID"] in linked]
         used = sum((money(a["Amount"]) for a in kept), ZERO)
         doc["UnusedPayment"] = output_text(money(doc.get("TotalAmount")) - used, "AMTTYPE")
         if kept:

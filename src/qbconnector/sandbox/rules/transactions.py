@@ -12,7 +12,6 @@ lines not listed are deleted.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
@@ -120,15 +119,12 @@ class TxnRules(Rules):
 
     def next_ref(self, ctx: Context, otype: ObjectType) -> str:
         """One more than the last number used on this form type, like QuickBooks."""
-        row = ctx.db.execute("SELECT value FROM counters WHERE name=?",
-                             (f"ref:{otype.name}",)).fetchone()
-        return str((row[0] if row else 0) + 1)
+        return str((ctx.store.counter(f"ref:{otype.name}") or 0) + 1)
 
     def note_ref(self, ctx: Context, otype: ObjectType, ref: str | None) -> None:
         """Remember the highest numeric RefNumber used, so automatic numbers continue it."""
         if ref and ref.isdigit() and len(ref) < 18:
-            ctx.db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
-                           "value=max(value, excluded.value)", (f"ref:{otype.name}", int(ref)))
+            ctx.store.raise_counter(f"ref:{otype.name}", int(ref))
 
     def columns(self, ctx: Context, otype: ObjectType, doc: dict[str, Any]) -> dict[str, Any]:
         if self.auto_ref:
@@ -233,16 +229,19 @@ class TxnRules(Rules):
             if row is None:
                 continue
             otype = types[row["type"]]
-            doc = json.loads(row["doc"])
+            doc = ctx.store.shared_doc(txn_id, row) or {}
             rules = rules_for(row["type"])
             if isinstance(rules, TxnRules):
-                ctx.store.update(txn_id, {"open_amount": rules.open_amount(ctx, otype, doc),
-                                          "xml": None})
+                open_amount = rules.open_amount(ctx, otype, doc)
+                if open_amount != row["open_amount"] or row["xml"] is not None:
+                    ctx.store.update(txn_id, {"open_amount": open_amount, "xml": None})
                 rules.on_linked(ctx, otype, row, doc)
 
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
-        """Another transaction was linked to or unlinked from this one."""
+        """Another transaction was linked to or unlinked from this one. ``doc`` is its
+        stored document, shared (:meth:`Store.shared_doc`): rules that change it parse
+        their own copy."""
 
     def after_delete(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                      doc: dict[str, Any]) -> None:

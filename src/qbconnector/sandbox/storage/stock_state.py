@@ -12,6 +12,10 @@ import sqlite3
 from dataclasses import dataclass
 from decimal import Decimal
 
+ORDERS = ("onorder", "onsalesorder")
+"""Kinds of moves that only add up (quantities on order): their order in time does not
+matter, unlike moves on hand, which set the average cost of what follows them."""
+
 
 @dataclass
 class StockFigures:
@@ -36,9 +40,17 @@ class StockFigures:
             average = self.value / self.on_hand if self.on_hand > 0 else Decimal(0)
             self.on_hand += q
             self.value += average * q
-        if kind not in ("onorder", "onsalesorder") and self.on_hand > 0:
+        if kind not in ORDERS and self.on_hand > 0:
             self.last_average = self.value / self.on_hand
         self.last = key
+
+    def take_back(self, q: Decimal, kind: str) -> None:
+        """Undo a move of an order kind (a plain sum: where it fell in time does not matter;
+        ``last`` stays, a bound at least as late as the last move)."""
+        if kind == "onorder":
+            self.on_order -= q
+        else:
+            self.on_sales_order -= q
 
 
 def read_state(db: sqlite3.Connection, item_id: str) -> StockFigures | None:

@@ -19,11 +19,13 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from qbconnector.sandbox.storage import checkpoint
+from qbconnector.sandbox.storage.checkpoint import CompanyConnection
 from qbconnector.sandbox.storage.stock_state import rebuild_stock_state
 
 SCHEMA_VERSION = 1
@@ -147,11 +149,18 @@ class Clock:
     def __init__(self, fixed: datetime | None = None, zone: timezone | None = None) -> None:
         self.fixed = fixed
         self.zone = zone
+        self._local: tuple[int, tzinfo | None] = (-1, None)   # (second, local zone then)
 
     def now(self) -> datetime:
         if self.fixed is not None:
             return self.fixed
-        moment = datetime.now().astimezone()
+        # The local zone's offset, looked up once a second (a dozen calls a request).
+        seconds = time.time()
+        second, local = self._local
+        if second != int(seconds):
+            local = datetime.fromtimestamp(int(seconds)).astimezone().tzinfo
+            self._local = (int(seconds), local)
+        moment = datetime.fromtimestamp(seconds, local)
         return moment.astimezone(self.zone) if self.zone else moment
 
     def advance(self, seconds: float) -> None:
@@ -171,14 +180,19 @@ def file_uri(path: str | Path, mode: str) -> str:
     return f"file:{quote(Path(path).as_posix(), safe='/:')}?mode={mode}"
 
 
-def connect(path: str | Path, *, readonly: bool = False) -> sqlite3.Connection:
-    """Open a company file with the settings every connection needs."""
+def connect(path: str | Path, *, readonly: bool = False,
+            factory: type[sqlite3.Connection] = sqlite3.Connection) -> sqlite3.Connection:
+    """Open a company file with the settings every connection needs.
+
+    Savepoints' sub-journals (the pages a request changed, kept to undo it) stay in memory
+    rather than in a temporary file."""
     uri = file_uri(path, "ro" if readonly else "rw")
     db = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
-                         check_same_thread=False)
+                         check_same_thread=False, factory=factory)
     db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA foreign_keys=OFF")
+    db.execute("PRAGMA temp_store=MEMORY")
     db.row_factory = sqlite3.Row
     return db
 
@@ -219,13 +233,14 @@ def check_company_file(path: str | Path) -> None:
 
 
 def open_company_file(path: str | Path) -> sqlite3.Connection:
-    """Connect to a company file, checking with the same connection that it is one."""
+    """Connect to a company file, checking with the same connection that it is one; its
+    commits are checkpointed in the background (:mod:`.checkpoint`)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no company file at {path}")
     db = None
     try:
-        db = connect(path)
+        db = connect(path, factory=CompanyConnection)
         row = db.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
     except sqlite3.DatabaseError:
         if db is not None:
@@ -235,6 +250,8 @@ def open_company_file(path: str | Path) -> sqlite3.Connection:
         db.close()
         raise ValueError(f"{path} is not a qbconnector company file")
     _upgrade(db)
+    db.execute(f"PRAGMA wal_autocheckpoint={checkpoint.SAFETY_PAGES}")
+    db.checkpointer = checkpoint.acquire(path, lambda: connect(path))  # type: ignore[attr-defined]
     return db
 
 
@@ -265,6 +282,8 @@ def _upgrade(db: sqlite3.Connection) -> None:
 
 ROW_CACHE_LIMIT = 20_000
 """List rows a write transaction keeps in memory at most (then it starts afresh)."""
+DOC_CACHE_LIMIT = 5_000
+"""Parsed documents a writer keeps at most (then it forgets the older half)."""
 
 
 class Store:
@@ -312,6 +331,8 @@ class Store:
                 self.db.execute("ROLLBACK")
                 raise
             self.db.execute("COMMIT")
+            if write and isinstance(self.db, CompanyConnection):
+                self.db.committed()
         finally:
             self.writing = False
 
@@ -331,10 +352,20 @@ class Store:
         self._cache_version = version
 
     @contextmanager
-    def savepoint(self) -> Iterator[None]:
-        """Make one request atomic inside the message set's transaction."""
+    def savepoint(self, alone: bool = False) -> Iterator[None]:
+        """Make one request atomic inside the message set's transaction.
+
+        ``alone``: the request is all the transaction does (yet), so the transaction itself
+        is its scope and no savepoint is opened (SQLite copies every page a savepoint
+        changes into a sub-journal, to undo it); a failure then rolls the transaction back
+        and begins it again, which leaves the same as rolling back to a savepoint."""
         # Counted ids written before: a rollback to the savepoint forgets the cache.
         self.flush_counters()
+        if alone:
+            with self._undone_by_restart():
+                yield
+            self.flush_counters()
+            return
         self.db.execute("SAVEPOINT request")
         try:
             yield
@@ -346,6 +377,19 @@ class Store:
         else:
             self.flush_counters()
             self.db.execute("RELEASE request")
+
+    @contextmanager
+    def _undone_by_restart(self) -> Iterator[None]:
+        try:
+            yield
+        except BaseException:
+            write = self.writing
+            self.cache.clear()
+            self._cache_version = None
+            self.db.execute("ROLLBACK")
+            self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            self._check_cache(write)
+            raise
 
     # -- meta and counters ------------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -372,6 +416,26 @@ class Store:
         counters[name] = value + 1
         self.cache.setdefault("counters_pending", set()).add(name)
         return value + 1
+
+    def counter(self, name: str) -> int | None:
+        """A counter's value now (None when it was never set)."""
+        counters = self.cache.get("counters") if self.caching else None
+        if counters is not None and counters.get(name) is not None:
+            return counters[name]
+        row = self.db.execute("SELECT value FROM counters WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def raise_counter(self, name: str, value: int) -> None:
+        """Make a counter at least ``value`` (the highest number used so far); a writer
+        counts in memory like :meth:`next_counter`."""
+        if not self.caching:
+            self.db.execute("INSERT INTO counters VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET "
+                            "value=max(value, excluded.value)", (name, value))
+            return
+        current = self.counter(name)
+        if current is None or value > current:
+            self.cache.setdefault("counters", {})[name] = value
+            self.cache.setdefault("counters_pending", set()).add(name)
 
     def _bump_counter(self, name: str, start: int) -> int:
         row = self.db.execute("UPDATE counters SET value=value+1 WHERE name=? RETURNING value",
@@ -434,6 +498,37 @@ class Store:
     def doc(self, row: sqlite3.Row) -> dict[str, Any]:
         return json.loads(row["doc"])
 
+    def derived(self, name: str) -> dict[str, Any] | None:
+        """A writer's table ``name`` of facts derived from list records (an item's prices and
+        accounts, a name's parsed document), kept from one request to the next and forgotten
+        whenever any record's document changes; None when not writing with the cache."""
+        if not self.caching:
+            return None
+        tables = self.cache.get("derived")
+        if tables is None:
+            tables = self.cache["derived"] = {}
+        table = tables.get(name)
+        if table is None:
+            table = tables[name] = {}
+        return table
+
+    def shared_doc(self, record_id: str, row: Any = None) -> dict[str, Any] | None:
+        """The parsed document of a record (whose ``row`` the caller may have), or None.
+        Shared with later callers while a writer caches (until a document changes): never
+        change what it returns."""
+        docs = self.derived("docs")
+        if docs is not None and record_id in docs:
+            return docs[record_id]
+        if row is None:
+            row = self.get(record_id)
+        doc = json.loads(row["doc"]) if row is not None else None
+        if docs is not None and row is not None:
+            if len(docs) >= DOC_CACHE_LIMIT:
+                for oldest in list(docs)[:DOC_CACHE_LIMIT // 2]:
+                    del docs[oldest]
+            docs[record_id] = doc
+        return doc
+
     def now_fields(self) -> tuple[str, float]:
         """TimeCreated/TimeModified text and its UTC seconds, both to the whole second (what
         QuickBooks shows is what From/ToModifiedDate filters compare)."""
@@ -445,6 +540,8 @@ class Store:
         marks = ", ".join("?" for _ in fields)
         if fields.get("special") is not None:
             self._forget_specials()
+        if fields.get("kind") == "list":
+            self.cache.pop("derived", None)
         self.db.execute(f"INSERT INTO records ({columns}) VALUES ({marks})",  # noqa: S608
                         tuple(fields.values()))
 
@@ -452,6 +549,20 @@ class Store:
         sets = ", ".join(f"{k}=?" for k in fields)
         self.db.execute(f"UPDATE records SET {sets} WHERE id=?",  # noqa: S608
                         (*fields.values(), record_id))
+        self._updated(record_id, fields)
+
+    def update_many(self, updates: dict[str, dict[str, Any]]) -> None:
+        """Several records' :meth:`update`: one statement per set of columns changed."""
+        by_columns: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
+        for record_id, fields in updates.items():
+            by_columns.setdefault(tuple(fields), []).append((*fields.values(), record_id))
+            self._updated(record_id, fields)
+        for columns, params in by_columns.items():
+            sets = ", ".join(f"{k}=?" for k in columns)
+            self.db.executemany(f"UPDATE records SET {sets} WHERE id=?", params)  # noqa: S608
+
+    def _updated(self, record_id: str, fields: dict[str, Any]) -> None:
+        """Keep what the cache holds about a record true after an update."""
         rows = self.cache.get("rows")
         if rows is not None and record_id in rows:
             # A new dict: a row handed out earlier stays what it was (like sqlite3.Row).
@@ -464,9 +575,12 @@ class Store:
                 self.cache.get("cleared", set()).discard(record_id)
         if "special" in fields:
             self._forget_specials()
+        if "doc" in fields:
+            self.cache.pop("derived", None)
 
     def delete(self, record_id: str) -> None:
         self.cache.get("rows", {}).pop(record_id, None)
+        self.cache.pop("derived", None)
         self._forget_specials()
         self.db.execute("DELETE FROM records WHERE id=?", (record_id,))
 

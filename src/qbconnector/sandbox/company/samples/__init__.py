@@ -25,7 +25,12 @@ from typing import Any
 from qbconnector.sandbox.company.samples.activity import Executor
 from qbconnector.sandbox.company.samples.catalog import CatalogBuilder
 from qbconnector.sandbox.company.samples.plan import PRIORITY, Planner
-from qbconnector.sandbox.company.samples.writer import SampleError, SampleWriter, has_rules
+from qbconnector.sandbox.company.samples.writer import (
+    RequestWriter,
+    SampleError,
+    SampleWriter,
+    has_rules,
+)
 from qbconnector.sandbox.storage.store import connect
 
 log = logging.getLogger(__name__)
@@ -83,14 +88,15 @@ def available_types() -> set[str]:
 
 def populate(session: Any, sample: str, seed: int = 0, *, progress: Progress | None = None,
              as_of: date | None = None, size: SampleSize | None = None,
-             check: bool = False) -> SampleReport:
+             check: bool = False, one_by_one: bool = False) -> SampleReport:
     """Fill an open sandbox session's (new) company file with sample data.
 
     ``size`` overrides the named sample's size. Transaction types the sandbox has no rules
     for yet are not written; their planned share goes to the other types and is reported in
     ``SampleReport.skipped`` (and logged), never dropped silently. ``check`` also builds
     each record's ``*AddRq`` with the codec, refusing data that is not valid qbXML (slow;
-    for tests).
+    for tests). ``one_by_one`` sends every record as its own qbXML request instead of
+    writing in bulk (much slower; the same file, which the tests check).
     """
     if size is None:
         if sample not in SIZES:
@@ -99,7 +105,7 @@ def populate(session: Any, sample: str, seed: int = 0, *, progress: Progress | N
     started = time.perf_counter()
     year = (as_of or DEFAULT_AS_OF).year - 1
     rng = random.Random(seed)
-    writer = SampleWriter(session, check=check)
+    writer = (RequestWriter if one_by_one else SampleWriter)(session, check=check)
     builder = CatalogBuilder(writer, rng, year, size.customers, size.vendors, size.employees,
                              size.inventory_variants, progress,
                              scale=max(Decimal(1), Decimal(size.transactions) / 2000))

@@ -197,9 +197,11 @@ class Executor:
         open_amount = self.column(bill.txn_id, "open_amount")
         amount = money(open_amount) if open_amount is not None else \
             money(self.doc(bill.txn_id).get("AmountDue"))
+        # A printed check's number, not "to be printed": in a BillPaymentCheckAdd the two
+        # are alternatives (the rules then mark it not to be printed).
         return {"PayeeEntityRef": _ref(event.vendor), "TxnDate": event.day,
                 "BankAccountRef": _ref(self.catalog.accounts["checking"]),
-                "IsToBePrinted": False, "RefNumber": self.number("BillPaymentCheck"),
+                "RefNumber": self.number("BillPaymentCheck"),
                 "AppliedToTxnAdd": [{"TxnID": bill.txn_id, "PaymentAmount": amount}]}
 
     def build_assembly(self, event: Event) -> dict[str, Any]:
@@ -260,7 +262,7 @@ class Executor:
         assert event.vendor is not None
         return {"PayeeEntityRef": _ref(event.vendor), "TxnDate": event.day,
                 "BankAccountRef": _ref(self.catalog.accounts["checking"]),
-                "IsToBePrinted": False, "RefNumber": self.number("SalesTaxPaymentCheck"),
+                "RefNumber": self.number("SalesTaxPaymentCheck"),   # (or IsToBePrinted)
                 "SalesTaxPaymentCheckLineAdd": [{"ItemSalesTaxRef": _ref(state),
                                               "Amount": amount}]}
 

@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from itertools import accumulate
 from typing import Any
 
 from qbconnector.sandbox.company.samples.catalog import Catalog, Customer, Item
@@ -101,6 +102,7 @@ class Planner:
         self.events: list[Event] = []
         self._seq = 0
         self._days, self._day_weights = self._calendar()
+        self._sums: dict[str, list[float]] = {}
 
     # -- helpers -----------------------------------------------------------------------------
     def _calendar(self) -> tuple[list[date], list[float]]:
@@ -189,7 +191,12 @@ class Planner:
     # -- lines ---------------------------------------------------------------------------------
     def _pick(self, kind: str) -> Item:
         pool = self.catalog.items[kind]
-        return self.rng.choices(pool, weights=[i.weight for i in pool])[0]
+        # The running sums choices() would add up from the weights, added up once: the same
+        # draw (and the same use of the generator), without the sums on every line.
+        sums = self._sums.get(kind)
+        if sums is None or len(sums) != len(pool):
+            sums = self._sums[kind] = list(accumulate(i.weight for i in pool))
+        return self.rng.choices(pool, cum_weights=sums)[0]
 
     def _line(self, category: str, commercial: bool) -> Line:
         rng = self.rng

@@ -6,6 +6,9 @@ to :func:`~qbconnector.sandbox.records.add_mod.add_record`, so every per-type ru
 postings, balances, stock moves, links — exactly as for a request. What is skipped is only
 the text: no XML to build, parse, validate or render. Records are written in large batches,
 one SQLite transaction each.
+
+:class:`RequestWriter` writes the same records the slow way, each one ``*AddRq`` in its own
+message set through the session, as a client would; the tests compare the two files.
 """
 
 from __future__ import annotations
@@ -14,12 +17,16 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from lxml import etree
 
 from qbconnector.errors import QBConnectorError
-from qbconnector.qbxml.spec import version_key
+from qbconnector.qbxml import spec as specmod
+from qbconnector.qbxml.build import Message, build
+from qbconnector.qbxml.parse import parse_response
+from qbconnector.qbxml.spec import Element, version_key
 from qbconnector.sandbox.core import errors
 from qbconnector.sandbox.core.context import Context, Request
 from qbconnector.sandbox.core.objects import registry
@@ -85,6 +92,10 @@ class BulkStore(Store):
         else:
             super().update(record_id, fields)
 
+    def update_many(self, updates: dict[str, dict[str, Any]]) -> None:
+        for record_id, fields in updates.items():
+            self.update(record_id, fields)
+
     def invalidate(self, *record_ids: str) -> None:
         stale = []
         for record_id in record_ids:
@@ -104,6 +115,17 @@ class BulkStore(Store):
         self.counters[name] += 1
         self.dirty_counters.add(name)
         return self.counters[name]
+
+    def counter(self, name: str) -> int | None:
+        if name in self.counters:
+            return self.counters[name]
+        return super().counter(name)
+
+    def raise_counter(self, name: str, value: int) -> None:
+        current = self.counter(name)
+        if current is None or value > current:
+            self.counters[name] = value
+            self.dirty_counters.add(name)
 
     def flush(self) -> None:
         """Write what is held in memory (inside the batch's transaction)."""
@@ -126,6 +148,22 @@ class BulkStore(Store):
         self.cache.clear()
 
 
+class SampleRequest(Request):
+    """The request a sample record stands for: its element (the skeleton of the one a
+    request would have, see :func:`_skeleton`) is made only if a rule reads it."""
+
+    @property  # type: ignore[override]
+    def element(self) -> etree._Element:
+        if self._element is None:
+            (name, data), = self.data.items()
+            self._element = _skeleton(name[:-len("Add")], data)
+        return self._element
+
+    @element.setter
+    def element(self, value: etree._Element | None) -> None:
+        self._element = value
+
+
 class SampleWriter:
     """Adds records to an open sandbox session through the generic Add machinery."""
 
@@ -138,11 +176,10 @@ class SampleWriter:
         self._ctx: Context | None = None
 
     def _context(self) -> Context:
-        # No request text exists; rules that look at the element see one without children
-        # (a journal entry's lines then come debits first, as in the data).
-        element = etree.Element("SampleAddRq")
-        request = Request("SampleAddRq", {}, element, None, {}, VERSION,  # type: ignore[arg-type]
-                          version_key(VERSION))
+        # No request text exists: each add gives the rules the skeleton of the element a
+        # request would have (see _skeleton).
+        request = SampleRequest("SampleAddRq", {}, None, None, {},  # type: ignore[arg-type]
+                                VERSION, version_key(VERSION))
         return Context(self.store, request, self.session)
 
     @contextmanager
@@ -168,10 +205,16 @@ class SampleWriter:
             raise SampleError("SampleWriter.add outside a batch")
         if self.check:
             _check_request(type_name, data)
-        # Some rules read the request itself (e.g. an inventory item's opening quantity).
+        otype = self.types[type_name]
+        # As a request would have it: elements in schema order (the stored document keeps
+        # the order it is given).
+        data = in_schema_order(data, otype.add)
+        # Some rules read the request itself (e.g. an inventory item's opening quantity, the
+        # order of a journal entry's lines).
         ctx.request.data = {f"{type_name}Add": data}
+        ctx.request.element = None     # (made when a rule reads it)
         try:
-            record_id = add_mod.add_record(ctx, self.types[type_name], data, extra)
+            record_id = add_mod.add_record(ctx, otype, data, extra)
         except errors.QBStatus as exc:
             raise SampleError(f"{type_name}Add refused: {exc.code} {exc.message} "
                               f"(data: {_summary(data)})") from exc
@@ -187,10 +230,83 @@ class SampleWriter:
             self._ctx = self._context()
 
 
+class RequestWriter(SampleWriter):
+    """The same records sent one request at a time: each ``*AddRq`` built with the codec and
+    processed in its own message set (its own transaction) by the session."""
+
+    def __init__(self, session: Any, check: bool = False) -> None:
+        super().__init__(session, check)
+        self.store = session.store         # reads see each committed request
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """No transaction of its own: each request is one. The context serves lookups."""
+        self._ctx = self._context()
+        try:
+            yield
+        finally:
+            self._ctx = None
+
+    def add(self, type_name: str, data: dict[str, Any], extra: dict[str, Any] | None = None
+            ) -> str:
+        if extra:
+            raise SampleError(f"{type_name}Add: Ret fields cannot be sent in a request")
+        request = build([Message(f"{type_name}Add", data)], version=VERSION)
+        response = parse_response(self.session.process(request))[0]
+        if response.status_code != 0:
+            raise SampleError(f"{type_name}Add answered {response.status_code} "
+                              f"{response.status_message} (data: {_summary(data)})")
+        self.counts[type_name] += 1
+        record = response.records[0]
+        return record.get("TxnID") or record["ListID"]
+
+
+@cache
+def _positions(element: Element) -> dict[str, int]:
+    return {child.name: n for n, child in enumerate(specmod.iter_elements(element.children))}
+
+
+def in_schema_order(data: dict[str, Any], element: Element | None) -> dict[str, Any]:
+    """``data`` (an aggregate's typed values) with its keys, and those of the aggregates in
+    it, in the order of the schema: the order parsing a request gives them."""
+    if element is None:
+        return data
+    positions = _positions(element)
+    last = len(positions)
+    order = [positions.get(key, last) for key in data]
+    keys = list(data) if order == sorted(order) else sorted(data, key=lambda k: positions.get(
+        k, last))
+    out = {}
+    for key in keys:
+        value = data[key]
+        if isinstance(value, (dict, list)):
+            child = element.child(key)
+            if child is not None and not child.type:
+                if isinstance(value, dict):
+                    if len(value) > 1 or any(isinstance(v, (dict, list))
+                                             for v in value.values()):
+                        value = in_schema_order(value, child)
+                else:
+                    value = [in_schema_order(v, child) if isinstance(v, dict) else v
+                             for v in value]
+        out[key] = value
+    return out
+
+
+def _skeleton(type_name: str, data: dict[str, Any]) -> etree._Element:
+    """The ``*AddRq`` element a request with ``data`` would have, down to the children of
+    its ``*Add`` (empty): what rules read of the element itself (the order of lines)."""
+    request = etree.Element(f"{type_name}AddRq")
+    body = etree.SubElement(request, f"{type_name}Add")
+    for key, value in data.items():
+        for _ in value if isinstance(value, list) else (value,):
+            etree.SubElement(body, key)
+    return request
+
+
 def _check_request(type_name: str, data: dict[str, Any]) -> None:
     """Refuse data that would not make a valid ``*AddRq`` (the Python path skips the
     validation a qbXML request gets)."""
-    from qbconnector.qbxml.build import Message, build
     try:
         build([Message(f"{type_name}Add", data)], version=VERSION)
     except ValueError as exc:
