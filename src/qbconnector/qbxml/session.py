@@ -8,19 +8,19 @@ carrying the HRESULT QuickBooks would return; business errors are statuses insid
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from qbconnector.errors import RequestProcessorError, TransportError
 from qbconnector.qbxml.status import HR_UNEXPECTED
 
 CONNECTION_MODES = ("DontCare", "Single", "Multi")
 
-__all__ = ["CONNECTION_MODES", "Caller", "RequestProcessorError", "ResponseTooLarge", "Session",
-           "SessionFactory", "SessionOptions", "TransportError", "calling_as", "current_caller"]
+__all__ = ["CONNECTION_MODES", "Caller", "ParsedRequest", "RequestProcessorError",
+           "ResponseTooLarge", "Session", "SessionFactory", "SessionOptions", "TransportError",
+           "calling_as", "current_caller", "parsed_already"]
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,28 @@ class Caller:
 
     user: str = ""
     max_response_size: int = 0
+    parsed: ParsedRequest | None = None
+
+
+class ParsedRequest:
+    """A request message set the caller has already parsed safely (``xmlsafe.parse``), so a
+    backend need not parse it again: the server reads every request before any session does.
+
+    :meth:`take` hands the tree over once, and only for the very text it was parsed from; the
+    taker may change it. Anything else parses the text itself, as before.
+    """
+
+    __slots__ = ("_text", "_root")
+
+    def __init__(self, text: str, root: Any) -> None:
+        self._text, self._root = text, root
+
+    def take(self, text: str | bytes) -> Any:
+        """The parsed document element of ``text``, or None (other text, or taken already)."""
+        if text is not self._text or self._root is None:
+            return None
+        root, self._root = self._root, None
+        return root
 
 
 _CALLER: ContextVar[Caller | None] = ContextVar("qbconnector_caller", default=None)
@@ -96,14 +118,28 @@ def current_caller() -> Caller:
     return _CALLER.get() or _NOBODY
 
 
-@contextlib.contextmanager
-def calling_as(caller: Caller) -> Iterator[None]:
+class calling_as:  # noqa: N801 - used as a function: ``with calling_as(caller):``
     """Make ``caller`` the :func:`current_caller` for the calls inside the block."""
-    token = _CALLER.set(caller)
-    try:
-        yield
-    finally:
-        _CALLER.reset(token)
+
+    __slots__ = ("_caller", "_token")
+
+    def __init__(self, caller: Caller) -> None:
+        self._caller = caller
+
+    def __enter__(self) -> None:
+        self._token = _CALLER.set(self._caller)
+
+    def __exit__(self, *exc: object) -> None:
+        _CALLER.reset(self._token)
+
+
+def parsed_already(text: str | bytes) -> Any:
+    """The tree of ``text`` when the current caller parsed it already (see
+    :class:`ParsedRequest`), else None: the backend then parses it itself."""
+    caller = _CALLER.get()
+    if caller is None or caller.parsed is None:
+        return None
+    return caller.parsed.take(text)
 
 
 class ResponseTooLarge(RequestProcessorError):

@@ -325,12 +325,16 @@ class ConnectorApp:
             level = logging.ERROR if reply.status == wire.INTERNAL_ERROR else logging.WARNING
         else:
             level = logging.INFO
-        if self.log.isEnabledFor(level):
-            self.log.log(level, request_line(
-                client=client, user=outcome.user, interaction=outcome.interaction,
-                requests=outcome.requests, status=reply.status, duration=duration,
-                company=outcome.company, detail=outcome.detail),
-                extra={"connector_user": outcome.user} if outcome.authenticated else None)
+        log = self.log
+        if log.isEnabledFor(level):
+            # A record made directly: the logger would otherwise walk the stack for the
+            # caller's file and line, which the connector's lines do not show.
+            log.handle(log.makeRecord(
+                log.name, level, "(unknown file)", 0, request_line(
+                    client=client, user=outcome.user, interaction=outcome.interaction,
+                    requests=outcome.requests, status=reply.status, duration=duration,
+                    company=outcome.company, detail=outcome.detail), None, None,
+                extra={"connector_user": outcome.user} if outcome.authenticated else None))
 
 
 @dataclass

@@ -21,11 +21,17 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from qbconnector import wire
-from qbconnector.qbxml.session import Caller, ResponseTooLarge, SessionOptions, calling_as
+from qbconnector.qbxml.session import (
+    Caller,
+    ParsedRequest,
+    ResponseTooLarge,
+    SessionOptions,
+    calling_as,
+)
 from qbconnector.server import protocol
 from qbconnector.server.protocol import Reply
 from qbconnector.server.readonly import refusal, writes_in
-from qbconnector.server.scan import PARSE_ERROR, HostileOrMalformed, scan_request
+from qbconnector.server.scan import PARSE_ERROR, HostileOrMalformed, RequestScan, scan_request
 from qbconnector.server.workers import CompanyWorker
 
 IN_MEMORY = 1024 * 1024
@@ -115,11 +121,13 @@ def execute_job(body: Spool, options: SessionOptions, user: str, limits: Limits,
     answer's body (then the reply's own body is empty)."""
 
     def job(worker: CompanyWorker) -> tuple[Reply, Spool | None]:
-        refused = _check(body.read(), options, limits, outcome)
-        if isinstance(refused, Reply):
-            return refused, None
-        text = refused
-        with calling_as(Caller(user, limits.max_response)):
+        scan = _check(body.read(), options, limits, outcome)
+        if isinstance(scan, Reply):
+            return scan, None
+        text = scan.text
+        # The session may take the scan's tree instead of parsing the text again.
+        parsed = ParsedRequest(text, scan.tree)
+        with calling_as(Caller(user, limits.max_response, parsed)):
             result = worker.use(options, lambda s: s.process(text), user=user, parked=parked)
         if limits.max_response and len(result) > limits.max_response:
             raise ResponseTooLarge(limits.max_response)   # a backend that built it anyway
@@ -135,8 +143,8 @@ def execute_job(body: Spool, options: SessionOptions, user: str, limits: Limits,
 
 
 def _check(data: bytes, options: SessionOptions, limits: Limits,
-           outcome: Outcome) -> str | Reply:
-    """The request text to process, or the reply refusing it."""
+           outcome: Outcome) -> RequestScan | Reply:
+    """The request to process, or the reply refusing it."""
     try:
         scan = scan_request(data)
     except HostileOrMalformed as exc:
@@ -157,7 +165,7 @@ def _check(data: bytes, options: SessionOptions, limits: Limits,
             outcome.detail = "read-only user: refused " + ",".join(refused)
             return protocol.reply_for(protocol.EXECUTE, refusal(
                 scan.requests, family, scan.message_set))
-    return scan.text
+    return scan
 
 
 def _parse_error_text(exc: HostileOrMalformed) -> str:

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 LOGGER_NAME = "qbconnector.server"
 LEVELS = {0: logging.CRITICAL + 10, 1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO,
@@ -143,20 +143,47 @@ def _mask_card(match: re.Match[str]) -> str:
     return _keep_last4(digits) if _luhn(digits) else match.group()
 
 
+# Cheap tests that rule a pattern out before its (slower) regular expression runs: every card
+# number has a run of four digits, every password field one of these words once case-folded
+# (case folding maps every character the case-blind pattern takes for a letter of theirs).
+_FOUR_DIGITS = re.compile(r"\d{4}")
+_SECRET_WORDS = ("pass", "secret", "localauth")
+
+
 def safe_text(text: str) -> str:
     """``text`` fit for one log line: secrets masked, control characters escaped."""
     if "<" in text:
         text = _SECRET_ELEMENTS.sub(lambda m: m.group(1) + _keep_last4(m.group(3)) + m.group(4),
                                     text)
-    if any(c.isdigit() for c in text):
+    if _FOUR_DIGITS.search(text):
         text = _CARD.sub(_mask_card, text)
-    if "=" in text or ":" in text:
+    if ("=" in text or ":" in text) and any(word in text.casefold() for word in _SECRET_WORDS):
         text = _PASSWORD_FIELD.sub(lambda m: m.group(1) + m.group(2) + "***", text)
     return _UNSAFE.sub(_escape, text)
 
 
 class SafeFormatter(logging.Formatter):
-    """A formatter whose messages pass :func:`safe_text` (tracebacks stay as they are)."""
+    """A formatter whose messages pass :func:`safe_text` (tracebacks stay as they are).
+
+    The date and time of a line are formatted once per second, not once per line: the
+    connector writes a line per request."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._second: tuple[int, str] = (-1, "")
+
+    def formatTime(self, record: logging.LogRecord,  # noqa: N802 (logging's name)
+                   datefmt: str | None = None) -> str:
+        if datefmt is not None:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        cached, text = self._second
+        if cached != second:
+            text = time.strftime(self.default_time_format, self.converter(record.created))
+            self._second = (second, text)
+        if not self.default_msec_format:
+            return text
+        return self.default_msec_format % (text, record.msecs)
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         original = record.message

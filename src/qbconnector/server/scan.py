@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from qbconnector.qbxml import xmlsafe
 
@@ -39,6 +40,7 @@ class RequestScan:
     requests: tuple[tuple[str, str | None], ...]   # (element name, requestID)
     text: str
     recovery: tuple[str, ...] = ()   # the error-recovery attributes the message set carries
+    tree: Any = field(default=None, repr=False, compare=False)   # the parsed document element
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -89,6 +91,7 @@ def scan_request(body: bytes) -> RequestScan:
         text=text,
         recovery=tuple(name for name in _RECOVERY if message_set is not None
                        and message_set.get(name) is not None),
+        tree=root,
     )
 
 

@@ -43,6 +43,7 @@ class ConnectorState:
         self.errors = 0
         self.refused = 0
         self._users: dict[str, _Activity] = {}
+        self._today: tuple[float, float, str] = (0.0, 0.0, "")   # [start, end) and its date
         # Set by the runner:
         self.backend = ""
         self.default_company = ""
@@ -63,7 +64,7 @@ class ConnectorState:
                *, began: bool = False) -> None:
         """A request ended with ``status``; ``began`` when :meth:`begin` was called for it."""
         now = self._clock()
-        day = dt.date.fromtimestamp(now).isoformat()
+        day = self._day_of(now)
         with self._lock:
             self.requests += 1
             if status >= 500 or status == 517:
@@ -80,6 +81,17 @@ class ConnectorState:
             activity.today += 1
             if options is not None:
                 activity.options.add(options)
+
+    def _day_of(self, moment: float) -> str:
+        """The local date of ``moment``, worked out once a day rather than per request."""
+        start, end, day = self._today
+        if not start <= moment < end:
+            date = dt.date.fromtimestamp(moment)
+            midnight = dt.datetime.combine(date, dt.time()).timestamp()
+            following = dt.datetime.combine(date + dt.timedelta(days=1), dt.time()).timestamp()
+            day = date.isoformat()
+            self._today = (midnight, following, day)
+        return day
 
     def add_queue(self, name: str, summary: Callable[[], Mapping[str, Any]]) -> None:
         """Show ``summary()`` under ``name`` among the queues (replaces an earlier one)."""

@@ -7,6 +7,7 @@ in the company file's ``meta`` table and rendered like any ``*Ret``.
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -44,7 +45,14 @@ INTUIT_SERVICES = (
 
 
 def host_ret(ctx: Context) -> str:
-    mode = ctx.session.options.connection_mode
+    return _host_ret(ctx.session.options.connection_mode, ctx.request.vkey,
+                     ctx.request.include)
+
+
+@functools.lru_cache(maxsize=64)
+def _host_ret(mode: str, vkey: tuple[int, int], include: frozenset[str] | None) -> str:
+    """The HostRet for a connection mode, qbXML version and IncludeRetElement list: the same
+    every time, so rendered once (clients ask for it first on every connection)."""
     doc = {
         "ProductName": PRODUCT_NAME,
         "MajorVersion": MAJOR_VERSION,
@@ -55,7 +63,7 @@ def host_ret(ctx: Context) -> str:
         "QBFileMode": "MultiUser" if mode == "Multi" else "SingleUser",
     }
     spec = specmod.load().message("HostQueryRs").child("HostRet")
-    return render.render(spec, doc, ctx.request.vkey, ctx.request.include)
+    return render.render(spec, doc, vkey, include)
 
 
 def subscribed_services() -> dict[str, Any]:

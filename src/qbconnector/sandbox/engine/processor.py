@@ -20,7 +20,12 @@ from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.access import is_read_only
 from qbconnector.qbxml.parse import convert
-from qbconnector.qbxml.session import RequestProcessorError, ResponseTooLarge, current_caller
+from qbconnector.qbxml.session import (
+    RequestProcessorError,
+    ResponseTooLarge,
+    current_caller,
+    parsed_already,
+)
 from qbconnector.qbxml.spec import version_key
 from qbconnector.qbxml.validate import read_message_set
 from qbconnector.sandbox import rules  # noqa: F401  (importing it registers every type's rules)
@@ -112,10 +117,12 @@ class Engine:
         self.session = session
 
     def process(self, text: str | bytes) -> str:
-        try:
-            root = xmlsafe.parse(text)
-        except xmlsafe.XMLError as exc:
-            raise RequestProcessorError(catalogue.HR_PARSE_ERROR) from exc
+        root = parsed_already(text)   # a server has read the request safely already
+        if root is None:
+            try:
+                root = xmlsafe.parse(text)
+            except xmlsafe.XMLError as exc:
+                raise RequestProcessorError(catalogue.HR_PARSE_ERROR) from exc
         if root.tag == "QBPOSXML":
             raise RequestProcessorError(
                 catalogue.HR_COULD_NOT_ACCESS,
