@@ -33,6 +33,7 @@ log = logging.getLogger("qbconnector.server")
 
 _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _REPORT_EVERY = 60.0
+_EARLY = 0.001   # a timer may fire this much before its time (the loop's clock resolution)
 
 
 @dataclass(frozen=True)
@@ -88,26 +89,44 @@ class GuardedProtocol(H11Protocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits: ConnectionLimits = getattr(self.config, "limits", ConnectionLimits())
+        self._seconds = {_Phase.IDLE: self.limits.idle_timeout,
+                         _Phase.HEADERS: self.limits.header_timeout,
+                         _Phase.BODY: self.limits.body_timeout}
         self._phase = _Phase.IDLE
+        self._deadline: float | None = None      # when the current phase runs out
         self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0
         self._stalled: asyncio.TimerHandle | None = None
 
     # -- phases ---------------------------------------------------------------------------------
-    def _enter(self, phase: str) -> None:
+    # One timer per connection, moved only when a deadline comes sooner than it: a request
+    # that arrives whole and is answered sets no timer at all (the idle timer set before it,
+    # firing early, finds the new deadline and waits for that instead).
+    def _enter(self, phase: str, since: float | None = None) -> None:
         self._phase = phase
+        seconds = self._seconds.get(phase)
+        if seconds:
+            self._deadline = (self.loop.time() if since is None else since) + seconds
+        else:
+            self._deadline = None
+
+    def _arm(self) -> None:
+        deadline = self._deadline
+        if deadline is None or (self._timer is not None and self._timer_at <= deadline):
+            return
         if self._timer is not None:
             self._timer.cancel()
-            self._timer = None
-        seconds = {_Phase.IDLE: self.limits.idle_timeout,
-                   _Phase.HEADERS: self.limits.header_timeout,
-                   _Phase.BODY: self.limits.body_timeout}.get(phase)
-        if seconds:
-            self._timer = self.loop.call_later(seconds, self._expired, phase)
+        self._timer = self.loop.call_at(deadline, self._expired)
+        self._timer_at = deadline
 
-    def _expired(self, phase: str) -> None:
+    def _expired(self) -> None:
         self._timer = None
-        if self.transport is None or self.transport.is_closing():
+        if self.transport is None or self.transport.is_closing() or self._deadline is None:
             return
+        if self._deadline - self.loop.time() > _EARLY:   # the deadline moved on meanwhile
+            self._arm()
+            return
+        phase = self._phase
         if phase == _Phase.IDLE:
             self._drop()
             return
@@ -127,8 +146,9 @@ class GuardedProtocol(H11Protocol):
         else:
             self.transport.close()
 
-    def _sync(self) -> None:
-        """The phase the client's side of the exchange is in now (h11 knows)."""
+    def _sync(self, since: float | None = None) -> None:
+        """The phase the client's side of the exchange is in now (h11 knows); ``since`` is
+        when its first byte arrived, if it is in the headers."""
         state = self.conn.their_state
         if state is h11.IDLE:
             started = self._phase == _Phase.HEADERS or bool(self.conn.trailing_data[0])
@@ -137,8 +157,9 @@ class GuardedProtocol(H11Protocol):
             phase = _Phase.BODY
         else:
             phase = _Phase.ANSWERING
-        if phase != self._phase:
-            self._enter(phase)
+        if phase != self._phase or since is not None:
+            self._enter(phase, since if phase == _Phase.HEADERS else None)
+        self._arm()
 
     # -- uvicorn's protocol ---------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -153,13 +174,16 @@ class GuardedProtocol(H11Protocol):
             self._drop()
             return
         self._enter(_Phase.IDLE)
+        self._arm()
 
     def data_received(self, data: bytes) -> None:
-        if self._phase == _Phase.IDLE:
-            self._enter(_Phase.HEADERS)
+        since = None
+        if self._phase == _Phase.IDLE:     # a request begins: its headers' time starts now
+            since = self.loop.time()
+            self._phase = _Phase.HEADERS
         super().data_received(data)
         if not self.transport.is_closing():
-            self._sync()
+            self._sync(since)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()

@@ -24,12 +24,17 @@ import os
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from qbconnector.errors import QBConnectorError
 from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOptions
+from qbconnector.server.handoff import Job, Outcomes, QueueTimeout, QueueWatch
+
+__all__ = ["CompanyWorker", "OpenPolicy", "PersistentLimit", "PersistentQuota", "QueueTimeout",
+           "Workers"]
 
 log = logging.getLogger("qbconnector.server")
 T = TypeVar("T")
@@ -52,16 +57,6 @@ class OpenPolicy:
 
     def retries_on(self, hresult: int) -> bool:
         return self.retry_hresults is None or (hresult & 0xFFFFFFFF) in self.retry_hresults
-
-
-class QueueTimeout(Exception):
-    """A job did not start within the queue timeout (Timeout) and was dropped; a session may
-    raise it too, with a message saying why the request did not run (a Web Connector that
-    did not poll in time)."""
-
-    def __init__(self, message: str = "") -> None:
-        super().__init__(message)
-        self.message = message
 
 
 class PersistentLimit(QBConnectorError):
@@ -99,55 +94,9 @@ class PersistentQuota:
                 self._held.pop(user, None)
 
 
-class _Job:
-    """A queued call: runs at most once, or is dropped when its wait expires first."""
-
-    __slots__ = ("fn", "loop", "future", "_state", "_lock")
-    QUEUED, RUNNING, DROPPED = 0, 1, 2
-
-    def __init__(self, fn: Callable[[CompanyWorker], Any], loop: asyncio.AbstractEventLoop,
-                 future: asyncio.Future) -> None:
-        self.fn, self.loop, self.future = fn, loop, future
-        self._state = self.QUEUED
-        self._lock = threading.Lock()
-
-    def start(self) -> bool:
-        """On the worker thread: claim the job; False when it was dropped."""
-        with self._lock:
-            if self._state != self.QUEUED:
-                return False
-            self._state = self.RUNNING
-            return True
-
-    def expire(self) -> None:
-        """On the event loop: the wait is over; drop the job unless it already runs."""
-        with self._lock:
-            if self._state != self.QUEUED:
-                return
-            self._state = self.DROPPED
-        if not self.future.done():
-            self.future.set_exception(QueueTimeout())
-
-    def settle(self, result: Any, error: BaseException | None) -> None:
-        """On the worker thread: hand the outcome to the waiting request."""
-        try:
-            self.loop.call_soon_threadsafe(_settle, self.future, result, error)
-        except RuntimeError:   # the loop is closed: nobody is waiting any more
-            pass
-
-
 def _log_failure(future: asyncio.Future) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.warning("clean-up on a company file failed: %s", future.exception())
-
-
-def _settle(future: asyncio.Future, result: Any, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
 
 
 @dataclass
@@ -172,7 +121,11 @@ class CompanyWorker:
         self.policy = policy
         self.quota = quota or PersistentQuota()
         self._clock = clock
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                               tuple[Outcomes, QueueWatch]] = \
+            weakref.WeakKeyDictionary()
+        self._loops_lock = threading.Lock()
         self._persistent: dict[SessionOptions, _Persistent] = {}
         self._parked: dict[int, tuple[Session, float]] = {}
         self._tickets = itertools.count(1)
@@ -189,21 +142,29 @@ class CompanyWorker:
         interrupted mid-request.
         """
         loop = asyncio.get_running_loop()
-        entry = _Job(job, loop, loop.create_future())
+        outcomes, watch = self._for_loop(loop)
+        entry = Job(job, loop.create_future(), outcomes)
         self._jobs.put(entry)
-        timer = (loop.call_later(queue_timeout, entry.expire) if queue_timeout else None)
-        try:
-            return await entry.future
-        finally:
-            if timer is not None:
-                timer.cancel()
+        if queue_timeout:
+            watch.add(entry, queue_timeout)
+        return await entry.future
 
     def post(self, job: Callable[[CompanyWorker], Any]) -> None:
         """Queue ``job`` with nobody waiting for it (clean-up); its errors are logged."""
         loop = asyncio.get_running_loop()
-        entry = _Job(job, loop, loop.create_future())
+        entry = Job(job, loop.create_future(), self._for_loop(loop)[0])
         entry.future.add_done_callback(_log_failure)
         self._jobs.put(entry)
+
+    def _for_loop(self, loop: asyncio.AbstractEventLoop) -> tuple[Outcomes, QueueWatch]:
+        """Where outcomes for ``loop`` go and who watches its waits (made on first use)."""
+        found = self._loops.get(loop)
+        if found is None:
+            with self._loops_lock:
+                found = self._loops.get(loop)
+                if found is None:
+                    found = self._loops[loop] = (Outcomes(loop), QueueWatch(loop))
+        return found
 
     def stop(self, timeout: float = 10.0) -> None:
         """Close every persistent session and end the thread (queued jobs still run first)."""
