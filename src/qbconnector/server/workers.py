@@ -202,6 +202,8 @@ class CompanyWorker:
             self._close_idle()
 
     def _next_idle_check(self) -> float | None:
+        if not self._persistent and not self._parked:
+            return None
         due = [p.last_used + self.policy.idle_timeout for p in self._persistent.values()]
         due += [parked_at + PARKED_FOR for _, parked_at in self._parked.values()]
         if not due:
@@ -209,6 +211,8 @@ class CompanyWorker:
         return max(0.01, min(due) - self._clock())
 
     def _close_idle(self) -> None:
+        if not self._persistent and not self._parked:
+            return
         now = self._clock()
         for options, held in list(self._persistent.items()):
             if now - held.last_used >= self.policy.idle_timeout:
