@@ -82,6 +82,33 @@ def test_a_replaced_file_is_opened_afresh(company_path: Path, clock: Clock,
         pool.close()
 
 
+def test_a_file_replaced_while_a_reading_session_holds_the_connection_is_opened_afresh(
+        company_path: Path, clock: Clock, tmp_path: Path) -> None:
+    """A session that wrote nothing hands its connection back as the file was when it took it
+    (without looking again), so the next session notices the file changed under it."""
+    pool = ConnectionPool()
+    try:
+        copy = tmp_path / "before.qbdb"
+        shutil.copyfile(company_path, copy)          # the company without any customer
+        ask(SandboxSession(company_path, clock=clock, connections=pool), "CustomerAdd",
+            {"Name": "Only in the first file"})
+        reader = SandboxSession(company_path, clock=clock, connections=pool)
+        reader.open()                                # a reused connection, writing nothing
+        held = reader.store.db
+        assert "<HostRet>" in reader.process(build([Message("HostQuery")],
+                                                   version=SANDBOX_VERSION))
+        for suffix in ("-wal", "-shm"):
+            Path(f"{company_path}{suffix}").unlink(missing_ok=True)
+        copy.replace(company_path)                   # replaced while the session is open
+        reader.close()
+        assert pool.idle_count == 1
+        assert customers(SandboxSession(company_path, clock=clock, connections=pool)) == []
+        with pytest.raises(sqlite3.ProgrammingError):
+            held.execute("SELECT 1")                 # the stale connection was closed
+    finally:
+        pool.close()
+
+
 def test_a_deleted_file_cannot_be_opened(company_path: Path, clock: Clock) -> None:
     pool = ConnectionPool()
     try:

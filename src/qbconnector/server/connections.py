@@ -34,6 +34,7 @@ log = logging.getLogger("qbconnector.server")
 _RESOURCE_ERRNOS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM})
 _REPORT_EVERY = 60.0
 _EARLY = 0.001   # a timer may fire this much before its time (the loop's clock resolution)
+_HOLD_AT_MOST = 64 * 1024   # bytes of an answer held back to leave with what follows
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,59 @@ _FULL_ANSWER = (b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain; 
 def _answer(template: bytes, text: str) -> bytes:
     body = (text + "\r\n").encode()
     return template % (len(body), body)
+
+
+class _OneWritePerTurn:
+    """A connection's transport whose writes in one turn of the event loop leave together.
+
+    uvicorn writes an answer's head and its body separately, each a system call (and, with
+    TLS, a record) of its own; held until the end of the turn they go out as one. What is held
+    stays small (past :data:`_HOLD_AT_MOST` bytes it goes out at once), so a large answer
+    still meets the transport's flow control as it is written."""
+
+    __slots__ = ("_transport", "_loop", "_held", "_size")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport, self._loop = transport, loop
+        self._held: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._held:
+            self._loop.call_soon(self.flush)
+        self._held.append(data)
+        self._size += len(data)
+        if self._size > _HOLD_AT_MOST:
+            self.flush()
+
+    def writelines(self, lines: Any) -> None:
+        for data in lines:
+            self.write(data)
+
+    def flush(self) -> None:
+        held, self._held, self._size = self._held, [], 0
+        if held and not self._transport.is_closing():
+            self._transport.write(held[0] if len(held) == 1 else b"".join(held))
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + self._size
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self.flush()       # an answer written just before (a 408) is still offered
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class GuardedProtocol(H11Protocol):
@@ -164,6 +218,7 @@ class GuardedProtocol(H11Protocol):
     # -- uvicorn's protocol ---------------------------------------------------------------------
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self.transport = _OneWritePerTurn(transport, self.loop)  # type: ignore[assignment]
         if len(self.connections) > self.limits.max_connections > 0:
             transport.write(_answer(_FULL_ANSWER, "Service Unavailable: the connector has "
                                     "too many open connections; try again shortly."))

@@ -28,6 +28,7 @@ from qbconnector.sandbox.storage.store import open_company_file
 
 IDLE_SECONDS = 30.0
 PER_FILE = 4
+LENT_AT_MOST = 1000
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:
@@ -45,6 +46,8 @@ class ConnectionPool:
         self._idle: dict[str, list[tuple[sqlite3.Connection, tuple, float]]] = {}
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        # Reused connections out with a session: (connection, file identity, changes made).
+        self._lent: dict[int, tuple[sqlite3.Connection, tuple, int]] = {}
         _POOLS.add(self)
 
     def take(self, path: Path) -> sqlite3.Connection:
@@ -66,18 +69,32 @@ class ConnectionPool:
                     stale.append(db)
         for db in stale:
             _close(db)
-        return found if found is not None else open_company_file(path)
+        if found is None:
+            return open_company_file(path)
+        if identity is not None:
+            with self._lock:
+                if len(self._lent) > LENT_AT_MOST:   # sessions that never gave theirs back
+                    self._lent.clear()
+                self._lent[id(found)] = (found, identity, found.total_changes)
+        return found
 
     def give(self, path: Path, db: sqlite3.Connection) -> None:
         """Take back a session's connection (closed instead when it cannot be reused)."""
         if db.in_transaction:
             _close(db)
             return
-        try:
-            identity = _identity(path)
-        except OSError:
-            _close(db)
-            return
+        with self._lock:
+            lent = self._lent.pop(id(db), None)
+        if lent is not None and lent[0] is db and lent[2] == db.total_changes:
+            # Nothing written through it: the file is as this connection found it, unless
+            # someone else changed it, which the next take() sees and reopens for.
+            identity = lent[1]
+        else:
+            try:
+                identity = _identity(path)
+            except OSError:
+                _close(db)
+                return
         key = os.path.abspath(path)
         with self._lock:
             entries = self._idle.setdefault(key, [])
