@@ -40,6 +40,7 @@ from qbconnector.sandbox.storage.store import Store
 
 log = logging.getLogger(__name__)
 
+_STATUS_OK = catalogue.status_message(0)
 Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
 
 
@@ -97,6 +98,8 @@ def _strip_unsupported(elements: list[etree._Element],
     """Take out of each request the elements QuickBooks Desktop does not have; the request is
     processed without them and answered with 530 naming the first (QuickBooks does so for
     IsStatementWithParent in a CustomerMod [039]). Returns id(request) -> that name."""
+    if not unsupported:
+        return {}
     owners = {id(el): el for el in elements}
     named: dict[int, str] = {}
     for node in unsupported:
@@ -219,6 +222,6 @@ class Engine:
             return self._status(rs_name, attrs, exc, exc.ret + "\n" if exc.ret else ""), \
                 exc.severity == "Error"
         body = "".join(r + "\n" for r in rets)
-        ok = status or ctx.warning or errors.QBStatus(0, catalogue.status_message(0))
+        ok = status or ctx.warning or errors.QBStatus(0, _STATUS_OK)
         full = {**attrs, **respond.status(ok.code, ok.message, ok.severity), **extra}
         return respond.response(rs_name, full, body), ok.severity == "Error"
