@@ -8,6 +8,8 @@
   a remote office's connector...).
 - ``<!-- file: NAME -->`` above a block (data or not) writes its text to NAME in the page's
   folder when the run reaches it: the files a page tells its reader to save.
+- ``<!-- keep-serving: REASON -->`` above a block keeps the servers it starts running until
+  the page ends (the rest of the page talks to them), instead of until the block ends.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from tests.conftest import REPO
 
 RUNNABLE = ("python", "sh", "console")
 FENCE = re.compile(r"^```([\w-]*)\s*$")
-MARKER = re.compile(r"^<!--\s*(no-run|file)\s*:(.*?)-->\s*$")
+MARKER = re.compile(r"^<!--\s*(no-run|file|keep-serving)\s*:(.*?)-->\s*$")
 EXITS = re.compile(r"#.*\bexits? (\d+)\b")
 SERVES = re.compile(r"(^|\s)serve(\s|$)")
 PROGRESS = "━"
@@ -42,6 +44,7 @@ class Block:
     text: str
     no_run: str | None = None    # the reason, when marked no-run
     file: str | None = None      # where the block is saved, when marked file
+    keep_serving: str | None = None  # why its servers outlive it, when marked keep-serving
 
     @property
     def where(self) -> str:
@@ -74,6 +77,8 @@ def blocks(page: Path) -> list[Block]:
             kind, value = marker.group(1), marker.group(2).strip()
             if kind == "no-run":
                 block.no_run = value
+            elif kind == "keep-serving":
+                block.keep_serving = value
             else:
                 block.file = value
         out.append(block)

@@ -5,7 +5,9 @@ Per page: ``python`` blocks run in one namespace; each ``sh`` / ``console`` comm
 bash, and must exit 0 — or the code a ``# exits N`` comment on it names; a ``console``
 command's shown output must appear in what it printed (see ``tests/docs_blocks.py``). A
 command that serves (``qbconnector serve``, ``qbo serve``) runs in the background until the
-block ends, then gets SIGTERM. A plain ``qbconnector`` command (no pipe, redirection or
+block ends (the page ends, for a block marked ``keep-serving``), then gets SIGTERM. A command
+that opens a browser (``qbo login``) gets a headless one (``$BROWSER``) that follows the URL's
+redirects, as a browser does. A plain ``qbconnector`` command (no pipe, redirection or
 other shell feature) runs in this process through the script's own entry point, which saves
 starting Python each time; the others run with bash. A sample company is built once per
 session and copied for later pages (``SampleCompanies``). Tests run side by side, so the ports
@@ -46,6 +48,15 @@ from tests.docs_blocks import (
 
 PORTS = ("8167", "8168", "8180")
 COMMAND_SECONDS = 180
+HEADLESS_BROWSER = """#!{python}
+# What $BROWSER opens: fetches the URL and follows its redirects, as a browser would (with the
+# QBO double's --auto-consent, that is a whole login).
+import sys
+
+import httpx
+
+sys.exit(0 if httpx.get(sys.argv[1], follow_redirects=True, timeout=60).is_success else 1)
+"""
 
 
 def free_port() -> int:
@@ -63,8 +74,12 @@ class PageRun:
         self.ports = {p: str(free_port()) for p in PORTS}
         self.namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
         self.background: list[tuple[Command, subprocess.Popen[str]]] = []
+        self.kept: list[tuple[Command, subprocess.Popen[str]]] = []   # until the page ends
         home = folder.parent / f"{folder.name}-home"
         home.mkdir()
+        browser = home / "headless-browser"
+        browser.write_text(HEADLESS_BROWSER.format(python=sys.executable), encoding="utf-8")
+        browser.chmod(0o755)
         env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home / ".config"),
                "XDG_DATA_HOME": str(home / ".local" / "share"),
                "XDG_STATE_HOME": str(home / ".local" / "state"),
@@ -72,7 +87,7 @@ class PageRun:
                "QBCONNECTOR_CONFIG": str(home / "qbconnector" / "connector.toml"),
                "QBCONNECTOR_REPORT_DIR": str(home / "reports"),
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-               "PYTHONUNBUFFERED": "1", "COLUMNS": "120"}
+               "PYTHONUNBUFFERED": "1", "COLUMNS": "120", "BROWSER": str(browser)}
         for name, value in env.items():
             monkeypatch.setenv(name, value)
         for name in ("QBCONNECTOR_COMPANY", "QBCONNECTOR_URL", "QBCONNECTOR_CONNECTION",
@@ -104,6 +119,9 @@ class PageRun:
             for command in commands:
                 self.command(block, command)
         finally:
+            if block.keep_serving:
+                self.kept += self.background
+                self.background = []
             self.stop_background()
 
     def command(self, block: Block, command: Command) -> None:
@@ -115,10 +133,11 @@ class PageRun:
         if argv is not None:          # the console script's own entry point, in this process
             code, said = SAMPLES.run(argv)
         else:
+            # stderr into stdout, in the order a terminal shows them (as in-process runs do)
             done = subprocess.run(["bash", "-c", command.text], cwd=self.folder, text=True,
-                                  stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=COMMAND_SECONDS)
-            code, said = done.returncode, done.stdout + done.stderr
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, timeout=COMMAND_SECONDS)
+            code, said = done.returncode, done.stdout
         assert code == command.expected_exit, \
             f"{where}\nexited {code}, the page expects {command.expected_exit}:\n{said}"
         missing = output_matches(command.shown, said)
@@ -152,8 +171,10 @@ class PageRun:
         assert command.expected_exit == 0, f"{where}\nserves, the page expects it to fail"
         self.background.append((command, process))
 
-    def stop_background(self) -> None:
-        for _, process in self.background:
+    def stop_background(self, everything: bool = False) -> None:
+        """Stop the servers of the block (and those kept for the page, when ``everything``)."""
+        stopping = self.background + (self.kept if everything else [])
+        for _, process in stopping:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGTERM)
             try:
@@ -162,6 +183,8 @@ class PageRun:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait()
         self.background = []
+        if everything:
+            self.kept = []
 
 
 def invoke(argv: list[str]) -> tuple[int, str]:
@@ -231,8 +254,11 @@ def test_every_runnable_block_runs_as_written(page: Path, tmp_path: Path,
     folder = tmp_path / "page"
     folder.mkdir()
     run = PageRun(page, folder, monkeypatch)
-    for block in blocks(page):
-        run.run(block)
+    try:
+        for block in blocks(page):
+            run.run(block)
+    finally:
+        run.stop_background(everything=True)
 
 
 def test_a_block_kept_from_running_says_why_and_every_page_has_its_marks_right() -> None:
@@ -244,6 +270,11 @@ def test_a_block_kept_from_running_says_why_and_every_page_has_its_marks_right()
                     f"{block.where}: no-run on a block that would not run anyway"
             if block.file is not None:
                 assert block.file and "/" not in block.file, f"{block.where}: file: NAME"
+            if block.keep_serving is not None:
+                shown = shell_commands(block) if block.language == "sh" else \
+                    console_commands(block)
+                assert block.runs and any(c.serves for c in shown), \
+                    f"{block.where}: keep-serving on a block that starts no server"
 
 
 def test_the_harness_checks_what_it_claims_to(tmp_path: Path) -> None:
@@ -252,13 +283,15 @@ def test_the_harness_checks_what_it_claims_to(tmp_path: Path) -> None:
     page.write_text(
         "<!-- no-run: needs QuickBooks on Windows -->\n```python\nimport win32\n```\n\n"
         "<!-- file: orders.toml -->\n```toml\nx = 1\n```\n\n"
+        "<!-- keep-serving: later blocks use it -->\n```sh\nqbconnector qbo serve\n```\n\n"
         "```console\n$ qbconnector serve --backend com://   # exits 5\n"
         "Error: cannot serve ...\n$ echo 12 records\n3 records\n```\n")
     found = blocks(page)
-    assert [b.no_run for b in found] == ["needs QuickBooks on Windows", None, None]
-    assert [b.runs for b in found] == [False, False, True]
+    assert [b.no_run for b in found] == ["needs QuickBooks on Windows", None, None, None]
+    assert [b.runs for b in found] == [False, False, True, True]
     assert found[1].file == "orders.toml"
-    first, second = console_commands(found[2])
+    assert [b.keep_serving for b in found] == [None, None, "later blocks use it", None]
+    first, second = console_commands(found[3])
     assert first.expected_exit == 5 and first.serves and first.shown == [
         "Error: cannot serve ..."]
     assert output_matches(second.shown, "12 records\n") is None        # numbers are any

@@ -6,7 +6,6 @@ to are created first and reported; types without a Mod message are compared, nev
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
@@ -14,6 +13,7 @@ import pytest
 
 import qbconnector
 from qbconnector.api import MappingError, import_file
+from tests.api.import_checks import Interrupted, assert_every_row_is_there, results_of
 
 ROWS = [
     "Name,IsActive,Phone",
@@ -29,10 +29,6 @@ ROWS = [
     "Good3,true,1",
 ]
 
-
-def results_of(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="") as f:
-        return list(csv.DictReader(f))
 
 
 @pytest.fixture
@@ -72,27 +68,10 @@ def test_rows_that_fail_locally_are_error_rows_and_the_rest_is_imported(
 def test_the_results_file_has_every_row_when_the_run_is_interrupted(company, tmp_path):
     source = tmp_path / "customers.jsonl"
     source.write_text("".join(json.dumps({"Name": f"C{n}"}) + "\n" for n in range(12)))
-
-    class Interrupted:            # as a user pressing Ctrl+C during the run
-        def start(self, type_name, total):
-            self.done = 0
-
-        def advance(self, count):
-            self.done += count
-            if self.done == 5:
-                raise KeyboardInterrupt
-
-        def finish(self):
-            pass
-
     with qbconnector.connect(str(company)) as qb, pytest.raises(KeyboardInterrupt):
         import_file(qb, "customers", source, results=tmp_path / "r.csv", batch_size=4,
-                    progress=Interrupted())
-    rows = results_of(tmp_path / "r.csv")
-    assert [r["source_row"] for r in rows] == [str(n) for n in range(1, 13)]
-    assert [r["operation"] for r in rows[:4]] == ["add"] * 4
-    assert all(r["operation"] == "error" and "not sent: the import stopped" in r["message"]
-               for r in rows[5:])
+                    progress=Interrupted(after=5))
+    assert_every_row_is_there(tmp_path / "r.csv", rows=12, done=4)
 
 
 def test_a_mapping_naming_a_missing_column_fails_before_anything_is_written(company,

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 import qbconnector
-from qbconnector.api import export, import_file
+from qbconnector.api import DestinationError, export, import_file
 from tests.qbo.conftest import login, seed
 
 
@@ -47,6 +47,32 @@ def test_export_to_every_sink(online, tmp_path):
     table = pyarrow.read_table(tmp_path / "invoices.parquet")
     assert table.num_rows == 5 and str(table.schema.field("total_amt").type) == \
         "decimal128(18, 2)"
+
+
+def test_a_qbo_export_to_sql_only_replaces_tables_it_created(online, tmp_path):
+    """Issue 13's table ownership holds for QBO's tables too (QBO's shapes, not qbXML's)."""
+    qb = online
+    seed(qb, customers=2, invoices=3)
+    db = tmp_path / "mine.db"
+    with sqlite3.connect(db) as c:
+        c.execute("CREATE TABLE invoice (my_column TEXT)")
+        c.execute("INSERT INTO invoice VALUES ('keep me')")
+    with pytest.raises(DestinationError, match="already has a table 'invoice' "
+                                                           "that the export did not create"):
+        export(qb, ["customers", "invoices"], f"sqlite:///{db}")
+    with sqlite3.connect(db) as c:                      # nothing written, the table untouched
+        names = {r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert names == {"invoice"}
+        assert c.execute("SELECT * FROM invoice").fetchall() == [("keep me",)]
+    export(qb, ["customers", "invoices"], f"sqlite:///{db}", replace=True)
+    qb.customers.add(display_name="Customer 999")
+    export(qb, ["customers", "invoices"], f"sqlite:///{db}")       # its own: replaced
+    with sqlite3.connect(db) as c:
+        assert c.execute("SELECT count(*) FROM customer").fetchone() == (3,)
+        amounts = [r[0] for r in c.execute("SELECT total_amt FROM invoice ORDER BY doc_number")]
+        owned = {r[0] for r in c.execute("SELECT name FROM qbconnector_tables")}
+    assert amounts == ["151.00", "271.00", "391.00"]           # exact decimals, not floats
+    assert {"customer", "invoice", "invoice_line"} <= owned
 
 
 def test_incremental_export_through_change_data_capture(online, tmp_path):

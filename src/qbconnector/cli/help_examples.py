@@ -53,6 +53,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "cert generate": ("qbconnector cert generate --host qb-office.example.com --enable",),
     "admin set-password": ("qbconnector admin set-password < console-password.txt",),
     "log tail": ("qbconnector log tail -n 50 --no-follow",),
+    "qbo login": ("qbconnector qbo login books --client-id ABc123 --environment sandbox "
+                  "< client-secret.txt",
+                  "QBCONNECTOR_QBO_CLIENT_SECRET=... qbconnector qbo login books --client-id "
+                  "ABc123 --no-browser"),
+    "qbo logout": ("qbconnector qbo logout books",),
     "qbo serve": ("qbconnector qbo serve --company demo.qbo --sample small --port 0",),
     "qbwc status": ("qbconnector qbwc status --json",),
     "qbwc users add": ("qbconnector qbwc users add shop --password-stdin < shop-password.txt",),

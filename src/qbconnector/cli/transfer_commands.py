@@ -132,12 +132,14 @@ def export_cmd(types: tuple[str, ...], everything: bool, destination: str, since
     """Copy every record of the TYPEs (lines, linked transactions and inactive list records
     included) to DEST; with --since or --state, only what changed, plus deletions."""
     from qbconnector.api import DestinationError, StateError, export
-    from qbconnector.api.transfer.whole import whole_company_types
+    from qbconnector.api.transfer.whole import desktop_only, whole_company_types
     if everything == bool(types):
         raise click.UsageError("give the TYPEs to export, or --all (not both)")
     types = tuple(whole_company_types()) if everything else types
     moment = parse_since(since, zone) if since else None
     with open_connection(target, page_size) as qb:
+        if everything:
+            desktop_only(qb, "export")
         for name in types:
             collection_of(qb, name)
         bar = _NoProgress() if quiet else BarProgress("export")

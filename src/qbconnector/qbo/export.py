@@ -133,4 +133,4 @@ def export(connection: QBOConnection, types: list[str], destination: str, *,
     return run_export(collections, destination, since=since_text, state=state,
                       start=lambda sink, marks, summary: QBOExporter(
                           connection, sink, marks, since_text, progress, summary.notes),
-                      replace=replace)
+                      replace=replace, tables=tables_for)

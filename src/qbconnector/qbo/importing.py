@@ -21,11 +21,18 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.api.transfer.importing import ImportSummary, ResultsWriter, RowResult
+from qbconnector.api.transfer.import_rows import (
+    ImportSummary,
+    Reporter,
+    ResultsWriter,
+    RowResult,
+    SeenKeys,
+)
 from qbconnector.api.transfer.mapping import ImportMapping, load_mapping
 from qbconnector.api.transfer.progress import Progress
 from qbconnector.api.transfer.sources import SourceRecord
@@ -199,12 +206,15 @@ class QBOImporter:
             if collection.kind == "list" else None
         self.lookup = _ImportLookup(connection)
         self.builder = BodyBuilder(self.entity, self.lookup)
+        self.seen = SeenKeys(upsert_by)
 
     # -- preparing --------------------------------------------------------------------------
     def plan(self, source: SourceRecord) -> _Pending:
-        """Key and depth of a record (its body is built when its batch comes)."""
+        """Key and depth of a record (its body is built when its batch comes); a record
+        that could not be read, or whose key came before in the file, is an error row."""
         pending = _Pending(source)
         if source.error:
+            pending.key = source.key
             pending.result = self._error(pending, source.error)
             return pending
         data = source.data
@@ -226,6 +236,10 @@ class QBOImporter:
             what = {"Name": "a name", "RefNumber": "a DocNumber", "ID": "an Id"}[self.upsert_by]
             pending.result = self._error(pending, f"the record has no key: {what} is needed "
                                                   f"to upsert by {self.upsert_by}")
+        else:
+            again = self.seen.again(pending.key, source.label)
+            if again is not None:
+                pending.result = self._error(pending, again)
         level = data.get("Level")
         if isinstance(level, int):
             pending.depth = level
@@ -284,6 +298,17 @@ class QBOImporter:
                 pending.current = matches[0]
 
     # -- sending ----------------------------------------------------------------------------
+    def run_safely(self, chunk: list[_Pending]) -> None:
+        """Run a chunk; a connection that fails (after its retries) marks the chunk's
+        records not sent and stops the import."""
+        try:
+            self.run_chunk(chunk)
+        except TransportError as exc:
+            for pending in chunk:
+                if pending.result is None:
+                    pending.result = self._error(pending, f"not sent: {exc}")
+            self.stopped = True
+
     def run_chunk(self, chunk: list[_Pending]) -> None:
         if self.stopped:
             for pending in chunk:
@@ -379,21 +404,16 @@ class QBOImporter:
 
     def chunks(self, pendings: list[_Pending]) -> list[list[_Pending]]:
         """Batches: at most ``batch_size``; a new one at each new depth (parents are created
-        before their children are built) and when a key comes again."""
+        before their children are built). A key is in the file once (``plan``)."""
         out: list[list[_Pending]] = []
         chunk: list[_Pending] = []
-        keys: set[str] = set()
         depth = None
         for pending in pendings:
-            key = pending.key.lower() if pending.key else None
-            if chunk and (len(chunk) >= self.batch_size or pending.depth != depth or
-                          (key is not None and key in keys)):
+            if chunk and (len(chunk) >= self.batch_size or pending.depth != depth):
                 out.append(chunk)
-                chunk, keys = [], set()
+                chunk = []
             chunk.append(pending)
             depth = pending.depth
-            if key is not None:
-                keys.add(key)
         if chunk:
             out.append(chunk)
         return out
@@ -450,17 +470,13 @@ def import_file(connection: QBOConnection, type_name: str, source: str | Path, *
     writer = ResultsWriter(results) if results is not None else None
     if progress is not None:
         progress.start(collection.type_name, len(pendings))
-    try:
+
+    def runs() -> Iterator[tuple[ImportSummary, QBOImporter, list[list[_Pending]]]]:
         importer.preload([p.source for p in pendings if p.result is None])
-        for chunk in importer.chunks(pendings):
-            importer.run_chunk(chunk)
-            for pending in chunk:
-                assert pending.result is not None
-                summary.count(pending.result)
-                if writer is not None:
-                    writer.write(pending.result)
-                if progress is not None:
-                    progress.advance(1)
+        yield summary, importer, importer.chunks(pendings)
+
+    try:
+        Reporter(writer, progress).each([(p.source, summary) for p in pendings], runs())
     finally:
         if progress is not None:
             progress.finish()

@@ -127,6 +127,8 @@ class QBORecord(Record):
         setattr_(self, "_tag", tag)
         setattr_(self, "_index", None)
         setattr_(self, "_wrapped", None)
+        setattr_(self, "_json_ready", False)
+        setattr_(self, "_element", None)   # no qbXML element: Desktop's spec is never asked
         setattr_(self, "_typed", {})
 
     def __getitem__(self, key: str) -> Any:
@@ -137,13 +139,9 @@ class QBORecord(Record):
         cached[key] = value
         return value
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return super().__getattr__(name)
-        except AttributeError:
-            if not name.startswith("__") and normalize(name) in field_index(self._tag):
-                return None
-            raise
+    def _type_fields(self) -> Mapping[str, str] | None:
+        """The fields of this entity (or object type) from QBO's spec, not Desktop's."""
+        return field_index(self._tag) or None
 
     @property
     def entity(self) -> str:

@@ -91,14 +91,21 @@ class Record(Mapping[str, Any]):
             object.__setattr__(self, "_index", index)
         key = index.get(normalize(name))
         if key is None:
-            element = self._spec()
-            if element is not None and any(normalize(n) == normalize(name)
-                                           for n in element.child_names()):
+            fields = self._type_fields()
+            if fields is not None and normalize(name) in fields:
                 return None                  # the type has it; this record left it empty
-            fields = element.child_names() if element is not None else self._data
+            names = fields.values() if fields is not None else self._data
             raise AttributeError(f"{self._tag or 'record'} has no field {name!r}; it has "
-                                 f"{', '.join(snake(k) for k in fields) or 'none'}")
+                                 f"{', '.join(snake(k) for k in names) or 'none'}")
         return self[key]
+
+    def _type_fields(self) -> Mapping[str, str] | None:
+        """Every field this record's type has, by normalized name (None when the type is
+        unknown); a record of another kind (QuickBooks Online's) answers from its own spec."""
+        element = self._spec()
+        if element is None:
+            return None
+        return {normalize(n): n for n in element.child_names()}
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("records are read-only; use modify() to change QuickBooks")

@@ -233,10 +233,12 @@ class TypeExporter(Protocol):
 def run_export(collections: list[Any], destination: str, *, since: str | None,
                state: str | Path | None,
                start: Callable[[Sink, ExportState, ExportSummary], TypeExporter],
-               replace: bool = False) -> ExportSummary:
+               replace: bool = False,
+               tables: Callable[[str], TypeTables] = tables_for) -> ExportSummary:
     """The run every export shares: the sink, a run per type by the exporter ``start``
     makes, and the state file, saved only once everything was written. In a database, only
-    tables an export created are replaced, unless ``replace``."""
+    tables an export created are replaced, unless ``replace``; ``tables`` gives the tables
+    of a type (Desktop's from the qbXML spec; QuickBooks Online passes its own)."""
     began = time.monotonic()
     export_state = ExportState.load(state)
     sink = open_sink(destination, [c.type_name for c in collections], replace)
@@ -244,7 +246,7 @@ def run_export(collections: list[Any], destination: str, *, since: str | None,
                             state_file=str(state) if state is not None else None)
     exporter = start(sink, export_state, summary)
     try:
-        sink.prepare([tables_for(c.type_name) for c in collections])
+        sink.prepare([tables(c.type_name) for c in collections])
         for collection in collections:
             summary.types.append(exporter.run_type(collection))
         sink.close()

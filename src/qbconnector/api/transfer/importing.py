@@ -20,20 +20,25 @@ EditSequence, statusCode and message.
 
 from __future__ import annotations
 
-import csv
-import json
 import logging
 import re
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 from qbconnector.api.records import errors
 from qbconnector.api.records.batch import Result
 from qbconnector.api.records.record import Record
 from qbconnector.api.transfer.custom_fields import PUBLIC, CustomFieldWriter, Field, wanted
+from qbconnector.api.transfer.import_rows import (
+    ImportSummary,
+    Reporter,
+    ResultsWriter,
+    RowResult,
+    SeenKeys,
+)
 from qbconnector.api.transfer.links import resolve_applied
 from qbconnector.api.transfer.mapping import ImportMapping, load_mapping
 from qbconnector.api.transfer.own import OwnTransfer
@@ -51,79 +56,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UPSERT_KEYS = ("Name", "RefNumber", "ID", "none")
-RESULT_COLUMNS = ("source_row", "operation", "type", "key", "id", "edit_sequence",
-                  "status_code", "message")
-
-
-@dataclass
-class RowResult:
-    """What happened to one source record."""
-
-    source_row: str
-    operation: str                 # add | modify | skip | error
-    type: str
-    key: str | None = None
-    id: str | None = None
-    edit_sequence: str | None = None
-    status_code: int | None = None
-    message: str = ""
-
-
-@dataclass
-class ImportSummary:
-    """Counts of an import, ready for JSON (``--summary-json``)."""
-
-    type_name: str
-    source: str
-    upsert_by: str
-    rows: int = 0
-    added: int = 0
-    modified: int = 0
-    skipped: int = 0
-    errors: int = 0
-    other_types: int = 0
-    dropped_fields: list[str] = field(default_factory=list)
-    custom_fields_written: int = 0        # DataExtAdd/Mod sent (values new or changed)
-    custom_fields_not_imported: int = 0   # records whose custom fields could not be written
-    created: list[str] = field(default_factory=list)     # referenced lists created first
-    results_file: str | None = None
-    seconds: float = 0.0
-
-    def count(self, result: RowResult) -> None:
-        self.rows += 1
-        attribute = {"add": "added", "modify": "modified", "skip": "skipped"}.get(
-            result.operation, "errors")
-        setattr(self, attribute, getattr(self, attribute) + 1)
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["seconds"] = round(self.seconds, 3)
-        return data
-
-
-class ResultsWriter:
-    """Rows of results to a CSV or JSONL file, written as they come."""
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._jsonl = self.path.suffix.lower() == ".jsonl"
-        if not self._jsonl and self.path.suffix.lower() != ".csv":
-            raise ValueError(f"{path}: the results file is .csv or .jsonl")
-        self._file: IO[str] = open(self.path, "w", encoding="utf-8",  # noqa: SIM115
-                                   newline="")
-        self._csv = None if self._jsonl else csv.writer(self._file)
-        if self._csv is not None:
-            self._csv.writerow(RESULT_COLUMNS)
-
-    def write(self, result: RowResult) -> None:
-        row = asdict(result)
-        if self._csv is not None:
-            self._csv.writerow(["" if row[c] is None else row[c] for c in RESULT_COLUMNS])
-        else:
-            self._file.write(json.dumps(row, ensure_ascii=False) + "\n")
-
-    def close(self) -> None:
-        self._file.close()
 
 
 @dataclass
@@ -198,7 +130,7 @@ class Importer:
         self.custom_refused = 0
         self.stopped = False
         self.lists = ListMaker(connection, dry_run)
-        self._seen: dict[str, str] = {}          # keys seen in the file -> source row
+        self.seen = SeenKeys(upsert_by)
         self._txn_ids: dict[tuple[str, str | None, str | None], str | None] = {}
 
     # -- preparing --------------------------------------------------------------------------
@@ -470,13 +402,10 @@ class Importer:
     def admit(self, source: SourceRecord) -> _Pending:
         """A source record prepared, or an error row when its key was in the file before."""
         pending = self.prepare(source)
-        key = pending.key.lower() if pending.key and pending.result is None else None
-        if key is not None and key in self._seen:
-            pending.result = self._error(
-                pending, f"the file has {self._key_name()} {pending.key!r} already (row "
-                f"{self._seen[key]}): not applied twice")
-        elif key is not None:
-            self._seen[key] = source.label
+        if pending.result is None:
+            again = self.seen.again(pending.key, source.label)
+            if again is not None:
+                pending.result = self._error(pending, again)
         return pending
 
     def run_safely(self, chunk: list[_Pending]) -> None:
@@ -488,10 +417,6 @@ class Importer:
                 if pending.result is None:
                     pending.result = self._error(pending, f"not sent: {exc}")
             self.stopped = True
-
-    def _key_name(self) -> str:
-        return {"Name": "the name", "RefNumber": "the RefNumber", "ID": "the ID"}.get(
-            self.upsert_by, "the key")
 
 
 def import_file(connection: Connection, type_name: str, source: str | Path, *,
@@ -537,7 +462,7 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
                         leave_out)
     report = Reporter(writer, progress)
     try:
-        report.each([(r, summary, importer) for r in records],
+        report.each([(r, summary) for r in records],
                     [(summary, importer, importer.chunks(records))])
     finally:
         if progress is not None:
@@ -554,44 +479,6 @@ def import_file(connection: Connection, type_name: str, source: str | Path, *,
                     "results)", importer.custom_refused, collection.type_name, source)
     summary.seconds = time.monotonic() - began
     return summary
-
-
-class Reporter:
-    """Counts and writes the row of every source record as it is done; when the run stops
-    (an exception, Ctrl+C), the records not done yet still get their rows."""
-
-    def __init__(self, writer: ResultsWriter | None, progress: Progress | None) -> None:
-        self.writer = writer
-        self.progress = progress
-        self.done: set[int] = set()
-
-    def report(self, summary: ImportSummary, pending: _Pending) -> None:
-        assert pending.result is not None
-        summary.count(pending.result)
-        if self.writer is not None:
-            self.writer.write(pending.result)
-        self.done.add(id(pending.source))
-        if self.progress is not None:
-            self.progress.advance(1)
-
-    def each(self, records: list[tuple[SourceRecord, ImportSummary, Importer]],
-             runs: Iterable[tuple[ImportSummary, Importer, Iterable[list[_Pending]]]]) -> None:
-        """Run the chunks of each (summary, importer, chunks) and report their records;
-        ``records`` lists every source record with the summary and importer it belongs to."""
-        try:
-            for summary, importer, chunks in runs:
-                for chunk in chunks:
-                    importer.run_safely(chunk)
-                    for pending in chunk:
-                        self.report(summary, pending)
-        except BaseException as exc:
-            reason = f"not sent: the import stopped ({type(exc).__name__}: {exc})"
-            for source, summary, importer in records:
-                if id(source) not in self.done:
-                    pending = _Pending(source, key=source.key)
-                    pending.result = importer._error(pending, reason)
-                    self.report(summary, pending)
-            raise
 
 
 def _note(result: RowResult, *notes: str) -> None:

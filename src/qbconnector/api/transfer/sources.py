@@ -49,7 +49,8 @@ class SourceRecord:
     key: str | None = None
 
 
-_KEY_COLUMNS = ("fullname", "name", "refnumber")
+_KEY_COLUMNS = ("fullname", "name", "refnumber",                    # Desktop's names
+                "fullyqualifiedname", "displayname", "docnumber")    # QuickBooks Online's
 
 
 def key_hint(row: Mapping[str, Any]) -> str | None:

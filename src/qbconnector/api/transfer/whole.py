@@ -23,18 +23,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.api.transfer.export import ExportSummary, export
-from qbconnector.api.transfer.importing import (
-    Importer,
-    ImportSummary,
-    Reporter,
-    ResultsWriter,
-    RowResult,
-    default_upsert_key,
-    import_file,
-)
+from qbconnector.api.transfer.import_rows import ImportSummary, Reporter, ResultsWriter, RowResult
+from qbconnector.api.transfer.importing import Importer, default_upsert_key, import_file
+from qbconnector.api.transfer.own import OwnTransfer
 from qbconnector.api.transfer.progress import Progress
 from qbconnector.api.transfer.sources import SourceError, SourceRecord, read_source
 from qbconnector.api.transfer.tables import table_name
+from qbconnector.errors import ValidationError
 from qbconnector.qbxml import spec as specmod
 
 if TYPE_CHECKING:
@@ -69,9 +64,20 @@ def whole_company_types() -> list[str]:
     return [t for t in ordered if f"{t}QueryRq" in sp.messages and f"{t}AddRq" in sp.messages]
 
 
+def desktop_only(connection: Any, command: str) -> None:
+    """``--all`` copies a Desktop company (Desktop's types and order): a QuickBooks Online
+    connection is told so, and what to do instead, before anything is read or written."""
+    if isinstance(connection, OwnTransfer):
+        raise ValidationError(
+            f"{command} --all copies a whole QuickBooks Desktop company; with a QuickBooks "
+            f"Online connection name the entities ({command} accounts, items, customers, "
+            "vendors, then invoices: see docs/qbo.md)")
+
+
 def export_all(connection: Connection, destination: str, **options: Any) -> ExportSummary:
     """Export the whole company (see :func:`whole_company_types`) to ``destination``; the
     options are :func:`~qbconnector.api.transfer.export.export`'s."""
+    desktop_only(connection, "export")
     return export(connection, whole_company_types(), destination, **options)
 
 
@@ -232,6 +238,7 @@ def import_all(connection: Connection, source: str | Path, *,
                progress: Progress | None = None) -> list[ImportSummary]:
     """Import everything an ``export --all`` wrote (see the module doc); one summary per
     type, and one results file for all of them."""
+    desktop_only(connection, "import")
     path = Path(source)
     if not path.exists() and path.suffix.lower() != ".csv":
         raise SourceError(f"no such file: {path}")
@@ -304,7 +311,7 @@ def _transactions_in_order(connection: Connection, txns: list[tuple[str, Path]],
 
     reporter = Reporter(writer, progress)
     try:
-        reporter.each([(r, *owners[t]) for r, t in records], runs())
+        reporter.each([(r, owners[t][0]) for r, t in records], runs())
     finally:
         if progress is not None:
             progress.finish()
