@@ -61,20 +61,32 @@ def test_the_next_session_on_the_file_takes_the_connection(company_path: Path,
     assert pool.idle_count == 0
 
 
+def _customer_added_beside_a_copy_without(pool: ConnectionPool, company_path: Path,
+                                          clock: Clock, tmp_path: Path) -> Path:
+    """A copy of the company as it is, then a customer added through the pool: the copy is
+    the other file that later takes the company's place."""
+    copy = tmp_path / "before.qbdb"
+    shutil.copyfile(company_path, copy)          # the company without any customer
+    ask(SandboxSession(company_path, clock=clock, connections=pool), "CustomerAdd",
+        {"Name": "Only in the first file"})
+    return copy
+
+
+def _move_into_place(copy: Path, company_path: Path) -> None:
+    """Another file moved into the company's place (a restore from backup, say)."""
+    for suffix in ("-wal", "-shm"):
+        Path(f"{company_path}{suffix}").unlink(missing_ok=True)
+    copy.replace(company_path)
+
+
 def test_a_replaced_file_is_opened_afresh(company_path: Path, clock: Clock,
                                           tmp_path: Path) -> None:
     pool = ConnectionPool()
     try:
-        copy = tmp_path / "before.qbdb"
-        shutil.copyfile(company_path, copy)          # the company without any customer
-        ask(SandboxSession(company_path, clock=clock, connections=pool), "CustomerAdd",
-            {"Name": "Only in the first file"})
+        copy = _customer_added_beside_a_copy_without(pool, company_path, clock, tmp_path)
         assert pool.idle_count == 1
         pool_db = pool._idle[str(company_path.absolute())][0][0]
-        # Another file moved into its place (a restore from backup, say).
-        for suffix in ("-wal", "-shm"):
-            Path(f"{company_path}{suffix}").unlink(missing_ok=True)
-        copy.replace(company_path)
+        _move_into_place(copy, company_path)
         assert customers(SandboxSession(company_path, clock=clock, connections=pool)) == []
         with pytest.raises(sqlite3.ProgrammingError):
             pool_db.execute("SELECT 1")               # the stale connection was closed
@@ -88,18 +100,13 @@ def test_a_file_replaced_while_a_reading_session_holds_the_connection_is_opened_
     (without looking again), so the next session notices the file changed under it."""
     pool = ConnectionPool()
     try:
-        copy = tmp_path / "before.qbdb"
-        shutil.copyfile(company_path, copy)          # the company without any customer
-        ask(SandboxSession(company_path, clock=clock, connections=pool), "CustomerAdd",
-            {"Name": "Only in the first file"})
+        copy = _customer_added_beside_a_copy_without(pool, company_path, clock, tmp_path)
         reader = SandboxSession(company_path, clock=clock, connections=pool)
         reader.open()                                # a reused connection, writing nothing
         held = reader.store.db
         assert "<HostRet>" in reader.process(build([Message("HostQuery")],
                                                    version=SANDBOX_VERSION))
-        for suffix in ("-wal", "-shm"):
-            Path(f"{company_path}{suffix}").unlink(missing_ok=True)
-        copy.replace(company_path)                   # replaced while the session is open
+        _move_into_place(copy, company_path)         # while the session is open
         reader.close()
         assert pool.idle_count == 1
         assert customers(SandboxSession(company_path, clock=clock, connections=pool)) == []
