@@ -166,3 +166,16 @@ def test_errors_of_every_layer_are_of_the_public_kinds():
     refused = error_for(3260, "Error", "Insufficient permission level to perform this action.")
     assert isinstance(refused, errors.PermissionDeniedError) and refused.status_code == 3260
     assert isinstance(error_for(3200, "Error", "stale"), errors.ConflictError)
+
+
+@pytest.mark.parametrize("name", sorted(qbconnector._LAZY_ERRORS))
+def test_errors_of_one_part_are_importable_from_the_root_too(name):
+    cls = getattr(qbconnector, name)
+    assert cls.__name__ == name and cls.__module__ == qbconnector._LAZY_ERRORS[name]
+    assert issubclass(cls, errors.QBConnectorError)
+    assert name in qbconnector.__all__
+
+
+def test_the_root_names_no_error_it_does_not_have():
+    with pytest.raises(AttributeError, match="NoSuchError"):
+        qbconnector.NoSuchError  # noqa: B018

@@ -46,7 +46,34 @@ def connect(target: str | os.PathLike[str] | Session, **options: Any) -> Connect
     return _connect(target, **options)
 
 
-__all__ = [
+# Errors raised by one part of the package, importable from here without importing that part
+# until a caller asks for one (``from qbconnector import DestinationError``).
+_LAZY_ERRORS = {
+    "XMLError": "qbconnector.qbxml.xmlsafe",
+    "ResponseError": "qbconnector.qbxml.parse",
+    "FilterError": "qbconnector.api.records.filters",
+    "WhereError": "qbconnector.api.records.where",
+    "DestinationError": "qbconnector.api.transfer.sinks",
+    "SourceError": "qbconnector.api.transfer.sources",
+    "MappingError": "qbconnector.api.transfer.mapping",
+    "StateError": "qbconnector.api.transfer.state",
+    "ProfileError": "qbconnector.profiles",
+    "QBOFault": "qbconnector.qbo_wire.faults",
+    "LoginRequiredError": "qbconnector.qbo.faults",
+    "ThrottledError": "qbconnector.qbo.faults",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY_ERRORS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'qbconnector' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = [*_LAZY_ERRORS,
     "AuthenticationError", "ConflictError", "DuplicateNameError", "InsufficientPermissionError",
     "InvalidReferenceError", "NotFoundError", "NotProcessedError", "PermissionDeniedError",
     "QBConnectorError", "QBError", "RequestProcessorError", "SessionError", "TargetError",
