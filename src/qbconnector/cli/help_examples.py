@@ -14,6 +14,9 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
                "--data '{\"phone\": \"555-0100\"}'",),
     "delete": ('qbconnector delete customers "Old Customer" --company shop.qbdb',),
     "void": ("qbconnector void invoices INV-1007 --company shop.qbdb",),
+    "report": ("qbconnector report ProfitAndLoss --company shop.qbdb --from 2024-01-01 "
+               "--to 2024-12-31",
+               "qbconnector report AgedReceivables --connection books --format csv"),
     "types": ("qbconnector types", "qbconnector types sales --format json"),
     "export": ("qbconnector export customers invoices --to backup.jsonl --company shop.qbdb",
                "qbconnector export invoices --to sqlite:///shop.db --company shop.qbdb "

@@ -11,6 +11,7 @@ from qbconnector.cli import (
     qbo_commands,
     qbwc_commands,
     qbxml_commands,
+    report_commands,
     server_commands,
 )
 from qbconnector.cli.help_examples import add_examples
@@ -34,7 +35,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
 
 
 for module in (qbxml_commands, company_commands, server_commands, api_commands,
-               qbo_commands, qbwc_commands):
+               qbo_commands, qbwc_commands, report_commands):
     module.register(cli)
 add_examples(cli)
 

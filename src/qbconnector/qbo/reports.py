@@ -1,11 +1,12 @@
 """Reports: ``qb.report("ProfitAndLoss", start_date=..., end_date=...)``, typed rows.
 
-QBO's report JSON (header, columns, nested sections of rows) becomes a :class:`Report`: the
-header as a dict, the column titles and types, and :attr:`Report.rows` flattened in reading
-order — each with its kind (``Data``, ``Section`` header, ``Summary``), its depth, its
-``group``, and its cells typed by column type (``Money`` as Decimal). Desktop's report names
-are read too where QBO has the same report (``ProfitAndLossStandard`` is ``ProfitAndLoss``,
-``BalanceSheetStandard`` is ``BalanceSheet``, ``ARAgingSummary`` is ``AgedReceivables``...).
+QBO's report JSON (header, columns, nested sections of rows) becomes the
+:class:`~qbconnector.api.records.reports.Report` Desktop's reports become too: the header as a
+dict, the column titles and types, and rows flattened in reading order — each with its kind
+(``Data``, ``Section`` header, ``Summary``), its depth, its ``group``, and its cells typed by
+column type (``Money`` as Decimal). Desktop's report names are read too where QBO has the same
+report (``ProfitAndLossStandard`` is ``ProfitAndLoss``, ``ARAgingSummary`` is
+``AgedReceivables``...); names and parameters QBO does not have fail before anything is sent.
 
 Parameters take Python values: ``start_date``/``end_date`` (dates), ``accounting_method``
 (``"Accrual"`` or ``"Cash"``), ``date_macro`` (QBO's text, ``"this month"``), and
@@ -14,60 +15,29 @@ Parameters take Python values: ``start_date``/``end_date`` (dates), ``accounting
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from qbconnector.errors import ValidationError
+from qbconnector.api.records.reports import (
+    DESKTOP_TO_ONLINE,
+    ONLINE_PARAMETERS,
+    Report,
+    ReportError,
+    ReportRow,
+    as_date,
+    basis,
+    check_parameters,
+    online_macro,
+    online_name,
+)
 
 if TYPE_CHECKING:
     from qbconnector.qbo.connection import QBOConnection
 
-DESKTOP_NAMES = {
-    "ProfitAndLossStandard": "ProfitAndLoss", "BalanceSheetStandard": "BalanceSheet",
-    "TrialBalance": "TrialBalance", "GeneralLedger": "GeneralLedger",
-    "ARAgingSummary": "AgedReceivables", "APAgingSummary": "AgedPayables",
-    "CustomerBalanceSummary": "CustomerBalance", "VendorBalanceSummary": "VendorBalance",
-    "SalesByCustomerSummary": "CustomerSales", "SalesByItemSummary": "ItemSales",
-}
+# Kept for callers of the earlier name: Desktop's report names -> Online's.
+DESKTOP_NAMES = DESKTOP_TO_ONLINE
 _PARTIES = {"customer": "Customer", "vendor": "Vendor", "item": "Item"}
-
-
-@dataclass(frozen=True)
-class ReportRow:
-    """One row: ``kind`` Data, Section (a header) or Summary; ``cells`` typed."""
-
-    kind: str
-    depth: int
-    group: str | None
-    cells: tuple[Any, ...]
-
-    @property
-    def label(self) -> Any:
-        return self.cells[0] if self.cells else None
-
-
-@dataclass
-class Report:
-    """A report as QBO computed it."""
-
-    name: str
-    header: dict[str, Any]
-    columns: list[tuple[str, str]]            # (title, type)
-    rows: list[ReportRow] = field(default_factory=list)
-
-    def __iter__(self) -> Iterator[ReportRow]:
-        return iter(self.rows)
-
-    def total(self, group: str) -> Any:
-        """The last cell of the summary row of section ``group`` (``"Income"``,
-        ``"NetIncome"``), or None."""
-        for row in self.rows:
-            if row.kind == "Summary" and row.group == group:
-                return row.cells[-1] if row.cells else None
-        return None
 
 
 def _typed(value: Any, kind: str) -> Any:
@@ -102,19 +72,26 @@ def _cells(holder: dict[str, Any], types: list[str]) -> tuple[Any, ...]:
 
 def run_report(connection: QBOConnection, name: str, **params: Any) -> Report:
     """Run report ``name`` (QBO's or Desktop's name) with keyword parameters."""
-    real = DESKTOP_NAMES.get(name, name)
+    real = online_name(name)
+    check_parameters(params, ONLINE_PARAMETERS, "QuickBooks Online")
     query: dict[str, str] = {}
     for key, value in params.items():
         if value is None:
             continue
+        if key in ("start_date", "end_date"):
+            value = as_date(key, value)
+        elif key == "accounting_method":
+            value = basis(value)
+        elif key == "date_macro":
+            value = online_macro(value)
         if key in _PARTIES:
             value = value if str(value).isdigit() else \
                 connection.references.ref_id(_PARTIES[key], str(value))
         elif isinstance(value, date):
             value = value.isoformat()
         elif not isinstance(value, str | int | Decimal):
-            raise ValidationError(f"report parameter {key}: {value!r} is not a date, text or "
-                                  "number")
+            raise ReportError(f"report parameter {key}: {value!r} is not a date, text or "
+                              "number")
         query[key] = str(value)
     data = connection.session.get(f"reports/{real}", query, operation="report", entity=real)
     columns = [(c.get("ColTitle", ""), c.get("ColType", ""))
@@ -122,3 +99,6 @@ def run_report(connection: QBOConnection, name: str, **params: Any) -> Report:
     report = Report(real, dict(data.get("Header") or {}), columns)
     _walk(data.get("Rows"), 0, [t for _, t in columns], report.rows)
     return report
+
+
+__all__ = ["DESKTOP_NAMES", "Report", "ReportRow", "run_report"]

@@ -22,6 +22,7 @@ from qbconnector.api.records import errors
 from qbconnector.api.records.batch import Batch
 from qbconnector.api.records.collections import Collection
 from qbconnector.api.records.naming import plural
+from qbconnector.api.records.reports import Report, run_desktop_report
 from qbconnector.errors import AuthenticationError, PermissionDeniedError, TargetError
 from qbconnector.errors import ValidationError as InvalidRequest
 from qbconnector.qbxml import spec as specmod
@@ -164,6 +165,11 @@ class Connection:
 
     def __dir__(self) -> list[str]:
         return sorted({*super().__dir__(), *self._collections})
+
+    def report(self, name: str, **params: Any) -> Report:
+        """A report by Desktop's name (``ProfitAndLossStandard``) or Online's
+        (``ProfitAndLoss``), e.g. ``qb.report("TrialBalance", end_date=date(2024, 12, 31))``."""
+        return run_desktop_report(self, name, **params)
 
     def batch(self, on_error: str = "continueOnError") -> Batch:
         """Many operations in one message set: ``with qb.batch() as b: b.customers.add(...)``."""
