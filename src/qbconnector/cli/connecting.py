@@ -175,11 +175,19 @@ def failures_as_exit_codes() -> Iterator[None]:
 
 
 @contextmanager
-def open_connection(target: Target, page_size: int | None = None) -> Iterator[Any]:
-    """A records-API connection to the target; failures become messages and exit codes."""
+def open_connection(target: Target, page_size: int | None = None,
+                    long_read: bool = False) -> Iterator[Any]:
+    """A records-API connection to the target; failures become messages and exit codes.
+    ``long_read``: a sandbox file is served by a worker process, so that its answers are made
+    on one core while this process reads and writes them on the other (export)."""
     from qbconnector.api import connect
+    from qbconnector.targets import kind_of
 
     text, options = target.connect_string()
+    if long_read:
+        with failures_as_exit_codes():
+            if kind_of(text) == "sandbox":
+                options["worker"] = True
     if target.version:
         options["version"] = target.version
     if page_size:

@@ -137,7 +137,7 @@ def export_cmd(types: tuple[str, ...], everything: bool, destination: str, since
         raise click.UsageError("give the TYPEs to export, or --all (not both)")
     types = tuple(whole_company_types()) if everything else types
     moment = parse_since(since, zone) if since else None
-    with open_connection(target, page_size) as qb:
+    with open_connection(target, page_size, long_read=True) as qb:
         if everything:
             desktop_only(qb, "export")
         for name in types:

@@ -55,7 +55,7 @@ from qbconnector.targets.options import PASSWORD_ENV
 from qbconnector.targets.remote import describe
 
 __all__ = ["PASSWORD_ENV", "Backend", "TargetError", "TargetKind", "default_backend",
-           "describe", "make_connection", "make_session", "open_session", "register",
+           "describe", "kind_of", "make_connection", "make_session", "open_session", "register",
            "resolve", "session_factory"]
 
 for _kind in (sandbox.KIND, remote.KIND, com.KIND, qbwc.KIND, qbo.KIND):
@@ -126,6 +126,12 @@ def make_connection(target: str | os.PathLike[str], **options: Any) -> Any | Non
     if kind.connection is None:
         return None
     return kind.connection(text, merged)
+
+
+def kind_of(target: str | os.PathLike[str]) -> str:
+    """The name of the kind of backend a target names (``sandbox``, ``remote``, ``com``...)."""
+    kind, _, _ = _locate(target, {})
+    return kind.name
 
 
 def make_session(target: str | os.PathLike[str], **options: Any) -> Session:

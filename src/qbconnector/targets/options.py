@@ -24,7 +24,8 @@ ALIASES = {
 }
 SESSION_FIELDS = frozenset(f.name for f in dataclasses.fields(SessionOptions)) - {"keep_open"}
 COMMON = frozenset({"app_name", "app_id", "read_only", "pos", "pos_practice", "pos_version"})
-BOOLS = frozenset({"read_only", "pos", "pos_practice", "unattended", "insecure", "persistent"})
+BOOLS = frozenset({"read_only", "pos", "pos_practice", "unattended", "insecure", "persistent",
+                   "worker"})
 KEYWORD_ONLY = frozenset({"password", "options"})
 
 

@@ -63,23 +63,28 @@ def _checked(path: Path) -> Path:
     return path
 
 
-def _options(keywords: Mapping[str, Any]) -> SessionOptions:
-    options, _ = gather("sandbox file", COMMON, {}, keywords)
-    return options
+def _options(keywords: Mapping[str, Any]) -> tuple[SessionOptions, dict[str, Any]]:
+    return gather("sandbox file", COMMON | {"worker"}, {}, keywords)
 
 
 def session(text: str, keywords: Mapping[str, Any]) -> Session:
-    options = _options(keywords)
+    """A session on the file; ``worker=True`` serves it from a child process (long reads)."""
+    options, extra = _options(keywords)
     if text.lower() == WORD:
         raise TargetError("the sandbox needs a company file: give its path (shop.qbdb)")
     path = _checked(_path(text))
+    options = dataclasses.replace(options, company_file=str(path))
+    if extra.get("worker"):
+        from qbconnector.sandbox.engine.worker import WorkerSession
+
+        return WorkerSession(path, options)
     from qbconnector.sandbox import SandboxSession
 
-    return SandboxSession(path, dataclasses.replace(options, company_file=str(path)))
+    return SandboxSession(path, options)
 
 
 def backend(text: str, keywords: Mapping[str, Any]) -> Backend:
-    target = _options(keywords)
+    target, _ = _options(keywords)
     from qbconnector.sandbox import SandboxSessions
 
     if text.lower() == WORD:
