@@ -115,21 +115,17 @@ def test_unknown_names_and_parameters_fail_before_sending(blank_company):
             sent.append(request)
             return super().process(request)
 
+    refused = [("TrialBalanse", {}, "did you mean TrialBalance"),
+               ("ProfitAndLoss", {"start": "2024-01-01"}, "did you mean start_date"),
+               ("ProfitAndLoss", {"start_date": "12/01/2024"}, "not a date"),
+               ("ProfitAndLoss", {"accounting_method": "cashish"}, "Accrual or Cash"),
+               ("ProfitAndLoss", {"date_macro": "the other day"}, "not a date macro"),
+               ("ARAgingSummary", {"accounting_method": "Cash"}, "has no accounting_method"),
+               ("ProfitAndLossBudgetOverview", {"item": "Labor"}, "takes no item filter")]
     with qbconnector.connect(Watching(blank_company()), version="13.0") as qb:
-        with pytest.raises(ReportError, match="did you mean TrialBalance"):
-            qb.report("TrialBalanse")
-        with pytest.raises(ReportError, match="did you mean start_date"):
-            qb.report("ProfitAndLoss", start="2024-01-01")
-        with pytest.raises(ReportError, match="not a date"):
-            qb.report("ProfitAndLoss", start_date="12/01/2024")
-        with pytest.raises(ReportError, match="Accrual or Cash"):
-            qb.report("ProfitAndLoss", accounting_method="cashish")
-        with pytest.raises(ReportError, match="not a date macro"):
-            qb.report("ProfitAndLoss", date_macro="the other day")
-        with pytest.raises(ReportError, match="has no accounting_method"):
-            qb.report("ARAgingSummary", accounting_method="Cash")
-        with pytest.raises(ReportError, match="takes no item filter"):
-            qb.report("ProfitAndLossBudgetOverview", item="Labor")
+        for name, params, said in refused:
+            with pytest.raises(ReportError, match=said):
+                qb.report(name, **params)
     assert sent == []
     assert isinstance(ReportError("x"), qbconnector.ValidationError)
 

@@ -58,17 +58,15 @@ def test_online_refuses_what_it_does_not_have_before_sending(online, monkeypatch
     real_get = online.session.get
     monkeypatch.setattr(online.session, "get",
                         lambda path, *a, **k: sent.append(path) or real_get(path, *a, **k))
-    with pytest.raises(ReportError, match="no report corresponding to Desktop's "
-                                          "'InventoryStockStatusByItem'"):
-        online.report("InventoryStockStatusByItem")
-    with pytest.raises(ReportError, match="did you mean ProfitAndLoss"):
-        online.report("ProfitAndLos")
-    with pytest.raises(ReportError, match="did you mean start_date"):
-        online.report("ProfitAndLoss", start="2026-01-01")
-    with pytest.raises(ReportError, match="is not a date"):
-        online.report("ProfitAndLoss", end_date="31/12/2026")
-    with pytest.raises(ReportError, match="Accrual or Cash"):
-        online.report("ProfitAndLoss", accounting_method="both")
+    refused = [("InventoryStockStatusByItem", {},
+                "no report corresponding to Desktop's 'InventoryStockStatusByItem'"),
+               ("ProfitAndLos", {}, "did you mean ProfitAndLoss"),
+               ("ProfitAndLoss", {"start": "2026-01-01"}, "did you mean start_date"),
+               ("ProfitAndLoss", {"end_date": "31/12/2026"}, "is not a date"),
+               ("ProfitAndLoss", {"accounting_method": "both"}, "Accrual or Cash")]
+    for name, params, said in refused:
+        with pytest.raises(ReportError, match=said):
+            online.report(name, **params)
     assert sent == []
     assert online.report("TrialBalance").rows is not None
     assert sent == ["reports/TrialBalance"]

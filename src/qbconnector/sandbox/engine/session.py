@@ -15,7 +15,30 @@ from qbconnector.sandbox.storage.pool import ConnectionPool
 from qbconnector.sandbox.storage.store import Clock, Store, check_company_file, open_company_file
 
 
-class SandboxSession:
+class CompanyFileFacts:
+    """What a session on a sandbox file answers without asking the file's engine: the versions,
+    the path, authorization (always) and whether the file can be opened now."""
+
+    path: Path
+
+    def versions(self) -> list[str]:
+        return list(SUPPORTED_VERSIONS)
+
+    def company_file(self) -> str:
+        return str(self.path.resolve())
+
+    def is_authorized(self) -> bool:
+        return True
+
+    def is_company_accessible(self) -> bool:
+        try:
+            check_company_file(self.path)
+        except (OSError, ValueError):
+            return False
+        return True
+
+
+class SandboxSession(CompanyFileFacts):
     """A session on a sandbox company file (``*.qbdb``).
 
     Like QuickBooks' ``RequestProcessor``: :meth:`open` begins the session, :meth:`process`
@@ -71,22 +94,6 @@ class SandboxSession:
             raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
         with self._lock:
             return self._engine.process(request)
-
-    def versions(self) -> list[str]:
-        return list(SUPPORTED_VERSIONS)
-
-    def company_file(self) -> str:
-        return str(self.path.resolve())
-
-    def is_authorized(self) -> bool:
-        return True
-
-    def is_company_accessible(self) -> bool:
-        try:
-            check_company_file(self.path)
-        except (OSError, ValueError):
-            return False
-        return True
 
     # -- conveniences -------------------------------------------------------------------------
     @property

@@ -24,8 +24,7 @@ from typing import Any
 
 from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.session import RequestProcessorError, SessionOptions
-from qbconnector.sandbox.engine.meta import SUPPORTED_VERSIONS
-from qbconnector.sandbox.storage.store import check_company_file
+from qbconnector.sandbox.engine.session import CompanyFileFacts, SandboxSession
 
 _STOP_SECONDS = 10
 
@@ -33,8 +32,6 @@ _STOP_SECONDS = 10
 def _serve(path: str, options: SessionOptions, pipe: Pipe) -> None:
     """The child's loop: open the session, answer calls until told to close or the parent's
     end of the pipe closes."""
-    from qbconnector.sandbox.engine.session import SandboxSession
-
     session = SandboxSession(path, options)
     try:
         while True:
@@ -64,7 +61,7 @@ def _serve(path: str, options: SessionOptions, pipe: Pipe) -> None:
         pipe.close()
 
 
-class WorkerSession:
+class WorkerSession(CompanyFileFacts):
     """A sandbox session whose company file is served by a child process."""
 
     def __init__(self, path: str | Path, options: SessionOptions | None = None) -> None:
@@ -111,22 +108,6 @@ class WorkerSession:
         if isinstance(request, bytes):
             request = request.decode("utf-8")
         return self._call("process", request)
-
-    def versions(self) -> list[str]:
-        return list(SUPPORTED_VERSIONS)
-
-    def company_file(self) -> str:
-        return str(self.path.resolve())
-
-    def is_authorized(self) -> bool:
-        return True
-
-    def is_company_accessible(self) -> bool:
-        try:
-            check_company_file(self.path)
-        except (OSError, ValueError):
-            return False
-        return True
 
     @property
     def pid(self) -> int | None:
