@@ -158,3 +158,28 @@ def test_cli_export_through_the_worker_writes_what_the_api_writes(blank_company,
                                       "--company", str(company), "--quiet"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "cli.jsonl").read_text() == (tmp_path / "api.jsonl").read_text()
+
+
+def test_a_script_without_a_main_guard_can_use_the_worker(blank_company, tmp_path: Path):
+    """The worker is a fresh interpreter: the caller's script is not run again in it (as
+    multiprocessing's spawn would, failing or recursing without ``if __name__ == ...``)."""
+    script = tmp_path / "plain_script.py"
+    script.write_text("import qbconnector\n"
+                      f"with qbconnector.connect({str(blank_company())!r}, worker=True) as qb:\n"
+                      "    qb.customers.add(name='From a script')\n"
+                      "    print('customers:', qb.customers.count())\n")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "customers: 1\n"
+
+
+def test_prints_in_the_worker_do_not_break_its_answers(blank_company, monkeypatch):
+    """The child's standard output carries the frames; a print there goes to standard error."""
+    sitecustomize = Path(blank_company()).parent / "noisy"
+    sitecustomize.mkdir()
+    (sitecustomize / "sitecustomize.py").write_text("print('hello from site')\n")
+    monkeypatch.setenv("PYTHONPATH", str(sitecustomize))
+    with WorkerSession(blank_company("quiet")) as worker:
+        answer = worker.process(QUERY.format(it="Start", extra=""))
+    assert answer.startswith("<?xml") and "CustomerQueryRs" in answer

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from qbconnector.api.records import errors
 from qbconnector.api.records.filters import build_query
+from qbconnector.api.records.read_ahead import ReadAhead
 from qbconnector.api.records.record import Record
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import Message, Pairs
@@ -97,9 +98,27 @@ class Query:
             page = min(page, FIRST_PAGE_WITH_LINES)      # then sized by what came back
         first = Message(name, {**self.data, "MaxReturned": page}, iterator="Start")
         response = self._send(first)
+        iterator_id = response.iterator_id
+        if conn.prefetch and limit is None and iterator_id and \
+                response.iterator_remaining_count:
+            # A whole read: a thread fetches each next page while this one is read.
+            ahead = ReadAhead(conn, name, response, iterator_id,
+                              lambda at, size, count: _page_for(at, self.page_size, size,
+                                                                count),
+                              page, self.values, self._checked)
+            try:
+                for record in response.records:
+                    yield Record(record, record.tag, json_ready)
+                for following in ahead:
+                    for record in following.records:
+                        yield Record(record, record.tag, json_ready)
+            finally:
+                ahead.close()
+                if ahead.remaining:
+                    self._stop(name, iterator_id)
+            return
         pool = ThreadPoolExecutor(max_workers=1) if conn.prefetch else None
         served = 0
-        iterator_id = response.iterator_id
         try:
             while True:
                 remaining = response.iterator_remaining_count or 0
@@ -126,16 +145,24 @@ class Query:
                 pool.shutdown(wait=True)
             remaining = response.iterator_remaining_count or 0
             if remaining and iterator_id:
-                try:
-                    conn.send([Message(name, {}, iterator="Stop", iteratorID=iterator_id)])
-                except (errors.QBError, errors.SessionError):
-                    pass   # the iterator expires on its own; nothing was changed
+                self._stop(name, iterator_id)
+
+    def _stop(self, name: str, iterator_id: str) -> None:
+        """End an iterator read only in part (QuickBooks would keep it until it expires)."""
+        try:
+            self.collection.connection.send([Message(name, {}, iterator="Stop",
+                                                     iteratorID=iterator_id)])
+        except (errors.QBError, errors.SessionError):
+            pass   # the iterator expires on its own; nothing was changed
+
+    def _checked(self, response: Response, request: str) -> Response:
+        if response.status_code == 500:
+            self.warnings.append(response.status_message)
+        return check(response, request)
 
     def _send(self, message: Message) -> Response:
         response = self.collection.connection.send([message], values=self.values)[0]
-        if response.status_code == 500:
-            self.warnings.append(response.status_message)
-        return check(response, message.name)
+        return self._checked(response, message.name)
 
 
 PAGE_CHARS = 4_000_000
@@ -148,10 +175,14 @@ FIRST_PAGE_WITH_LINES = 50
 def _next_page(page: int, page_size: int, response: Response) -> int:
     """The next page's MaxReturned: the page size, or fewer records when the last page's
     text was over PAGE_CHARS (growing back as records get smaller)."""
-    if not response.records or not response.size:
+    return _page_for(page, page_size, response.size or 0, len(response.records))
+
+
+def _page_for(page: int, page_size: int, size: int, count: int) -> int:
+    """:func:`_next_page` from the last page's text size and record count."""
+    if not count or not size:
         return page
-    per_record = response.size / len(response.records)
-    return max(1, min(page_size, int(PAGE_CHARS / per_record)))
+    return max(1, min(page_size, int(PAGE_CHARS / (size / count))))
 
 
 def _done(func: Any, *args: Any) -> Future[Response]:

@@ -101,6 +101,11 @@ class Connection:
              values: str = "typed") -> ResponseSet:
         """Send messages in one message set; retries safely when the connection breaks.
         ``values`` is how the response's values come (see ``parse_response``)."""
+        return self.read(self.exchange(messages, on_error), values)
+
+    def exchange(self, messages: list[Message], on_error: str = "stopOnError") -> str:
+        """Send messages in one message set and return the response text, unread; retried
+        as :meth:`send` retries (a paging reader fetches the next page while it reads one)."""
         self.open()
         writes = any(not is_read_only(request_name(m.name)) for m in messages)
         set_attrs: dict[str, str] = {}
@@ -114,8 +119,7 @@ class Connection:
         attempt = 0
         while True:
             try:
-                response = self.session.process(text)
-                break
+                return self.session.process(text)
             except _OWN_KINDS:
                 raise
             except TransportError as exc:
@@ -131,6 +135,10 @@ class Connection:
                                             "oldMessageSetID": set_attrs["newMessageSetID"]})
             except RequestProcessorError as exc:
                 raise errors.SessionError(str(exc), exc.hresult) from exc
+
+    @staticmethod
+    def read(response: str, values: str = "typed") -> ResponseSet:
+        """The response text of :meth:`exchange`, parsed."""
         try:
             result = parse_response(response, values=values)
         except ResponseError as exc:

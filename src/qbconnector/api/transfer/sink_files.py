@@ -11,17 +11,22 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any
 
+import orjson
+
 from qbconnector.api.records.record import underlying
 from qbconnector.api.transfer.sinks import Sink, TableHandle, TableSink, table_path
 from qbconnector.api.transfer.tables import JSON, Table, TypeTables
 from qbconnector.qbxml.jsonify import jsonable
 from qbconnector.qbxml.values import parse_datetime
+
+_TYPE_FIRST = re.compile(rb'\{"_type":\s*"([^"\\]*)"')   # how every record line begins
 
 
 def _partial(path: Path) -> Path:
@@ -48,7 +53,9 @@ class JsonlSink(Sink):
         self.path = path
         self.description = str(path)
         self._partial = _partial(path)
-        self._file: IO[str] | None = open(self._partial, "w", encoding="utf-8")  # noqa: SIM115
+        # Binary: records are encoded by orjson straight to UTF-8 (several times faster than
+        # json.dumps on the large records of an export, where encoding was a fifth of the time).
+        self._file: IO[bytes] | None = open(self._partial, "wb")  # noqa: SIM115
         self._type = ""
         self._id_field = "ListID"
         self._line_elements: tuple[str, ...] = ()
@@ -73,7 +80,12 @@ class JsonlSink(Sink):
             data = raw                       # already what to_dict() would make
         else:
             data = record.to_dict() if hasattr(record, "to_dict") else jsonable(dict(record))
-        self._file.write(json.dumps({"_type": self._type, **data}, ensure_ascii=False) + "\n")
+        obj = {"_type": self._type, **data}
+        try:
+            line = orjson.dumps(obj)
+        except orjson.JSONEncodeError:       # what only json can write (an int over 64 bits)
+            line = json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        self._file.write(line + b"\n")
         if self._merge:
             self._replaced.add((self._type, str(raw.get(self._id_field))))
         return sum(len(raw.get(e) or ()) for e in self._line_elements)
@@ -89,10 +101,13 @@ class JsonlSink(Sink):
     def close(self) -> None:
         assert self._file is not None
         if self.path.exists():
-            with open(self.path, encoding="utf-8") as old:
+            with open(self.path, "rb") as old:
                 for line in old:
+                    head = _TYPE_FIRST.match(line)     # a type this run wrote whole: no parse
+                    if head and head.group(1).decode("utf-8", "replace") in self._full:
+                        continue
                     if line.strip() and self._keep(json.loads(line)):
-                        self._file.write(line if line.endswith("\n") else line + "\n")
+                        self._file.write(line if line.endswith(b"\n") else line + b"\n")
         self._file.close()
         self._file = None
         os.replace(self._partial, self.path)

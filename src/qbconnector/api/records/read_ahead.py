@@ -1,0 +1,109 @@
+"""Reading a QuickBooks iterator while a thread fetches its next pages.
+
+A whole-collection read (an export) has two halves that can run at once: the company file
+answering the next page, and this process parsing and writing the last one. The reader's
+thread asks for page N+1 as soon as page N's text has come — before anyone parses it — so
+the company file (a worker process, a connector, QuickBooks) is never left waiting for the
+reader, and the reader never waits for a page it could have had. At most one page of text
+waits in between, so memory stays bounded. Only the thread talks to the session while it
+runs; it is stopped and joined before anything else is sent (the iterator's Stop).
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from qbconnector.qbxml.build import Message
+from qbconnector.qbxml.parse import Response
+
+if TYPE_CHECKING:
+    from qbconnector.api.records.connection import Connection
+
+_REMAINING = re.compile(r'\biteratorRemainingCount="(\d+)"')
+_WAIT = 0.1
+
+
+def remaining_in(text: str, response_name: str) -> int:
+    """The iteratorRemainingCount of a response's text, read from the response's own opening
+    tag only (a record's text cannot fake it); 0 where there is none (an error status)."""
+    start = text.find("<" + response_name)
+    end = text.find(">", start)
+    if start < 0 or end < 0:
+        return 0
+    found = _REMAINING.search(text, start, end)
+    return int(found.group(1)) if found else 0
+
+
+class ReadAhead:
+    """The pages after ``first`` of iterator ``iterator_id`` of query ``name``, each
+    checked with ``check``; :attr:`remaining` is what the iterator still holds when the
+    reading stops (for the caller's Stop)."""
+
+    def __init__(self, connection: Connection, name: str, first: Response, iterator_id: str,
+                 next_page: Callable[[int, int, int], int], page: int, values: str,
+                 check: Callable[[Response, str], Response]) -> None:
+        self.connection = connection
+        self.name = name
+        self.iterator_id = iterator_id
+        self.values = values
+        self.check = check
+        self.remaining = first.iterator_remaining_count or 0
+        self._next_page = next_page
+        self._page = page
+        self._last = (first.size or 0, len(first.records))
+        self._pages: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._fetch, daemon=True,
+                                        name=f"qbconnector read-ahead {name}")
+
+    def __iter__(self) -> Iterator[Response]:
+        self._thread.start()
+        try:
+            while True:
+                kind, value = self._pages.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield self.check(self.connection.read(value, values=self.values)[0], self.name)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the thread and wait for it (it finishes the page it is fetching)."""
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._pages.get_nowait()          # a thread blocked on a full queue goes on
+            except queue.Empty:
+                pass
+            self._thread.join(_WAIT)
+
+    # -- the thread ---------------------------------------------------------------------------
+    def _fetch(self) -> None:
+        response_name = self.name[:-2] + "Rs"
+        size, count = self._last
+        try:
+            while self.remaining and not self._stop.is_set():
+                self._page = self._next_page(self._page, size, count)
+                follow = Message(self.name, {"MaxReturned": self._page}, iterator="Continue",
+                                 iteratorID=self.iterator_id)
+                text = self.connection.exchange([follow])
+                self.remaining = remaining_in(text, response_name)
+                size, count = len(text), self._page   # a full page, but for the last
+                self._put(("page", text))
+            self._put(("end", None))
+        except BaseException as exc:   # noqa: BLE001 - handed to the reader, raised there
+            self._put(("error", exc))
+
+    def _put(self, item: tuple[str, Any]) -> None:
+        while not self._stop.is_set():
+            try:
+                self._pages.put(item, timeout=_WAIT)
+                return
+            except queue.Full:
+                continue

@@ -1,0 +1,85 @@
+"""Whole reads fetch the next page on a thread while the reader reads one (read_ahead.py):
+every record once and in order, the iterator stopped when the reader stops early, no thread
+left behind, and a failure of a later page raised where the reader is."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import qbconnector
+from qbconnector.api.records.read_ahead import remaining_in
+from qbconnector.qbxml.session import TransportError
+from qbconnector.sandbox import SandboxSession
+
+
+class Counting(SandboxSession):
+    """A sandbox session that records the requests it is sent, and can fail the N-th."""
+
+    def __init__(self, *args, fail_at: int = 0, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.requests: list[str] = []
+        self.fail_at = fail_at
+
+    def process(self, request: str) -> str:
+        self.requests.append(request)
+        if self.fail_at and len(self.requests) >= self.fail_at:
+            raise TransportError("the line went dead")
+        return super().process(request)
+
+
+def _threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name.startswith("qbconnector read-ahead")]
+
+
+@pytest.fixture
+def company(blank_company):
+    path = blank_company()
+    with qbconnector.connect(path) as qb, qb.batch() as batch:
+        for n in range(23):
+            batch.customers.add(name=f"Customer {n:02d}")
+    return path
+
+
+def test_a_whole_read_gives_every_record_once_in_order(company):
+    with qbconnector.connect(Counting(company), page_size=5) as qb:
+        ahead = [c.name for c in qb.customers.query()]
+        pages = sum('iterator="Continue"' in r for r in qb.session.requests)
+    with qbconnector.connect(company, page_size=5, prefetch=False) as qb:
+        plain = [c.name for c in qb.customers.query()]
+    assert ahead == plain == [f"Customer {n:02d}" for n in range(23)]
+    assert pages == 4                      # 5 + 4 x 5 (the last holds 3)
+    assert _threads() == []
+
+
+def test_stopping_early_stops_the_iterator_and_the_thread(company):
+    with qbconnector.connect(Counting(company), page_size=5) as qb:
+        query = iter(qb.customers.query())
+        first = [next(query).name for _ in range(7)]
+        query.close()                      # the reader stops in the second page
+        stops = [r for r in qb.session.requests if 'iterator="Stop"' in r]
+        assert first[-1] == "Customer 06"
+        assert len(stops) == 1
+        assert _threads() == []
+        assert qb.customers.count() == 23  # the session is still usable
+
+
+def test_a_later_page_that_fails_is_raised_to_the_reader(company):
+    with qbconnector.connect(Counting(company, fail_at=3), page_size=5, retries=1) as qb:
+        seen: list[str] = []
+        with pytest.raises(qbconnector.SessionError, match="the line went dead"):
+            for customer in qb.customers.query():
+                seen.append(customer.name)
+        assert seen[:5] == [f"Customer {n:02d}" for n in range(5)]
+    assert _threads() == []
+
+
+def test_remaining_is_read_from_the_response_tag_only():
+    text = ('<?xml version="1.0" ?><QBXML><QBXMLMsgsRs><CustomerQueryRs statusCode="0" '
+            'iteratorRemainingCount="12" iteratorID="{x}"><CustomerRet><Name>'
+            'iteratorRemainingCount="99"</Name></CustomerRet></CustomerQueryRs>')
+    assert remaining_in(text, "CustomerQueryRs") == 12
+    fake = text.replace('iteratorRemainingCount="12" ', "")
+    assert remaining_in(fake, "CustomerQueryRs") == 0
+    assert remaining_in("<QBXML/>", "CustomerQueryRs") == 0
