@@ -11,6 +11,8 @@ incremental one deletes the rows of changed or deleted records and inserts the n
 
 from __future__ import annotations
 
+import operator
+import re
 import warnings
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -84,6 +86,9 @@ def _types() -> dict[str, Any]:
         def process_bind_param(self, value: Any, dialect: Any) -> Any:
             if value is None or value == "":
                 return None
+            if self.scale == 2 and type(value) is str and dialect.name == "sqlite" and \
+                    _AMOUNT.fullmatch(value):
+                return value                    # already as stored: QuickBooks' 12.50
             try:
                 number = Decimal(str(value))
             except InvalidOperation:
@@ -141,6 +146,7 @@ def sql_table(table: Table, metadata: Any) -> Any:
 
 
 _CONVERTED = frozenset({"DATETYPE", "BOOLTYPE", "INTTYPE"})
+_AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{2}")   # as format(Decimal, "f") writes it
 
 
 def _value(value: Any, kind: str) -> Any:
@@ -206,8 +212,11 @@ class _SqlHandle(TableHandle):
                        for i, (name, process) in enumerate(zip(names, processors, strict=True))
                        if process is not None or self._kinds[name] in _CONVERTED]
             prepared = []
+            # Every row has every column (flatten makes them so): one C call takes them all.
+            take = operator.itemgetter(*names) if len(names) > 1 else \
+                (lambda row: (row[names[0]],))
             for row in rows:
-                values = [row.get(name) for name in names]
+                values = list(take(row))
                 if "" in values:
                     values = [None if v == "" else v for v in values]
                 for i, kind, process in special:
