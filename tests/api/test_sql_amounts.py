@@ -34,3 +34,13 @@ def test_empty_and_unreadable_amounts_are_null():
     assert MONEY.process_bind_param("", DIALECT) is None
     assert MONEY.process_bind_param(None, DIALECT) is None
     assert MONEY.process_bind_param("twelve", DIALECT) is None
+
+
+RATE = _types()["ExactDecimal"](20, 5)
+
+
+@given(st.decimals(min_value=-10**9, max_value=10**9, places=5, allow_nan=False)
+       | st.integers(-10**9, 10**9).map(Decimal))
+def test_quantities_and_rates_keep_their_digits_both_ways(number: Decimal):
+    text = format(number, "f")
+    assert RATE.process_bind_param(text, DIALECT) == format(Decimal(text), "f")

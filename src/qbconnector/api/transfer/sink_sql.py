@@ -86,9 +86,9 @@ def _types() -> dict[str, Any]:
         def process_bind_param(self, value: Any, dialect: Any) -> Any:
             if value is None or value == "":
                 return None
-            if self.scale == 2 and type(value) is str and dialect.name == "sqlite" and \
-                    _AMOUNT.fullmatch(value):
-                return value                    # already as stored: QuickBooks' 12.50
+            if type(value) is str and dialect.name == "sqlite" and \
+                    (_AMOUNT if self.scale == 2 else _PLAIN).fullmatch(value):
+                return value                    # already as stored: QuickBooks' 12.50, 2.5
             try:
                 number = Decimal(str(value))
             except InvalidOperation:
@@ -103,6 +103,19 @@ def _types() -> dict[str, Any]:
             if value is None:
                 return None
             return Decimal(str(value)).quantize(Decimal(1).scaleb(-self.scale))
+
+        def text_as_stored(self, dialect: Any, process: Any) -> Any:
+            """The bind processor with the text it would store unchanged passed straight
+            through (most of QuickBooks' amounts), for the export's bulk insert."""
+            if dialect.name != "sqlite":
+                return process
+            match = (_AMOUNT if self.scale == 2 else _PLAIN).fullmatch
+
+            def bind(value: Any) -> Any:
+                if type(value) is str and match(value):
+                    return value
+                return process(value)
+            return bind
 
     return {"AwareDateTime": AwareDateTime, "ExactDecimal": ExactDecimal}
 
@@ -146,7 +159,9 @@ def sql_table(table: Table, metadata: Any) -> Any:
 
 
 _CONVERTED = frozenset({"DATETYPE", "BOOLTYPE", "INTTYPE"})
-_AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{2}")   # as format(Decimal, "f") writes it
+# Text that format(Decimal(text), "f") gives back unchanged (with two places, for amounts).
+_AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{2}")
+_PLAIN = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 
 
 def _value(value: Any, kind: str) -> Any:
@@ -167,6 +182,17 @@ def _value(value: Any, kind: str) -> Any:
     return value
 
 
+def _converted(kind: str, process: Any) -> Any:
+    """A date, boolean or integer column's conversion, then its bind processor."""
+    if process is None:
+        return lambda value: _value(value, kind)
+
+    def convert(value: Any) -> Any:
+        value = _value(value, kind)
+        return None if value is None else process(value)
+    return convert
+
+
 class _SqlHandle(TableHandle):
     """A table inside the sink's open transaction (SQLite allows one writer at a time)."""
 
@@ -180,16 +206,27 @@ class _SqlHandle(TableHandle):
         self._kinds = {c.name: c.type for c in table.columns}
         self._insert = self._prepared_insert()
 
-    def _prepared_insert(self) -> tuple[str, list[str], list[Any], bool]:
-        """The INSERT compiled once for this database, its parameter names in order and
-        each column's own bind processor: rows then go straight to the driver's
-        executemany, stored exactly as SQLAlchemy would store them."""
+    def _prepared_insert(self) -> tuple[str, list[str], list[tuple[int, Any]], bool]:
+        """The INSERT compiled once for this database, its parameter names in order and, for
+        the columns whose values change on the way in, one function each (the conversion of
+        dates, booleans and integers, then the column's own bind processor): rows then go
+        straight to the driver's executemany, stored exactly as SQLAlchemy would store
+        them."""
         dialect = self.connection.dialect
         compiled = self.sql.insert().compile(dialect=dialect)
         names = list(compiled.positiontup) if compiled.positional else \
             [c.name for c in self.sql.columns]
-        processors = [self.sql.c[name].type.bind_processor(dialect) for name in names]
-        return compiled.string, names, processors, bool(compiled.positional)
+        converters = []
+        for i, name in enumerate(names):
+            column_type = self.sql.c[name].type
+            process = column_type.bind_processor(dialect)
+            kind = self._kinds[name]
+            if kind in _CONVERTED:
+                converters.append((i, _converted(kind, process)))
+            elif process is not None:
+                fast = getattr(column_type, "text_as_stored", None)
+                converters.append((i, fast(dialect, process) if fast else process))
+        return compiled.string, names, converters, bool(compiled.positional)
 
     def _delete(self, keys: list[tuple[Any, ...]]) -> None:
         sa = _sqlalchemy()
@@ -205,12 +242,9 @@ class _SqlHandle(TableHandle):
         if self.merge and keys:
             self._delete(keys)
         if rows:
-            sql, names, processors, positional = self._insert
+            sql, names, converters, positional = self._insert
             # Most cells are empty or text that goes as it is: only the columns that convert
-            # (dates, booleans, integers) or have a bind processor are looked at one by one.
-            special = [(i, self._kinds[name], process)
-                       for i, (name, process) in enumerate(zip(names, processors, strict=True))
-                       if process is not None or self._kinds[name] in _CONVERTED]
+            # are looked at one by one.
             prepared = []
             # Every row has every column (flatten makes them so): one C call takes them all.
             take = operator.itemgetter(*names) if len(names) > 1 else \
@@ -219,12 +253,10 @@ class _SqlHandle(TableHandle):
                 values = list(take(row))
                 if "" in values:
                     values = [None if v == "" else v for v in values]
-                for i, kind, process in special:
+                for i, convert in converters:
                     value = values[i]
                     if value is not None:
-                        value = _value(value, kind)
-                        values[i] = value if process is None or value is None else \
-                            process(value)
+                        values[i] = convert(value)
                 prepared.append(tuple(values) if positional else dict(zip(names, values,
                                                                           strict=True)))
             self.connection.exec_driver_sql(sql, prepared)

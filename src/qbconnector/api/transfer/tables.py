@@ -228,7 +228,24 @@ def _fill(data: Mapping[str, Any], tree: _Tree, row: dict[str, Any],
             elif not nested:
                 row[column.name] = value
         elif below is not None and nested:
-            _fill(value, below, row, _NOTHING)
+            # One level down inline (most nesting is a Ref: ListID and FullName); deeper
+            # levels recurse. The same rules as above, without a call per Ref.
+            for inner_key, inner in value.items():
+                inner_node = below.get(inner_key)
+                if inner_node is None:
+                    continue
+                inner_column, inner_below = inner_node
+                inner_kind = type(inner)
+                inner_nested = inner_kind is dict or (
+                    inner_kind not in _SCALARS and isinstance(inner, Mapping))
+                if inner_column is not None:
+                    if inner_column.type == JSON:
+                        row[inner_column.name] = json.dumps(jsonable(_plain(inner)),
+                                                            ensure_ascii=False)
+                    elif not inner_nested:
+                        row[inner_column.name] = inner
+                elif inner_below is not None and inner_nested:
+                    _fill(inner, inner_below, row, _NOTHING)
 
 
 def _plain(value: Any) -> Any:
