@@ -8,6 +8,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
 from qbconnector.sandbox.engine.session import SandboxSession
@@ -71,3 +73,31 @@ def test_a_session_that_only_reads_starts_no_thread(company_path: Path, clock: C
         text = session.process(build([Message("AccountQuery", {})], version="13.0"))
         assert parse_response(text)[0].status_code == 0
         assert not checkpoint.running(company_path)
+
+
+def test_near_the_safety_size_the_thread_checkpoints_every_commit(
+        company_path: Path, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under a steady stream of commits the log nears SAFETY_PAGES; from CATCH_UP_SHARE of
+    it the thread checkpoints after every commit, so the writer that restarts the log at
+    SAFETY_PAGES has almost nothing left to copy — and the log does restart."""
+    monkeypatch.setattr(checkpoint, "SAFETY_PAGES", 120)   # read when the file is opened
+    with SandboxSession(company_path, clock=clock) as session:
+        add_customers(session, 1, "Warm")
+        checkpointer = checkpoint.of(company_path)
+        assert checkpointer is not None
+        caught_up = restarted = False
+        highest = 0
+        deadline = time.monotonic() + 30
+        n = 0
+        while not (caught_up and restarted) and time.monotonic() < deadline:
+            add_customers(session, 1, f"Stream {n}")
+            n += 1
+            time.sleep(0.002)            # let the thread run between commits
+            caught_up = caught_up or checkpointer.catching_up
+            pages = checkpointer.log_pages
+            if pages < highest and caught_up:
+                restarted = True         # the writer restarted the log after catching up
+            highest = max(highest, pages)
+        assert caught_up, f"never caught up (log at most {highest} pages after {n} commits)"
+        assert restarted, f"the log never restarted (at most {highest} pages)"
+        assert highest >= 120 * checkpoint.CATCH_UP_SHARE

@@ -20,7 +20,7 @@ from qbconnector.qbxml.session import ResponseTooLarge, current_caller
 from qbconnector.qbxml.spec import Element
 from qbconnector.sandbox.core import errors, render
 from qbconnector.sandbox.core.objects import NAMESPACES, ObjectType, ref_target, registry
-from qbconnector.sandbox.storage.store import Store
+from qbconnector.sandbox.storage.store import Store, loads
 
 ID_FIELDS = ("ListID", "TxnID")
 # Display names of lists in messages (3130 "in the Customers list").
@@ -172,7 +172,7 @@ class Context:
         return render.render(otype.ret, doc, self.request.vkey, include)
 
     def load(self, row: sqlite3.Row) -> dict[str, Any]:
-        return json.loads(row["doc"])
+        return loads(row["doc"])
 
 
 @cache
