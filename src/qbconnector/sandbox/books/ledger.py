@@ -104,23 +104,23 @@ def carry_total(ctx: Context, old_parent: str | None, new_parent: str | None,
 def _apply(ctx: Context, postings: list[tuple], sign: int) -> None:
     """Move balances by a set of postings: the new balances of every account and name
     touched (and their parents') are worked out first, then written at once."""
-    deltas: dict[str, Decimal] = {}
+    deltas: dict[str, int] = {}          # in cents: whole numbers add up exactly and fast
     kinds: dict[str, str] = {}
     for account_id, amount_cents, entity_id in postings:
-        amount = Decimal(amount_cents) / 100 * sign
+        amount = amount_cents * sign
         kind = kinds.get(account_id)
         if kind is None:
             kind = kinds[account_id] = account_type(ctx, account_id)
-        deltas[account_id] = deltas.get(account_id, Decimal(0)) + (
+        deltas[account_id] = deltas.get(account_id, 0) + (
             -amount if kind in CREDIT_NORMAL else amount)
         if entity_id and kind == "AccountsReceivable":
-            deltas[entity_id] = deltas.get(entity_id, Decimal(0)) + amount
+            deltas[entity_id] = deltas.get(entity_id, 0) + amount
         elif entity_id and kind == "AccountsPayable":
-            deltas[entity_id] = deltas.get(entity_id, Decimal(0)) - amount
+            deltas[entity_id] = deltas.get(entity_id, 0) - amount
     changes: dict[str, dict[str, Any]] = {}
     for record_id, delta in deltas.items():
         if delta:
-            _add_to(ctx, record_id, delta, changes=changes)
+            _add_to(ctx, record_id, Decimal(delta).scaleb(-2), changes=changes)
     if changes:
         ctx.store.update_many(changes)
 

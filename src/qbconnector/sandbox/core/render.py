@@ -31,13 +31,16 @@ _NUMBERS = frozenset({"AMTTYPE", "PRICETYPE", "PERCENTTYPE", "QUANTYPE"})
 
 def money(value: Any) -> Decimal:
     """A stored amount (text or number) as Decimal; '' and None are zero."""
-    if value.__class__ is Decimal:
+    kind = value.__class__
+    if kind is Decimal:
         return value
+    if kind is str:                      # stored text: the usual case after Decimal
+        return Decimal(value) if value else _ZERO
     if value is None or value == "":
         return _ZERO
     if isinstance(value, Decimal):
         return value
-    return Decimal(value) if value.__class__ is str else Decimal(str(value))
+    return Decimal(str(value))
 
 
 def cents(value: Decimal) -> Decimal:
@@ -63,6 +66,10 @@ def output_text(value: Any, type_name: str) -> str:
                 return ""
             value = money(value)
         if type_name == "AMTTYPE":
+            if value.__class__ is Decimal and value.is_finite():
+                # format_amount's own steps for a finite Decimal, without its type checks
+                text = format(value.quantize(_CENT, rounding=ROUND_HALF_UP), "f")
+                return "0.00" if text == "-0.00" else text
             return format_amount(value)
         return _trim(value, 0 if type_name == "QUANTYPE" else 2)
     if isinstance(value, str):

@@ -232,6 +232,10 @@ def without_empty(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
+            if item.__class__ is str:           # most values: text, kept unless empty
+                if item or key.startswith(("@", "_")):
+                    out[key] = item
+                continue
             item = without_empty(item)
             if item not in ("", None, {}, []) or key.startswith(("@", "_")):
                 out[key] = item
