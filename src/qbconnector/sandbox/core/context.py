@@ -132,7 +132,9 @@ class Context:
                     # is kept, resolved, for the rules; rendering leaves it out.
                     doc[key] = self.to_value(value, src, src, key, owner, where)
             elif child.type and not isinstance(value, (list, dict)):
-                doc[name] = render.output_text(value, child.type)
+                # Text of a text type is stored as it is (output_text's answer, without a call)
+                doc[name] = value if value.__class__ is str and \
+                    child.type not in _NUMBERS else render.output_text(value, child.type)
             else:
                 doc[name] = self.to_value(value, src, child, key, owner, where)
         return doc
@@ -144,6 +146,8 @@ class Context:
         if target.type:
             if isinstance(value, dict):
                 value = value.get("#text", "")
+            if value.__class__ is str and target.type not in _NUMBERS:
+                return value
             return render.output_text(value, target.type)
         if not isinstance(value, dict):
             return {}
@@ -173,6 +177,9 @@ class Context:
 
     def load(self, row: sqlite3.Row) -> dict[str, Any]:
         return loads(row["doc"])
+
+
+_NUMBERS = render.NUMBER_TYPES
 
 
 @cache

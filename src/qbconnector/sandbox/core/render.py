@@ -27,6 +27,8 @@ _ZERO = Decimal("0")
 _CENT = Decimal("0.01")
 _FIVE_PLACES = Decimal("0.00001")
 _NUMBERS = frozenset({"AMTTYPE", "PRICETYPE", "PERCENTTYPE", "QUANTYPE"})
+NUMBER_TYPES = _NUMBERS
+"""Value types written as numbers (output_text rewrites their text; others stay as given)."""
 
 
 def money(value: Any) -> Decimal:

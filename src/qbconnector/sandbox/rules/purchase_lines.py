@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import calendar
 import json
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -170,7 +171,7 @@ def cost_group(ctx: Context, group: dict[str, Any], line_key: str,
 
 # -- line sets and Mod --------------------------------------------------------------------------
 
-def line_sets(keys: list[str]) -> list[tuple[str, ...]]:
+def line_sets(keys: Sequence[str]) -> list[tuple[str, ...]]:
     """Expense lines form one set; item lines and item group lines (or a form's own lines
     and line groups) the other."""
     expense = tuple(k for k in keys if k == "ExpenseLineRet")
@@ -211,7 +212,7 @@ class LineSetRules(TxnRules):
     price_key = "Cost"
 
     def merge_lines(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
-                    old: dict[str, Any], keys: list[str]) -> None:
+                    old: dict[str, Any], keys: Sequence[str]) -> None:
         body = ctx.request.data.get(otype.mod.name, {}) if otype.mod is not None else {}
         for group in line_sets(keys):
             requested = [k for k in group if mod_name(k) in body]

@@ -13,8 +13,10 @@ lines not listed are deleted.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.sandbox.books import ledger
@@ -25,6 +27,7 @@ from qbconnector.sandbox.core.render import money, output_text
 from qbconnector.sandbox.records.hooks import Rules, register_default, rules_for
 
 if TYPE_CHECKING:
+    from qbconnector.qbxml.spec import Element
     from qbconnector.sandbox.core.context import Context
     from qbconnector.sandbox.core.objects import ObjectType
 
@@ -49,11 +52,16 @@ def ref_id(doc: dict[str, Any], key: str) -> str | None:
     return ref.get("ListID") or ref.get("TxnID") if isinstance(ref, dict) else None
 
 
-def line_keys(otype: ObjectType) -> list[str]:
+def line_keys(otype: ObjectType) -> tuple[str, ...]:
     """The Ret elements holding a transaction's lines (groups included)."""
-    names = otype.ret.child_names()
-    return [n for n in names if (n.endswith("LineRet") or n.endswith("LineGroupRet")
-                                 or n in ("JournalDebitLine", "JournalCreditLine"))]
+    return _line_keys(otype.ret)
+
+
+@cache
+def _line_keys(ret: Element) -> tuple[str, ...]:
+    return tuple(n for n in ret.child_names()
+                 if n.endswith(("LineRet", "LineGroupRet"))
+                 or n in ("JournalDebitLine", "JournalCreditLine"))
 
 
 PRICE_FIELDS = ("Rate", "Cost", "RatePercent")
@@ -159,7 +167,7 @@ class TxnRules(Rules):
                     self.number_line(ctx, nested)
 
     def merge_lines(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
-                    old: dict[str, Any], keys: list[str]) -> None:
+                    old: dict[str, Any], keys: Sequence[str]) -> None:
         if not any(key in doc and doc[key] is not old.get(key) for key in keys):
             return
         changed = [k for k in keys if doc.get(k) is not None and doc.get(k) != old.get(k)]
