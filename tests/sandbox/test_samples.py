@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
+import tempfile
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -53,9 +55,13 @@ def db(small: Path) -> sqlite3.Connection:
 
 
 def ask(path: Path, *messages: Message) -> list[Any]:
-    """Send requests to a session on ``path``; every response must validate."""
-    with SandboxSession(path, clock=Clock(fixed=CREATED)) as session:
-        text = session.process(build(list(messages), version="13.0"))
+    """Send requests to a session on a copy of ``path`` (queries keep the renderings they
+    make in the file, and the shared sample must not change); every response must validate."""
+    with tempfile.TemporaryDirectory() as work:
+        copy = Path(work) / path.name
+        shutil.copyfile(path, copy)
+        with SandboxSession(copy, clock=Clock(fixed=CREATED)) as session:
+            text = session.process(build(list(messages), version="13.0"))
     assert validate(text, "13.0") == []
     responses = parse_response(text)
     for response in responses:
