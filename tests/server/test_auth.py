@@ -230,3 +230,19 @@ def test_concurrent_requests_with_new_credentials_share_one_check(start_server, 
     assert statuses == [200] * 5 and refused == 401
     assert sorted(checks) == ["alice", "alice"]      # one per distinct password, not six
     assert server.app._verifying == {}
+
+
+def test_a_user_saved_by_the_console_signs_in_at_once(tmp_path):
+    """Users are re-read once a second on their own; a reload (the console saved the file)
+    re-reads them now, so the user just added is not refused with 401 meanwhile."""
+    path = tmp_path / "c.toml"
+    update_settings_file(path, lambda raw: raw.update(
+        Users={"ann": {"Password": hash_password("one")}}))
+    store = UserStore(load_settings(path), recheck=3600)
+    update_settings_file(path, lambda raw: raw["Users"].update(
+        bob={"Password": hash_password("two")}))
+    assert store.get("bob") is None                    # the periodic check is an hour away
+    store.refresh()
+    assert store.get("bob") is not None
+    assert Authenticator(store).verify("bob", "two") is not None
+    assert set(store.users()) == {"ann", "bob"}

@@ -224,6 +224,7 @@ class ConnectorServer:
         self.settings = live
         self.app.settings = live
         self.app.clients = AllowedClients(live.AllowedClients)
+        self.app.users.refresh()
         if logging_changed:
             self._set_up_logging(live)
             log.info("log settings applied: level %s, files %s", live.LogLevel,

@@ -57,6 +57,15 @@ class UserStore:
     def get(self, name: str) -> User | None:
         return self.users().get(name)
 
+    def refresh(self) -> None:
+        """Re-read the file now (the console saved a user: that user signs in at once, not
+        after the next periodic check). Always read: two saves within the file system's
+        timestamp tick leave the modification time unchanged."""
+        if not self._path:
+            return
+        self._next_check = self._clock() + self._recheck
+        self._reload(self._stat())
+
     def _reload(self, mtime: float) -> None:
         with self._lock:
             try:
