@@ -77,6 +77,8 @@ _TYPE_WORDS = {
 
 
 def _decimal(value: object, type_name: str) -> Decimal:
+    if value.__class__ is Decimal and value.is_finite():    # the usual case, checked first
+        return value
     if isinstance(value, bool):
         raise ValueFormatError(f"a boolean is not a {type_name} value")
     if isinstance(value, Decimal):

@@ -68,10 +68,6 @@ def output_text(value: Any, type_name: str) -> str:
                 return ""
             value = money(value)
         if type_name == "AMTTYPE":
-            if value.__class__ is Decimal and value.is_finite():
-                # format_amount's own steps for a finite Decimal, without its type checks
-                text = format(value.quantize(_CENT, rounding=ROUND_HALF_UP), "f")
-                return "0.00" if text == "-0.00" else text
             return format_amount(value)
         return _trim(value, 0 if type_name == "QUANTYPE" else 2)
     if isinstance(value, str):
