@@ -26,3 +26,10 @@ def test_documents_are_written_as_the_standard_library_writes_them(doc: dict) ->
 def test_what_orjson_refuses_goes_the_slow_way() -> None:
     doc = {"Big": 2 ** 70, "Lone": "\ud800"}          # past 64 bits; a lone surrogate
     assert dumps(doc) == json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_what_orjson_cannot_read_is_read_the_slow_way() -> None:
+    # What the slow way may have written that orjson refuses: NaN, a lone surrogate.
+    for text in ('{"Odd":NaN}', '{"Lone":"\\ud800"}'):
+        got, expected = loads(text), json.loads(text)
+        assert repr(got) == repr(expected), text

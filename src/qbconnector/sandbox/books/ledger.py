@@ -15,7 +15,6 @@ average cost are derived from them in date order.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -24,6 +23,7 @@ from qbconnector.sandbox.core import errors
 from qbconnector.sandbox.core.context import Context
 from qbconnector.sandbox.core.render import cents, money, output_text
 from qbconnector.sandbox.storage.stock_state import ORDERS, StockFigures, read_state, state_json
+from qbconnector.sandbox.storage.store import loads
 
 CREDIT_NORMAL = {"AccountsPayable", "CreditCard", "OtherCurrentLiability", "LongTermLiability",
                  "Equity", "Income", "OtherIncome"}
@@ -58,7 +58,7 @@ def _type_of(ctx: Context, row: Any) -> str:
     key = (row["id"], row["edit_sequence"])
     kind = known.get(key)
     if kind is None:
-        kind = known[key] = json.loads(row["doc"]).get("AccountType", "")
+        kind = known[key] = loads(row["doc"]).get("AccountType", "")
     return kind
 
 

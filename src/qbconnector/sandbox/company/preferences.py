@@ -21,6 +21,7 @@ from qbconnector.sandbox.core.context import Context, Request
 from qbconnector.sandbox.core.objects import registry
 from qbconnector.sandbox.engine.session import SandboxSession
 from qbconnector.sandbox.records.hooks import rules_for
+from qbconnector.sandbox.storage.store import loads
 
 
 class PreferenceError(QBConnectorError, ValueError):
@@ -134,6 +135,6 @@ def _resort_accounts(session: SandboxSession) -> None:
                                     "length(full_name) - length(replace(full_name, ':', ''))"
                                     ).fetchall()
     for row in rows:      # parents first, so children extend their parent's new key
-        doc = json.loads(row["doc"])
+        doc = loads(row["doc"])
         session.store.update(row["id"], {"sort_key": rules.columns(ctx, otype, doc)[
             "sort_key"]})

@@ -14,7 +14,6 @@ value for (3190): whatever the Add requires, and a form's AR/AP account, templat
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
@@ -25,7 +24,7 @@ from qbconnector.sandbox.core.context import Context
 from qbconnector.sandbox.core.objects import ObjectType
 from qbconnector.sandbox.core.render import money
 from qbconnector.sandbox.records.hooks import rules_for
-from qbconnector.sandbox.storage.store import dumps
+from qbconnector.sandbox.storage.store import dumps, loads
 
 HEADER = ("ListID", "TxnID", "TimeCreated", "TimeModified", "EditSequence")
 
@@ -37,7 +36,7 @@ def sort_key(full_name: str) -> str:
 
 def full_doc(ctx: Context, otype: ObjectType, row: sqlite3.Row) -> dict[str, Any]:
     """The stored document plus the fields computed when read."""
-    doc = json.loads(row["doc"])
+    doc = loads(row["doc"])
     rules_for(otype.name).computed(ctx, otype, row, doc)
     return doc
 
@@ -140,7 +139,7 @@ def rename_descendants(ctx: Context, otype: ObjectType, parent_id: str) -> list[
     changed = []
     parent = ctx.store.get(parent_id)
     for child in ctx.db.execute("SELECT * FROM records WHERE parent_id=?", (parent_id,)):
-        doc = json.loads(child["doc"])
+        doc = loads(child["doc"])
         name = doc.get("Name", "")
         full_name = f"{parent['full_name']}:{name}"
         doc["FullName"] = full_name
@@ -163,7 +162,7 @@ def refresh_references(ctx: Context, ids: list[str]) -> None:
     rows = ctx.db.execute(f"SELECT id, doc FROM records WHERE {where}",  # noqa: S608
                           [f'%"ListID":"{i}"%' for i in ids]).fetchall()
     for row in rows:
-        doc = json.loads(row["doc"])
+        doc = loads(row["doc"])
         if _rewrite_refs(doc, names):
             ctx.store.update(row["id"], {"doc": dumps(doc), "xml": None})
 
@@ -301,13 +300,13 @@ def modify(ctx: Context, otype: ObjectType) -> str:
     ctx.check_lengths(data, otype.mod)
     refuse_clearing(otype, data)
     rules = rules_for(otype.name)
-    old = json.loads(row["doc"])
+    old = loads(row["doc"])
     rules.check(ctx, otype, data, old)
     changes = ctx.to_doc({k: v for k, v in data.items() if k not in HEADER},
                          otype.mod, otype.ret, otype.name, otype.name)
     changes = {k: without_empty(v) if isinstance(v, dict | list) else v
                for k, v in changes.items()}      # a top-level empty element clears
-    doc = json.loads(row["doc"])
+    doc = loads(row["doc"])
     _merge(doc, changes)
     modified, modified_utc = ctx.store.now_fields()
     edit = ctx.store.edit_sequence(row["edit_sequence"])

@@ -7,7 +7,6 @@ is then a 255-character string, as QuickBooks stores application data such as Fi
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import Any
 
@@ -17,7 +16,7 @@ from qbconnector.sandbox.core import errors, render
 from qbconnector.sandbox.core.context import Context
 from qbconnector.sandbox.core.objects import ITEM_TYPES, ObjectType
 from qbconnector.sandbox.records.add_mod import full_doc
-from qbconnector.sandbox.storage.store import dumps
+from qbconnector.sandbox.storage.store import dumps, loads
 
 Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
 LIST_TYPES = {"Item": ITEM_TYPES}
@@ -41,7 +40,7 @@ def _def_ret(ctx: Context, doc: dict[str, Any]) -> str:
 def _definition(ctx: Context, owner: str, name: str) -> dict[str, Any] | None:
     row = ctx.db.execute("SELECT doc FROM data_ext_defs WHERE owner_id=? AND lower(name)=?",
                          (owner, name.lower())).fetchone()
-    return json.loads(row[0]) if row else None
+    return loads(row[0]) if row else None
 
 
 def def_add(ctx: Context) -> Result:
@@ -116,7 +115,7 @@ def def_query(ctx: Context) -> Result:
     objects = data.get("AssignToObject") or []
     rets = []
     for (doc_text,) in ctx.db.execute("SELECT doc FROM data_ext_defs ORDER BY rowid"):
-        doc = json.loads(doc_text)
+        doc = loads(doc_text)
         if owners and doc["OwnerID"] not in owners:
             continue
         if objects and not set(objects) & set(doc.get("AssignToObject", [])):

@@ -7,7 +7,6 @@ with its amounts at zero and "VOID:" in front of its memo, as QuickBooks shows i
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from qbconnector.qbxml import spec as specmod
@@ -16,7 +15,7 @@ from qbconnector.sandbox.core.context import Context
 from qbconnector.sandbox.core.objects import registry
 from qbconnector.sandbox.records.hooks import rules_for
 from qbconnector.sandbox.records.queries import _date_bound, local_zone
-from qbconnector.sandbox.storage.store import dumps
+from qbconnector.sandbox.storage.store import dumps, loads
 
 Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
 
@@ -31,7 +30,7 @@ def _in_use(ctx: Context, record_id: str) -> bool:
 
 def _remember(ctx: Context, row: Any, kind: str) -> str:
     deleted, deleted_utc = ctx.store.now_fields()
-    doc = json.loads(row["doc"])
+    doc = loads(row["doc"])
     ctx.db.execute("INSERT INTO deleted VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    (row["id"], kind, row["type"], row["full_name"], doc.get("RefNumber"),
                     row["created"], deleted, deleted_utc))
@@ -47,7 +46,7 @@ def list_del(ctx: Context) -> Result:
     otype = registry()[type_name]
     rules_for(type_name).before_delete(ctx, otype, row)
     if _in_use(ctx, list_id):
-        name = json.loads(row["doc"]).get("Name", row["full_name"] or "")
+        name = loads(row["doc"]).get("Name", row["full_name"] or "")
         raise errors.fail(3170, list_type=type_name, name=name,
                           qb_message="This list element is in use and cannot be deleted.")
     deleted = _remember(ctx, row, "list")
@@ -66,7 +65,7 @@ def txn_del(ctx: Context) -> Result:
     if row is None or row["type"] != type_name:
         raise errors.object_not_found(txn_id)
     otype = registry()[type_name]
-    doc = json.loads(row["doc"])
+    doc = loads(row["doc"])
     rules = rules_for(type_name)
     rules.before_delete(ctx, otype, row)
     rules.after_delete(ctx, otype, row, doc)
@@ -86,7 +85,7 @@ def txn_void(ctx: Context) -> Result:
     if row is None or row["type"] != type_name:
         raise errors.object_not_found(txn_id)
     otype = registry()[type_name]
-    doc = json.loads(row["doc"])
+    doc = loads(row["doc"])
     voided = rules_for(type_name).void(ctx, otype, row, doc)
     memo = voided.get("Memo", "")
     if not memo.startswith("VOID:"):

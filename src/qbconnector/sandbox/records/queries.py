@@ -7,7 +7,6 @@ numbers asked for by value that do not exist answer 500 (a warning) with whateve
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 import uuid
@@ -25,6 +24,7 @@ from qbconnector.sandbox.core.objects import ObjectType, registry
 from qbconnector.sandbox.core.render import money
 from qbconnector.sandbox.records.add_mod import render_row
 from qbconnector.sandbox.records.dataext import render_with_dataext
+from qbconnector.sandbox.storage.store import loads
 
 ITERATOR_TTL_SECONDS = 30 * 60
 
@@ -252,7 +252,7 @@ def matching_ids(ctx: Context, otypes: tuple[ObjectType, ...], data: dict[str, A
                                      ref_filter["RefNumber"]):
             continue
         if needs_doc:
-            doc = json.loads(row["doc"])
+            doc = loads(row["doc"])
             if class_ids is not None and doc.get("ClassRef", {}).get("ListID") not in class_ids:
                 continue
             if account_types and doc.get("AccountType") not in account_types:

@@ -18,7 +18,6 @@ assembly group is titled "Inventory Assembly".
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -28,6 +27,7 @@ from qbconnector.qbxml.build import escape
 from qbconnector.sandbox.books.ledger import stock_position
 from qbconnector.sandbox.core.context import Context
 from qbconnector.sandbox.core.render import money, output_text
+from qbconnector.sandbox.storage.store import loads
 
 TITLE = "Inventory Stock Status by Item"
 GROUPS = (("ItemInventory", "Inventory"), ("ItemInventoryAssembly", "Inventory Assembly"))
@@ -105,7 +105,7 @@ def _next_delivery(ctx: Context, item_id: str) -> str | None:
             "SELECT r.doc FROM stock_moves m JOIN records r ON r.id = m.txn_id "
             "WHERE m.item_id=? AND m.kind='onorder' AND CAST(m.quantity AS REAL) > 0",
             (item_id,)):
-        doc = json.loads(doc_text)
+        doc = loads(doc_text)
         expected = doc.get("ExpectedDate") or doc.get("TxnDate")
         if expected:
             dates.append(expected)
@@ -133,7 +133,7 @@ def _rows(ctx: Context, since: date | None, until: date | None) -> list[_Row]:
 def _add_item(ctx: Context, item: Any, children: dict[str | None, list[Any]],
               out: list[_Row], since: date | None, until: date | None) -> dict[int, Decimal]:
     """The rows of one item (and its subitems); returns its totals."""
-    doc = json.loads(item["doc"])
+    doc = loads(item["doc"])
     name, full_name = doc.get("Name", ""), item["full_name"]
     cells, totals = _item_cells(ctx, item, doc, since, until)
     kids = children.get(item["id"], [])

@@ -15,7 +15,6 @@ detail level is computed: All and AllExceptSummary answer 1030.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -30,6 +29,7 @@ from qbconnector.sandbox.core.objects import ENTITY_TYPES, registry
 from qbconnector.sandbox.core.render import money, output_text
 from qbconnector.sandbox.records.queries import IteratorState, matching_ids
 from qbconnector.sandbox.reports.filters import account_ids, named_ids, posting_filter
+from qbconnector.sandbox.storage.store import loads
 
 Result = tuple[list[str], dict[str, str], "errors.QBStatus | None"]
 
@@ -136,7 +136,7 @@ def transaction_ret(ctx: Context, txn_id: str) -> str | None:
     row = ctx.store.get(txn_id)
     if row is None:
         return None
-    doc = json.loads(row["doc"])
+    doc = loads(row["doc"])
     out: dict[str, Any] = {"TxnType": row["type"], "TxnID": txn_id,
                            "TimeCreated": doc.get("TimeCreated"),
                            "TimeModified": doc.get("TimeModified")}

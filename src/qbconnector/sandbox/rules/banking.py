@@ -20,7 +20,6 @@ their own modules; importing this one registers them too.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +33,7 @@ from qbconnector.sandbox.rules.addresses import copy_address, fill_blocks
 from qbconnector.sandbox.rules.items import item_info
 from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id
+from qbconnector.sandbox.storage.store import loads
 
 if TYPE_CHECKING:
     import sqlite3
@@ -232,7 +232,7 @@ class DepositRules(TxnRules):
         row = ctx.store.get(payment_id)
         if row is None or row["type"] not in PAYMENT_TYPES:
             raise errors.object_not_found(payment_id)
-        payment = json.loads(row["doc"])
+        payment = loads(row["doc"])
         if undeposited is None or ref_id(payment, "DepositToAccountRef") != undeposited["id"]:
             raise refuse("Deposit", f"The payment {payment_id} was not received into "
                                     "Undeposited Funds and cannot be deposited.")
@@ -331,7 +331,7 @@ class SalesTaxPaymentCheckRules(TxnRules):
         doc.setdefault("IsToBePrinted", "false")
         payee = ctx.store.get(ref_id(doc, "PayeeEntityRef") or "")
         if payee is not None and "Address" not in doc:
-            copy_address(doc, "Address", json.loads(payee["doc"]), "VendorAddress")
+            copy_address(doc, "Address", loads(payee["doc"]), "VendorAddress")
 
     def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:

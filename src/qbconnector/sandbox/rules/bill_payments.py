@@ -15,7 +15,6 @@ or deleting the payment takes them away and the credit is open again.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from qbconnector.sandbox.records.hooks import register
 from qbconnector.sandbox.rules.addresses import fill_blocks
 from qbconnector.sandbox.rules.purchase_lines import ZERO, copy_entity_address, default_account
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id
-from qbconnector.sandbox.storage.store import dumps
+from qbconnector.sandbox.storage.store import dumps, loads
 
 if TYPE_CHECKING:
     import sqlite3
@@ -60,7 +59,7 @@ class BillPaymentRules(TxnRules):
     # -- what the payment pays -----------------------------------------------------------------
     def bill_balance(self, ctx: Context, bill: sqlite3.Row, own_id: str) -> Decimal:
         """A bill's open amount, not counting what this payment (and its credits) gave."""
-        total = money(json.loads(bill["doc"]).get("AmountDue"))
+        total = money(loads(bill["doc"]).get("AmountDue"))
         for from_id, amount, line_id in ctx.db.execute(
                 "SELECT from_id, amount, line_id FROM links WHERE to_id=? AND "
                 "link_type='AMTTYPE'", (bill["id"],)):
@@ -70,7 +69,7 @@ class BillPaymentRules(TxnRules):
 
     def credit_left(self, ctx: Context, credit: sqlite3.Row, own_id: str) -> Decimal:
         """A vendor credit's unused amount, not counting what this payment applied."""
-        total = money(json.loads(credit["doc"]).get("CreditAmount"))
+        total = money(loads(credit["doc"]).get("CreditAmount"))
         for amount, line_id in ctx.db.execute(
                 "SELECT amount, line_id FROM links WHERE from_id=? AND link_type='AMTTYPE'",
                 (credit["id"],)):
@@ -119,7 +118,7 @@ class BillPaymentRules(TxnRules):
             if used > self.bill_balance(ctx, bill, own_id):
                 raise _overpaid(f"{'AppliedToTxnMod' if old else 'AppliedToTxnAdd'} payment "
                                 f"amount", payment)
-            target = json.loads(bill["doc"])
+            target = loads(bill["doc"])
             item: dict[str, Any] = {"TxnID": bill["id"], "TxnType": "Bill",
                                     "TxnDate": bill["txn_date"],
                                     "Amount": output_text(payment, "AMTTYPE")}
@@ -215,7 +214,7 @@ class BillPaymentRules(TxnRules):
         linked = {r[0] for r in ctx.db.execute("SELECT to_id FROM links WHERE from_id=?",
                                                (row["id"],))}
         if not all(a["TxnID"] in linked for a in as_list(doc.get("AppliedToTxnRet"))):
-            doc = json.loads(row["doc"])              # (a copy to change)
+            doc = loads(row["doc"])              # (a copy to change)
             kept = [a for a in as_list(doc.get("AppliedToTxnRet")) if a["TxnID"] in linked]
             if kept:
                 doc["AppliedToTxnRet"] = kept

@@ -21,7 +21,6 @@ nothing, since the sandbox keeps one quantity per item, not one per site.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ from qbconnector.sandbox.records.hooks import register
 from qbconnector.sandbox.rules.items import item_info
 from qbconnector.sandbox.rules.purchase_lines import ZERO, LineSetRules, exact_average
 from qbconnector.sandbox.rules.transactions import TxnRules, as_list, ref_id
+from qbconnector.sandbox.storage.store import loads
 
 if TYPE_CHECKING:
     import sqlite3
@@ -155,7 +155,7 @@ class BuildAssemblyRules(TxnRules):
     def components(self, ctx: Context, doc: dict[str, Any]) -> list[tuple[str, Decimal]]:
         """(component item, quantity per assembly) of the assembly being built."""
         row = ctx.store.get(ref_id(doc, "ItemInventoryAssemblyRef") or "")
-        assembly = json.loads(row["doc"]) if row is not None else {}
+        assembly = loads(row["doc"]) if row is not None else {}
         out = []
         for line in as_list(assembly.get("ItemInventoryAssemblyLine")):
             item_id = ref_id(line, "ItemInventoryRef")

@@ -7,13 +7,13 @@ top level...). :func:`item_info` reads them all into one shape.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from qbconnector.sandbox.core.context import preference
 from qbconnector.sandbox.core.render import money
+from qbconnector.sandbox.storage.store import loads
 
 if TYPE_CHECKING:
     from qbconnector.sandbox.core.context import Context
@@ -143,7 +143,7 @@ def non_taxable_code(ctx: Context) -> dict[str, str] | None:
         return dict(ref)
     for row in ctx.db.execute("SELECT id, full_name, doc FROM records WHERE "
                               "type='SalesTaxCode' AND is_active=1 ORDER BY seq"):
-        if json.loads(row["doc"]).get("IsTaxable") == "false":
+        if loads(row["doc"]).get("IsTaxable") == "false":
             return {"ListID": row["id"], "FullName": row["full_name"]}
     return None
 

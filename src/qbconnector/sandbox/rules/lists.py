@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from qbconnector.sandbox.records.add_mod import add_record
 from qbconnector.sandbox.records.hooks import Rules, register
 from qbconnector.sandbox.rules import contacts
 from qbconnector.sandbox.rules.addresses import fill_blocks
+from qbconnector.sandbox.storage.store import loads
 
 if TYPE_CHECKING:
     from qbconnector.sandbox.core.context import Context
@@ -354,7 +354,7 @@ def _refuse_with_children(ctx: Context, otype: ObjectType, row: sqlite3.Row) -> 
     child = ctx.db.execute("SELECT 1 FROM records WHERE parent_id=? LIMIT 1",
                            (row["id"],)).fetchone()
     if child is not None:
-        name = json.loads(row["doc"]).get("Name", row["full_name"] or "")
+        name = loads(row["doc"]).get("Name", row["full_name"] or "")
         raise errors.fail(3170, list_type=otype.name, name=name,
                           qb_message="This list element has sub-elements and cannot be "
                                      "deleted.")

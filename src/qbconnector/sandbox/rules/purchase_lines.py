@@ -29,6 +29,7 @@ from qbconnector.sandbox.rules.addresses import copy_address
 from qbconnector.sandbox.rules.items import item_info
 from qbconnector.sandbox.rules.lists import special_account
 from qbconnector.sandbox.rules.transactions import TxnRules, as_list, ref_id
+from qbconnector.sandbox.storage.store import loads
 
 if TYPE_CHECKING:
     import sqlite3
@@ -56,7 +57,7 @@ def default_account(ctx: Context, special: str) -> dict[str, str] | None:
 
 def record_doc(ctx: Context, record_id: str | None) -> dict[str, Any]:
     row = ctx.store.get(record_id) if record_id else None
-    return json.loads(row["doc"]) if row is not None else {}
+    return loads(row["doc"]) if row is not None else {}
 
 
 def copy_entity_address(ctx: Context, doc: dict[str, Any], target: str,
@@ -65,7 +66,7 @@ def copy_entity_address(ctx: Context, doc: dict[str, Any], target: str,
     row = ctx.store.get(entity_id) if entity_id else None
     if row is None:
         return False
-    return copy_address(doc, target, json.loads(row["doc"]), ADDRESS_OF.get(row["type"], ""))
+    return copy_address(doc, target, loads(row["doc"]), ADDRESS_OF.get(row["type"], ""))
 
 
 def company_ship_address(ctx: Context) -> dict[str, str] | None:

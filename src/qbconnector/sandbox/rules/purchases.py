@@ -48,7 +48,7 @@ from qbconnector.sandbox.rules.purchase_lines import (
     ref_of,
 )
 from qbconnector.sandbox.rules.transactions import Link, as_list, quantity_links, ref_id
-from qbconnector.sandbox.storage.store import dumps
+from qbconnector.sandbox.storage.store import dumps, loads
 
 if TYPE_CHECKING:
     import sqlite3
@@ -209,7 +209,7 @@ class PurchaseFormRules(LineSetRules):
                 copy_entity_address(ctx, doc, key, entity_id)
         if ret.child("TermsRef") is not None and "TermsRef" not in doc and entity_id:
             row = ctx.store.get(entity_id)
-            terms = json.loads(row["doc"]).get("TermsRef") if row is not None else None
+            terms = loads(row["doc"]).get("TermsRef") if row is not None else None
             if terms:
                 doc["TermsRef"] = terms
         if ret.child("IsToBePrinted") is not None:
@@ -277,7 +277,7 @@ class PurchaseFormRules(LineSetRules):
         row = ctx.store.get(txn_id)
         if row is None or row["type"] != "PurchaseOrder":
             raise errors.object_not_found(txn_id)
-        order = json.loads(row["doc"])
+        order = loads(row["doc"])
         if order_closed(ctx, row, order):
             ctx.warn(errors.fail(570, value=txn_id))
             return None, order
@@ -321,7 +321,7 @@ class PurchaseFormRules(LineSetRules):
             return bool(link) and (link["TxnID"], link["TxnLineID"]) not in linked
         if not any(lost(line) for line in self.item_lines(doc)):
             return
-        doc = json.loads(row["doc"])                  # (a copy to change)
+        doc = loads(row["doc"])                  # (a copy to change)
         for line in self.item_lines(doc):
             if lost(line):
                 line.pop("_link")

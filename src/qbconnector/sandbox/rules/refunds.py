@@ -9,7 +9,6 @@ still waiting there).
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +19,7 @@ from qbconnector.sandbox.records.hooks import register
 from qbconnector.sandbox.rules.addresses import copy_address, fill_blocks
 from qbconnector.sandbox.rules.banking import ZERO, default_account, refuse
 from qbconnector.sandbox.rules.transactions import Link, TxnRules, as_list, ref_id, refunded
-from qbconnector.sandbox.storage.store import dumps
+from qbconnector.sandbox.storage.store import dumps, loads
 
 if TYPE_CHECKING:
     import sqlite3
@@ -43,7 +42,7 @@ class ARRefundCreditCardRules(TxnRules):
         default_account(ctx, doc, "RefundFromAccountRef", "UndepositedFunds")
         customer = ctx.store.get(ref_id(doc, "CustomerRef") or "")
         if customer is not None and "Address" not in doc:
-            copy_address(doc, "Address", json.loads(customer["doc"]), "BillAddress")
+            copy_address(doc, "Address", loads(customer["doc"]), "BillAddress")
 
     def compute(self, ctx: Context, otype: ObjectType, doc: dict[str, Any],
                 old: dict[str, Any] | None, data: dict[str, Any]) -> None:
@@ -67,7 +66,7 @@ class ARRefundCreditCardRules(TxnRules):
                                   value=output_text(amount, "AMTTYPE"),
                                   qb_message="You cannot refund more than the credit "
                                              "remaining.")
-            credit = json.loads(row["doc"])
+            credit = loads(row["doc"])
             item = {"TxnID": txn_id, "TxnType": row["type"], "TxnDate": row["txn_date"],
                     "RefNumber": credit.get("RefNumber"),
                     "RefundAmount": output_text(amount, "AMTTYPE")}
@@ -114,14 +113,14 @@ def _restate_payments(ctx: Context, txn_ids: set[str]) -> None:
         row = ctx.store.get(txn_id)
         if row is None or row["type"] != "ReceivePayment":
             continue
-        payment = json.loads(row["doc"])
+        payment = loads(row["doc"])
         payment["UnusedPayment"] = output_text(credit_remaining(ctx, row), "AMTTYPE")
         ctx.store.update(txn_id, {"doc": dumps(payment), "xml": None})
 
 
 def credit_remaining(ctx: Context, row: sqlite3.Row, exclude: str | None = None) -> Decimal:
     """Credit left on a credit memo or a payment, not counting the refund ``exclude``."""
-    doc = json.loads(row["doc"])
+    doc = loads(row["doc"])
     if row["type"] == "ReceivePayment":
         used = sum((money(a.get("Amount")) for a in as_list(doc.get("AppliedToTxnRet"))), ZERO)
     else:

@@ -18,7 +18,6 @@ unused; deleting a payment or credit memo takes back the credits it applied; a q
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -41,7 +40,7 @@ from qbconnector.sandbox.rules.transactions import (
     ref_id,
     refunded,
 )
-from qbconnector.sandbox.storage.store import dumps
+from qbconnector.sandbox.storage.store import dumps, loads
 
 if TYPE_CHECKING:
     import sqlite3
@@ -158,7 +157,7 @@ class SalesFormRules(TxnRules):
             row = ctx.store.get(txn_id)
             if row is None or row["type"] not in ("SalesOrder", "Estimate"):
                 raise errors.object_not_found(txn_id)
-            source_doc = json.loads(row["doc"])
+            source_doc = loads(row["doc"])
             if row["type"] == "SalesOrder" and self._closed(ctx, row, source_doc):
                 ctx.warn(errors.fail(570, value=txn_id))
                 continue
@@ -183,7 +182,7 @@ class SalesFormRules(TxnRules):
         row = ctx.store.get(txn_id)
         if row is None or row["type"] not in ("SalesOrder", "Estimate"):
             raise errors.object_not_found(txn_id)
-        source = json.loads(row["doc"])
+        source = loads(row["doc"])
         if row["type"] == "SalesOrder" and self._closed(ctx, row, source):
             ctx.warn(errors.fail(570, value=txn_id))
             return None
@@ -339,7 +338,7 @@ class SalesFormRules(TxnRules):
     def on_linked(self, ctx: Context, otype: ObjectType, row: sqlite3.Row,
                   doc: dict[str, Any]) -> None:
         if otype.name == "SalesOrder":
-            doc = json.loads(row["doc"])              # (a copy to change)
+            doc = loads(row["doc"])              # (a copy to change)
             for line in as_list(doc.get("SalesOrderLineRet")):
                 if line.get("TxnLineID"):
                     line["Invoiced"] = output_text(self._invoiced(ctx, row["id"],
@@ -625,7 +624,7 @@ class ReceivePaymentRules(TxnRules):
 
     def _credit_left(self, ctx: Context, row: sqlite3.Row, exclude: str) -> Decimal:
         """What a credit memo still has to apply, not counting what ``exclude`` applied."""
-        total = money(json.loads(row["doc"]).get("TotalAmount"))
+        total = money(loads(row["doc"]).get("TotalAmount"))
         for amount, via in ctx.db.execute("SELECT amount, line_id FROM links WHERE from_id=? "
                                           "AND link_type='AMTTYPE'", (row["id"],)):
             if not exclude or via != exclude:
@@ -679,7 +678,7 @@ class ReceivePaymentRules(TxnRules):
                                                (row["id"],))}
         if all(a["TxnID"] in linked for a in as_list(doc.get("AppliedToTxnRet"))):
             return
-        doc = json.loads(row["doc"])                  # (a copy to change)
+        doc = loads(row["doc"])                  # (a copy to change)
         kept = [a for a in as_list(doc.get("AppliedToTxnRet")) if a["TxnID"] in linked]
         used = sum((money(a["Amount"]) for a in kept), ZERO)
         doc["UnusedPayment"] = output_text(money(doc.get("TotalAmount")) - used, "AMTTYPE")

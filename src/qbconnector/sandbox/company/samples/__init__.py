@@ -33,7 +33,7 @@ from qbconnector.sandbox.company.samples.writer import (
     SampleWriter,
     has_rules,
 )
-from qbconnector.sandbox.storage.store import connect
+from qbconnector.sandbox.storage.store import connect, loads
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def read_report(path: str | Path) -> SampleReport | None:
         db.close()
     if row is None:
         return None
-    facts = json.loads(row[0])
+    facts = loads(row[0])
     return SampleReport(facts["sample"], facts["seed"], facts["year"], facts["created"],
                         facts["skipped"])
 
