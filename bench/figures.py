@@ -5,7 +5,9 @@
 ``ratio`` is ``value / baseline`` where there is a baseline (else null); ``goal`` is the
 issue's goal for the figure or null, compared with the ratio for ratio goals and with the
 value otherwise (``at_most`` for goals that are ceilings, such as memory growth); ``met``
-says whether the goal holds in this run (null without a goal).
+says whether the goal holds in this run (null without a goal). Two more keys say how the goal
+is read, for tools that show it (``bench/report.py``): ``goal_on`` ("ratio" or "value") and
+``at_most`` (true for a ceiling).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ class Figure:
     ratio: float | None
     goal: float | None
     met: bool | None
+    goal_on: str = "ratio"
+    at_most: bool = False
 
 
 class Figures:
@@ -47,7 +51,7 @@ class Figures:
             if measured is None:
                 raise ValueError(f"{name}: a ratio goal needs a baseline")
             met = measured <= goal if at_most else measured >= goal
-        figure = Figure(name, value, unit, baseline, ratio, goal, met)
+        figure = Figure(name, value, unit, baseline, ratio, goal, met, goal_on, at_most)
         self.items.append(figure)
         return figure
 
