@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 import re
 import warnings
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import cache
@@ -193,6 +194,18 @@ def _converted(kind: str, process: Any) -> Any:
     return convert
 
 
+@dataclass(frozen=True)
+class _Insert:
+    """An INSERT of some of a table's columns, ready for the driver: its SQL, the columns'
+    names and indexes in parameter order, and each one's conversion (None: as it is)."""
+
+    sql: str
+    names: list[str]
+    positions: list[int]
+    converters: list[Any]
+    positional: bool
+
+
 class _SqlHandle(TableHandle):
     """A table inside the sink's open transaction (SQLite allows one writer at a time)."""
 
@@ -204,29 +217,39 @@ class _SqlHandle(TableHandle):
         self.connection = connection
         prepare_table(connection, sa, self.sql, merge, replace)
         self._kinds = {c.name: c.type for c in table.columns}
-        self._insert = self._prepared_insert()
+        self._names = [c.name for c in self.sql.columns]
+        self._inserts: dict[tuple[int, ...], _Insert] = {}
 
-    def _prepared_insert(self) -> tuple[str, list[str], list[tuple[int, Any]], bool]:
-        """The INSERT compiled once for this database, its parameter names in order and, for
-        the columns whose values change on the way in, one function each (the conversion of
-        dates, booleans and integers, then the column's own bind processor): rows then go
-        straight to the driver's executemany, stored exactly as SQLAlchemy would store
-        them."""
+    def _insert_for(self, present: tuple[int, ...]) -> _Insert:
+        """The INSERT naming only the columns at ``present`` (indexes into the table's
+        columns), compiled once for this database, with one function each for the columns
+        whose values change on the way in (the conversion of dates, booleans and integers,
+        then the column's own bind processor): rows then go straight to the driver's
+        executemany, stored exactly as SQLAlchemy would store them."""
+        found = self._inserts.get(present)
+        if found is not None:
+            return found
         dialect = self.connection.dialect
-        compiled = self.sql.insert().compile(dialect=dialect)
-        names = list(compiled.positiontup) if compiled.positional else \
-            [c.name for c in self.sql.columns]
-        converters = []
-        for i, name in enumerate(names):
+        chosen = [self._names[i] for i in present]
+        compiled = self.sql.insert().compile(dialect=dialect, column_keys=chosen)
+        order = list(compiled.positiontup) if compiled.positional else chosen
+        position = {name: i for i, name in zip(present, chosen, strict=True)}
+        converters: list[Any] = []
+        for name in order:
             column_type = self.sql.c[name].type
             process = column_type.bind_processor(dialect)
             kind = self._kinds[name]
             if kind in _CONVERTED:
-                converters.append((i, _converted(kind, process)))
+                converters.append(_converted(kind, process))
             elif process is not None:
                 fast = getattr(column_type, "text_as_stored", None)
-                converters.append((i, fast(dialect, process) if fast else process))
-        return compiled.string, names, converters, bool(compiled.positional)
+                converters.append(fast(dialect, process) if fast else process)
+            else:
+                converters.append(None)
+        found = self._inserts[present] = _Insert(
+            compiled.string, order, [position[name] for name in order], converters,
+            bool(compiled.positional))
+        return found
 
     def _delete(self, keys: list[tuple[Any, ...]]) -> None:
         sa = _sqlalchemy()
@@ -241,25 +264,34 @@ class _SqlHandle(TableHandle):
     def append(self, rows: list[dict[str, Any]], keys: list[tuple[Any, ...]]) -> None:
         if self.merge and keys:
             self._delete(keys)
-        if rows:
-            sql, names, converters, positional = self._insert
-            # Most cells are empty or text that goes as it is: only the columns that convert
-            # are looked at one by one.
-            prepared = []
-            # Every row has every column (flatten makes them so): one C call takes them all.
-            take = operator.itemgetter(*names) if len(names) > 1 else \
-                (lambda row: (row[names[0]],))
-            for row in rows:
-                values = list(take(row))
-                if "" in values:
-                    values = [None if v == "" else v for v in values]
-                for i, convert in converters:
-                    value = values[i]
-                    if value is not None:
-                        values[i] = convert(value)
-                prepared.append(tuple(values) if positional else dict(zip(names, values,
-                                                                          strict=True)))
-            self.connection.exec_driver_sql(sql, prepared)
+        if not rows:
+            return
+        names = self._names
+        # Every row has every column (flatten makes them so): one C call takes them all, and
+        # one more turns the rows into columns.
+        take = operator.itemgetter(*names) if len(names) > 1 else \
+            (lambda row: (row[names[0]],))
+        columns = list(zip(*map(take, rows), strict=True))
+        # Columns empty in every row of the batch are left out of the INSERT (they are NULL
+        # all the same): a record fills a fraction of its type's columns, and SQLite then
+        # binds and copies far fewer values.
+        size = len(rows)
+        present = tuple(i for i, column in enumerate(columns)
+                        if column.count(None) + column.count("") < size)
+        insert = self._insert_for(present)
+        ready = []
+        for index, convert in zip(insert.positions, insert.converters, strict=True):
+            column = columns[index]
+            if convert is not None:
+                column = [None if value is None or value == "" else convert(value)
+                          for value in column]
+            elif "" in column:
+                column = [None if value == "" else value for value in column]
+            ready.append(column)
+        prepared: list[Any] = list(zip(*ready, strict=True))
+        if not insert.positional:
+            prepared = [dict(zip(insert.names, values, strict=True)) for values in prepared]
+        self.connection.exec_driver_sql(insert.sql, prepared)
 
     def remove(self, keys: list[tuple[Any, ...]]) -> None:
         if keys:

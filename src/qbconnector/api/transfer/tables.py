@@ -48,12 +48,16 @@ class Table:
     parent_key: str | None = None
     by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
+    names: list[str] = field(default_factory=list, compare=False, repr=False)
+
     def __post_init__(self) -> None:
         self.by_name.update({c.name: c for c in self.columns})
+        self.names[:] = [c.name for c in self.columns]
 
     @property
     def column_names(self) -> list[str]:
-        return [c.name for c in self.columns]
+        """The columns' names in order (one list, made once: read it, do not change it)."""
+        return self.names
 
 
 @dataclass(frozen=True)
