@@ -228,7 +228,7 @@ def _fill(data: Mapping[str, Any], tree: _Tree, row: dict[str, Any],
         nested = kind is dict or (kind not in _SCALARS and isinstance(value, Mapping))
         if column is not None:
             if column.type == JSON:
-                row[column.name] = json.dumps(jsonable(_plain(value)), ensure_ascii=False)
+                row[column.name] = json_text(value)
             elif not nested:
                 row[column.name] = value
         elif below is not None and nested:
@@ -244,12 +244,21 @@ def _fill(data: Mapping[str, Any], tree: _Tree, row: dict[str, Any],
                     inner_kind not in _SCALARS and isinstance(inner, Mapping))
                 if inner_column is not None:
                     if inner_column.type == JSON:
-                        row[inner_column.name] = json.dumps(jsonable(_plain(inner)),
-                                                            ensure_ascii=False)
+                        row[inner_column.name] = json_text(inner)
                     elif not inner_nested:
                         row[inner_column.name] = inner
                 elif inner_below is not None and inner_nested:
                     _fill(inner, inner_below, row, _NOTHING)
+
+
+def json_text(value: Any) -> str:
+    """Repeating data as a JSON cell. Values kept as QuickBooks' text (dicts, lists, text)
+    are written as they are; anything the encoder refuses (Decimal, dates, other mappings)
+    is made plain first. Either way the text is the same."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except TypeError:
+        return json.dumps(jsonable(_plain(value)), ensure_ascii=False)
 
 
 def _plain(value: Any) -> Any:
