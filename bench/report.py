@@ -3,7 +3,9 @@
 Runs each bench of ``bench/`` with ``--json`` (and ``--quick`` when asked) one after the
 other, shows their output as they go and keeps it in ``--work``, then rewrites the part of
 the README between the two ``bench-report`` markers: every figure of the run with its
-baseline, ratio, the issue's goal and whether this run meets it. A bench that fails is a row
+baseline, ratio, the issue's goal and whether this run meets it. Without ``--work`` the
+samples the benches made (about 800 MB each) are deleted at the end; the figures and logs
+stay. A bench that fails is a row
 saying so, and the run exits 1. ``--from DIR`` rebuilds the table from the JSON files of an
 earlier run without measuring again; ``--no-readme`` only prints it.
 
@@ -79,6 +81,16 @@ def run_bench(bench: str, quick: bool, work: Path) -> Outcome:
     if code != 0:
         outcome.failure = f"exited with {code} (see {work / f'{bench}.log'})"
     return outcome
+
+
+def forget_samples(work: Path) -> None:
+    """Delete the company files and databases the benches left in a folder of our own (a
+    large sample is about 800 MB); the figures and logs stay."""
+    for path in sorted(work.rglob("*"), reverse=True):
+        if path.is_file() and path.suffix not in (".json", ".log"):
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
 
 
 def read_outcome(bench: str, json_file: Path) -> Outcome:
@@ -194,6 +206,8 @@ def main(argv: list[str]) -> int:
         work = args.work or Path(tempfile.mkdtemp(prefix="qbc-bench-"))
         work.mkdir(parents=True, exist_ok=True)
         outcomes = [run_bench(b, args.quick, work) for b in chosen]
+        if args.work is None:
+            forget_samples(work)
         print(f"\nfigures and logs kept in {work}")
     generated = table(outcomes, quick=args.quick, when=datetime.date.today(),
                       cpus=os.cpu_count())

@@ -106,3 +106,12 @@ def test_an_unknown_bench_is_refused_with_the_names_there_are(
     with pytest.raises(SystemExit):
         report.main(["--only", "sandbx", "--no-readme"])
     assert "no bench named sandbx (there are codec, sandbox" in capsys.readouterr().err
+
+
+def test_the_samples_a_run_made_are_deleted_and_its_figures_kept(tmp_path: Path) -> None:
+    (tmp_path / "samples").mkdir()
+    for name in ("sandbox.json", "sandbox.log", "bench-large.qbdb", "bench-copy.qbdb-wal",
+                 "bench-raw.sqlite", "samples/bench-large.qbdb"):
+        (tmp_path / name).write_text("x")
+    report.forget_samples(tmp_path)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["sandbox.json", "sandbox.log"]
