@@ -217,38 +217,72 @@ def _path_tree(table: Table) -> _Tree:
     return entry[1]
 
 
+_SHORTCUTS: dict[tuple[int, frozenset[str]],
+                 tuple[_Tree, dict[str, str], dict[str, tuple[_Tree, dict[str, str]]]]] = {}
+
+
+def _shortcuts(tree: _Tree, skip: frozenset[str]
+               ) -> tuple[dict[str, str], dict[str, tuple[_Tree, dict[str, str]]]]:
+    """What most keys of a record need, worked out once per tree: the column of each plain
+    leaf (``leaves``), and for each aggregate the columns of its plain leaves one level down
+    (``refs``: a Ref's ListID and FullName). Trees live as long as the process (``_TREES``)."""
+    entry = _SHORTCUTS.get((id(tree), skip))
+    if entry is None or entry[0] is not tree:
+        def plain(node: _Tree) -> dict[str, str]:
+            return {key: column.name for key, (column, _) in node.items()
+                    if column is not None and column.type != JSON}
+        leaves = {key: name for key, name in plain(tree).items() if key not in skip}
+        refs = {key: (below, plain(below)) for key, (column, below) in tree.items()
+                if column is None and below is not None and key not in skip}
+        entry = _SHORTCUTS[(id(tree), skip)] = (tree, leaves, refs)
+    return entry[1], entry[2]
+
+
 def _fill(data: Mapping[str, Any], tree: _Tree, row: dict[str, Any],
           skip: frozenset[str]) -> None:
+    """Put a record's values into their columns. Text in a plain column, and text in a
+    Ref's plain columns, go straight in (most of a record); anything else takes
+    :func:`_fill_one`, which decides the same for any value."""
+    leaves, refs = _shortcuts(tree, skip)
     for key, value in data.items():
-        node = tree.get(key)
-        if node is None or key in skip:
-            continue       # not in the Desktop spec (another product's field): left out
-        column, below = node
         kind = type(value)
-        nested = kind is dict or (kind not in _SCALARS and isinstance(value, Mapping))
-        if column is not None:
-            if column.type == JSON:
-                row[column.name] = json_text(value)
-            elif not nested:
-                row[column.name] = value
-        elif below is not None and nested:
-            # One level down inline (most nesting is a Ref: ListID and FullName); deeper
-            # levels recurse. The same rules as above, without a call per Ref.
-            for inner_key, inner in value.items():
-                inner_node = below.get(inner_key)
-                if inner_node is None:
-                    continue
-                inner_column, inner_below = inner_node
-                inner_kind = type(inner)
-                inner_nested = inner_kind is dict or (
-                    inner_kind not in _SCALARS and isinstance(inner, Mapping))
-                if inner_column is not None:
-                    if inner_column.type == JSON:
-                        row[inner_column.name] = json_text(inner)
-                    elif not inner_nested:
-                        row[inner_column.name] = inner
-                elif inner_below is not None and inner_nested:
-                    _fill(inner, inner_below, row, _NOTHING)
+        if kind is str:
+            name = leaves.get(key)
+            if name is not None:
+                row[name] = value
+                continue
+        elif kind is dict:
+            found = refs.get(key)
+            if found is not None:
+                below, names = found
+                for inner_key, inner in value.items():
+                    name = names.get(inner_key)
+                    if name is not None and type(inner) is str:
+                        row[name] = inner
+                    else:
+                        _fill_one(inner_key, inner, below, row, _NOTHING)
+                continue
+        _fill_one(key, value, tree, row, skip)
+
+
+def _fill_one(key: str, value: Any, tree: _Tree, row: dict[str, Any],
+              skip: frozenset[str]) -> None:
+    """One value into its column: a leaf's value as it is (repeating data as JSON text), an
+    aggregate's values into the columns below it; names outside the Desktop spec (another
+    product's fields) and ``skip`` are left out."""
+    node = tree.get(key)
+    if node is None or key in skip:
+        return
+    column, below = node
+    kind = type(value)
+    nested = kind is dict or (kind not in _SCALARS and isinstance(value, Mapping))
+    if column is not None:
+        if column.type == JSON:
+            row[column.name] = json_text(value)
+        elif not nested:
+            row[column.name] = value
+    elif below is not None and nested:
+        _fill(value, below, row, _NOTHING)
 
 
 def json_text(value: Any) -> str:
