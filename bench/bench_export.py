@@ -38,6 +38,15 @@ _ITERATOR = re.compile(rb'iteratorID="([^"]+)"')
 
 
 def _peak_mb() -> float:
+    """This process's own peak RSS: VmHWM where /proc has it (``ru_maxrss`` carries the
+    parent's across fork and exec, so a large parent would hide a case's own peak)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
