@@ -80,7 +80,8 @@ CREATE INDEX IF NOT EXISTS records_type_sort ON records(type, sort_key);
 CREATE INDEX IF NOT EXISTS records_kind_sort ON records(kind, sort_key);
 CREATE INDEX IF NOT EXISTS records_modified ON records(type, modified_utc);
 CREATE INDEX IF NOT EXISTS records_entity ON records(entity_id, type);
-CREATE INDEX IF NOT EXISTS records_parent ON records(parent_id);
+CREATE INDEX IF NOT EXISTS records_parent ON records(parent_id)
+    WHERE parent_id IS NOT NULL;     -- sub-records only: transactions have no parent
 CREATE INDEX IF NOT EXISTS records_ref ON records(type, ref_number);
 CREATE INDEX IF NOT EXISTS records_special ON records(type, special) WHERE special IS NOT NULL;
 CREATE TABLE IF NOT EXISTS postings (
