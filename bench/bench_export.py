@@ -20,13 +20,12 @@ import argparse
 import json
 import multiprocessing as mp
 import re
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from figures import Figures, add_common_options
+from figures import Figures, add_common_options, own_peak_mb
 
 GOAL_EXPORT = 0.7
 TRANSACTION_TYPES = ["invoices", "sales_receipts", "credit_memos", "receive_payments",
@@ -35,19 +34,6 @@ TRANSACTION_TYPES = ["invoices", "sales_receipts", "credit_memos", "receive_paym
 USER, PASSWORD = "bench", "bench-password"
 _REMAINING = re.compile(rb'iteratorRemainingCount="(\d+)"')
 _ITERATOR = re.compile(rb'iteratorID="([^"]+)"')
-
-
-def _peak_mb() -> float:
-    """This process's own peak RSS: VmHWM where /proc has it (``ru_maxrss`` carries the
-    parent's across fork and exec, so a large parent would hide a case's own peak)."""
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _session(target: str, worker: bool = False):
@@ -97,7 +83,7 @@ def floor_loop(target: str, types: list[str], lines_only: bool = False) -> dict:
                               iteratorID=iterator.group(1).decode())
     seconds = time.perf_counter() - began
     session.close()
-    return {"records": records, "seconds": seconds, "mb": size / 1e6, "peak_mb": _peak_mb()}
+    return {"records": records, "seconds": seconds, "mb": size / 1e6, "peak_mb": own_peak_mb()}
 
 
 def export_case(target: str, types: list[str], destination: str, warm_up: bool = False,
@@ -119,7 +105,7 @@ def export_case(target: str, types: list[str], destination: str, warm_up: bool =
         summary = export(qb, types, destination)
     seconds = time.perf_counter() - began
     records = sum(t.records for t in summary.types)
-    return {"records": records, "seconds": seconds, "peak_mb": _peak_mb()}
+    return {"records": records, "seconds": seconds, "peak_mb": own_peak_mb()}
 
 
 def _child(func, args, conn) -> None:

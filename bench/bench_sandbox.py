@@ -31,7 +31,6 @@ import os
 import pstats
 import random
 import re
-import resource
 import shutil
 import sqlite3
 import statistics
@@ -42,7 +41,7 @@ import time
 from decimal import Decimal
 from pathlib import Path
 
-from figures import Figures, add_common_options
+from figures import Figures, add_common_options, own_peak_mb
 from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
 from qbconnector.sandbox import SandboxSession, create_company, read_report
@@ -231,23 +230,13 @@ def raw_scan(path: Path) -> tuple[int, float]:
 def child_scan(path: Path) -> None:
     """In a child process: peak RSS after the first page and after the whole scan.
 
-    The child's own peak (VmHWM) where /proc has it: ``ru_maxrss`` carries the parent's
-    across fork and exec, so a parent that had just created the large sample (283 MB) made
-    the first page and the whole scan look the same."""
-    def peak() -> float:
-        try:
-            with open("/proc/self/status") as status:
-                for line in status:
-                    if line.startswith("VmHWM:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # MB on Linux
+    The child's own peak (:func:`figures.own_peak_mb`): a parent that had just created the
+    large sample (283 MB) otherwise made the first page and the whole scan look the same."""
     with SandboxSession(path) as session:
         text = build([Message("CustomerQuery", {"ActiveStatus": "All", "MaxReturned": PAGE},
                               iterator="Start")], version=VERSION)
         rs = parse_response(session.process(text))[0]
-        first = peak()
+        first = own_peak_mb()
         pages = 1
         while rs.iterator_remaining_count:
             text = build([Message("CustomerQuery", {"MaxReturned": PAGE},
@@ -255,7 +244,7 @@ def child_scan(path: Path) -> None:
                          version=VERSION)
             rs = parse_response(session.process(text))[0]
             pages += 1
-        print(json.dumps({"first_page_mb": first, "all_pages_mb": peak(), "pages": pages}))
+        print(json.dumps({"first_page_mb": first, "all_pages_mb": own_peak_mb(), "pages": pages}))
 
 
 def main() -> None:

@@ -82,3 +82,19 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
                         help="also write the figures as JSON to FILE")
     parser.add_argument("--quick", action="store_true",
                         help="the same ratios on smaller data (under two minutes)")
+
+
+def own_peak_mb() -> float:
+    """This process's own peak resident memory in MB: VmHWM where /proc has it.
+    ``ru_maxrss`` carries the parent's peak across fork and exec, so a child started by a
+    large parent would report the parent's size (the fallback where /proc is missing)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024   # kB on Linux

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from qbconnector.api.records.record import snake
@@ -48,16 +48,13 @@ class Table:
     parent_key: str | None = None
     by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
 
-    names: list[str] = field(default_factory=list, compare=False, repr=False)
-
     def __post_init__(self) -> None:
         self.by_name.update({c.name: c for c in self.columns})
-        self.names[:] = [c.name for c in self.columns]
 
-    @property
+    @cached_property
     def column_names(self) -> list[str]:
         """The columns' names in order (one list, made once: read it, do not change it)."""
-        return self.names
+        return [c.name for c in self.columns]
 
 
 @dataclass(frozen=True)
