@@ -153,6 +153,7 @@ class Clock:
         self.fixed = fixed
         self.zone = zone
         self._local: tuple[int, tzinfo | None] = (-1, None)   # (second, local zone then)
+        self._second: tuple[int, tuple[str, float]] = (-1, ("", 0.0))
 
     def now(self) -> datetime:
         if self.fixed is not None:
@@ -165,6 +166,26 @@ class Clock:
             self._local = (int(seconds), local)
         moment = datetime.fromtimestamp(seconds, local)
         return moment.astimezone(self.zone) if self.zone else moment
+
+    def whole_second(self) -> tuple[str, float]:
+        """:meth:`now` to the whole second as QuickBooks' text and as UTC seconds, worked out
+        once a second (every record written asks)."""
+        if self.fixed is not None:
+            moment = self.fixed.replace(microsecond=0)
+            return stamp(moment), moment.timestamp()
+        key = int(time.time())
+        found = self._second
+        if found[0] != key:
+            moment = self.now().replace(microsecond=0)
+            found = self._second = (key, (stamp(moment), moment.timestamp()))
+        return found[1]
+
+    def seconds(self) -> int:
+        """Whole Unix seconds of :meth:`now` (what IDs and EditSequences carry), without
+        building the date-time and its zone: several calls per record written."""
+        if self.fixed is not None:
+            return int(self.fixed.timestamp())
+        return int(time.time())
 
     def advance(self, seconds: float) -> None:
         """Move a fixed clock forward (tests of EditSequence and modified-date filters)."""
@@ -462,18 +483,18 @@ class Store:
 
     def new_list_id(self) -> str:
         """ListIDs count up from 80000001 in hex, suffixed with the creation second."""
-        return f"{self.next_counter('list', 0x80000001):X}-{int(self.clock.now().timestamp())}"
+        return f"{self.next_counter('list', 0x80000001):X}-{self.clock.seconds()}"
 
     def new_txn_id(self) -> str:
         """TxnIDs and TxnLineIDs share one hexadecimal counter."""
-        return f"{self.next_counter('txn', 1):X}-{int(self.clock.now().timestamp())}"
+        return f"{self.next_counter('txn', 1):X}-{self.clock.seconds()}"
 
     def next_seq(self) -> int:
         return self.next_counter("seq", 1)
 
     def edit_sequence(self, previous: int | None = None) -> int:
         """Unix seconds of the change, always above the record's previous value."""
-        now = int(self.clock.now().timestamp())
+        now = self.clock.seconds()
         return now if previous is None or now > previous else previous + 1
 
     # -- rows -------------------------------------------------------------------------------
@@ -535,8 +556,7 @@ class Store:
     def now_fields(self) -> tuple[str, float]:
         """TimeCreated/TimeModified text and its UTC seconds, both to the whole second (what
         QuickBooks shows is what From/ToModifiedDate filters compare)."""
-        moment = self.clock.now().replace(microsecond=0)
-        return stamp(moment), moment.timestamp()
+        return self.clock.whole_second()
 
     def insert(self, fields: dict[str, Any]) -> None:
         columns = ", ".join(fields)

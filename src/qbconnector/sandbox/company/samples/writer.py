@@ -50,6 +50,8 @@ def has_rules(type_name: str) -> bool:
 
 
 BALANCE_COLUMNS = frozenset({"balance", "total_balance", "xml"})
+RECENT_ROWS = 20_000
+"""Transaction rows :class:`BulkStore` keeps once read (the older half goes when full)."""
 
 
 class BulkStore(Store):
@@ -65,25 +67,38 @@ class BulkStore(Store):
     def __init__(self, store: Store) -> None:
         super().__init__(store.db, store.clock)
         self.rows: dict[str, dict[str, Any]] = {}
+        self.recent: dict[str, dict[str, Any]] = {}
+        """Transaction rows read lately (a payment reads its invoice again and again, a
+        deposit its payments); every change to them is written through to the file."""
         self.dirty: set[str] = set()
         self.counters: dict[str, int] = {}
         self.dirty_counters: set[str] = set()
 
     def get(self, record_id: str) -> Any:
-        row = self.rows.get(record_id)
+        row = self.rows.get(record_id) or self.recent.get(record_id)
         if row is not None:
             return row
         # Not the base class's cache: these rows keep their rendering so that an
         # invalidation reaches the file at the flush.
         found = self.db.execute("SELECT * FROM records WHERE id=?", (record_id,)).fetchone()
-        if found is not None and found["kind"] == "list":
-            row = self.rows[record_id] = dict(zip(found.keys(), found, strict=True))
-            return row
-        return found
+        if found is None:
+            return None
+        row = dict(zip(found.keys(), found, strict=True))
+        if found["kind"] == "list":
+            self.rows[record_id] = row
+        else:
+            if len(self.recent) >= RECENT_ROWS:
+                for oldest in list(self.recent)[:RECENT_ROWS // 2]:
+                    del self.recent[oldest]
+            self.recent[record_id] = row
+        return row
 
     def update(self, record_id: str, fields: dict[str, Any]) -> None:
         row = self.rows.get(record_id)
         if row is None:
+            if record_id in self.recent:
+                # A new dict: a row handed out earlier stays what it was (like sqlite3.Row).
+                self.recent[record_id] = {**self.recent[record_id], **fields}
             super().update(record_id, fields)
             return
         row.update(fields)
@@ -102,6 +117,8 @@ class BulkStore(Store):
             row = self.rows.get(record_id)
             if row is None:
                 stale.append(record_id)
+                if record_id in self.recent:
+                    self.recent[record_id] = {**self.recent[record_id], "xml": None}
             elif row["xml"] is not None:
                 row["xml"] = None
                 self.dirty.add(record_id)
@@ -127,6 +144,16 @@ class BulkStore(Store):
             self.counters[name] = value
             self.dirty_counters.add(name)
 
+    def delete(self, record_id: str) -> None:
+        self.rows.pop(record_id, None)
+        self.recent.pop(record_id, None)
+        super().delete(record_id)
+
+    def save_rendering(self, record_id: str, text: str) -> None:
+        if record_id in self.recent:
+            self.recent[record_id] = {**self.recent[record_id], "xml": text}
+        super().save_rendering(record_id, text)
+
     def flush(self) -> None:
         """Write what is held in memory (inside the batch's transaction)."""
         self.db.executemany(
@@ -142,6 +169,7 @@ class BulkStore(Store):
     def forget(self) -> None:
         """After a rollback nothing held in memory can be trusted."""
         self.rows.clear()
+        self.recent.clear()
         self.dirty.clear()
         self.counters.clear()
         self.dirty_counters.clear()
