@@ -14,14 +14,19 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect_right
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cache
 from itertools import accumulate
-from typing import Any
+from typing import Any, TypeVar
 
 from qbconnector.sandbox.company.samples.catalog import Catalog, Customer, Item
+
+T = TypeVar("T")
 
 D = Decimal
 
@@ -196,7 +201,7 @@ class Planner:
         sums = self._sums.get(kind)
         if sums is None or len(sums) != len(pool):
             sums = self._sums[kind] = list(accumulate(i.weight for i in pool))
-        return self.rng.choices(pool, cum_weights=sums)[0]
+        return _one_of(self.rng, pool, sums)
 
     def _line(self, category: str, commercial: bool) -> Line:
         rng = self.rng
@@ -220,7 +225,7 @@ class Planner:
         sizes = (15, 25, 25, 20, 15) if commercial else (30, 30, 22, 12, 6)
         if kind == "Estimate":
             sizes = (0, 20, 30, 30, 20)
-        count = rng.choices((1, 2, 3, 4, 5), weights=sizes)[0]
+        count = _one_of(rng, (1, 2, 3, 4, 5), _running_sums(sizes))
         categories = ["service", "inventory", "material", "charge", "subcontract"]
         weights = [45, 30, 12, 7, 4]
         if self.catalog.items.get("assembly") and self.has("BuildAssembly"):
@@ -228,8 +233,8 @@ class Planner:
             weights.append(2)
         if kind == "SalesOrder":
             weights = [15, 70, 10, 5, 0] + weights[5:]
-        lines = [self._line(rng.choices(categories, weights=weights)[0], commercial)
-                 for _ in range(count)]
+        sums = _running_sums(tuple(weights))
+        lines = [self._line(_one_of(rng, categories, sums), commercial) for _ in range(count)]
         lines = [x for x in lines if x.item.price is not None or x.item.kind != "charge"] or \
             [self._line("service", commercial)]
         if kind in ("Invoice", "SalesReceipt") and len(lines) >= 2:
@@ -473,3 +478,16 @@ class Planner:
 def _list_total(lines: list[Line]) -> Decimal:
     """What the lines come to at list prices (before the rules price them)."""
     return sum(((x.item.price or D(0)) * (x.quantity or D(1)) for x in lines), D(0))
+
+
+@cache
+def _running_sums(weights: tuple[int, ...]) -> list[int]:
+    return list(accumulate(weights))
+
+
+def _one_of(rng: random.Random, population: Sequence[T], sums: list[int]) -> T:
+    """``rng.choices(population, cum_weights=sums)[0]``, the same draw from the same one call
+    of the generator, without the list and the checks around it (hundreds of thousands of
+    draws plan the large sample)."""
+    return population[bisect_right(sums, rng.random() * (sums[-1] + 0.0), 0,
+                                   len(population) - 1)]
