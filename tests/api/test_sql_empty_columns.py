@@ -11,8 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
-from qbconnector.api.transfer.sink_sql import _SqlHandle
+from qbconnector.api.transfer.sink_sql import _filled, _SqlHandle
 from qbconnector.api.transfer.tables import Column, Table
 
 TABLE = Table("thing", (
@@ -59,3 +61,17 @@ def test_batches_store_what_every_column_would(tmp_path: Path) -> None:
         ("6", None, "0.00", 0, 0, None),
     ]
     assert len(handle._inserts) == 3     # one per set of filled columns (batches 1, 4 alike)
+
+
+VALUES = st.sampled_from([None, "", "x", "0", 0, 1, False, True, Decimal(0), Decimal("1.5")])
+
+
+@given(st.integers(min_value=1, max_value=6).flatmap(
+    lambda size: st.lists(st.lists(VALUES, min_size=size, max_size=size).map(tuple),
+                          max_size=8).map(lambda columns: (size, columns))))
+def test_filled_columns_are_those_with_a_value_other_than_none_or_empty_text(
+        case: tuple[int, list[tuple[object, ...]]]) -> None:
+    size, columns = case
+    expected = tuple(i for i, column in enumerate(columns)
+                     if any(value is not None and value != "" for value in column))
+    assert _filled(columns, size) == expected

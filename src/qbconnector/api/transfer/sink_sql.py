@@ -66,6 +66,25 @@ def _types() -> dict[str, Any]:
                 return datetime.fromisoformat(value)
             return value
 
+        def text_as_stored(self, dialect: Any, process: Any) -> Any:
+            """The bind processor remembering the UTC text of the date-times it has seen
+            (for the export's bulk insert): records made together share their TimeCreated
+            and TimeModified, and each is parsed, moved to UTC and written out otherwise."""
+            if dialect.name != "sqlite":
+                return process
+            seen: dict[str, Any] = {}
+
+            def bind(value: Any) -> Any:
+                if type(value) is not str:
+                    return process(value)
+                found = seen.get(value)
+                if found is None:
+                    if len(seen) >= SEEN_DATETIMES:
+                        seen.clear()
+                    found = seen[value] = process(value)
+                return found
+            return bind
+
     class ExactDecimal(sa.types.TypeDecorator):
         """NUMERIC with the spec's scale where the database has a decimal type; SQLite has
         none (its NUMERIC stores 0.1 as a binary float), so there the column is TEXT holding
@@ -160,6 +179,8 @@ def sql_table(table: Table, metadata: Any) -> Any:
 
 
 _CONVERTED = frozenset({"DATETYPE", "BOOLTYPE", "INTTYPE"})
+SEEN_DATETIMES = 4096
+"""Date-time texts one INSERT's converter remembers (then it starts afresh)."""
 # Text that format(Decimal(text), "f") gives back unchanged (with two places, for amounts).
 _AMOUNT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]{2}")
 _PLAIN = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
@@ -204,6 +225,21 @@ class _Insert:
     positions: list[int]
     converters: list[Any]
     positional: bool
+
+
+def _filled(columns: list[tuple[Any, ...]], size: int) -> tuple[int, ...]:
+    """The indexes of the columns holding a value other than None and '' in some row. A
+    column with a true value is found at its first one; only columns without (empty ones,
+    or holding only 0 or False) are counted through."""
+    found = []
+    for index, column in enumerate(columns):
+        if any(column):
+            found.append(index)
+        else:
+            empty = column.count(None)
+            if empty != size and empty + column.count("") < size:
+                found.append(index)
+    return tuple(found)
 
 
 class _SqlHandle(TableHandle):
@@ -275,9 +311,7 @@ class _SqlHandle(TableHandle):
         # Columns empty in every row of the batch are left out of the INSERT (they are NULL
         # all the same): a record fills a fraction of its type's columns, and SQLite then
         # binds and copies far fewer values.
-        size = len(rows)
-        present = tuple(i for i, column in enumerate(columns)
-                        if column.count(None) + column.count("") < size)
+        present = _filled(columns, len(rows))
         insert = self._insert_for(present)
         ready = []
         for index, convert in zip(insert.positions, insert.converters, strict=True):
