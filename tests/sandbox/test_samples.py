@@ -6,7 +6,6 @@ determinism tests use a smaller size of the same generator, built through the sa
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 import shutil
@@ -27,7 +26,6 @@ from qbconnector.sandbox.company.create import create_company
 from qbconnector.sandbox.company.samples import (
     SIZES,
     SampleSize,
-    _fewer_collections,
     available_types,
     populate,
     read_report,
@@ -333,16 +331,3 @@ def test_kept_stock_figures_are_those_a_replay_of_the_moves_gives(db: sqlite3.Co
         assert kept.last >= truth.last
         checked += 1
     assert checked > 10
-
-
-def test_the_collector_is_calmed_only_while_transactions_are_written() -> None:
-    """populate() raises the garbage collector's first threshold while it writes (fewer
-    walks over a heap of acyclic records) and always puts it back."""
-    before = gc.get_threshold()
-    with _fewer_collections():
-        assert gc.get_threshold()[0] >= 50_000
-        assert gc.get_threshold()[1:] == before[1:]
-    assert gc.get_threshold() == before
-    with pytest.raises(RuntimeError), _fewer_collections():
-        raise RuntimeError("a generator bug")
-    assert gc.get_threshold() == before

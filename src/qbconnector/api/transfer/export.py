@@ -35,6 +35,7 @@ from qbconnector.api.transfer.progress import Progress
 from qbconnector.api.transfer.sinks import Sink
 from qbconnector.api.transfer.state import ExportState, as_instant, later
 from qbconnector.api.transfer.tables import TypeTables, tables_for
+from qbconnector.collector import fewer_collections
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import BuildError, Message
 from qbconnector.qbxml.values import parse_datetime
@@ -246,9 +247,12 @@ def run_export(collections: list[Any], destination: str, *, since: str | None,
                             state_file=str(state) if state is not None else None)
     exporter = start(sink, export_state, summary)
     try:
-        sink.prepare([tables(c.type_name) for c in collections])
-        for collection in collections:
-            summary.types.append(exporter.run_type(collection))
+        # Rows, cells and parsed pages are acyclic and freed as soon as they are written:
+        # the collector's frequent passes only walked them (about 8% of an export's time).
+        with fewer_collections():
+            sink.prepare([tables(c.type_name) for c in collections])
+            for collection in collections:
+                summary.types.append(exporter.run_type(collection))
         sink.close()
     except BaseException:
         sink.abort()

@@ -11,19 +11,18 @@ postings, stock and links are exactly what the same qbXML requests would give.
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from qbconnector.collector import fewer_collections
 from qbconnector.sandbox.company.samples.activity import Executor
 from qbconnector.sandbox.company.samples.catalog import CatalogBuilder
 from qbconnector.sandbox.company.samples.plan import PRIORITY, Planner
@@ -83,21 +82,6 @@ class SampleReport:
         return sum(n for t, n in self.created.items() if t not in TRANSACTION_TYPES)
 
 
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """While a year of transactions is written: the cyclic garbage collector's youngest
-    generation is collected every 50,000 allocations instead of 700. The records made are
-    acyclic dicts and lists freed by reference counting; each collection would only walk
-    them, and the older generations' walks go over the whole growing heap (about 3% of the
-    large sample's time). The threshold is put back afterwards."""
-    before = gc.get_threshold()
-    gc.set_threshold(max(before[0], 50_000), *before[1:])
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def available_types() -> set[str]:
     """Transaction types whose accounting rules the sandbox has."""
     return {t for t in TRANSACTION_TYPES if has_rules(t)}
@@ -132,7 +116,7 @@ def populate(session: Any, sample: str, seed: int = 0, *, progress: Progress | N
     for kind, count in sorted(plan.skipped.items()):
         log.warning("sample %s: %d %s transactions not written: the sandbox has no rules "
                     "for %s yet", sample, count, kind, kind)
-    with _fewer_collections():
+    with fewer_collections():
         Executor(writer, catalog).run(plan.events, progress)
     report = SampleReport(sample, seed, year, dict(sorted(writer.counts.items())),
                           plan.skipped, time.perf_counter() - started)
