@@ -122,10 +122,14 @@ class Context:
                where: str) -> dict[str, Any]:
         """Request data (typed, names of ``source``) as a stored document for ``target``."""
         doc: dict[str, Any] = {}
+        placements = _placements(source, target)
         for key, value in data.items():
             if key[0] == "@":
                 continue
-            name, src, child = _placement(key, source, target)
+            found = placements.get(key)
+            if found is None:
+                found = placements[key] = _placement(key, source, target)
+            name, src, child = found
             if name is None:
                 if key.endswith("Ref") and src is not None and isinstance(value, dict):
                     # A Ref the Ret does not show (an invoice line's OverrideItemAccountRef)
@@ -160,8 +164,14 @@ class Context:
 
     def check_lengths(self, data: dict[str, Any], spec: Element) -> None:
         """3070 for the first string longer than QuickBooks Desktop stores."""
+        limits = _LIMITS.get(spec)
+        if limits is None:
+            limits = _LIMITS[spec] = {}
         for key, value in data.items():
-            limit, child = _length_limit(key, spec)
+            found = limits.get(key)
+            if found is None:
+                found = limits[key] = _length_limit(key, spec)
+            limit, child = found
             if child is None:
                 continue
             for item in value if isinstance(value, list) else (value,):
@@ -182,7 +192,19 @@ class Context:
 _NUMBERS = render.NUMBER_TYPES
 
 
-@cache
+# Per element (spec elements live as long as the process): a plain dict lookup per key, where
+# a cached function would build and hash an argument tuple for every key of every request.
+_PLACEMENTS: dict[tuple[Element, Element], dict[str, tuple]] = {}
+_LIMITS: dict[Element, dict[str, tuple[int, Element | None]]] = {}
+
+
+def _placements(source: Element, target: Element) -> dict[str, tuple]:
+    found = _PLACEMENTS.get((source, target))
+    if found is None:
+        found = _PLACEMENTS[(source, target)] = {}
+    return found
+
+
 def _placement(key: str, source: Element, target: Element
                ) -> tuple[str | None, Element | None, Element | None]:
     """Where a request element goes in a stored document: (its ``*Ret`` name, its request
@@ -191,7 +213,6 @@ def _placement(key: str, source: Element, target: Element
     return name, source.child(key), target.child(name) if name is not None else None
 
 
-@cache
 def _length_limit(key: str, spec: Element) -> tuple[int, Element | None]:
     """(The length QuickBooks Desktop stores for a string element, or 0; the element)."""
     child = spec.child(key)
