@@ -67,3 +67,4 @@ def test_a_sample_is_written_inside_it(tmp_path: Path, monkeypatch: pytest.Monke
     create_company(tmp_path / "small.qbdb", sample="small")
     assert seen and seen[0] >= BULK_THRESHOLD
     assert gc.get_threshold() == before
+

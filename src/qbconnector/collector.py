@@ -5,7 +5,10 @@ once; the cycle collector would only walk them, and its older generations walk t
 growing heap. :func:`fewer_collections` raises the youngest generation's threshold meanwhile
 (a collection every 50,000 net allocations instead of 700) and puts it back afterwards;
 cycles made meanwhile are still collected, later. Only for work that makes no large cyclic
-garbage: an HTTP client's responses sit in reference cycles, and would pile up.
+garbage.
+
+An httpx response sits in such a cycle (the response and the stream bound to it), so its body
+would wait for a collection: :func:`qbconnector.responses.release` breaks it.
 """
 
 from __future__ import annotations
@@ -41,3 +44,4 @@ def fewer_collections() -> Iterator[None]:
             if _users == 0 and _before is not None:
                 gc.set_threshold(*_before)
                 _before = None
+

@@ -5,9 +5,11 @@ capture and reports."""
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import httpx
 import pytest
 
 import qbconnector
@@ -200,3 +202,21 @@ def test_reports_by_qbo_or_desktop_name(online):
     balance = qb.report("CustomerBalance", customer="Customer 000")
     assert balance.rows
     assert income_account(qb)
+
+
+def test_answers_are_freed_without_waiting_for_the_cycle_collector(online):
+    """The session releases each httpx response once its JSON is read: a page of records goes
+    when it is used, not at the collector's next pass."""
+    qb = online
+    seed(qb, customers=3)
+    qb.customers.count()                                 # token, connection, pools warm
+    gc.collect()
+    gc.disable()
+    try:
+        before = sum(isinstance(o, httpx.Response) for o in gc.get_objects())
+        for _ in range(5):
+            assert len(qb.customers.query().all()) == 3
+        after = sum(isinstance(o, httpx.Response) for o in gc.get_objects())
+    finally:
+        gc.enable()
+    assert after == before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 
@@ -333,3 +334,21 @@ def test_no_answer_within_the_timeout_is_a_transport_error():
             session.process("<QBXML/>")
     assert isinstance(caught.value, TransportError)
     assert url in str(caught.value) and "may or may not" in str(caught.value)
+
+
+def test_answers_are_freed_without_waiting_for_the_cycle_collector(connector):
+    """httpx keeps a response in a cycle with its stream; the session breaks it once the body
+    is read, so a page's bytes go as soon as they are used (not at the next collection,
+    which an export may make rarer)."""
+    with remote(connector) as session:
+        add_customer(session, "Freed Answers")          # connection made, pools warm
+        gc.collect()
+        gc.disable()
+        try:
+            before = sum(isinstance(o, httpx.Response) for o in gc.get_objects())
+            for _ in range(5):
+                assert ask(session, "CustomerQuery", {"MaxReturned": 5}).status_code == 0
+            after = sum(isinstance(o, httpx.Response) for o in gc.get_objects())
+        finally:
+            gc.enable()
+    assert after == before

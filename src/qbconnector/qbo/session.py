@@ -34,6 +34,7 @@ from qbconnector.errors import QBConnectorError, TransportError
 from qbconnector.qbo.credentials import Credentials
 from qbconnector.qbo.faults import ThrottledError, error_for, read_fault
 from qbconnector.qbo.oauth import USER_AGENT
+from qbconnector.responses import release
 
 log = logging.getLogger(__name__)
 MINOR_VERSION = "75"
@@ -138,6 +139,7 @@ class QBOSession:
             try:
                 reply = self._http.request(method, url, params=query, content=content,
                                            headers=headers)
+                release(reply)   # its body is freed as soon as it is read, not at a collection
             except httpx.TransportError as exc:
                 attempt += 1
                 if attempt > self.retries:

@@ -30,6 +30,7 @@ from qbconnector.remote.errors import (
     RemoteTransportError,
     error_for_status,
 )
+from qbconnector.responses import release
 
 if TYPE_CHECKING:
     from qbconnector.qbxml.session import SessionOptions
@@ -156,6 +157,7 @@ class RemoteEndpoint:
             raise self._transport_error(exc) from None
         log.debug("%s interaction %d: HTTP %d in %.3f s", self.url, interaction,
                   response.status_code, time.perf_counter() - started)
+        release(response)      # its pages are freed as soon as they are read, not at a collection
         if response.status_code == wire.OK:
             return response.text
         raise error_for_status(response.status_code, response.content, self.url, self.user,
