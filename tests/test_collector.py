@@ -10,6 +10,9 @@ from typing import Any
 
 import pytest
 
+import qbconnector
+from qbconnector.api import export
+from qbconnector.api.transfer.sink_files import JsonlSink
 from qbconnector.collector import BULK_THRESHOLD, fewer_collections
 from qbconnector.sandbox import create_company
 from qbconnector.sandbox.company import samples
@@ -68,3 +71,24 @@ def test_a_sample_is_written_inside_it(tmp_path: Path, monkeypatch: pytest.Monke
     assert seen and seen[0] >= BULK_THRESHOLD
     assert gc.get_threshold() == before
 
+
+
+def test_an_export_is_written_inside_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every record of an export is written inside the block, and the threshold is as it was
+    afterwards (the sessions release their HTTP answers, so no page waits for a collection:
+    tests/test_responses.py)."""
+    path = create_company(tmp_path / "small.qbdb", sample="small")
+    before = gc.get_threshold()
+    written: list[int] = []
+    original_write = JsonlSink.write
+
+    def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        written.append(gc.get_threshold()[0])
+        return original_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(JsonlSink, "write", write)
+    with qbconnector.connect(str(path)) as qb:
+        summary = export(qb, ["customers"], str(tmp_path / "out.jsonl"))
+    assert summary.types[0].records == len(written) > 0
+    assert min(written) >= BULK_THRESHOLD
+    assert gc.get_threshold() == before

@@ -35,6 +35,7 @@ from qbconnector.api.transfer.progress import Progress
 from qbconnector.api.transfer.sinks import Sink
 from qbconnector.api.transfer.state import ExportState, as_instant, later
 from qbconnector.api.transfer.tables import TypeTables, tables_for
+from qbconnector.collector import fewer_collections
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml.build import BuildError, Message
 from qbconnector.qbxml.values import parse_datetime
@@ -246,13 +247,13 @@ def run_export(collections: list[Any], destination: str, *, since: str | None,
                             state_file=str(state) if state is not None else None)
     exporter = start(sink, export_state, summary)
     try:
-        # The cycle collector keeps its usual pace here (unlike while a sample is written):
-        # an HTTP client's responses sit in reference cycles (httpx: a response and its
-        # stream), and calmer collections let their pages pile up (886 MB instead of 110 MB
-        # through the remote connector).
-        sink.prepare([tables(c.type_name) for c in collections])
-        for collection in collections:
-            summary.types.append(exporter.run_type(collection))
+        # Rows, cells and parsed pages are acyclic and freed as soon as they are written: the
+        # collector's frequent passes only walked them. (HTTP answers sit in reference cycles;
+        # the sessions release them, see qbconnector.responses.)
+        with fewer_collections():
+            sink.prepare([tables(c.type_name) for c in collections])
+            for collection in collections:
+                summary.types.append(exporter.run_type(collection))
         sink.close()
     except BaseException:
         sink.abort()
