@@ -1,11 +1,11 @@
 """Fewer passes of Python's cycle collector while bulk work makes short-lived, acyclic data.
 
-Writing a sample company or exporting records makes millions of dicts, lists and tuples that
-reference counting frees at once; the cycle collector would only walk them, and its older generations walk the whole
-growing heap. :func:`fewer_collections` raises the youngest generation's threshold meanwhile
-(a collection every 50,000 net allocations instead of 700) and puts it back afterwards;
-cycles made meanwhile are still collected, later. Only for work that makes no large cyclic
-garbage.
+Writing a sample company or exporting records makes millions of dicts, lists and tuples
+that reference counting frees at once; the cycle collector would only walk them, and its
+older generations walk the whole growing heap. :func:`fewer_collections` raises the youngest
+generation's threshold meanwhile (a collection every 50,000 net allocations instead of 700)
+and puts it back afterwards; cycles made meanwhile are still collected, later. Only for work
+that makes no large cyclic garbage.
 
 An httpx response sits in such a cycle (the response and the stream bound to it), so its body
 would wait for a collection: :func:`qbconnector.responses.release` breaks it.
