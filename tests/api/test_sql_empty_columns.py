@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qbconnector.api.transfer.sink_sql import _filled, _SqlHandle
+from qbconnector.api.transfer.sink_sql import _filled, _SqlHandle, _sqlite_date, _value
 from qbconnector.api.transfer.tables import Column, Table
 
 TABLE = Table("thing", (
@@ -75,3 +75,17 @@ def test_filled_columns_are_those_with_a_value_other_than_none_or_empty_text(
     expected = tuple(i for i, column in enumerate(columns)
                      if any(value is not None and value != "" for value in column))
     assert _filled(columns, size) == expected
+
+
+@given(st.one_of(st.dates().map(date.isoformat), st.dates(), st.text(max_size=12),
+                 st.sampled_from(["2024-02-30", "2024-13-01", "2024-05-01T10:00:00",
+                                  "2024-5-1", "0000-01-01", "2024/05/01"])))
+def test_dates_reach_sqlite_as_the_general_conversion_stores_them(value: object) -> None:
+    """The text fast path for dates stores what converting to a date first stores."""
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t (fast, general)")
+    general = _value(value, "DATETYPE")
+    db.execute("INSERT INTO t VALUES (?, ?)",
+               (_sqlite_date(value), None if general is None else general.isoformat()))
+    fast, expected = db.execute("SELECT fast, general FROM t").fetchone()
+    assert fast == expected

@@ -204,6 +204,19 @@ def _value(value: Any, kind: str) -> Any:
     return value
 
 
+def _sqlite_date(value: Any) -> Any:
+    """A date for SQLite, which stores it as ISO text: QuickBooks' own text (2024-05-01), once
+    checked to be a date, as it is; anything else made a date first (the driver writes that
+    as the same text), or NULL."""
+    if type(value) is str and len(value) == 10 and value[4] == value[7] == "-":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return None
+        return value
+    return _value(value, "DATETYPE")
+
+
 def _converted(kind: str, process: Any) -> Any:
     """A date, boolean or integer column's conversion, then its bind processor."""
     if process is None:
@@ -275,7 +288,9 @@ class _SqlHandle(TableHandle):
             column_type = self.sql.c[name].type
             process = column_type.bind_processor(dialect)
             kind = self._kinds[name]
-            if kind in _CONVERTED:
+            if kind == "DATETYPE" and process is None and dialect.name == "sqlite":
+                converters.append(_sqlite_date)
+            elif kind in _CONVERTED:
                 converters.append(_converted(kind, process))
             elif process is not None:
                 fast = getattr(column_type, "text_as_stored", None)
