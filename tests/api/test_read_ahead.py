@@ -10,6 +10,7 @@ import pytest
 
 import qbconnector
 from qbconnector.api.records.read_ahead import remaining_in
+from qbconnector.api.records.record import Record, underlying
 from qbconnector.qbxml.session import TransportError
 from qbconnector.sandbox import SandboxSession
 
@@ -83,3 +84,15 @@ def test_remaining_is_read_from_the_response_tag_only():
     fake = text.replace('iteratorRemainingCount="12" ', "")
     assert remaining_in(fake, "CustomerQueryRs") == 0
     assert remaining_in("<QBXML/>", "CustomerQueryRs") == 0
+
+
+@pytest.mark.parametrize("page_size", [5, 500])
+def test_plain_gives_each_record_as_the_parser_made_it(company, page_size):
+    """Query.plain() (what the export's flat formats read) gives the same records, in the same
+    order, as iterating the query, as the parser's own mappings, not Record objects."""
+    with qbconnector.connect(company) as qb:
+        wrapped = qb.customers.query(values="json", page_size=page_size).all()
+        plain = list(qb.customers.query(values="json", page_size=page_size).plain())
+    assert len(plain) == len(wrapped) == 23
+    assert not any(isinstance(record, Record) for record in plain)
+    assert [dict(record) for record in plain] == [dict(underlying(r)) for r in wrapped]

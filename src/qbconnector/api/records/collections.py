@@ -7,7 +7,7 @@ QuickBooks iterators transparently, fetching the next page while you read the cu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -72,13 +72,21 @@ class Query:
             return record
         return None
 
-    def _records(self, stop_after: int | None = None) -> Iterator[Record]:
+    def plain(self) -> Iterator[Mapping[str, Any]]:
+        """The records as the parser made them (nested dicts, not :class:`Record` objects),
+        for code that reads every field once, like the export: not to be modified."""
+        yield from self._records(plain=True)
+
+    def _records(self, stop_after: int | None = None, plain: bool = False) -> Iterator[Any]:
         conn = self.collection.connection
         name = self.collection.query_request
         limit = min(x for x in (self.limit, stop_after) if x is not None) \
             if self.limit is not None or stop_after is not None else None
         lookup = any(k in self.data for k in ("ListID", "TxnID", "FullName", "RefNumber"))
         json_ready = self.values == "json"
+
+        def make(record: Any) -> Any:
+            return record if plain else Record(record, record.tag, json_ready)
         spec = specmod.load().message(name)
         # Paging needs MaxReturned too (BarCodeQueryRq has the attribute but not the element).
         supports_iterator = spec.attr("iterator") is not None and \
@@ -91,7 +99,7 @@ class Query:
             for count, record in enumerate(response.records):
                 if limit is not None and count >= limit:
                     return
-                yield Record(record, record.tag, json_ready)
+                yield make(record)
             return
         page = self.page_size if limit is None else min(self.page_size, limit)
         if self.data.get("IncludeLineItems"):
@@ -108,10 +116,10 @@ class Query:
                               page, self.values, self._checked)
             try:
                 for record in response.records:
-                    yield Record(record, record.tag, json_ready)
+                    yield make(record)
                 for following in ahead:
                     for record in following.records:
-                        yield Record(record, record.tag, json_ready)
+                        yield make(record)
             finally:
                 ahead.close()
                 if ahead.remaining:
@@ -136,7 +144,7 @@ class Query:
                     if limit is not None and served >= limit:
                         return
                     served += 1
-                    yield Record(record, record.tag, json_ready)
+                    yield make(record)
                 if upcoming is None:
                     return
                 response = upcoming.result()

@@ -32,7 +32,7 @@ from qbconnector.api.records.collections import check
 from qbconnector.api.transfer.destinations import open_sink
 from qbconnector.api.transfer.own import OwnTransfer
 from qbconnector.api.transfer.progress import Progress
-from qbconnector.api.transfer.sinks import Sink
+from qbconnector.api.transfer.sinks import Sink, TableSink
 from qbconnector.api.transfer.state import ExportState, as_instant, later
 from qbconnector.api.transfer.tables import TypeTables, tables_for
 from qbconnector.collector import fewer_collections
@@ -194,7 +194,11 @@ class Exporter:
         self.sink.begin(tables, merge=start_mark is not None)
         newest: datetime | None = None
         newest_text: str | None = None
-        for record in collection.query(values=QUERY_VALUES, **filters):
+        query = collection.query(values=QUERY_VALUES, **filters)
+        # Flat formats get the parser's own mappings where the query offers them: flattening
+        # reads every field once, so wrapping each record in a Record would only be undone.
+        plain = getattr(query, "plain", None) if isinstance(self.sink, TableSink) else None
+        for record in plain() if plain is not None else query:
             result.lines += self.sink.write(record)
             result.records += 1
             modified = _moment(record.get("TimeModified"))
