@@ -258,6 +258,8 @@ def _filled(columns: list[tuple[Any, ...]], size: int) -> tuple[int, ...]:
 class _SqlHandle(TableHandle):
     """A table inside the sink's open transaction (SQLite allows one writer at a time)."""
 
+    takes_values = True
+
     def __init__(self, connection: Any, table: Table, match: tuple[str, ...],
                  merge: bool, replace: bool = False) -> None:
         super().__init__(table, match, merge)
@@ -317,12 +319,15 @@ class _SqlHandle(TableHandle):
             self._delete(keys)
         if not rows:
             return
-        names = self._names
-        # Every row has every column (flatten makes them so): one C call takes them all, and
-        # one more turns the rows into columns.
-        take = operator.itemgetter(*names) if len(names) > 1 else \
-            (lambda row: (row[names[0]],))
-        columns = list(zip(*map(take, rows), strict=True))
+        if type(rows[0]) is list:      # values in column order (flatten_values)
+            columns = list(zip(*rows, strict=True))
+        else:
+            names = self._names
+            # Every row has every column (flatten makes them so): one C call takes them all,
+            # and one more turns the rows into columns.
+            take = operator.itemgetter(*names) if len(names) > 1 else \
+                (lambda row: (row[names[0]],))
+            columns = list(zip(*map(take, rows), strict=True))
         # Columns empty in every row of the batch are left out of the INSERT (they are NULL
         # all the same): a record fills a fraction of its type's columns, and SQLite then
         # binds and copies far fewer values.

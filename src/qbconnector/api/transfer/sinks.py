@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from qbconnector.api.records.record import underlying
-from qbconnector.api.transfer.tables import DELETED, Table, TypeTables, flatten, line_rows
+from qbconnector.api.transfer.tables import (
+    DELETED,
+    Table,
+    TypeTables,
+    flatten,
+    flatten_values,
+    line_rows,
+    line_values,
+)
 from qbconnector.errors import QBConnectorError
 
 BATCH = 500
@@ -34,6 +42,10 @@ class DestinationError(QBConnectorError, ValueError):
 
 class TableHandle(ABC):
     """Rows of one table: appended in batches, committed once."""
+
+    takes_values = False
+    """True: :meth:`append` also takes rows as lists of values in column order (the sink then
+    flattens records that way: no dict per row)."""
 
     def __init__(self, table: Table, match: tuple[str, ...], merge: bool) -> None:
         self.table = table
@@ -130,11 +142,12 @@ class TableSink(Sink):
         assert self._tables is not None
         tables = self._tables
         record = underlying(record)
-        self._rows.append(flatten(record, tables))
+        values = self._record_handle is not None and self._record_handle.takes_values
+        self._rows.append(flatten_values(record, tables) if values else flatten(record, tables))
         self._keys.append((record.get(tables.id_field),))
         count = 0
         if tables.lines is not None:
-            for row in line_rows(record, tables):
+            for row in line_values(record, tables) if values else line_rows(record, tables):
                 self._lines.append(row)
                 count += 1
         if len(self._rows) >= BATCH:

@@ -164,7 +164,16 @@ def tables_for(type_name: str) -> TypeTables:
 def flatten(record: Mapping[str, Any], tables: TypeTables) -> dict[str, Any]:
     """A record as one row of its record table (every column present, None when empty)."""
     row: dict[str, Any] = dict.fromkeys(tables.records.column_names)
-    _fill(record, _path_tree(tables.records), row, frozenset(tables.line_elements))
+    _fill(record, _path_tree(tables.records), row, frozenset(tables.line_elements), _BY_NAME)
+    return row
+
+
+def flatten_values(record: Mapping[str, Any], tables: TypeTables) -> list[Any]:
+    """:func:`flatten` as the row's values in column order (for writers that take them so:
+    no dict per row, nothing to look up by name again)."""
+    table = tables.records
+    row: list[Any] = [None] * len(table.columns)
+    _fill(record, _path_tree(table), row, frozenset(tables.line_elements), _slots(table))
     return row
 
 
@@ -181,8 +190,47 @@ def line_rows(record: Mapping[str, Any], tables: TypeTables) -> Iterator[dict[st
             number += 1
             row: dict[str, Any] = dict.fromkeys(names)
             row.update(txn_id=txn_id, line_no=number, line_type=element)
-            _fill(line, tree, row, _NOTHING)
+            _fill(line, tree, row, _NOTHING, _BY_NAME)
             yield row
+
+
+def line_values(record: Mapping[str, Any], tables: TypeTables) -> Iterator[list[Any]]:
+    """:func:`line_rows` as each row's values in column order."""
+    table = tables.lines
+    if table is None:
+        return
+    tree = _path_tree(table)
+    slots = _slots(table)
+    width = len(table.columns)
+    txn_id = record.get(tables.id_field)
+    at_id, at_no, at_type = slots["txn_id"], slots["line_no"], slots["line_type"]
+    number = 0
+    for element in tables.line_elements:
+        for line in record.get(element) or ():
+            number += 1
+            row: list[Any] = [None] * width
+            row[at_id], row[at_no], row[at_type] = txn_id, number, element
+            _fill(line, tree, row, _NOTHING, slots)
+            yield row
+
+
+class _ByName(dict):
+    """Slots of dict rows: a column's slot is its name."""
+
+    def __missing__(self, name: str) -> str:
+        return name
+
+
+_BY_NAME = _ByName()
+_SLOTS: dict[int, tuple[Table, dict[str, int]]] = {}
+
+
+def _slots(table: Table) -> dict[str, int]:
+    """Each column's index in a row of values (kept per table object, like its tree)."""
+    entry = _SLOTS.get(id(table))
+    if entry is None or entry[0] is not table:
+        entry = _SLOTS[id(table)] = (table, {c.name: i for i, c in enumerate(table.columns)})
+    return entry[1]
 
 
 _NOTHING: frozenset[str] = frozenset()
@@ -214,56 +262,58 @@ def _path_tree(table: Table) -> _Tree:
     return entry[1]
 
 
-_SHORTCUTS: dict[tuple[int, frozenset[str]],
-                 tuple[_Tree, dict[str, str], dict[str, tuple[_Tree, dict[str, str]]]]] = {}
+_SHORTCUTS: dict[tuple[int, frozenset[str], int],
+                 tuple[_Tree, dict[str, Any], dict[str, tuple[_Tree, dict[str, Any]]]]] = {}
 
 
-def _shortcuts(tree: _Tree, skip: frozenset[str]
-               ) -> tuple[dict[str, str], dict[str, tuple[_Tree, dict[str, str]]]]:
-    """What most keys of a record need, worked out once per tree: the column of each plain
-    leaf (``leaves``), and for each aggregate the columns of its plain leaves one level down
-    (``refs``: a Ref's ListID and FullName). Trees live as long as the process (``_TREES``)."""
-    entry = _SHORTCUTS.get((id(tree), skip))
+def _shortcuts(tree: _Tree, skip: frozenset[str], slots: Mapping[str, Any]
+               ) -> tuple[dict[str, Any], dict[str, tuple[_Tree, dict[str, Any]]]]:
+    """What most keys of a record need, worked out once per tree and kind of row: the slot
+    (column name, or index in a row of values) of each plain leaf (``leaves``), and for each
+    aggregate the slots of its plain leaves one level down (``refs``: a Ref's ListID and
+    FullName). Trees and slot tables live as long as the process (``_TREES``, ``_SLOTS``)."""
+    entry = _SHORTCUTS.get((id(tree), skip, id(slots)))
     if entry is None or entry[0] is not tree:
-        def plain(node: _Tree) -> dict[str, str]:
-            return {key: column.name for key, (column, _) in node.items()
+        def plain(node: _Tree) -> dict[str, Any]:
+            return {key: slots[column.name] for key, (column, _) in node.items()
                     if column is not None and column.type != JSON}
-        leaves = {key: name for key, name in plain(tree).items() if key not in skip}
+        leaves = {key: slot for key, slot in plain(tree).items() if key not in skip}
         refs = {key: (below, plain(below)) for key, (column, below) in tree.items()
                 if column is None and below is not None and key not in skip}
-        entry = _SHORTCUTS[(id(tree), skip)] = (tree, leaves, refs)
+        entry = _SHORTCUTS[(id(tree), skip, id(slots))] = (tree, leaves, refs)
     return entry[1], entry[2]
 
 
-def _fill(data: Mapping[str, Any], tree: _Tree, row: dict[str, Any],
-          skip: frozenset[str]) -> None:
-    """Put a record's values into their columns. Text in a plain column, and text in a
+def _fill(data: Mapping[str, Any], tree: _Tree, row: Any, skip: frozenset[str],
+          slots: Mapping[str, Any]) -> None:
+    """Put a record's values into their columns' slots of ``row`` (a dict by column name, or
+    a list by column index: ``slots`` says which). Text in a plain column, and text in a
     Ref's plain columns, go straight in (most of a record); anything else takes
     :func:`_fill_one`, which decides the same for any value."""
-    leaves, refs = _shortcuts(tree, skip)
+    leaves, refs = _shortcuts(tree, skip, slots)
     for key, value in data.items():
         kind = type(value)
         if kind is str:
-            name = leaves.get(key)
-            if name is not None:
-                row[name] = value
+            slot = leaves.get(key)
+            if slot is not None:
+                row[slot] = value
                 continue
         elif kind is dict:
             found = refs.get(key)
             if found is not None:
-                below, names = found
+                below, inner_slots = found
                 for inner_key, inner in value.items():
-                    name = names.get(inner_key)
-                    if name is not None and type(inner) is str:
-                        row[name] = inner
+                    slot = inner_slots.get(inner_key)
+                    if slot is not None and type(inner) is str:
+                        row[slot] = inner
                     else:
-                        _fill_one(inner_key, inner, below, row, _NOTHING)
+                        _fill_one(inner_key, inner, below, row, _NOTHING, slots)
                 continue
-        _fill_one(key, value, tree, row, skip)
+        _fill_one(key, value, tree, row, skip, slots)
 
 
-def _fill_one(key: str, value: Any, tree: _Tree, row: dict[str, Any],
-              skip: frozenset[str]) -> None:
+def _fill_one(key: str, value: Any, tree: _Tree, row: Any, skip: frozenset[str],
+              slots: Mapping[str, Any]) -> None:
     """One value into its column: a leaf's value as it is (repeating data as JSON text), an
     aggregate's values into the columns below it; names outside the Desktop spec (another
     product's fields) and ``skip`` are left out."""
@@ -275,11 +325,11 @@ def _fill_one(key: str, value: Any, tree: _Tree, row: dict[str, Any],
     nested = kind is dict or (kind not in _SCALARS and isinstance(value, Mapping))
     if column is not None:
         if column.type == JSON:
-            row[column.name] = json_text(value)
+            row[slots[column.name]] = json_text(value)
         elif not nested:
-            row[column.name] = value
+            row[slots[column.name]] = value
     elif below is not None and nested:
-        _fill(value, below, row, _NOTHING)
+        _fill(value, below, row, _NOTHING, slots)
 
 
 def json_text(value: Any) -> str:
