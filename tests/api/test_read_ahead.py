@@ -84,6 +84,36 @@ def test_remaining_is_read_from_the_response_tag_only():
     fake = text.replace('iteratorRemainingCount="12" ', "")
     assert remaining_in(fake, "CustomerQueryRs") == 0
     assert remaining_in("<QBXML/>", "CustomerQueryRs") == 0
+    # The same from the UTF-8 bytes a worker sends (what the read-ahead gets from it).
+    assert remaining_in(text.encode(), "CustomerQueryRs") == 12
+    assert remaining_in(fake.encode(), "CustomerQueryRs") == 0
+    assert remaining_in(b"<QBXML/>", "CustomerQueryRs") == 0
+
+
+def test_a_worker_hands_its_pages_on_as_bytes_and_they_read_the_same(blank_company):
+    """Through the sandbox worker process the read-ahead takes each page as the UTF-8 bytes
+    that came down the pipe (no decode and encode again) and reads the same records, non-ASCII
+    text included, as a session in this process gives."""
+    path = blank_company()
+    with qbconnector.connect(path) as qb, qb.batch() as batch:
+        for n in range(23):
+            batch.customers.add(name=f"Käufer {n:02d} — ☃", notes="Grüße " * n)
+    with qbconnector.connect(path, page_size=5) as qb:
+        here = [dict(underlying(r)) for r in qb.customers.query(values="json")]
+    exchanged: list[type] = []
+    with qbconnector.connect(path, worker=True, page_size=5) as qb:
+        original = qb.exchange
+
+        def exchange(*args, **kwargs):
+            answer = original(*args, **kwargs)
+            exchanged.append(type(answer))
+            return answer
+
+        qb.exchange = exchange
+        there = [dict(underlying(r)) for r in qb.customers.query(values="json")]
+    assert there == here and len(here) == 23
+    assert here[7]["Name"] == "Käufer 07 — ☃"
+    assert bytes in exchanged            # the pages after the first came as bytes
 
 
 @pytest.mark.parametrize("page_size", [5, 500])

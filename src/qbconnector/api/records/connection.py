@@ -103,9 +103,12 @@ class Connection:
         ``values`` is how the response's values come (see ``parse_response``)."""
         return self.read(self.exchange(messages, on_error), values)
 
-    def exchange(self, messages: list[Message], on_error: str = "stopOnError") -> str:
+    def exchange(self, messages: list[Message], on_error: str = "stopOnError", *,
+                 raw: bool = False) -> str | bytes:
         """Send messages in one message set and return the response text, unread; retried
-        as :meth:`send` retries (a paging reader fetches the next page while it reads one)."""
+        as :meth:`send` retries (a paging reader fetches the next page while it reads one).
+        ``raw``: UTF-8 bytes where the session can give them as they came (``process_bytes``),
+        for a reader that only parses them."""
         self.open()
         writes = any(not is_read_only(request_name(m.name)) for m in messages)
         set_attrs: dict[str, str] = {}
@@ -116,10 +119,11 @@ class Connection:
                          set_attrs=set_attrs)
         except InvalidRequest as exc:
             raise _from_the_callers_side(exc, len(messages)) from None
+        process = getattr(self.session, "process_bytes", None) if raw else None
         attempt = 0
         while True:
             try:
-                return self.session.process(text)
+                return process(text) if process is not None else self.session.process(text)
             except _OWN_KINDS:
                 raise
             except TransportError as exc:
@@ -137,7 +141,7 @@ class Connection:
                 raise errors.SessionError(str(exc), exc.hresult) from exc
 
     @staticmethod
-    def read(response: str, values: str = "typed") -> ResponseSet:
+    def read(response: str | bytes, values: str = "typed") -> ResponseSet:
         """The response text of :meth:`exchange`, parsed."""
         try:
             result = parse_response(response, values=values)

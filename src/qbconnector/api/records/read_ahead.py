@@ -24,17 +24,25 @@ if TYPE_CHECKING:
     from qbconnector.api.records.connection import Connection
 
 _REMAINING = re.compile(r'\biteratorRemainingCount="(\d+)"')
+_REMAINING_BYTES = re.compile(rb'\biteratorRemainingCount="(\d+)"')
 _WAIT = 0.1
 
 
-def remaining_in(text: str, response_name: str) -> int:
-    """The iteratorRemainingCount of a response's text, read from the response's own opening
-    tag only (a record's text cannot fake it); 0 where there is none (an error status)."""
-    start = text.find("<" + response_name)
-    end = text.find(">", start)
+def remaining_in(text: str | bytes, response_name: str) -> int:
+    """The iteratorRemainingCount of a response's text (or its UTF-8 bytes), read from the
+    response's own opening tag only (a record's text cannot fake it); 0 where there is none
+    (an error status)."""
+    if isinstance(text, bytes):
+        start = text.find(b"<" + response_name.encode())
+        end = text.find(b">", start)
+        pattern: re.Pattern[Any] = _REMAINING_BYTES
+    else:
+        start = text.find("<" + response_name)
+        end = text.find(">", start)
+        pattern = _REMAINING
     if start < 0 or end < 0:
         return 0
-    found = _REMAINING.search(text, start, end)
+    found = pattern.search(text, start, end)
     return int(found.group(1)) if found else 0
 
 
@@ -92,7 +100,7 @@ class ReadAhead:
                 self._page = self._next_page(self._page, size, count)
                 follow = Message(self.name, {"MaxReturned": self._page}, iterator="Continue",
                                  iteratorID=self.iterator_id)
-                text = self.connection.exchange([follow])
+                text = self.connection.exchange([follow], raw=True)
                 self.remaining = remaining_in(text, response_name)
                 size, count = len(text), self._page   # a full page, but for the last
                 self._put(("page", text))

@@ -169,12 +169,17 @@ class WorkerSession(CompanyFileFacts):
         self._stop()
 
     def process(self, request: str | bytes) -> str:
+        return self.process_bytes(request).decode("utf-8")
+
+    def process_bytes(self, request: str | bytes) -> bytes:
+        """:meth:`process` with the answer as the worker sent it, UTF-8 bytes: a reader that
+        parses them (an export's pages) skips decoding them only to encode them again."""
         if self._process is None and self._lost:
             self.open()                 # the death was reported once; go on with a new worker
         if self._process is None:
             raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
         text = request if isinstance(request, bytes) else request.encode("utf-8")
-        return self._call(PROCESS, text).decode("utf-8")
+        return self._call(PROCESS, text)
 
     @property
     def pid(self) -> int | None:
