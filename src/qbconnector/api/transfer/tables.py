@@ -163,9 +163,7 @@ def tables_for(type_name: str) -> TypeTables:
 # -- records <-> rows -------------------------------------------------------------------------
 def flatten(record: Mapping[str, Any], tables: TypeTables) -> dict[str, Any]:
     """A record as one row of its record table (every column present, None when empty)."""
-    row: dict[str, Any] = dict.fromkeys(tables.records.column_names)
-    _fill(record, _path_tree(tables.records), row, frozenset(tables.line_elements), _BY_NAME)
-    return row
+    return dict(zip(tables.records.column_names, flatten_values(record, tables), strict=True))
 
 
 def flatten_values(record: Mapping[str, Any], tables: TypeTables) -> list[Any]:
@@ -181,17 +179,9 @@ def line_rows(record: Mapping[str, Any], tables: TypeTables) -> Iterator[dict[st
     """The rows of a record's lines for its line table, in document order per line type."""
     if tables.lines is None:
         return
-    tree = _path_tree(tables.lines)
     names = tables.lines.column_names
-    txn_id = record.get(tables.id_field)
-    number = 0
-    for element in tables.line_elements:
-        for line in record.get(element) or ():
-            number += 1
-            row: dict[str, Any] = dict.fromkeys(names)
-            row.update(txn_id=txn_id, line_no=number, line_type=element)
-            _fill(line, tree, row, _NOTHING, _BY_NAME)
-            yield row
+    for values in line_values(record, tables):
+        yield dict(zip(names, values, strict=True))
 
 
 def line_values(record: Mapping[str, Any], tables: TypeTables) -> Iterator[list[Any]]:
@@ -214,14 +204,6 @@ def line_values(record: Mapping[str, Any], tables: TypeTables) -> Iterator[list[
             yield row
 
 
-class _ByName(dict):
-    """Slots of dict rows: a column's slot is its name."""
-
-    def __missing__(self, name: str) -> str:
-        return name
-
-
-_BY_NAME = _ByName()
 _SLOTS: dict[int, tuple[Table, dict[str, int]]] = {}
 
 
@@ -263,18 +245,18 @@ def _path_tree(table: Table) -> _Tree:
 
 
 _SHORTCUTS: dict[tuple[int, frozenset[str], int],
-                 tuple[_Tree, dict[str, Any], dict[str, tuple[_Tree, dict[str, Any]]]]] = {}
+                 tuple[_Tree, dict[str, int], dict[str, tuple[_Tree, dict[str, int]]]]] = {}
 
 
-def _shortcuts(tree: _Tree, skip: frozenset[str], slots: Mapping[str, Any]
-               ) -> tuple[dict[str, Any], dict[str, tuple[_Tree, dict[str, Any]]]]:
-    """What most keys of a record need, worked out once per tree and kind of row: the slot
-    (column name, or index in a row of values) of each plain leaf (``leaves``), and for each
-    aggregate the slots of its plain leaves one level down (``refs``: a Ref's ListID and
-    FullName). Trees and slot tables live as long as the process (``_TREES``, ``_SLOTS``)."""
+def _shortcuts(tree: _Tree, skip: frozenset[str], slots: dict[str, int]
+               ) -> tuple[dict[str, int], dict[str, tuple[_Tree, dict[str, int]]]]:
+    """What most keys of a record need, worked out once per tree: the slot (index in the row
+    of values) of each plain leaf (``leaves``), and for each aggregate the slots of its plain
+    leaves one level down (``refs``: a Ref's ListID and FullName). Trees and slot tables live
+    as long as the process (``_TREES``, ``_SLOTS``)."""
     entry = _SHORTCUTS.get((id(tree), skip, id(slots)))
     if entry is None or entry[0] is not tree:
-        def plain(node: _Tree) -> dict[str, Any]:
+        def plain(node: _Tree) -> dict[str, int]:
             return {key: slots[column.name] for key, (column, _) in node.items()
                     if column is not None and column.type != JSON}
         leaves = {key: slot for key, slot in plain(tree).items() if key not in skip}
@@ -284,12 +266,12 @@ def _shortcuts(tree: _Tree, skip: frozenset[str], slots: Mapping[str, Any]
     return entry[1], entry[2]
 
 
-def _fill(data: Mapping[str, Any], tree: _Tree, row: Any, skip: frozenset[str],
-          slots: Mapping[str, Any]) -> None:
-    """Put a record's values into their columns' slots of ``row`` (a dict by column name, or
-    a list by column index: ``slots`` says which). Text in a plain column, and text in a
-    Ref's plain columns, go straight in (most of a record); anything else takes
-    :func:`_fill_one`, which decides the same for any value."""
+def _fill(data: Mapping[str, Any], tree: _Tree, row: list[Any], skip: frozenset[str],
+          slots: dict[str, int]) -> None:
+    """Put a record's values into their columns' slots of ``row`` (``slots``: each column's
+    index). Text in a plain column, and text in a Ref's plain columns, go straight in (most
+    of a record); anything else takes :func:`_fill_one`, which decides the same for any
+    value."""
     leaves, refs = _shortcuts(tree, skip, slots)
     for key, value in data.items():
         kind = type(value)
@@ -312,8 +294,8 @@ def _fill(data: Mapping[str, Any], tree: _Tree, row: Any, skip: frozenset[str],
         _fill_one(key, value, tree, row, skip, slots)
 
 
-def _fill_one(key: str, value: Any, tree: _Tree, row: Any, skip: frozenset[str],
-              slots: Mapping[str, Any]) -> None:
+def _fill_one(key: str, value: Any, tree: _Tree, row: list[Any], skip: frozenset[str],
+              slots: dict[str, int]) -> None:
     """One value into its column: a leaf's value as it is (repeating data as JSON text), an
     aggregate's values into the columns below it; names outside the Desktop spec (another
     product's fields) and ``skip`` are left out."""

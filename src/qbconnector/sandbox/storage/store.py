@@ -170,15 +170,14 @@ class Clock:
     def whole_second(self) -> tuple[str, float]:
         """:meth:`now` to the whole second as QuickBooks' text and as UTC seconds, worked out
         once a second (every record written asks)."""
-        if self.fixed is not None:
-            moment = self.fixed.replace(microsecond=0)
-            return stamp(moment), moment.timestamp()
-        key = int(time.time())
-        found = self._second
-        if found[0] != key:
-            moment = self.now().replace(microsecond=0)
-            found = self._second = (key, (stamp(moment), moment.timestamp()))
-        return found[1]
+        key = int(time.time()) if self.fixed is None else None   # a fixed clock: every time
+        if key is not None and self._second[0] == key:
+            return self._second[1]
+        moment = self.now().replace(microsecond=0)
+        fields = (stamp(moment), moment.timestamp())
+        if key is not None:
+            self._second = (key, fields)
+        return fields
 
     def seconds(self) -> int:
         """Whole Unix seconds of :meth:`now` (what IDs and EditSequences carry), without
