@@ -241,6 +241,8 @@ class GuardedProtocol(H11Protocol):
             self._sync(since)
 
     def on_response_complete(self) -> None:
+        if isinstance(self.transport, _OneWritePerTurn):
+            self.transport.flush()     # the answer leaves now, before the log line is written
         super().on_response_complete()
         if not self.transport.is_closing():
             self._phase = ""            # the next request starts from scratch
