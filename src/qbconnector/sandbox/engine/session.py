@@ -116,6 +116,10 @@ class SandboxSessions:
     to the next one (:mod:`qbconnector.sandbox.storage.pool`); :meth:`close` when the server
     stops."""
 
+    any_thread = True
+    """Its sessions may be opened, used and closed on any thread, one thread at a time (the
+    connector then runs quick jobs on its event loop: :mod:`qbconnector.server.workers`)."""
+
     def __init__(self, company: str | Path = "", *, fixed: bool = False,
                  connections: ConnectionPool | None = None) -> None:
         self.company = str(company)
