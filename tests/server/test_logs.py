@@ -51,6 +51,22 @@ def test_rotation_follows_the_clock(tmp_path):
     assert (tmp_path / "2024_06_01.txt").read_text() == "second\n"
 
 
+def test_with_the_real_clock_a_line_goes_to_the_file_of_its_own_moment(tmp_path):
+    """The file name is worked out once a second from the line's time: lines made on either
+    side of midnight go to their own day's file."""
+    handler = RotatingLogFile(tmp_path, 0)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for moment, text in ((dt.datetime(2024, 5, 31, 23, 59, 59, 500000), "before"),
+                         (dt.datetime(2024, 5, 31, 23, 59, 59, 900000), "still before"),
+                         (dt.datetime(2024, 6, 1, 0, 0, 0, 100000), "after")):
+        record = logging.LogRecord("t", logging.INFO, "", 0, text, None, None)
+        record.created = moment.timestamp()
+        handler.emit(record)
+    handler.close()
+    assert (tmp_path / "2024_05_31.txt").read_text() == "before\nstill before\n"
+    assert (tmp_path / "2024_06_01.txt").read_text() == "after\n"
+
+
 def test_size_rollover_and_continuation(tmp_path):
     now = lambda: dt.datetime(2024, 6, 1, 12, 0)  # noqa: E731
     handler = RotatingLogFile(tmp_path, 2, max_size=50, now=now)

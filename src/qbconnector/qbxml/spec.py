@@ -143,6 +143,7 @@ class Spec:
         self.family: str = data["family"]
         self.root: str = data["root"]
         self.versions: tuple[str, ...] = tuple(data["versions"])
+        self._checked: dict[str, str] = {}      # version spellings already checked
         enums = [tuple(e) for e in data["enums"]]
         attrs = [tuple(Attr(n, t, bool(r), enums[e] if e >= 0 else None, d)
                        for n, t, r, e, d in row) for row in data["attrs"]]
@@ -197,6 +198,9 @@ class Spec:
     def check_version(self, version: str) -> str:
         """Return the version normalised ('13' -> '13.0'); a ValidationError (a ValueError)
         if it is unknown."""
+        found = self._checked.get(version)
+        if found is not None:
+            return found
         from qbconnector.errors import ValidationError
 
         try:
@@ -206,6 +210,8 @@ class Spec:
                                   f"{', '.join(self.versions)})") from None
         for v in self.versions:
             if version_key(v) == key:
+                if len(self._checked) < 256:    # requests choose the spelling: bounded
+                    self._checked[version] = v
                 return v
         raise ValidationError(f"unknown {self.family} version {version!r}; "
                               f"known: {', '.join(self.versions)}")

@@ -241,12 +241,15 @@ def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,
     return root
 
 
+_PSEUDO_ATTRIBUTE = re.compile(r"""(\w+)\s*=\s*["']([^"']*)["']""")
+
+
 def processing_instruction(root: etree._Element, target: str) -> dict[str, str] | None:
     """The pseudo-attributes of a processing instruction before ``root`` (e.g. qbxml)."""
     node = root.getprevious()
     while node is not None:
         if isinstance(node, etree._ProcessingInstruction) and node.target == target:
-            return dict(re.findall(r"""(\w+)\s*=\s*["']([^"']*)["']""", node.text or ""))
+            return dict(_PSEUDO_ATTRIBUTE.findall(node.text or ""))
         node = node.getprevious()
     return None
 

@@ -57,6 +57,7 @@ class RotatingLogFile(logging.Handler):
         self._stream: BinaryIO | None = None
         self._size = 0
         self._file_lock = threading.Lock()
+        self._stem_of_second: tuple[int, str] = (-1, "")   # with the real clock only
 
     @property
     def current_path(self) -> Path | None:
@@ -87,7 +88,7 @@ class RotatingLogFile(logging.Handler):
         try:
             line = (self.format(record) + "\n").encode("utf-8")
             with self._file_lock:
-                stem = log_file_stem(self._now(), self.log_format)
+                stem = self._current_stem(record)
                 if stem != self._stem or self._stream is None:
                     self._open(stem, self._last_index(stem))
                 if self.max_size and self._size > 0 and self._size + len(line) > self.max_size:
@@ -98,6 +99,18 @@ class RotatingLogFile(logging.Handler):
                 self._size += len(line)
         except Exception:
             self.handleError(record)
+
+    def _current_stem(self, record: logging.LogRecord) -> str:
+        """The file name for now: worked out once a second with the real clock (a line per
+        request would otherwise read the date and format it every time)."""
+        if self._now is not dt.datetime.now:
+            return log_file_stem(self._now(), self.log_format)
+        second = int(record.created)
+        cached, stem = self._stem_of_second
+        if cached != second:
+            stem = log_file_stem(dt.datetime.fromtimestamp(second), self.log_format)
+            self._stem_of_second = (second, stem)
+        return stem
 
     def close(self) -> None:
         with self._file_lock:

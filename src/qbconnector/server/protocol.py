@@ -199,10 +199,10 @@ def _flag(head: RequestHead, name: str) -> bool | Reply:
 
 def read_call(head: RequestHead) -> Call | Reply:
     """The :class:`Call` a request asks for, or a 400 naming the malformed header."""
-    known = ", ".join(str(t) for t in INTERACTION_TYPES)
     raw_type = head.header(wire.INTERACTION_HEADER) or "0"
     interaction = wire.parse_interaction(raw_type)
     if interaction is None:
+        known = ", ".join(str(t) for t in INTERACTION_TYPES)
         what = "Unknown" if raw_type.strip().isdigit() else "Bad"
         shown = raw_type.strip() if what == "Unknown" else repr(raw_type.strip())
         return text_reply(wire.BAD_REQUEST, f"{what} {wire.INTERACTION_HEADER} {shown}: "
