@@ -45,13 +45,13 @@ class RotatingLogFile(logging.Handler):
     """Writes to the file of the current day/week/month, rolling over at ``max_size`` bytes."""
 
     def __init__(self, directory: str | os.PathLike[str], log_format: int = 0,
-                 max_size: int = 0, now: Callable[[], dt.datetime] = dt.datetime.now) -> None:
+                 max_size: int = 0, now: Callable[[], dt.datetime] | None = None) -> None:
         super().__init__()
         self.directory = Path(directory)
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.log_format = log_format
         self.max_size = max_size
-        self._now = now
+        self._now = now      # None: the real clock
         self._stem = ""
         self._index = 0
         self._stream: BinaryIO | None = None
@@ -103,7 +103,7 @@ class RotatingLogFile(logging.Handler):
     def _current_stem(self, record: logging.LogRecord) -> str:
         """The file name for now: worked out once a second with the real clock (a line per
         request would otherwise read the date and format it every time)."""
-        if self._now is not dt.datetime.now:
+        if self._now is not None:
             return log_file_stem(self._now(), self.log_format)
         second = int(record.created)
         cached, stem = self._stem_of_second
