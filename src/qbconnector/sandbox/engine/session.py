@@ -49,7 +49,7 @@ class SandboxSession(CompanyFileFacts):
 
     def __init__(self, path: str | Path, options: SessionOptions | None = None, *,
                  clock: Clock | None = None, connections: ConnectionPool | None = None) -> None:
-        self.path = Path(path)
+        self.path = path if isinstance(path, Path) else Path(path)
         self.connections = connections   # reuse idle connections (the connector's sessions)
         self.options = options or SessionOptions(company_file=str(path))
         self.clock = clock or Clock()
@@ -125,6 +125,7 @@ class SandboxSessions:
         self.company = str(company)
         self.fixed = fixed
         self.connections = connections or ConnectionPool()
+        self._paths: dict[str, Path] = {}     # each file's Path, made once (one per request)
 
     def __call__(self, options: SessionOptions) -> SandboxSession:
         path = self.company if self.fixed else (options.company_file or self.company)
@@ -135,7 +136,12 @@ class SandboxSessions:
                 "CompanyFile)")
         if options.company_file != path:
             options = dataclasses.replace(options, company_file=path)
-        return SandboxSession(path, options, connections=self.connections)
+        found = self._paths.get(path)
+        if found is None:
+            if len(self._paths) >= 1024:       # users may name many files: bounded
+                self._paths.clear()
+            found = self._paths[path] = Path(path)
+        return SandboxSession(found, options, connections=self.connections)
 
     def close(self) -> None:
         self.connections.close()

@@ -31,6 +31,21 @@ PER_FILE = 4
 LENT_AT_MOST = 1000
 
 
+def _key(path: Path) -> str:
+    """The pool's name for a file: its absolute path (worked out once per absolute spelling;
+    a relative one depends on the working directory, so it is worked out every time)."""
+    text = os.fspath(path)
+    found = _ABSOLUTE.get(text)
+    if found is None:
+        found = os.path.abspath(text)
+        if found == text and len(_ABSOLUTE) < 4096:
+            _ABSOLUTE[text] = found
+    return found
+
+
+_ABSOLUTE: dict[str, str] = {}
+
+
 def _identity(path: Path) -> tuple[int, int, int, int]:
     """What tells a file apart from a replaced or rewritten one (raises when it is gone)."""
     facts = os.stat(path)
@@ -52,7 +67,7 @@ class ConnectionPool:
 
     def take(self, path: Path) -> sqlite3.Connection:
         """An open connection to ``path``: an idle one still valid, else a new one."""
-        key = os.path.abspath(path)
+        key = _key(path)
         try:
             identity = _identity(path)
         except OSError:
@@ -95,7 +110,7 @@ class ConnectionPool:
             except OSError:
                 _close(db)
                 return
-        key = os.path.abspath(path)
+        key = _key(path)
         with self._lock:
             entries = self._idle.setdefault(key, [])
             if len(entries) < self.per_file:
