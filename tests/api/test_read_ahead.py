@@ -9,7 +9,8 @@ import threading
 import pytest
 
 import qbconnector
-from qbconnector.api.records.read_ahead import remaining_in
+from qbconnector.api.records.connection import RequestsAhead
+from qbconnector.api.records.read_ahead import PAGES_AHEAD, remaining_in
 from qbconnector.api.records.record import Record, underlying
 from qbconnector.qbxml.session import TransportError
 from qbconnector.sandbox import SandboxSession
@@ -90,30 +91,52 @@ def test_remaining_is_read_from_the_response_tag_only():
     assert remaining_in(b"<QBXML/>", "CustomerQueryRs") == 0
 
 
-def test_a_worker_hands_its_pages_on_as_bytes_and_they_read_the_same(blank_company):
-    """Through the sandbox worker process the read-ahead takes each page as the UTF-8 bytes
-    that came down the pipe (no decode and encode again) and reads the same records, non-ASCII
-    text included, as a session in this process gives."""
+def test_a_worker_is_asked_for_pages_ahead_without_a_thread(blank_company, monkeypatch):
+    """Through the sandbox worker process the next pages are asked for on its pipe while the
+    reader parses (two at a time, no thread), each taken as the UTF-8 bytes that came down the
+    pipe, and the records read the same, non-ASCII text included, as a session in this
+    process gives."""
     path = blank_company()
     with qbconnector.connect(path) as qb, qb.batch() as batch:
         for n in range(23):
             batch.customers.add(name=f"Käufer {n:02d} — ☃", notes="Grüße " * n)
     with qbconnector.connect(path, page_size=5) as qb:
         here = [dict(underlying(r)) for r in qb.customers.query(values="json")]
-    exchanged: list[type] = []
+    taken: list[type] = []
+    most_waiting = 0
+    threads_seen: set[str] = set()
+    send, receive = RequestsAhead.send, RequestsAhead.receive
+
+    def counting_send(self, messages):
+        nonlocal most_waiting
+        send(self, messages)
+        most_waiting = max(most_waiting, self.waiting)
+
+    def taking(self):
+        threads_seen.update(_threads())
+        answer = receive(self)
+        taken.append(type(answer))
+        return answer
+
+    monkeypatch.setattr(RequestsAhead, "send", counting_send)
+    monkeypatch.setattr(RequestsAhead, "receive", taking)
     with qbconnector.connect(path, worker=True, page_size=5) as qb:
-        original = qb.exchange
-
-        def exchange(*args, **kwargs):
-            answer = original(*args, **kwargs)
-            exchanged.append(type(answer))
-            return answer
-
-        qb.exchange = exchange
         there = [dict(underlying(r)) for r in qb.customers.query(values="json")]
     assert there == here and len(here) == 23
     assert here[7]["Name"] == "Käufer 07 — ☃"
-    assert bytes in exchanged            # the pages after the first came as bytes
+    assert taken == [bytes] * 4                 # the four pages after the first
+    assert most_waiting == PAGES_AHEAD == 2
+    assert threads_seen == set()
+
+
+def test_a_worker_read_stopped_early_takes_what_was_asked_and_stops_the_iterator(company):
+    with qbconnector.connect(company, worker=True, page_size=5) as qb:
+        query = iter(qb.customers.query())
+        first = [next(query).name for _ in range(7)]
+        query.close()                      # two pages were on their way
+        assert first[-1] == "Customer 06"
+        assert qb.customers.count() == 23  # the pipe is free, the iterator stopped
+        assert [c.name for c in qb.customers.query()][-1] == "Customer 22"
 
 
 @pytest.mark.parametrize("page_size", [5, 500])

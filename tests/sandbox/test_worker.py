@@ -183,3 +183,85 @@ def test_prints_in_the_worker_do_not_break_its_answers(blank_company, monkeypatc
     with WorkerSession(blank_company("quiet")) as worker:
         answer = worker.process(QUERY.format(it="Start", extra=""))
     assert answer.startswith("<?xml") and "CustomerQueryRs" in answer
+
+
+# -- requests sent ahead of their answers (what an export's read-ahead uses) ------------------
+LISTING = ('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq onError='
+           '"stopOnError"><CustomerQueryRq {extra}><MaxReturned>3</MaxReturned>'
+           '</CustomerQueryRq></QBXMLMsgsRq></QBXML>')
+
+
+def _with_customers(blank_company, count: int = 5) -> Path:
+    path = blank_company()
+    with WorkerSession(path) as worker:
+        for n in range(count):
+            worker.process(ADD.format(name=f"Customer {n}"))
+    return path
+
+
+def test_a_pipeline_answers_in_order_what_single_requests_answer(blank_company):
+    with WorkerSession(_with_customers(blank_company)) as worker:
+        single = [_strip_times(worker.process(LISTING.format(extra=f'requestID="{n}"')))
+                  for n in (1, 2)]
+        with worker.pipeline() as pipe:
+            pipe.send(LISTING.format(extra='requestID="1"'))
+            pipe.send(LISTING.format(extra='requestID="2"').encode())
+            assert pipe.waiting == 2
+            answers = [_strip_times(pipe.receive().decode()) for _ in range(2)]
+        assert answers == single
+        assert 'requestID="1"' in answers[0] and 'requestID="2"' in answers[1]
+
+
+def test_a_closed_pipeline_takes_the_answers_still_on_their_way(blank_company):
+    with WorkerSession(_with_customers(blank_company)) as worker:
+        pipe = worker.pipeline()
+        pipe.send(LISTING.format(extra='requestID="early"'))
+        pipe.send(LISTING.format(extra='requestID="late"'))
+        assert 'requestID="early"' in pipe.receive().decode()
+        pipe.close()                                 # "late" is read and dropped
+        pipe.close()                                 # twice is safe
+        assert pipe.waiting == 0
+        after = worker.process(LISTING.format(extra='requestID="after"'))
+        assert 'requestID="after"' in after and 'requestID="late"' not in after
+        with pytest.raises(RuntimeError, match="closed"):
+            pipe.send(LISTING.format(extra=""))
+
+
+def test_other_callers_wait_until_the_pipeline_is_closed(blank_company):
+    import threading
+
+    with WorkerSession(_with_customers(blank_company)) as worker:
+        pipe = worker.pipeline()
+        answered = threading.Event()
+
+        def other() -> None:
+            worker.process(LISTING.format(extra='requestID="other"'))
+            answered.set()
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        pipe.send(LISTING.format(extra='requestID="mine"'))
+        assert not answered.wait(0.3)                # the pipe is this pipeline's
+        assert 'requestID="mine"' in pipe.receive().decode()
+        pipe.close()
+        assert answered.wait(10)
+        thread.join()
+
+
+def test_a_worker_dying_under_a_pipeline_is_a_clear_error_then_replaced(blank_company):
+    with WorkerSession(_with_customers(blank_company)) as worker:
+        pipe = worker.pipeline()
+        first = worker.pid
+        pipe.send(LISTING.format(extra='requestID="1"'))
+        pipe.send(LISTING.format(extra='requestID="2"'))
+        assert 'requestID="1"' in pipe.receive().decode()
+        os.kill(first, signal.SIGKILL)
+        assert _wait_gone(first)
+        with pytest.raises(qbconnector.RequestProcessorError,
+                           match="ended unexpectedly"):
+            while True:        # what the worker wrote before it died may still be read
+                pipe.send(LISTING.format(extra='requestID="3"'))
+                pipe.receive()
+        pipe.close()
+        assert "<CustomerRet>" in worker.process(LISTING.format(extra=""))
+        assert worker.pid not in (None, first)

@@ -115,6 +115,7 @@ class Query:
                                                                 count),
                               page, self.values, self._checked)
             try:
+                ahead.start()                       # the next page is made meanwhile
                 for record in response.records:
                     yield make(record)
                 for following in ahead:

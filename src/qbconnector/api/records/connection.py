@@ -140,6 +140,22 @@ class Connection:
             except RequestProcessorError as exc:
                 raise errors.SessionError(str(exc), exc.hresult) from exc
 
+    @property
+    def takes_requests_ahead(self) -> bool:
+        """Whether queries can be sent ahead of their answers (:meth:`requests_ahead`: the
+        sandbox worker's pipe); other sessions are read ahead by a thread."""
+        return callable(getattr(self.session, "pipeline", None))
+
+    def requests_ahead(self) -> RequestsAhead:
+        """Queries sent ahead of their answers, which come back in order; only where
+        :attr:`takes_requests_ahead`. Close it to take back the session."""
+        self.open()
+        try:
+            pipe = self.session.pipeline()  # type: ignore[attr-defined]
+        except RequestProcessorError as exc:
+            raise errors.SessionError(str(exc), exc.hresult) from exc
+        return RequestsAhead(self, pipe)
+
     @staticmethod
     def read(response: str | bytes, values: str = "typed") -> ResponseSet:
         """The response text of :meth:`exchange`, parsed."""
@@ -253,3 +269,38 @@ def _from_the_callers_side(exc: InvalidRequest, count: int) -> InvalidRequest:
     prefix = re.compile(r"^QBXMLMsgsRq/\w+Rq\[\d+\]/" if count == 1 else r"^QBXMLMsgsRq/")
     shorter = [Problem(prefix.sub("", p.path), p.message) for p in problems]
     return type(exc)(shorter)
+
+
+class RequestsAhead:
+    """Read-only message sets sent ahead of their answers (:meth:`Connection.requests_ahead`)."""
+
+    def __init__(self, connection: Connection, pipe: Any) -> None:
+        self.connection = connection
+        self._pipe = pipe
+
+    @property
+    def waiting(self) -> int:
+        """Message sets sent whose answers have not been taken."""
+        return int(self._pipe.waiting)
+
+    def send(self, messages: list[Message]) -> None:
+        if any(not is_read_only(request_name(m.name)) for m in messages):
+            raise ValueError("only queries are sent ahead of their answers")
+        try:
+            text = build(messages, version=self.connection.version)
+        except InvalidRequest as exc:
+            raise _from_the_callers_side(exc, len(messages)) from None
+        try:
+            self._pipe.send(text)
+        except RequestProcessorError as exc:
+            raise errors.SessionError(str(exc), exc.hresult) from exc
+
+    def receive(self) -> bytes:
+        """The oldest answer not taken yet, as UTF-8 bytes."""
+        try:
+            return bytes(self._pipe.receive())
+        except RequestProcessorError as exc:
+            raise errors.SessionError(str(exc), exc.hresult) from exc
+
+    def close(self) -> None:
+        self._pipe.close()

@@ -1,31 +1,43 @@
-"""Reading a QuickBooks iterator while a thread fetches its next pages.
+"""Reading a QuickBooks iterator while its next pages are fetched.
 
 A whole-collection read (an export) has two halves that can run at once: the company file
-answering the next page, and this process parsing and writing the last one. The reader's
-thread asks for page N+1 as soon as page N's text has come — before anyone parses it — so
-the company file (a worker process, a connector, QuickBooks) is never left waiting for the
-reader, and the reader never waits for a page it could have had. At most one page of text
-waits in between, so memory stays bounded. Only the thread talks to the session while it
-runs; it is stopped and joined before anything else is sent (the iterator's Stop).
+answering the next page, and this process parsing and writing the last one. Page N+1 is asked
+for as soon as page N's text has come — before anyone parses it — so the company file (a worker
+process, a connector, QuickBooks) is never left waiting for the reader, and the reader never
+waits for a page it could have had. At most one page of text waits in between, so memory
+stays bounded.
+
+Two ways to ask ahead:
+
+- a session that takes a request while its last answer is read (the sandbox worker's pipe,
+  :meth:`Connection.begin_exchange`) gets the next page's request from the reading thread
+  itself, right after the page before has come; no thread is needed, and the worker answers
+  into the pipe while this process parses;
+- any other session is asked by a thread. Only the thread talks to the session while it runs;
+  it is stopped and joined before anything else is sent (the iterator's Stop).
 """
 
 from __future__ import annotations
 
+import collections
 import queue
 import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from qbconnector.api.records import errors
 from qbconnector.qbxml.build import Message
 from qbconnector.qbxml.parse import Response
 
 if TYPE_CHECKING:
-    from qbconnector.api.records.connection import Connection
+    from qbconnector.api.records.connection import Connection, RequestsAhead
 
 _REMAINING = re.compile(r'\biteratorRemainingCount="(\d+)"')
 _REMAINING_BYTES = re.compile(rb'\biteratorRemainingCount="(\d+)"')
 _WAIT = 0.1
+PAGES_AHEAD = 2
+"""Pages asked for ahead of the one being read, where requests can be sent ahead."""
 
 
 def remaining_in(text: str | bytes, response_name: str) -> int:
@@ -67,9 +79,29 @@ class ReadAhead:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._fetch, daemon=True,
                                         name=f"qbconnector read-ahead {name}")
+        self._pipelined = connection.takes_requests_ahead
+        self._ahead: RequestsAhead | None = None
+        self._unasked = 0       # records of the iterator no page has been asked for yet
+        self._asked: collections.deque[int] = collections.deque()   # sizes of pages asked
+        self._started = False
+
+    def start(self) -> None:
+        """Ask for the next page now (before the first page's records are read)."""
+        if self._started:
+            return
+        self._started = True
+        if not self._pipelined:
+            self._thread.start()
+            return
+        self._ahead = self.connection.requests_ahead()
+        self._unasked = self.remaining
+        self._ask(*self._last)
 
     def __iter__(self) -> Iterator[Response]:
-        self._thread.start()
+        self.start()
+        if self._pipelined:
+            yield from self._answers()
+            return
         try:
             while True:
                 kind, value = self._pages.get()
@@ -81,8 +113,46 @@ class ReadAhead:
         finally:
             self.close()
 
+    # -- asking ahead without a thread ---------------------------------------------------------
+    def _ask(self, size: int, count: int) -> None:
+        """Ask for pages until :data:`PAGES_AHEAD` are on their way or none is left."""
+        assert self._ahead is not None
+        while self._unasked and self._ahead.waiting < PAGES_AHEAD:
+            self._page = self._next_page(self._page, size, count)
+            self._ahead.send([Message(self.name, {"MaxReturned": self._page},
+                                      iterator="Continue", iteratorID=self.iterator_id)])
+            self._asked.append(self._page)
+            self._unasked = max(0, self._unasked - self._page)
+
+    def _answers(self) -> Iterator[Response]:
+        response_name = self.name[:-2] + "Rs"
+        try:
+            while self._ahead is not None and self._ahead.waiting:
+                text = self._ahead.receive()
+                asked = self._asked.popleft()
+                self.remaining = remaining_in(text, response_name)
+                self._unasked = min(self._unasked, self.remaining)   # as the company file says
+                self._ask(len(text), asked)          # made while this one is parsed
+                yield self.check(self.connection.read(text, values=self.values)[0], self.name)
+        finally:
+            self.close()
+
     def close(self) -> None:
-        """Stop the thread and wait for it (it finishes the page it is fetching)."""
+        """Stop asking ahead: take the answers still on their way (the iterator moved on for
+        them), or stop the thread and wait for it (it finishes the page it is fetching)."""
+        if self._ahead is not None:
+            ahead, self._ahead = self._ahead, None
+            response_name = self.name[:-2] + "Rs"
+            try:
+                while ahead.waiting:
+                    self.remaining = remaining_in(ahead.receive(), response_name)
+            except errors.SessionError:     # the session is gone: no iterator to stop
+                self.remaining = 0
+            finally:
+                ahead.close()
+            return
+        if self._pipelined:
+            return
         self._stop.set()
         while self._thread.is_alive():
             try:

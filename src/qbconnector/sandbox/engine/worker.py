@@ -22,6 +22,7 @@ parent chose, so what the interpreter prints while it starts (a ``sitecustomize`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -32,6 +33,11 @@ import sys
 import threading
 from pathlib import Path
 from typing import IO
+
+try:
+    import fcntl
+except ImportError:        # Windows: the pipe keeps the system's size
+    fcntl = None  # type: ignore[assignment]
 
 from qbconnector.qbxml import status as catalogue
 from qbconnector.qbxml.session import RequestProcessorError, SessionOptions
@@ -54,6 +60,26 @@ def _read_exactly(stream: IO[bytes], size: int) -> bytes:
         chunks.append(chunk)
         size -= len(chunk)
     return b"".join(chunks)
+
+
+PIPE_BYTES = 1 << 20
+"""How much of an answer the pipe from the worker holds (Linux; elsewhere the system's size)."""
+
+
+def _widen(fd: int) -> None:
+    """Let the pipe hold a whole page of answer (:data:`PIPE_BYTES`, up to the system's
+    limit). With the default 64 KiB the worker stops at every 64 KiB until the reader takes
+    them, and the reader's thread, for each piece, needs the interpreter lock that the
+    parsing thread holds for up to 5 ms at a time: a 1 MB page then trickles over."""
+    setting = getattr(fcntl, "F_SETPIPE_SZ", None) if fcntl is not None else None
+    if setting is None:
+        return
+    try:
+        limit = int(Path("/proc/sys/fs/pipe-max-size").read_text())
+    except (OSError, ValueError):
+        limit = PIPE_BYTES
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(fd, setting, min(PIPE_BYTES, limit))
 
 
 def _send(stream: IO[bytes], kind: bytes, payload: bytes) -> None:
@@ -126,6 +152,17 @@ def _skip_to(stream: IO[bytes], token: bytes) -> None:
 
 # -- the parent -----------------------------------------------------------------------------------
 
+def _answer_of(kind: bytes, answer: bytes) -> bytes:
+    """The answer in a frame from the worker, or the error it stands for."""
+    if kind == OK:
+        return answer
+    if kind == REFUSED:
+        hresult, message = json.loads(answer)
+        raise RequestProcessorError(hresult, message)
+    raise RequestProcessorError(catalogue.HR_COULD_NOT_ACCESS,
+                                f"the sandbox worker process failed: {answer.decode()}")
+
+
 class WorkerSession(CompanyFileFacts):
     """A sandbox session whose company file is served by a child process."""
 
@@ -150,6 +187,8 @@ class WorkerSession(CompanyFileFacts):
         self._process = subprocess.Popen(
             [sys.executable, "-m", "qbconnector.sandbox.engine.worker", str(self.path), token],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0)
+        assert self._process.stdout is not None
+        _widen(self._process.stdout.fileno())
         self._lost = False
         self._greeting = token.encode("ascii")
         try:
@@ -181,6 +220,19 @@ class WorkerSession(CompanyFileFacts):
         text = request if isinstance(request, bytes) else request.encode("utf-8")
         return self._call(PROCESS, text)
 
+    def pipeline(self) -> WorkerPipeline:
+        """The pipe to the worker, held for requests sent ahead of their answers (one thread
+        reading an iterator: the worker answers the next page while this process parses the
+        last). Every other call waits until the pipeline is closed."""
+        if self._process is None and self._lost:
+            self.open()
+        self._lock.acquire()
+        process = self._process
+        if process is None:
+            self._lock.release()
+            raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
+        return WorkerPipeline(self, process)
+
     @property
     def pid(self) -> int | None:
         """The worker process's ID while it runs (for tests and diagnostics)."""
@@ -190,32 +242,46 @@ class WorkerSession(CompanyFileFacts):
     def _call(self, operation: bytes, payload: bytes) -> bytes:
         with self._lock:
             process = self._process
-            if process is None or process.stdin is None or process.stdout is None:
+            if process is None:
                 raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
-            try:
-                if self._greeting:
-                    _skip_to(process.stdout, self._greeting)
-                    self._greeting = b""
-                _send(process.stdin, operation, payload)
-                kind, answer = _receive(process.stdout)
-            except (EOFError, OSError) as exc:
-                try:
-                    code = process.wait(1)
-                except subprocess.TimeoutExpired:
-                    code = None
-                self._stop()
-                self._lost = True
-                raise RequestProcessorError(
-                    catalogue.HR_COULD_NOT_ACCESS,
-                    f"the sandbox worker process for {self.path.name} ended unexpectedly "
-                    f"(exit code {code}); the next request starts a new one") from exc
-        if kind == OK:
-            return answer
-        if kind == REFUSED:
-            hresult, message = json.loads(answer)
-            raise RequestProcessorError(hresult, message)
-        raise RequestProcessorError(catalogue.HR_COULD_NOT_ACCESS,
-                                    f"the sandbox worker process failed: {answer.decode()}")
+            self._send_frame(process, operation, payload)
+            kind, answer = self._receive_frame(process)
+        return _answer_of(kind, answer)
+
+    def _send_frame(self, process: subprocess.Popen[bytes], operation: bytes,
+                    payload: bytes) -> None:
+        """(With the pipe held.) One frame to the worker."""
+        if process is not self._process or process.stdin is None or process.stdout is None:
+            raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
+        try:
+            if self._greeting:
+                _skip_to(process.stdout, self._greeting)
+                self._greeting = b""
+            _send(process.stdin, operation, payload)
+        except (EOFError, OSError) as exc:
+            raise self._died(process) from exc
+
+    def _receive_frame(self, process: subprocess.Popen[bytes]) -> tuple[bytes, bytes]:
+        """(With the pipe held.) The worker's next answer frame."""
+        if process is not self._process or process.stdout is None:
+            raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
+        try:
+            return _receive(process.stdout)
+        except (EOFError, OSError) as exc:
+            raise self._died(process) from exc
+
+    def _died(self, process: subprocess.Popen[bytes]) -> RequestProcessorError:
+        """The worker is gone (with the lock held): forget it, and say so."""
+        try:
+            code = process.wait(1)
+        except subprocess.TimeoutExpired:
+            code = None
+        self._stop()
+        self._lost = True
+        return RequestProcessorError(
+            catalogue.HR_COULD_NOT_ACCESS,
+            f"the sandbox worker process for {self.path.name} ended unexpectedly "
+            f"(exit code {code}); the next request starts a new one")
 
     def _stop(self) -> None:
         process, self._process = self._process, None
@@ -240,3 +306,62 @@ class WorkerSession(CompanyFileFacts):
 
 if __name__ == "__main__":
     main()
+
+
+class WorkerPipeline:
+    """Requests to a worker sent ahead of their answers, which come back in order
+    (:meth:`WorkerSession.pipeline`). One thread uses it; :meth:`close` takes the answers
+    still on their way and gives the pipe back."""
+
+    def __init__(self, session: WorkerSession, process: subprocess.Popen[bytes]) -> None:
+        self._session = session
+        self._process = process
+        self.waiting = 0                   # requests sent whose answers are not taken yet
+        self._broken: RequestProcessorError | None = None
+        self._closed = False
+
+    def send(self, request: str | bytes) -> None:
+        """Send one more request (its answer comes after those of the requests before)."""
+        if self._closed:
+            raise RuntimeError("the pipeline is closed")
+        if self._broken is not None:
+            raise self._broken
+        text = request if isinstance(request, bytes) else request.encode("utf-8")
+        try:
+            self._session._send_frame(self._process, PROCESS, text)
+        except RequestProcessorError as exc:
+            self._broken = exc
+            raise
+        self.waiting += 1
+
+    def receive(self) -> bytes:
+        """The answer to the oldest request not answered yet, as UTF-8 bytes."""
+        if not self.waiting:
+            raise RuntimeError("no request is waiting for its answer")
+        self.waiting -= 1
+        if self._broken is not None:
+            raise self._broken
+        try:
+            kind, answer = self._session._receive_frame(self._process)
+        except RequestProcessorError as exc:   # the worker is gone: so are the other answers
+            self._broken = exc
+            raise
+        return _answer_of(kind, answer)
+
+    def close(self) -> None:
+        """Take (and drop) the answers still on their way, and give the pipe back."""
+        if self._closed:
+            return
+        try:
+            while self.waiting:
+                with contextlib.suppress(RequestProcessorError):
+                    self.receive()
+        finally:
+            self._closed = True
+            self._session._lock.release()
+
+    def __enter__(self) -> WorkerPipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
