@@ -139,6 +139,22 @@ def test_a_worker_read_stopped_early_takes_what_was_asked_and_stops_the_iterator
         assert [c.name for c in qb.customers.query()][-1] == "Customer 22"
 
 
+def test_other_calls_inside_the_loop_over_a_worker_read_are_answered(company):
+    """Queries inside the loop over another (counts, a second query read to its end) while
+    that loop's pages are on their way on the worker's pipe: every answer reaches its caller."""
+    with qbconnector.connect(company, worker=True, page_size=5) as qb:
+        outer, counts, inner = [], [], []
+        for customer in qb.customers.query():
+            outer.append(customer.name)
+            counts.append(qb.customers.count())
+            if len(outer) in (3, 12):
+                inner.append([c.name for c in qb.customers.query(page_size=4)])
+    expected = [f"Customer {n:02d}" for n in range(23)]
+    assert outer == expected
+    assert counts == [23] * 23
+    assert inner == [expected, expected]
+
+
 @pytest.mark.parametrize("page_size", [5, 500])
 def test_plain_gives_each_record_as_the_parser_made_it(company, page_size):
     """Query.plain() (what the export's flat formats read) gives the same records, in the same

@@ -227,25 +227,29 @@ def test_a_closed_pipeline_takes_the_answers_still_on_their_way(blank_company):
             pipe.send(LISTING.format(extra=""))
 
 
-def test_other_callers_wait_until_the_pipeline_is_closed(blank_company):
+def test_calls_in_between_get_their_own_answers_and_the_pipeline_keeps_its(blank_company):
+    """A reader may make other calls while its pages are on their way (a query inside the loop
+    over another), from its own thread or another: the answers they find first are kept."""
     import threading
 
     with WorkerSession(_with_customers(blank_company)) as worker:
         pipe = worker.pipeline()
-        answered = threading.Event()
-
-        def other() -> None:
-            worker.process(LISTING.format(extra='requestID="other"'))
-            answered.set()
-
-        thread = threading.Thread(target=other)
-        thread.start()
-        pipe.send(LISTING.format(extra='requestID="mine"'))
-        assert not answered.wait(0.3)                # the pipe is this pipeline's
-        assert 'requestID="mine"' in pipe.receive().decode()
-        pipe.close()
-        assert answered.wait(10)
-        thread.join()
+        inner = worker.pipeline()
+        pipe.send(LISTING.format(extra='requestID="ahead-1"'))
+        pipe.send(LISTING.format(extra='requestID="ahead-2"'))
+        inner.send(LISTING.format(extra='requestID="inner"'))
+        mine = worker.process(LISTING.format(extra='requestID="between"'))
+        assert 'requestID="between"' in mine
+        seen: list[str] = []
+        other = threading.Thread(target=lambda: seen.append(
+            worker.process(LISTING.format(extra='requestID="other"'))))
+        other.start()
+        other.join(10)
+        assert 'requestID="other"' in seen[0]
+        assert 'requestID="inner"' in inner.receive().decode()
+        assert 'requestID="ahead-1"' in pipe.receive().decode()
+        assert 'requestID="ahead-2"' in pipe.receive().decode()
+        assert pipe.waiting == inner.waiting == 0
 
 
 def test_a_worker_dying_under_a_pipeline_is_a_clear_error_then_replaced(blank_company):

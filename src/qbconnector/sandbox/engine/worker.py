@@ -22,6 +22,7 @@ parent chose, so what the interpreter prints while it starts (a ``sitecustomize`
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import json
@@ -173,6 +174,9 @@ class WorkerSession(CompanyFileFacts):
         self._lock = threading.Lock()
         self._lost = False              # the worker died: the next call starts a new one
         self._greeting = b""            # the token the new child's output starts with
+        # Pipelines whose requests were sent and not answered yet, one entry per request in
+        # the order sent (the worker answers in that order).
+        self._ahead: collections.deque[WorkerPipeline] = collections.deque()
 
     # -- the Session protocol -----------------------------------------------------------------
     def open(self) -> None:
@@ -221,15 +225,13 @@ class WorkerSession(CompanyFileFacts):
         return self._call(PROCESS, text)
 
     def pipeline(self) -> WorkerPipeline:
-        """The pipe to the worker, held for requests sent ahead of their answers (one thread
-        reading an iterator: the worker answers the next page while this process parses the
-        last). Every other call waits until the pipeline is closed."""
+        """Requests sent ahead of their answers (a reader of an iterator: the worker answers
+        the next page while this process parses the last). Other calls, from any thread, may
+        come in between: the answers they find on their way are kept for the pipeline."""
         if self._process is None and self._lost:
             self.open()
-        self._lock.acquire()
         process = self._process
         if process is None:
-            self._lock.release()
             raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
         return WorkerPipeline(self, process)
 
@@ -244,9 +246,20 @@ class WorkerSession(CompanyFileFacts):
             process = self._process
             if process is None:
                 raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
+            self._collect(process)       # answers sent ahead come first: kept for their own
             self._send_frame(process, operation, payload)
             kind, answer = self._receive_frame(process)
         return _answer_of(kind, answer)
+
+    def _collect(self, process: subprocess.Popen[bytes],
+                 until: WorkerPipeline | None = None) -> None:
+        """(With the lock held.) Read the answers to requests sent ahead, each into its
+        pipeline: all of them, or until ``until`` has one."""
+        while self._ahead and (until is None or not until.answers):
+            kind, answer = self._receive_frame(process)
+            owner = self._ahead.popleft()
+            if not owner.closed:
+                owner.answers.append((kind, answer))
 
     def _send_frame(self, process: subprocess.Popen[bytes], operation: bytes,
                     payload: bytes) -> None:
@@ -278,10 +291,14 @@ class WorkerSession(CompanyFileFacts):
             code = None
         self._stop()
         self._lost = True
-        return RequestProcessorError(
+        error = RequestProcessorError(
             catalogue.HR_COULD_NOT_ACCESS,
             f"the sandbox worker process for {self.path.name} ended unexpectedly "
             f"(exit code {code}); the next request starts a new one")
+        for pipe in self._ahead:          # their answers will not come
+            pipe.broken = error
+        self._ahead.clear()
+        return error
 
     def _stop(self) -> None:
         process, self._process = self._process, None
@@ -310,28 +327,27 @@ if __name__ == "__main__":
 
 class WorkerPipeline:
     """Requests to a worker sent ahead of their answers, which come back in order
-    (:meth:`WorkerSession.pipeline`). One thread uses it; :meth:`close` takes the answers
-    still on their way and gives the pipe back."""
+    (:meth:`WorkerSession.pipeline`). :meth:`close` drops the answers not taken."""
 
     def __init__(self, session: WorkerSession, process: subprocess.Popen[bytes]) -> None:
         self._session = session
         self._process = process
+        self.answers: collections.deque[tuple[bytes, bytes]] = collections.deque()
         self.waiting = 0                   # requests sent whose answers are not taken yet
-        self._broken: RequestProcessorError | None = None
-        self._closed = False
+        self.broken: RequestProcessorError | None = None
+        self.closed = False
 
     def send(self, request: str | bytes) -> None:
         """Send one more request (its answer comes after those of the requests before)."""
-        if self._closed:
+        if self.closed:
             raise RuntimeError("the pipeline is closed")
-        if self._broken is not None:
-            raise self._broken
+        if self.broken is not None:
+            raise self.broken
         text = request if isinstance(request, bytes) else request.encode("utf-8")
-        try:
-            self._session._send_frame(self._process, PROCESS, text)
-        except RequestProcessorError as exc:
-            self._broken = exc
-            raise
+        session = self._session
+        with session._lock:
+            session._send_frame(self._process, PROCESS, text)
+            session._ahead.append(self)
         self.waiting += 1
 
     def receive(self) -> bytes:
@@ -339,26 +355,20 @@ class WorkerPipeline:
         if not self.waiting:
             raise RuntimeError("no request is waiting for its answer")
         self.waiting -= 1
-        if self._broken is not None:
-            raise self._broken
-        try:
-            kind, answer = self._session._receive_frame(self._process)
-        except RequestProcessorError as exc:   # the worker is gone: so are the other answers
-            self._broken = exc
-            raise
+        session = self._session
+        with session._lock:
+            if not self.answers and self.broken is None:
+                session._collect(self._process, until=self)
+            if not self.answers:
+                raise self.broken or RequestProcessorError(catalogue.HR_INVALID_TICKET)
+            kind, answer = self.answers.popleft()
         return _answer_of(kind, answer)
 
     def close(self) -> None:
-        """Take (and drop) the answers still on their way, and give the pipe back."""
-        if self._closed:
-            return
-        try:
-            while self.waiting:
-                with contextlib.suppress(RequestProcessorError):
-                    self.receive()
-        finally:
-            self._closed = True
-            self._session._lock.release()
+        """Drop the answers not taken (those still on their way are dropped as they come)."""
+        self.closed = True
+        self.waiting = 0
+        self.answers.clear()
 
     def __enter__(self) -> WorkerPipeline:
         return self
