@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import logging
 import socket
+import threading
 from collections.abc import Callable
 
 from qbconnector.server.logs import LOGGER_NAME
@@ -20,6 +21,7 @@ class _PeekAtLogTime(logging.Handler):
         super().__init__(logging.INFO)
         self.sock = sock
         self.seen: list[bytes] = []
+        self.looked = threading.Semaphore(0)    # the client reads only after each look
 
     def emit(self, record: logging.LogRecord) -> None:
         if record.getMessage().startswith("client="):
@@ -27,6 +29,7 @@ class _PeekAtLogTime(logging.Handler):
                 self.seen.append(self.sock.recv(65536, socket.MSG_PEEK | socket.MSG_DONTWAIT))
             except BlockingIOError:
                 self.seen.append(b"")
+            self.looked.release()
 
 
 def test_the_answer_is_in_the_clients_hands_before_the_log_line_is_written(
@@ -43,6 +46,7 @@ def test_the_answer_is_in_the_clients_hands_before_the_log_line_is_written(
         try:
             for _ in range(3):            # keep-alive: each answer before its own line
                 sock.sendall(request)
+                assert peek.looked.acquire(timeout=10), "no log line for the request"
                 answer = b""
                 while b"</QBXML>" not in answer:
                     chunk = sock.recv(65536)

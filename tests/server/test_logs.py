@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import threading
 import time
 
 import pytest
 
 from qbconnector.server.logs import (
+    LOGGER_NAME,
     RotatingLogFile,
+    SafeFormatter,
     configure_logging,
+    line_writers,
     log_file_stem,
     newest_log_file,
     request_line,
@@ -67,6 +71,64 @@ def test_with_the_real_clock_a_line_goes_to_the_file_of_its_own_moment(tmp_path)
     assert (tmp_path / "2024_06_01.txt").read_text() == "after\n"
 
 
+@pytest.mark.parametrize("message", [
+    request_line(client="127.0.0.1", user="alice", interaction=0, requests=("HostQueryRq",),
+                 status=200, duration=0.00042, company="/srv/books/Main.qbdb"),
+    request_line(client="10.0.0.9", user="evil\nINFO forged line", interaction=None,
+                 requests=(), status=401, duration=0.0, detail="bad credentials"),
+    "card 4111 1111 1111 1111 and password=hunter2 <SSN>123-45-6789</SSN> \u2028 \x1b[31m",
+])
+def test_a_line_written_without_a_record_is_the_line_a_record_gives(tmp_path, message):
+    """The connector writes its request lines straight to its log files (no LogRecord): the
+    bytes are those the logging path writes, secrets masked and control characters escaped."""
+    created = 1717245296.25                      # a quarter past a second, exactly
+    by_record = RotatingLogFile(tmp_path / "record")
+    by_line = RotatingLogFile(tmp_path / "line")
+    formatter = SafeFormatter("%(asctime)s %(levelname)s %(message)s")   # the connector's
+    assert formatter.writes_lines
+    for handler in (by_record, by_line):
+        handler.setFormatter(formatter)
+    record = logging.makeLogRecord({"msg": message, "levelname": "WARNING", "levelno": 30,
+                                    "created": created, "msecs": 250.0})
+    by_record.emit(record)
+    by_line.write_line("WARNING", message, created)
+    for handler in (by_record, by_line):
+        handler.close()
+    [written] = (tmp_path / "record").iterdir()
+    [fast] = (tmp_path / "line").iterdir()
+    assert fast.name == written.name
+    assert fast.read_bytes() == written.read_bytes()
+    assert fast.read_bytes().count(b"\n") == 1          # one line, whatever the message held
+    if "hunter2" in message:
+        assert b"hunter2" not in fast.read_bytes() and b"***" in fast.read_bytes()
+
+
+def test_lines_go_without_records_only_where_every_handler_is_a_log_file(tmp_path):
+    logger = logging.getLogger(f"test.line_writers.{id(tmp_path)}")
+    logger.propagate = False
+    logger.setLevel(logging.INFO)
+    log_file = RotatingLogFile(tmp_path)
+    log_file.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.addHandler(log_file)
+    try:
+        assert line_writers(logger, logging.INFO) == [log_file]
+        other = logging.Handler()               # the console's feed, the LogPort, stderr...
+        logger.addHandler(other)
+        assert line_writers(logger, logging.INFO) is None
+        logger.removeHandler(other)
+        plain = logging.Formatter("%(message)s")
+        log_file.setFormatter(plain)            # another format: the record makes it
+        assert line_writers(logger, logging.INFO) is None
+        log_file.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addFilter(lambda record: True)
+        assert line_writers(logger, logging.INFO) is None
+        logger.filters.clear()
+        logger.propagate = True                 # the root's handlers need the record
+        assert line_writers(logger, logging.INFO) is None
+    finally:
+        log_file.close()
+
+
 def test_size_rollover_and_continuation(tmp_path):
     now = lambda: dt.datetime(2024, 6, 1, 12, 0)  # noqa: E731
     handler = RotatingLogFile(tmp_path, 2, max_size=50, now=now)
@@ -97,9 +159,20 @@ def test_request_line_quotes_what_needs_it():
     assert 'company="C:\\\\Books\\\\x \\"y\\".qbw"' in line
 
 
-def test_server_log_lines_name_everything_but_secrets(start_server, tmp_path):
+def test_server_log_lines_name_everything_but_secrets(start_server, tmp_path, monkeypatch):
     log_dir = tmp_path / "logs"
+    lines_without_records: list[str] = []
+    write_line = RotatingLogFile.write_line
+
+    def counted(self, levelname, message, created):
+        lines_without_records.append(message)
+        write_line(self, levelname, message, created)
+
+    monkeypatch.setattr(RotatingLogFile, "write_line", counted)
     server = start_server(LogEnabled=True, LogDir=str(log_dir), LogLevel=3)
+    logger = logging.getLogger(LOGGER_NAME)     # only the file listens (pytest's capture
+    monkeypatch.setattr(logger, "handlers",     # handlers join non-propagating loggers)
+                        [h for h in logger.handlers if isinstance(h, RotatingLogFile)])
     with client(server) as c:
         post(c)
         post(c, "<QBXML>")
@@ -109,6 +182,10 @@ def test_server_log_lines_name_everything_but_secrets(start_server, tmp_path):
     files = list(log_dir.iterdir())
     assert [f.name for f in files] == [log_file_stem(dt.datetime.now(), 0) + ".txt"]
     text = files[0].read_text()
+    # the request lines went straight to the file (only a file listens), in the same format
+    assert len(lines_without_records) == 3 and lines_without_records[0].startswith("client=")
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO client=127\.0\.0\.1 ", text,
+                     re.MULTILINE)
     assert "client=127.0.0.1 user=alice type=0 requests=HostQueryRq status=200" in text
     assert "status=517" in text and "status=401" in text
     assert "failed login for user 'alice' from 127.0.0.1" in text

@@ -24,7 +24,7 @@ from qbconnector.server.auth import Authenticator, LoginBackoff
 from qbconnector.server.clients import AllowedClients
 from qbconnector.server.execute import Limits, Outcome, Spool, execute_job
 from qbconnector.server.logport import LogPortServer
-from qbconnector.server.logs import LOGGER_NAME, request_line
+from qbconnector.server.logs import LOGGER_NAME, line_writers, request_line
 from qbconnector.server.protocol import Call, Reply, RequestHead
 from qbconnector.server.settings import Settings, User
 from qbconnector.server.state import ConnectorState
@@ -327,13 +327,21 @@ class ConnectorApp:
             level = logging.INFO
         log = self.log
         if log.isEnabledFor(level):
+            text = request_line(
+                client=client, user=outcome.user, interaction=outcome.interaction,
+                requests=outcome.requests, status=reply.status, duration=duration,
+                company=outcome.company, detail=outcome.detail)
+            files = line_writers(log, level)
+            if files is not None:      # only log files: the line without a record
+                created = time.time()
+                name = logging.getLevelName(level)
+                for handler in files:
+                    handler.write_line(name, text, created)
+                return
             # A record made directly: the logger would otherwise walk the stack for the
             # caller's file and line, which the connector's lines do not show.
             log.handle(log.makeRecord(
-                log.name, level, "(unknown file)", 0, request_line(
-                    client=client, user=outcome.user, interaction=outcome.interaction,
-                    requests=outcome.requests, status=reply.status, duration=duration,
-                    company=outcome.company, detail=outcome.detail), None, None,
+                log.name, level, "(unknown file)", 0, text, None, None,
                 extra={"connector_user": outcome.user} if outcome.authenticated else None))
 
 

@@ -86,26 +86,40 @@ class RotatingLogFile(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
-            line = (self.format(record) + "\n").encode("utf-8")
-            with self._file_lock:
-                stem = self._current_stem(record)
-                if stem != self._stem or self._stream is None:
-                    self._open(stem, self._last_index(stem))
-                if self.max_size and self._size > 0 and self._size + len(line) > self.max_size:
-                    self._open(stem, self._index + 1)
-                assert self._stream is not None
-                self._stream.write(line)
-                self._stream.flush()
-                self._size += len(line)
+            self._write((self.format(record) + "\n").encode("utf-8"), record.created)
         except Exception:
             self.handleError(record)
 
-    def _current_stem(self, record: logging.LogRecord) -> str:
+    def write_line(self, levelname: str, message: str, created: float) -> None:
+        """Write what :meth:`emit` writes for a record of these fields with no exception
+        attached, without making the record (see :func:`line_writers`)."""
+        formatter = self.formatter
+        assert isinstance(formatter, SafeFormatter)
+        try:
+            self._write((formatter.line(levelname, message, created) + "\n").encode("utf-8"),
+                        created)
+        except Exception:
+            self.handleError(logging.makeLogRecord({"msg": message, "levelname": levelname,
+                                                    "created": created}))
+
+    def _write(self, line: bytes, created: float) -> None:
+        with self._file_lock:
+            stem = self._current_stem(created)
+            if stem != self._stem or self._stream is None:
+                self._open(stem, self._last_index(stem))
+            if self.max_size and self._size > 0 and self._size + len(line) > self.max_size:
+                self._open(stem, self._index + 1)
+            assert self._stream is not None
+            self._stream.write(line)
+            self._stream.flush()
+            self._size += len(line)
+
+    def _current_stem(self, created: float) -> str:
         """The file name for now: worked out once a second with the real clock (a line per
         request would otherwise read the date and format it every time)."""
         if self._now is not None:
             return log_file_stem(self._now(), self.log_format)
-        second = int(record.created)
+        second = int(created)
         cached, stem = self._stem_of_second
         if cached != second:
             stem = log_file_stem(dt.datetime.fromtimestamp(second), self.log_format)
@@ -189,14 +203,30 @@ class SafeFormatter(logging.Formatter):
                    datefmt: str | None = None) -> str:
         if datefmt is not None:
             return super().formatTime(record, datefmt)
-        second = int(record.created)
+        return self._time_text(record.created, record.msecs)
+
+    def _time_text(self, created: float, msecs: float) -> str:
+        second = int(created)
         cached, text = self._second
         if cached != second:
-            text = time.strftime(self.default_time_format, self.converter(record.created))
+            text = time.strftime(self.default_time_format, self.converter(created))
             self._second = (second, text)
         if not self.default_msec_format:
             return text
-        return self.default_msec_format % (text, record.msecs)
+        return self.default_msec_format % (text, msecs)
+
+    @property
+    def writes_lines(self) -> bool:
+        """Whether :meth:`line` gives what :meth:`format` gives (the connector's own format)."""
+        return self._fmt == _FORMAT and self.datefmt is None and \
+            isinstance(self._style, logging.PercentStyle)
+
+    def line(self, levelname: str, message: str, created: float) -> str:
+        """What :meth:`format` makes of a record of these fields with no exception or stack
+        attached, for a formatter that :attr:`writes_lines`."""
+        msecs = int((created - int(created)) * 1000) + 0.0     # as LogRecord works it out
+        return _FORMAT % {"asctime": self._time_text(created, msecs), "levelname": levelname,
+                          "message": safe_text(message)}
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         original = record.message
@@ -205,6 +235,24 @@ class SafeFormatter(logging.Formatter):
             return super().formatMessage(record)
         finally:
             record.message = original
+
+
+def line_writers(logger: logging.Logger, level: int) -> list[RotatingLogFile] | None:
+    """The handlers a line of ``level`` goes to when every one of them is a log file that
+    can write it without a record (:meth:`RotatingLogFile.write_line`: the connector writes a
+    line per request, and the record, its handling and formatting cost more than the line);
+    None when a record is needed (another kind of handler, filters, propagation)."""
+    if logger.propagate or logger.filters or not logger.handlers:
+        return None
+    found: list[RotatingLogFile] = []
+    for handler in logger.handlers:
+        if type(handler) is not RotatingLogFile or handler.filters or level < handler.level:
+            return None
+        formatter = handler.formatter
+        if not isinstance(formatter, SafeFormatter) or not formatter.writes_lines:
+            return None
+        found.append(handler)
+    return found
 
 
 def default_log_dir() -> str:
