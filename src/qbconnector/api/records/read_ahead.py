@@ -4,17 +4,18 @@ A whole-collection read (an export) has two halves that can run at once: the com
 answering the next page, and this process parsing and writing the last one. Page N+1 is asked
 for as soon as page N's text has come — before anyone parses it — so the company file (a worker
 process, a connector, QuickBooks) is never left waiting for the reader, and the reader never
-waits for a page it could have had. At most one page of text waits in between, so memory
-stays bounded.
+waits for a page it could have had. Memory stays bounded: at most a page or two of text waits
+in between.
 
 Two ways to ask ahead:
 
-- a session that takes a request while its last answer is read (the sandbox worker's pipe,
-  :meth:`Connection.begin_exchange`) gets the next page's request from the reading thread
-  itself, right after the page before has come; no thread is needed, and the worker answers
-  into the pipe while this process parses;
-- any other session is asked by a thread. Only the thread talks to the session while it runs;
-  it is stopped and joined before anything else is sent (the iterator's Stop).
+- a session that takes requests before their answers are read (the sandbox worker's pipe,
+  :meth:`Connection.requests_ahead`) gets the requests for the next :data:`PAGES_AHEAD` pages
+  from the reading thread itself, each as soon as the page before has come; no thread is
+  needed, the worker answers into the pipe while this process parses, and the reader may make
+  other calls on the connection in between (their answers find their way);
+- any other session is asked by a thread, one page ahead. Only the thread talks to the session
+  while it runs; it is stopped and joined before anything else is sent (the iterator's Stop).
 """
 
 from __future__ import annotations
