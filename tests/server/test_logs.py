@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import re
 import threading
@@ -12,6 +13,7 @@ import pytest
 
 from qbconnector.server.logs import (
     LOGGER_NAME,
+    ConsoleLog,
     RotatingLogFile,
     SafeFormatter,
     configure_logging,
@@ -101,6 +103,37 @@ def test_a_line_written_without_a_record_is_the_line_a_record_gives(tmp_path, me
     assert fast.read_bytes().count(b"\n") == 1          # one line, whatever the message held
     if "hunter2" in message:
         assert b"hunter2" not in fast.read_bytes() and b"***" in fast.read_bytes()
+
+
+@pytest.mark.parametrize("message", [
+    "client=127.0.0.1 user=alice type=0 requests=HostQueryRq status=200 ms=0.4",
+    "user=\"bad\rname\" password=hunter2 card 4111-1111-1111-1111",
+])
+def test_the_console_writes_the_line_a_record_gives(message):
+    created = 1717245296.5
+    by_record, by_line = io.StringIO(), io.StringIO()
+    formatter = SafeFormatter("%(asctime)s %(levelname)s %(message)s")
+    handlers = [ConsoleLog(by_record), ConsoleLog(by_line)]
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    handlers[0].emit(logging.makeLogRecord({"msg": message, "levelname": "INFO", "levelno": 20,
+                                            "created": created, "msecs": 500.0}))
+    handlers[1].write_line("INFO", message, created)
+    assert by_line.getvalue() == by_record.getvalue()
+    assert by_line.getvalue().count("\n") == 1 and "hunter2" not in by_line.getvalue()
+
+
+def test_serve_s_console_and_files_take_lines_without_records(tmp_path):
+    logger = configure_logging(enabled=True, directory=str(tmp_path), console=True)
+    try:
+        mine = [h for h in logger.handlers if isinstance(h, (ConsoleLog, RotatingLogFile))]
+        assert len(mine) == 2
+        assert line_writers(logger, logging.INFO) in (mine, None)
+        # None only when pytest's own capture handlers sit on the logger as well
+        others = [h for h in logger.handlers if h not in mine]
+        assert (line_writers(logger, logging.INFO) is None) == bool(others)
+    finally:
+        configure_logging(enabled=False, console=False)
 
 
 def test_lines_go_without_records_only_where_every_handler_is_a_log_file(tmp_path):

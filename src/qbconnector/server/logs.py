@@ -237,21 +237,43 @@ class SafeFormatter(logging.Formatter):
             record.message = original
 
 
-def line_writers(logger: logging.Logger, level: int) -> list[RotatingLogFile] | None:
-    """The handlers a line of ``level`` goes to when every one of them is a log file that
-    can write it without a record (:meth:`RotatingLogFile.write_line`: the connector writes a
-    line per request, and the record, its handling and formatting cost more than the line);
-    None when a record is needed (another kind of handler, filters, propagation)."""
+class ConsoleLog(logging.StreamHandler):  # type: ignore[type-arg]
+    """The console's share of the log (standard error), which can also write a line without
+    a record (:meth:`write_line`, as :class:`RotatingLogFile` does)."""
+
+    def write_line(self, levelname: str, message: str, created: float) -> None:
+        """Write what :meth:`emit` writes for a record of these fields with no exception."""
+        formatter = self.formatter
+        assert isinstance(formatter, SafeFormatter)
+        try:
+            text = formatter.line(levelname, message, created) + self.terminator
+            with self.lock or contextlib.nullcontext():
+                self.stream.write(text)
+                self.flush()
+        except Exception:
+            self.handleError(logging.makeLogRecord({"msg": message, "levelname": levelname,
+                                                    "created": created}))
+
+
+_LINE_HANDLERS = (RotatingLogFile, ConsoleLog)
+
+
+def line_writers(logger: logging.Logger, level: int
+                 ) -> list[RotatingLogFile | ConsoleLog] | None:
+    """The handlers a line of ``level`` goes to when every one of them is a log file or the
+    console, which can write it without a record (``write_line``: the connector writes a line
+    per request, and the record, its handling and formatting cost more than the line); None
+    when a record is needed (another kind of handler, filters, propagation)."""
     if logger.propagate or logger.filters or not logger.handlers:
         return None
-    found: list[RotatingLogFile] = []
+    found: list[RotatingLogFile | ConsoleLog] = []
     for handler in logger.handlers:
-        if type(handler) is not RotatingLogFile or handler.filters or level < handler.level:
+        if type(handler) not in _LINE_HANDLERS or handler.filters or level < handler.level:
             return None
         formatter = handler.formatter
         if not isinstance(formatter, SafeFormatter) or not formatter.writes_lines:
             return None
-        found.append(handler)
+        found.append(handler)  # type: ignore[arg-type]
     return found
 
 
@@ -275,7 +297,7 @@ def configure_logging(*, level: int = 3, enabled: bool = False, directory: str =
     formatter = SafeFormatter(_FORMAT)
     handlers: list[logging.Handler] = []
     if console:
-        handlers.append(logging.StreamHandler(sys.stderr))
+        handlers.append(ConsoleLog(sys.stderr))
     if enabled:
         handlers.append(RotatingLogFile(directory or default_log_dir(), log_format, max_size))
     handlers.extend(extra_handlers)
