@@ -1,9 +1,9 @@
 """The connector as an ASGI application: the I/O around the rules in :mod:`protocol`.
 
 For each request it gathers the facts (client address, credentials, headers, body), asks the
-pure rules what to do, and runs the session work on the company file's worker thread
+pure rules what to do, and runs the session work through the company file's worker
 (:mod:`workers`). Slow steps — password hashing, parsing, sessions — never block the event
-loop.
+loop; only jobs the worker has seen to be quick on a sandbox file run on it.
 """
 
 from __future__ import annotations

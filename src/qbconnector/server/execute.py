@@ -1,11 +1,12 @@
 """Interaction 0 on the company file's thread: read the body, apply the rules, process, answer.
 
-Everything that parses or builds XML for a request runs here, on the worker thread of its
-company file, never on the event loop: a slow parse holds up that file's queue, not every
-client. The rules in order: the body must be well-formed qbXML free of DTDs and entities (517
-0x80040400), hold at most ``MaxMessageSetRequests`` requests (413), and a read-only user may
-send neither writes nor error-recovery attributes (3260 on every request: a read-only session
-stores, reads and clears no status). The session's answer may take at most
+Everything that parses or builds XML for a request runs here, in the job its company file's
+worker runs: on that file's thread, so a slow parse holds up that file's queue, not every
+client (a job the worker judges quick may run on the event loop: :mod:`workers`). The rules
+in order: the body must be well-formed qbXML free of DTDs and entities (517 0x80040400), hold
+at most ``MaxMessageSetRequests`` requests (413), and a read-only user may send neither writes
+nor error-recovery attributes (3260 on every request: a read-only session stores, reads and
+clears no status). The session's answer may take at most
 ``MaxResponseSize`` bytes (:class:`~qbconnector.qbxml.session.ResponseTooLarge`, 517).
 
 Bodies and answers larger than :data:`IN_MEMORY` bytes wait in temporary files, so a client
