@@ -332,7 +332,7 @@ class ConnectorApp:
                 requests=outcome.requests, status=reply.status, duration=duration,
                 company=outcome.company, detail=outcome.detail)
             files = line_writers(log, level)
-            if files is not None:      # only log files: the line without a record
+            if files is not None:      # only files and the console: no record needed
                 created = time.time()
                 name = logging.getLevelName(level)
                 for handler in files:

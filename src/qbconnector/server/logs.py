@@ -41,7 +41,27 @@ def log_file_stem(when: dt.datetime, log_format: int) -> str:
     return f"{when.year:04d}_{when.month:02d}_{when.day:02d}"
 
 
-class RotatingLogFile(logging.Handler):
+class _WritesLines:
+    """A handler that can also write a line without a record (see :func:`line_writers`)."""
+
+    formatter: logging.Formatter | None
+
+    def write_line(self, levelname: str, message: str, created: float) -> None:
+        """Write what ``emit`` writes for a record of these fields with no exception
+        attached, without making the record."""
+        formatter = self.formatter
+        assert isinstance(formatter, SafeFormatter)
+        try:
+            self._put(formatter.line(levelname, message, created), created)
+        except Exception:
+            self.handleError(logging.makeLogRecord(  # type: ignore[attr-defined]
+                {"msg": message, "levelname": levelname, "created": created}))
+
+    def _put(self, line: str, created: float) -> None:
+        raise NotImplementedError
+
+
+class RotatingLogFile(_WritesLines, logging.Handler):
     """Writes to the file of the current day/week/month, rolling over at ``max_size`` bytes."""
 
     def __init__(self, directory: str | os.PathLike[str], log_format: int = 0,
@@ -90,17 +110,8 @@ class RotatingLogFile(logging.Handler):
         except Exception:
             self.handleError(record)
 
-    def write_line(self, levelname: str, message: str, created: float) -> None:
-        """Write what :meth:`emit` writes for a record of these fields with no exception
-        attached, without making the record (see :func:`line_writers`)."""
-        formatter = self.formatter
-        assert isinstance(formatter, SafeFormatter)
-        try:
-            self._write((formatter.line(levelname, message, created) + "\n").encode("utf-8"),
-                        created)
-        except Exception:
-            self.handleError(logging.makeLogRecord({"msg": message, "levelname": levelname,
-                                                    "created": created}))
+    def _put(self, line: str, created: float) -> None:
+        self._write((line + "\n").encode("utf-8"), created)
 
     def _write(self, line: bytes, created: float) -> None:
         with self._file_lock:
@@ -237,22 +248,14 @@ class SafeFormatter(logging.Formatter):
             record.message = original
 
 
-class ConsoleLog(logging.StreamHandler):  # type: ignore[type-arg]
+class ConsoleLog(_WritesLines, logging.StreamHandler):  # type: ignore[type-arg]
     """The console's share of the log (standard error), which can also write a line without
-    a record (:meth:`write_line`, as :class:`RotatingLogFile` does)."""
+    a record (``write_line``, as :class:`RotatingLogFile` does)."""
 
-    def write_line(self, levelname: str, message: str, created: float) -> None:
-        """Write what :meth:`emit` writes for a record of these fields with no exception."""
-        formatter = self.formatter
-        assert isinstance(formatter, SafeFormatter)
-        try:
-            text = formatter.line(levelname, message, created) + self.terminator
-            with self.lock or contextlib.nullcontext():
-                self.stream.write(text)
-                self.flush()
-        except Exception:
-            self.handleError(logging.makeLogRecord({"msg": message, "levelname": levelname,
-                                                    "created": created}))
+    def _put(self, line: str, created: float) -> None:
+        with self.lock or contextlib.nullcontext():
+            self.stream.write(line + self.terminator)
+            self.flush()
 
 
 _LINE_HANDLERS = (RotatingLogFile, ConsoleLog)

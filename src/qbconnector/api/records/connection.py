@@ -103,27 +103,19 @@ class Connection:
         ``values`` is how the response's values come (see ``parse_response``)."""
         return self.read(self.exchange(messages, on_error), values)
 
-    def exchange(self, messages: list[Message], on_error: str = "stopOnError", *,
-                 raw: bool = False) -> str | bytes:
+    def exchange(self, messages: list[Message], on_error: str = "stopOnError") -> str:
         """Send messages in one message set and return the response text, unread; retried
-        as :meth:`send` retries (a paging reader fetches the next page while it reads one).
-        ``raw``: UTF-8 bytes where the session can give them as they came (``process_bytes``),
-        for a reader that only parses them."""
+        as :meth:`send` retries (a paging reader fetches the next page while it reads one)."""
         self.open()
         writes = any(not is_read_only(request_name(m.name)) for m in messages)
         set_attrs: dict[str, str] = {}
         if writes:
             set_attrs["newMessageSetID"] = message_set_id()
-        try:
-            text = build(messages, version=self.version, on_error=on_error,
-                         set_attrs=set_attrs)
-        except InvalidRequest as exc:
-            raise _from_the_callers_side(exc, len(messages)) from None
-        process = getattr(self.session, "process_bytes", None) if raw else None
+        text = self._message_set(messages, on_error, set_attrs)
         attempt = 0
         while True:
             try:
-                return process(text) if process is not None else self.session.process(text)
+                return self.session.process(text)
             except _OWN_KINDS:
                 raise
             except TransportError as exc:
@@ -139,6 +131,16 @@ class Connection:
                                             "oldMessageSetID": set_attrs["newMessageSetID"]})
             except RequestProcessorError as exc:
                 raise errors.SessionError(str(exc), exc.hresult) from exc
+
+    def _message_set(self, messages: list[Message], on_error: str = "stopOnError",
+                     set_attrs: dict[str, str] | None = None) -> str:
+        """The message set's text; a request QuickBooks would refuse is named as the caller
+        wrote it."""
+        try:
+            return build(messages, version=self.version, on_error=on_error,
+                         set_attrs=set_attrs)
+        except InvalidRequest as exc:
+            raise _from_the_callers_side(exc, len(messages)) from None
 
     @property
     def takes_requests_ahead(self) -> bool:
@@ -286,10 +288,7 @@ class RequestsAhead:
     def send(self, messages: list[Message]) -> None:
         if any(not is_read_only(request_name(m.name)) for m in messages):
             raise ValueError("only queries are sent ahead of their answers")
-        try:
-            text = build(messages, version=self.connection.version)
-        except InvalidRequest as exc:
-            raise _from_the_callers_side(exc, len(messages)) from None
+        text = self.connection._message_set(messages)
         try:
             self._pipe.send(text)
         except RequestProcessorError as exc:

@@ -171,7 +171,7 @@ class ReadAhead:
                 self._page = self._next_page(self._page, size, count)
                 follow = Message(self.name, {"MaxReturned": self._page}, iterator="Continue",
                                  iteratorID=self.iterator_id)
-                text = self.connection.exchange([follow], raw=True)
+                text = self.connection.exchange([follow])
                 self.remaining = remaining_in(text, response_name)
                 size, count = len(text), self._page   # a full page, but for the last
                 self._put(("page", text))

@@ -212,28 +212,23 @@ class WorkerSession(CompanyFileFacts):
         self._stop()
 
     def process(self, request: str | bytes) -> str:
-        return self.process_bytes(request).decode("utf-8")
-
-    def process_bytes(self, request: str | bytes) -> bytes:
-        """:meth:`process` with the answer as the worker sent it, UTF-8 bytes: a reader that
-        parses them (an export's pages) skips decoding them only to encode them again."""
-        if self._process is None and self._lost:
-            self.open()                 # the death was reported once; go on with a new worker
-        if self._process is None:
-            raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
+        self._running()
         text = request if isinstance(request, bytes) else request.encode("utf-8")
-        return self._call(PROCESS, text)
+        return self._call(PROCESS, text).decode("utf-8")
 
     def pipeline(self) -> WorkerPipeline:
         """Requests sent ahead of their answers (a reader of an iterator: the worker answers
         the next page while this process parses the last). Other calls, from any thread, may
         come in between: the answers they find on their way are kept for the pipeline."""
+        return WorkerPipeline(self, self._running())
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        """The worker process, a new one if the last died (its death was reported once)."""
         if self._process is None and self._lost:
             self.open()
-        process = self._process
-        if process is None:
+        if self._process is None:
             raise RequestProcessorError(catalogue.HR_INVALID_TICKET)
-        return WorkerPipeline(self, process)
+        return self._process
 
     @property
     def pid(self) -> int | None:
