@@ -1,11 +1,14 @@
 /* Optional accelerator of qbconnector.qbxml.parse.parse_response: a response message set read
- * with expat (through pyexpat's C API, so no library of its own is linked) straight into the
- * responses' fields and records, following the same conversion plans as the pure-Python path.
+ * straight from its bytes into the responses' fields and records, following the same conversion
+ * plans as the pure-Python path.
  *
- * It gives up, returning None, on anything out of the ordinary (an XML error, a comment or
- * processing instruction inside the document, namespaces, limits libxml2 would enforce): the
- * caller then parses with lxml, which says what is wrong. So the answers are the same either
- * way; only the time differs.
+ * The reader takes the XML that QuickBooks writes (UTF-8, elements, attributes, text with the
+ * five predefined entities and character references, CDATA, comments and processing
+ * instructions outside the root) and gives up, returning None, on anything else or anything
+ * libxml2 would refuse or treat otherwise: another encoding, a DOCTYPE, a comment or processing
+ * instruction inside the document, namespaces, names beyond ASCII, a character XML forbids, any
+ * malformed markup, limits libxml2 enforces. The caller then parses with lxml, which says what
+ * is wrong. So the answers are the same either way; only the time differs.
  *
  * A plan is a dict: child tag -> (sub-plan or None for a leaf, value code, parser, repeats,
  * the spec declares attributes). parse(data, plan_for, record_type, parsers, json_values)
@@ -16,11 +19,12 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <expat.h>
-#include "pyexpat.h"
 
-#include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+
+typedef char XML_Char;                /* names and values handed to the handlers: UTF-8, NUL-ended */
+#define XMLCALL
 
 #ifndef QBX_SOURCE_SHA
 #define QBX_SOURCE_SHA ""             /* the build hook passes the SHA-256 of this file */
@@ -33,8 +37,6 @@
 enum { K_ROOT, K_MSGS, K_RS, K_AGG, K_LEAF, K_SKIP };
 enum { P_TEXT = 0, P_DECIMAL = 1, P_INT = 2, P_BOOL = 3, P_DATE = 4, P_DATETIME = 5,
        P_CALL = 6 };
-
-static struct PyExpat_CAPI *capi = NULL;
 
 typedef struct {
     int kind;
@@ -52,6 +54,22 @@ typedef struct {
     PyObject *records;     /* borrowed (responses): the response's records */
 } Frame;
 
+/* A value is made once per parse for each text (and way of reading it) seen again: a response
+ * repeats most of its values (the same account, item, customer, date or amount on record after
+ * record), and they are immutable (str, Decimal, date, datetime, bool, int), so records may
+ * share them. Direct-mapped: a new text takes its slot, so a run of distinct values (IDs)
+ * costs a hash and a copy each, and memory stays bounded. */
+#define MEMO_KEY 46                   /* longer texts are not kept */
+#define MEMO_SLOTS_MAX 16384
+
+typedef struct Memo {
+    PyObject *value;       /* owned; NULL: empty slot */
+    PyObject *parser;      /* borrowed: with code, how the text was read */
+    uint32_t hash;
+    unsigned char len, code;
+    char key[MEMO_KEY];
+} Memo;
+
 typedef struct {
     Frame frames[MAX_DEPTH + 2];
     int depth;
@@ -66,6 +84,16 @@ typedef struct {
     PyObject *responses;   /* borrowed: the current message set's list */
     int fallback;          /* give up: the caller parses with lxml */
     int error;             /* a Python exception is set */
+    struct Memo *memo;     /* values made once per parse (see leaf_value) */
+    size_t memo_mask;
+    /* the reader's own */
+    char *tmp;             /* a start tag's name and attributes, each NUL-ended */
+    Py_ssize_t tmp_len, tmp_cap;
+    Py_ssize_t *offsets;   /* where each of them starts in tmp */
+    const XML_Char **atts; /* the attributes as the handlers take them: name, value, ..., NULL */
+    Py_ssize_t atts_cap;
+    const unsigned char *open_name[MAX_DEPTH + 2];   /* the open elements' names, to match */
+    Py_ssize_t open_len[MAX_DEPTH + 2];              /* their end tags */
 } State;
 
 /* Element names as interned strings, kept across calls: qbXML has a few thousand names, and
@@ -466,18 +494,54 @@ error:
     st->error = 1;
 }
 
+static PyObject *read_value(State *st, Frame *f, int code, PyObject *parser)
+{
+    PyObject *text = text_of(st, f);
+    if (text == NULL)
+        return NULL;
+    PyObject *value = st->json_values ? json_value(st, text, code, parser)
+                                      : typed(st, text, code, parser);
+    Py_DECREF(text);
+    return value;
+}
+
+static PyObject *leaf_value(State *st, Frame *f)
+{
+    /* A leaf's value, from the memo when the same text was read the same way before. */
+    int code = (int)PyLong_AsLong(PyTuple_GET_ITEM(f->entry, 1));
+    PyObject *parser = PyTuple_GET_ITEM(f->entry, 2);
+    Py_ssize_t n = st->len - f->text_start;
+    if (st->memo == NULL || f->text != NULL || !f->collecting || n <= 0 || n > MEMO_KEY)
+        return read_value(st, f, code, parser);
+    const unsigned char *s = (const unsigned char *)st->buf + f->text_start;
+    uint32_t h = 2166136261u ^ (uint32_t)code;
+    for (Py_ssize_t i = 0; i < n; i++)
+        h = (h ^ s[i]) * 16777619u;
+    h ^= (uint32_t)((uintptr_t)parser >> 4);
+    Memo *slot = &st->memo[(h ^ (h >> 15)) & st->memo_mask];
+    if (slot->value != NULL && slot->hash == h && slot->len == n && slot->code == code
+        && slot->parser == parser && memcmp(slot->key, s, n) == 0) {
+        Py_INCREF(slot->value);
+        return slot->value;
+    }
+    PyObject *value = read_value(st, f, code, parser);
+    if (value == NULL)
+        return NULL;
+    Py_XSETREF(slot->value, Py_NewRef(value));
+    slot->parser = parser;
+    slot->hash = h;
+    slot->len = (unsigned char)n;
+    slot->code = (unsigned char)code;
+    memcpy(slot->key, s, n);
+    return value;
+}
+
 static int finish(State *st, Frame *f, Frame *parent)
 {
     PyObject *value = NULL;
     int rc = -1;
     if (f->kind == K_LEAF) {
-        PyObject *text = text_of(st, f);
-        if (text == NULL)
-            return -1;
-        int code = (int)PyLong_AsLong(PyTuple_GET_ITEM(f->entry, 1));
-        value = st->json_values ? json_value(st, text, code, PyTuple_GET_ITEM(f->entry, 2))
-                                : typed(st, text, code, PyTuple_GET_ITEM(f->entry, 2));
-        Py_DECREF(text);
+        value = leaf_value(st, f);
         if (value == NULL)
             return -1;
         if (f->depth4) {
@@ -559,31 +623,513 @@ static void XMLCALL on_text(void *data, const XML_Char *s, int len)
     st->len += len;
 }
 
-static void XMLCALL on_pi(void *data, const XML_Char *target, const XML_Char *pi)
+/* -- the reader: bytes -> on_start / on_text / on_end ------------------------------------ */
+
+static unsigned char NAME[256];       /* 3: may start a name, 2: may continue one (ASCII only) */
+static unsigned char SPECIAL[256];    /* ends a run of text: < & CR ] */
+
+static int acceptable_chars(const unsigned char *s, Py_ssize_t n)
 {
-    State *st = (State *)data;
-    (void)target;
-    (void)pi;
-    if (st->depth > 0)
-        give_up(st);             /* lxml drops it, maybe joining texts: leave it to lxml */
+    /* Every character is one XML 1.0 allows, in well-formed UTF-8 (no control characters but
+     * tab, LF and CR; no surrogates, U+FFFE or U+FFFF; nothing overlong or past U+10FFFF). */
+    Py_ssize_t i = 0;
+    while (i < n) {
+        while (i + 8 <= n) {           /* eight ASCII characters at or above space at a time */
+            uint64_t w;
+            memcpy(&w, s + i, 8);
+            if ((w & 0x8080808080808080ULL)
+                || ((w - 0x2020202020202020ULL) & ~w & 0x8080808080808080ULL))
+                break;
+            i += 8;
+        }
+        if (i >= n)
+            break;
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+                return 0;
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        int len;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (n - i < len)
+            return 0;
+        for (int k = 1; k < len; k++) {
+            unsigned char d = s[i + k];
+            if ((d & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (d & 0x3F);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF))
+            || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
+            return 0;
+        i += len;
+    }
+    return 1;
 }
 
-static void XMLCALL on_comment(void *data, const XML_Char *text)
+static const unsigned char *skip_space(const unsigned char *p, const unsigned char *end)
 {
-    State *st = (State *)data;
-    (void)text;
-    if (st->depth > 0)
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r'))
+        p++;
+    return p;
+}
+
+static const unsigned char *name_end(const unsigned char *p, const unsigned char *end)
+{
+    /* Past an ASCII name starting at p, or NULL: no name there, or one the reader leaves to
+     * lxml (a prefix, a character beyond ASCII, longer than libxml2 takes). */
+    const unsigned char *start = p;
+    if (p >= end || NAME[*p] != 3)
+        return NULL;
+    p++;
+    while (p < end && NAME[*p])
+        p++;
+    if (p < end && (*p == ':' || *p >= 0x80))
+        return NULL;
+    if (p - start > MAX_NAME)
+        return NULL;
+    return p;
+}
+
+static int reference(const unsigned char **at, const unsigned char *end, char out[4])
+{
+    /* The character *at ('&...;') stands for, as UTF-8 in out; its length, or 0 (give up:
+     * an entity XML does not predefine, a malformed reference, a character XML forbids). */
+    const unsigned char *p = *at + 1;
+    if (p < end && *p == '#') {
+        uint32_t cp = 0;
+        int hex = 0, digits = 0;
+        p++;
+        if (p < end && *p == 'x') {
+            hex = 1;
+            p++;
+        }
+        for (; p < end && *p != ';'; p++, digits++) {
+            unsigned d;
+            if (*p >= '0' && *p <= '9')
+                d = *p - '0';
+            else if (hex && (*p | 32) >= 'a' && (*p | 32) <= 'f')
+                d = (*p | 32) - 'a' + 10;
+            else
+                return 0;
+            cp = cp * (hex ? 16 : 10) + d;
+            if (cp > 0x10FFFF)
+                return 0;
+        }
+        if (p >= end || digits == 0)
+            return 0;
+        if (!(cp == 0x9 || cp == 0xA || cp == 0xD || (cp >= 0x20 && cp <= 0xD7FF)
+              || (cp >= 0xE000 && cp <= 0xFFFD) || (cp >= 0x10000 && cp <= 0x10FFFF)))
+            return 0;
+        *at = p + 1;
+        if (cp < 0x80) {
+            out[0] = (char)cp;
+            return 1;
+        }
+        if (cp < 0x800) {
+            out[0] = (char)(0xC0 | (cp >> 6));
+            out[1] = (char)(0x80 | (cp & 0x3F));
+            return 2;
+        }
+        if (cp < 0x10000) {
+            out[0] = (char)(0xE0 | (cp >> 12));
+            out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+            out[2] = (char)(0x80 | (cp & 0x3F));
+            return 3;
+        }
+        out[0] = (char)(0xF0 | (cp >> 18));
+        out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+        out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[3] = (char)(0x80 | (cp & 0x3F));
+        return 4;
+    }
+    static const struct { const char *name; Py_ssize_t len; char c; } predefined[] = {
+        {"lt;", 3, '<'}, {"gt;", 3, '>'}, {"amp;", 4, '&'}, {"apos;", 5, '\''},
+        {"quot;", 5, '"'}};
+    for (size_t i = 0; i < sizeof(predefined) / sizeof(predefined[0]); i++) {
+        if (end - p >= predefined[i].len && memcmp(p, predefined[i].name, predefined[i].len) == 0) {
+            out[0] = predefined[i].c;
+            *at = p + predefined[i].len;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int put(State *st, const char *s, Py_ssize_t n)
+{
+    /* Append to the start tag's scratch buffer. */
+    if (st->tmp_len + n > st->tmp_cap) {
+        Py_ssize_t cap = st->tmp_cap * 2 > st->tmp_len + n ? st->tmp_cap * 2
+                                                          : st->tmp_len + n + 256;
+        char *grown = PyMem_Realloc(st->tmp, cap);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            st->error = 1;
+            return -1;
+        }
+        st->tmp = grown;
+        st->tmp_cap = cap;
+    }
+    memcpy(st->tmp + st->tmp_len, s, n);
+    st->tmp_len += n;
+    return 0;
+}
+
+static int mark(State *st, Py_ssize_t index)
+{
+    /* Note that the index-th string of the tag starts here. */
+    if (index + 2 > st->atts_cap) {
+        Py_ssize_t cap = st->atts_cap * 2 > index + 2 ? st->atts_cap * 2 : index + 16;
+        Py_ssize_t *offsets = PyMem_Realloc(st->offsets, cap * sizeof(Py_ssize_t));
+        if (offsets != NULL)
+            st->offsets = offsets;
+        const XML_Char **atts = offsets == NULL ? NULL
+            : PyMem_Realloc(st->atts, cap * sizeof(XML_Char *));
+        if (atts == NULL) {
+            PyErr_NoMemory();
+            st->error = 1;
+            return -1;
+        }
+        st->atts = atts;
+        st->atts_cap = cap;
+    }
+    st->offsets[index] = st->tmp_len;
+    return 0;
+}
+
+static const unsigned char *start_tag(State *st, const unsigned char *p,
+                                      const unsigned char *end, int *empty)
+{
+    /* p is at '<' of a start tag: read it, open the element (on_start); past it, or NULL
+     * (gave up or failed). */
+    const unsigned char *name = p + 1, *q = name_end(name, end);
+    if (q == NULL)
+        return NULL;
+    Py_ssize_t name_len = q - name;
+    st->tmp_len = 0;
+    if (mark(st, 0) < 0 || put(st, (const char *)name, q - name) < 0 || put(st, "", 1) < 0)
+        return NULL;
+    Py_ssize_t strings = 1;
+    p = q;
+    for (;;) {
+        q = skip_space(p, end);
+        if (q >= end)
+            return NULL;
+        if (*q == '>') {
+            p = q + 1;
+            *empty = 0;
+            break;
+        }
+        if (*q == '/') {
+            if (q + 1 >= end || q[1] != '>')
+                return NULL;
+            p = q + 2;
+            *empty = 1;
+            break;
+        }
+        if (q == p)                        /* an attribute must follow white space */
+            return NULL;
+        const unsigned char *att = q;
+        q = name_end(att, end);
+        if (q == NULL)
+            return NULL;
+        for (Py_ssize_t i = 1; i < strings; i += 2) {      /* a repeated attribute */
+            const char *seen = st->tmp + st->offsets[i];
+            if ((Py_ssize_t)strlen(seen) == q - att && memcmp(seen, att, q - att) == 0)
+                return NULL;
+        }
+        if (mark(st, strings++) < 0 || put(st, (const char *)att, q - att) < 0
+            || put(st, "", 1) < 0)
+            return NULL;
+        q = skip_space(q, end);
+        if (q >= end || *q != '=')
+            return NULL;
+        q = skip_space(q + 1, end);
+        if (q >= end || (*q != '"' && *q != '\''))
+            return NULL;
+        unsigned char quote = *q++;
+        if (mark(st, strings++) < 0)
+            return NULL;
+        for (;;) {                          /* the value, normalized as XML says */
+            const unsigned char *run = q;
+            while (q < end && *q != quote && *q != '<' && *q != '&' && *q != '\t'
+                   && *q != '\n' && *q != '\r')
+                q++;
+            if (q > run && put(st, (const char *)run, q - run) < 0)
+                return NULL;
+            if (q >= end || *q == '<')
+                return NULL;
+            if (*q == quote) {
+                q++;
+                break;
+            }
+            if (*q == '&') {
+                char out[4];
+                int n = reference(&q, end, out);
+                if (n == 0 || put(st, out, n) < 0)
+                    return NULL;
+                continue;
+            }
+            if (*q == '\r' && q + 1 < end && q[1] == '\n')
+                q++;                        /* CR LF is one line end */
+            q++;
+            if (put(st, " ", 1) < 0)
+                return NULL;
+        }
+        if (put(st, "", 1) < 0)
+            return NULL;
+        p = q;
+    }
+    for (Py_ssize_t i = 0; i < strings; i++)
+        st->atts[i] = st->tmp + st->offsets[i];
+    st->atts[strings] = NULL;
+    if (st->depth >= MAX_DEPTH) {
         give_up(st);
+        return NULL;
+    }
+    st->open_name[st->depth] = name;
+    st->open_len[st->depth] = name_len;
+    on_start(st, st->atts[0], st->atts + 1);
+    return stopped(st) ? NULL : p;
 }
 
-static void XMLCALL on_doctype(void *data, const XML_Char *name, const XML_Char *sysid,
-                               const XML_Char *pubid, int has_internal)
+static const unsigned char *end_tag(State *st, const unsigned char *p, const unsigned char *end)
 {
-    (void)name;
-    (void)sysid;
-    (void)pubid;
-    (void)has_internal;
-    give_up((State *)data);
+    /* p is at '</': the end tag of the open element, closing it (on_end). */
+    const unsigned char *name = p + 2, *q = name_end(name, end);
+    if (q == NULL || st->depth < 1)
+        return NULL;
+    Py_ssize_t open = st->depth - 1;
+    if (q - name != st->open_len[open] || memcmp(name, st->open_name[open], q - name) != 0)
+        return NULL;
+    q = skip_space(q, end);
+    if (q >= end || *q != '>')
+        return NULL;
+    on_end(st, NULL);
+    return stopped(st) ? NULL : q + 1;
+}
+
+static const unsigned char *comment_end(const unsigned char *p, const unsigned char *end)
+{
+    /* p is at '<!--': past the comment, or NULL ('--' inside, or no end). */
+    for (p += 4; end - p >= 2; p++) {
+        if (p[0] == '-' && p[1] == '-')
+            return end - p >= 3 && p[2] == '>' ? p + 3 : NULL;
+    }
+    return NULL;
+}
+
+static const unsigned char *pi_end(const unsigned char *p, const unsigned char *end)
+{
+    /* p is at '<?' of a processing instruction outside the root: past it, or NULL (its
+     * target is xml in any case, which only the declaration at the start may be). */
+    const unsigned char *target = p + 2, *q = name_end(target, end);
+    if (q == NULL)
+        return NULL;
+    if (q - target == 3 && (target[0] | 32) == 'x' && (target[1] | 32) == 'm'
+        && (target[2] | 32) == 'l')
+        return NULL;
+    if (q < end && *q == '?')
+        return end - q >= 2 && q[1] == '>' ? q + 2 : NULL;
+    if (q >= end || skip_space(q, end) == q)
+        return NULL;
+    for (; end - q >= 2; q++) {
+        if (q[0] == '?' && q[1] == '>')
+            return q + 2;
+    }
+    return NULL;
+}
+
+static const unsigned char *pseudo(const unsigned char *p, const unsigned char *end,
+                                   const char *name, const unsigned char **value,
+                                   Py_ssize_t *len)
+{
+    /* In the XML declaration, at white space: ' name = "value"'; past it (value and len set),
+     * or p itself when the next name is another. */
+    const unsigned char *q = skip_space(p, end);
+    size_t n = strlen(name);
+    if (q == p || (size_t)(end - q) < n || memcmp(q, name, n) != 0)
+        return p;
+    q = skip_space(q + n, end);
+    if (q >= end || *q != '=')
+        return p;
+    q = skip_space(q + 1, end);
+    if (q >= end || (*q != '"' && *q != '\''))
+        return p;
+    unsigned char quote = *q++;
+    *value = q;
+    while (q < end && *q != quote)
+        q++;
+    if (q >= end)
+        return p;
+    *len = q - *value;
+    return q + 1;
+}
+
+static const unsigned char *declaration_end(const unsigned char *p, const unsigned char *end)
+{
+    /* p is at '<?xml ' at the very start: past the declaration, or NULL unless it says
+     * version 1.0, then perhaps encoding UTF-8 (in any case), then perhaps standalone. */
+    const unsigned char *value = NULL, *q;
+    Py_ssize_t len = 0;
+    q = pseudo(p + 5, end, "version", &value, &len);
+    if (q == p + 5 || len != 3 || memcmp(value, "1.0", 3) != 0)
+        return NULL;
+    p = pseudo(q, end, "encoding", &value, &len);
+    if (p != q) {
+        if (len != 5 || (value[0] | 32) != 'u' || (value[1] | 32) != 't'
+            || (value[2] | 32) != 'f' || value[3] != '-' || value[4] != '8')
+            return NULL;
+    }
+    q = pseudo(p, end, "standalone", &value, &len);
+    if (q != p && !(len == 3 && memcmp(value, "yes", 3) == 0)
+        && !(len == 2 && memcmp(value, "no", 2) == 0))
+        return NULL;
+    q = skip_space(q, end);
+    return end - q >= 2 && q[0] == '?' && q[1] == '>' ? q + 2 : NULL;
+}
+
+static const unsigned char *outside(const unsigned char *p, const unsigned char *end)
+{
+    /* Before or after the root: white space, comments and processing instructions; where
+     * something else starts (or the end), or NULL. */
+    for (;;) {
+        p = skip_space(p, end);
+        if (end - p >= 4 && memcmp(p, "<!--", 4) == 0)
+            p = comment_end(p, end);
+        else if (end - p >= 2 && p[0] == '<' && p[1] == '?')
+            p = pi_end(p, end);
+        else
+            return p;
+        if (p == NULL)
+            return NULL;
+    }
+}
+
+static int text(State *st, const char *s, Py_ssize_t n)
+{
+    if (n > INT_MAX)
+        return -1;
+    on_text(st, s, (int)n);
+    return stopped(st) ? -1 : 0;
+}
+
+static const unsigned char *cdata(State *st, const unsigned char *p, const unsigned char *end)
+{
+    /* p is at '<![CDATA[': its text, line ends made LF; past it, or NULL. */
+    p += 9;
+    for (;;) {
+        const unsigned char *run = p;
+        while (p < end && *p != '\r' && !(*p == ']' && end - p >= 3 && p[1] == ']'
+                                          && p[2] == '>'))
+            p++;
+        if (p >= end)
+            return NULL;
+        if (p > run && text(st, (const char *)run, p - run) < 0)
+            return NULL;
+        if (*p == ']')
+            return p + 3;
+        if (text(st, "\n", 1) < 0)
+            return NULL;
+        p += (end - p >= 2 && p[1] == '\n') ? 2 : 1;
+    }
+}
+
+static void read_document(State *st, const unsigned char *p, Py_ssize_t n)
+{
+    /* Read the whole document, calling the handlers; give up on anything out of the ordinary
+     * (st->fallback) and stop on a Python error (st->error). */
+    const unsigned char *end = p + n;
+    int empty = 0;
+    if (!acceptable_chars(p, n)) {
+        give_up(st);
+        return;
+    }
+    if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
+        p += 3;                                     /* the UTF-8 byte order mark */
+    if (end - p >= 6 && memcmp(p, "<?xml", 5) == 0 && skip_space(p + 5, end) != p + 5) {
+        p = declaration_end(p, end);
+        if (p == NULL)
+            goto unusual;
+    }
+    p = outside(p, end);
+    if (p == NULL || p >= end || *p != '<')
+        goto unusual;
+    p = start_tag(st, p, end, &empty);
+    if (p == NULL)
+        goto unusual;
+    if (empty) {
+        on_end(st, NULL);
+        if (stopped(st))
+            return;
+    }
+    while (st->depth > 0) {
+        if (p >= end)
+            goto unusual;
+        if (*p == '<') {
+            if (end - p >= 2 && p[1] == '/') {
+                p = end_tag(st, p, end);
+            } else if (end - p >= 9 && memcmp(p, "<![CDATA[", 9) == 0) {
+                p = cdata(st, p, end);
+            } else if (end - p >= 2 && (p[1] == '!' || p[1] == '?')) {
+                goto unusual;              /* a comment, PI or declaration inside: lxml's */
+            } else {
+                p = start_tag(st, p, end, &empty);
+                if (p != NULL && empty) {
+                    on_end(st, NULL);
+                    if (stopped(st))
+                        return;
+                }
+            }
+            if (p == NULL)
+                goto unusual;
+            continue;
+        }
+        const unsigned char *run = p;                   /* text up to the next markup */
+        while (p < end && !SPECIAL[*p])
+            p++;
+        if (p > run && text(st, (const char *)run, p - run) < 0)
+            goto unusual;
+        if (p >= end || *p == '<')
+            continue;
+        if (*p == '&') {
+            char out[4];
+            int len = reference(&p, end, out);
+            if (len == 0 || text(st, out, len) < 0)
+                goto unusual;
+        } else if (*p == '\r') {
+            if (text(st, "\n", 1) < 0)
+                goto unusual;
+            p += (end - p >= 2 && p[1] == '\n') ? 2 : 1;
+        } else {                                     /* ']': not the end of a CDATA section */
+            if (end - p >= 3 && p[1] == ']' && p[2] == '>')
+                goto unusual;
+            if (text(st, "]", 1) < 0)
+                goto unusual;
+            p++;
+        }
+    }
+    p = outside(p, end);
+    if (p != NULL && p == end)
+        return;
+unusual:
+    if (!st->error)
+        give_up(st);
 }
 
 static PyObject *parse(PyObject *self, PyObject *args)
@@ -611,27 +1157,19 @@ static PyObject *parse(PyObject *self, PyObject *args)
     st->datetime_iso = PyTuple_GET_ITEM(parsers, 2);
     st->parse_datetime = PyTuple_GET_ITEM(parsers, 3);
     st->jsonable = PyTuple_GET_ITEM(parsers, 4);
-    if (data.len > INT_MAX) {
-        out = Py_None;
-        Py_INCREF(out);
-        goto end;
-    }
     st->result = PyList_New(0);
     if (st->result == NULL)
         goto end;
-    XML_Parser parser = capi->ParserCreate_MM(NULL, NULL, NULL);
-    if (parser == NULL) {
+    size_t slots = 16;
+    while (slots < MEMO_SLOTS_MAX && (Py_ssize_t)slots * 256 < data.len)
+        slots *= 2;
+    st->memo = PyMem_Calloc(slots, sizeof(Memo));
+    if (st->memo == NULL) {
         PyErr_NoMemory();
         goto end;
     }
-    capi->SetUserData(parser, st);
-    capi->SetElementHandler(parser, on_start, on_end);
-    capi->SetCharacterDataHandler(parser, on_text);
-    capi->SetProcessingInstructionHandler(parser, on_pi);
-    capi->SetCommentHandler(parser, on_comment);
-    capi->SetStartDoctypeDeclHandler(parser, on_doctype);
-    int ok = capi->Parse(parser, data.buf, (int)data.len, 1) == XML_STATUS_OK;
-    capi->ParserFree(parser);
+    st->memo_mask = slots - 1;
+    read_document(st, (const unsigned char *)data.buf, data.len);
     while (st->depth > 0)
         release(&st->frames[st->depth--]);
     if (st->error) {
@@ -639,7 +1177,7 @@ static PyObject *parse(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_RuntimeError, "qbXML fast parse failed");
         goto end;
     }
-    if (!ok || st->fallback || st->root_tag == NULL) {
+    if (st->fallback || st->root_tag == NULL) {
         out = Py_None;
         Py_INCREF(out);
         goto end;
@@ -649,6 +1187,14 @@ end:
     Py_XDECREF(st->root_tag);
     Py_XDECREF(st->result);
     PyMem_Free(st->buf);
+    if (st->memo != NULL) {
+        for (size_t i = 0; i <= st->memo_mask; i++)
+            Py_XDECREF(st->memo[i].value);
+        PyMem_Free(st->memo);
+    }
+    PyMem_Free(st->tmp);
+    PyMem_Free(st->offsets);
+    PyMem_Free(st->atts);
     PyMem_Free(st);
     PyBuffer_Release(&data);
     return out;
@@ -666,14 +1212,10 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastparse",
 
 PyMODINIT_FUNC PyInit__fastparse(void)
 {
-    capi = (struct PyExpat_CAPI *)PyCapsule_Import(PyExpat_CAPSULE_NAME, 0);
-    if (capi == NULL)
-        return NULL;
-    if (strcmp(capi->magic, PyExpat_CAPI_MAGIC) != 0
-        || (size_t)capi->size < offsetof(struct PyExpat_CAPI, SetStartDoctypeDeclHandler)
-                                    + sizeof(void *)) {
-        PyErr_SetString(PyExc_ImportError, "pyexpat's C API is not the one expected");
-        return NULL;
+    for (int c = 0; c < 256; c++) {
+        int start = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+        NAME[c] = start ? 3 : ((c >= '0' && c <= '9') || c == '.' || c == '-') ? 2 : 0;
+        SPECIAL[c] = c == '<' || c == '&' || c == '\r' || c == ']';
     }
     PyObject *m = PyModule_Create(&module);
     if (m != NULL && PyModule_AddStringConstant(m, "SOURCE_SHA", QBX_SOURCE_SHA) < 0) {

@@ -248,9 +248,10 @@ def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES
     code that writes them out again (exports): QuickBooks' text, already in that form, is
     kept as it is instead of being turned into Decimal or datetime and back.
 
-    With the accelerator built, an ordinary message set is read in one pass of expat straight
-    into records; anything else (errors included) goes the pure-Python way, which gives the
-    same answer and says what is wrong.
+    With the accelerator built, an ordinary message set is read in one pass of its bytes
+    straight into records (a value repeated in the response is made once and shared: they are
+    immutable); anything else (errors included) goes the pure-Python way, which gives the same
+    answer and says what is wrong.
     """
     if values not in VALUES:
         raise ValueError(f"values is one of {', '.join(VALUES)}, not {values!r}")
