@@ -60,7 +60,7 @@ typedef struct {
  * share them. Direct-mapped: a new text takes its slot, so a run of distinct values (IDs)
  * costs a hash and a copy each, and memory stays bounded. */
 #define MEMO_KEY 46                   /* longer texts are not kept */
-#define MEMO_SLOTS_MAX 16384
+#define MEMO_SLOTS_MAX 4096
 
 typedef struct Memo {
     PyObject *value;       /* owned; NULL: empty slot */
@@ -346,11 +346,10 @@ static PyObject *attributes(const XML_Char **atts, int prefixed)
     return out;
 }
 
-static int unusual(const XML_Char *name, const XML_Char **atts)
+static int unusual(const XML_Char **atts)
 {
-    /* What the fast path leaves to lxml: namespaces and names or values past its limits. */
-    if (strchr(name, ':') != NULL || strlen(name) > MAX_NAME)
-        return 1;
+    /* What the fast path leaves to lxml: namespace declarations and attribute values past its
+     * limits (the reader has already left prefixed, non-ASCII and overlong names to it). */
     for (int i = 0; atts[i] != NULL; i += 2) {
         if (strncmp(atts[i], "xmlns", 5) == 0 || strchr(atts[i], ':') != NULL
             || strlen(atts[i + 1]) > MAX_TEXT)
@@ -375,7 +374,7 @@ static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **
     if (stopped(st))
         return;
     st->run = 0;
-    if (st->depth >= MAX_DEPTH || unusual(name, atts)) {
+    if (st->depth >= MAX_DEPTH || (atts[0] != NULL && unusual(atts))) {
         give_up(st);
         return;
     }
@@ -514,10 +513,14 @@ static PyObject *leaf_value(State *st, Frame *f)
     if (st->memo == NULL || f->text != NULL || !f->collecting || n <= 0 || n > MEMO_KEY)
         return read_value(st, f, code, parser);
     const unsigned char *s = (const unsigned char *)st->buf + f->text_start;
-    uint32_t h = 2166136261u ^ (uint32_t)code;
-    for (Py_ssize_t i = 0; i < n; i++)
-        h = (h ^ s[i]) * 16777619u;
-    h ^= (uint32_t)((uintptr_t)parser >> 4);
+    uint64_t x = 0x9E3779B97F4A7C15ULL * ((uint64_t)code + 1) ^ (uint64_t)(uintptr_t)parser;
+    for (Py_ssize_t i = 0; i < n; i += 8) {          /* eight bytes at a time */
+        uint64_t w = 0;
+        memcpy(&w, s + i, n - i < 8 ? (size_t)(n - i) : 8);
+        x = (x ^ w) * 0xFF51AFD7ED558CCDULL;
+        x ^= x >> 29;
+    }
+    uint32_t h = (uint32_t)(x ^ (x >> 32));
     Memo *slot = &st->memo[(h ^ (h >> 15)) & st->memo_mask];
     if (slot->value != NULL && slot->hash == h && slot->len == n && slot->code == code
         && slot->parser == parser && memcmp(slot->key, s, n) == 0) {
