@@ -87,6 +87,7 @@ typedef struct {
     struct Memo *memo;     /* values made once per parse (see leaf_value) */
     size_t memo_mask;
     /* the reader's own */
+    Py_ssize_t name_len;   /* of the element on_start opens */
     char *tmp;             /* a start tag's name and attributes, each NUL-ended */
     Py_ssize_t tmp_len, tmp_cap;
     Py_ssize_t *offsets;   /* where each of them starts in tmp */
@@ -99,27 +100,40 @@ typedef struct {
 /* Element names as interned strings, kept across calls: qbXML has a few thousand names, and
  * making each tag's string anew was a good part of the time. Open addressing on the UTF-8
  * name; when the table is full, names are made as they come. */
+static uint64_t hash_bytes(const unsigned char *s, Py_ssize_t n, uint64_t seed)
+{
+    /* A quick hash of a short text, eight bytes at a time. */
+    uint64_t x = seed;
+    for (Py_ssize_t i = 0; i < n; i += 8) {
+        uint64_t w = 0;
+        memcpy(&w, s + i, n - i < 8 ? (size_t)(n - i) : 8);
+        x = (x ^ w) * 0xFF51AFD7ED558CCDULL;
+        x ^= x >> 29;
+    }
+    return x ^ (uint64_t)n;
+}
+
 #define NAMES 8192
-static struct { char *name; PyObject *str; } names[NAMES];
+static struct { uint32_t hash, len; char *name; PyObject *str; } names[NAMES];
 static int names_used = 0;
 
-static PyObject *name_string(const XML_Char *name)
+static PyObject *name_string(const char *name, Py_ssize_t n)
 {
-    size_t n = strlen(name);
-    unsigned long h = 2166136261u;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (unsigned char)name[i]) * 16777619u;
+    uint64_t x = hash_bytes((const unsigned char *)name, n, 0x9E3779B97F4A7C15ULL);
+    uint32_t h = (uint32_t)(x ^ (x >> 32));
     for (unsigned long probe = 0; probe < NAMES; probe++) {
         size_t slot = (h + probe) & (NAMES - 1);
         if (names[slot].name == NULL) {
-            PyObject *str = PyUnicode_FromStringAndSize(name, (Py_ssize_t)n);
+            PyObject *str = PyUnicode_FromStringAndSize(name, n);
             if (str == NULL)
                 return NULL;
             PyUnicode_InternInPlace(&str);
-            if (names_used < NAMES / 2) {            /* keep the table sparse */
-                char *copy = PyMem_RawMalloc(n + 1);
+            if (names_used < NAMES / 2 && n < 65536) {       /* keep the table sparse */
+                char *copy = PyMem_RawMalloc(n);
                 if (copy != NULL) {
-                    memcpy(copy, name, n + 1);
+                    memcpy(copy, name, n);
+                    names[slot].hash = h;
+                    names[slot].len = (uint32_t)n;
                     names[slot].name = copy;
                     Py_INCREF(str);
                     names[slot].str = str;
@@ -128,12 +142,13 @@ static PyObject *name_string(const XML_Char *name)
             }
             return str;
         }
-        if (strcmp(names[slot].name, name) == 0) {
+        if (names[slot].hash == h && names[slot].len == n
+            && memcmp(names[slot].name, name, n) == 0) {
             Py_INCREF(names[slot].str);
             return names[slot].str;
         }
     }
-    return PyUnicode_FromString(name);
+    return PyUnicode_FromStringAndSize(name, n);
 }
 
 static void give_up(State *st) { st->fallback = 1; }
@@ -380,7 +395,13 @@ static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **
     }
     Frame *parent = st->depth > 0 ? &st->frames[st->depth] : NULL;
     Frame *f = &st->frames[st->depth + 1];
-    memset(f, 0, sizeof(Frame));
+    f->kind = 0;
+    f->depth4 = 0;
+    f->children = 0;
+    f->has_attrs = 0;
+    f->collecting = 0;
+    f->text_start = 0;
+    f->tag = f->out = f->plan = f->entry = f->text = f->fields = f->records = NULL;
     if (parent != NULL) {
         parent->children++;
         if (close_text(st, parent) < 0)
@@ -391,7 +412,7 @@ static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **
             return;
         }
     }
-    f->tag = name_string(name);
+    f->tag = name_string(name, st->name_len);
     if (f->tag == NULL)
         goto error;
     f->has_attrs = atts[0] != NULL;
@@ -513,13 +534,8 @@ static PyObject *leaf_value(State *st, Frame *f)
     if (st->memo == NULL || f->text != NULL || !f->collecting || n <= 0 || n > MEMO_KEY)
         return read_value(st, f, code, parser);
     const unsigned char *s = (const unsigned char *)st->buf + f->text_start;
-    uint64_t x = 0x9E3779B97F4A7C15ULL * ((uint64_t)code + 1) ^ (uint64_t)(uintptr_t)parser;
-    for (Py_ssize_t i = 0; i < n; i += 8) {          /* eight bytes at a time */
-        uint64_t w = 0;
-        memcpy(&w, s + i, n - i < 8 ? (size_t)(n - i) : 8);
-        x = (x ^ w) * 0xFF51AFD7ED558CCDULL;
-        x ^= x >> 29;
-    }
+    uint64_t x = hash_bytes(s, n, 0x9E3779B97F4A7C15ULL * ((uint64_t)code + 1)
+                                   ^ (uint64_t)(uintptr_t)parser);
     uint32_t h = (uint32_t)(x ^ (x >> 32));
     Memo *slot = &st->memo[(h ^ (h >> 15)) & st->memo_mask];
     if (slot->value != NULL && slot->hash == h && slot->len == n && slot->code == code
@@ -907,6 +923,7 @@ static const unsigned char *start_tag(State *st, const unsigned char *p,
     }
     st->open_name[st->depth] = name;
     st->open_len[st->depth] = name_len;
+    st->name_len = name_len;
     on_start(st, st->atts[0], st->atts + 1);
     return stopped(st) ? NULL : p;
 }
