@@ -14,7 +14,8 @@
  * the spec declares attributes). parse(data, plan_for, record_type, parsers, json_values)
  * returns (root tag, [(message set attributes, [(tag, attributes, fields, records), ...]),
  * ...]); with json_values, values come as exports write them (jsonable of the typed value),
- * text already in that form kept as it is.
+ * text already in that form kept as it is. record_type is a dict subclass with a tag slot: a
+ * record is made empty and its tag set (its __init__ is not called).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -383,6 +384,20 @@ static void release(Frame *f)
     f->plan = NULL;
 }
 
+static PyObject *new_record(State *st, PyObject *tag)
+{
+    /* An empty record_type (a dict subclass) with its tag, without a call of its __init__. */
+    static PyObject *tag_name = NULL, *no_args = NULL;
+    if (tag_name == NULL && (tag_name = PyUnicode_InternFromString("tag")) == NULL)
+        return NULL;
+    if (no_args == NULL && (no_args = PyTuple_New(0)) == NULL)
+        return NULL;
+    PyObject *record = PyDict_Type.tp_new((PyTypeObject *)st->record_type, no_args, NULL);
+    if (record != NULL && PyObject_SetAttr(record, tag_name, tag) < 0)
+        Py_CLEAR(record);
+    return record;
+}
+
 static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **atts)
 {
     State *st = (State *)data;
@@ -491,7 +506,7 @@ static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **
             f->kind = K_AGG;
             f->plan = entry != NULL ? PyTuple_GET_ITEM(entry, 0) : NULL;
             f->collecting = entry == NULL;            /* an unknown element may be a leaf */
-            f->out = f->depth4 ? PyObject_CallOneArg(st->record_type, f->tag) : PyDict_New();
+            f->out = f->depth4 ? new_record(st, f->tag) : PyDict_New();
             if (f->out == NULL)
                 goto error;
             if ((entry == NULL || spec_attrs) && f->has_attrs) {
@@ -1165,6 +1180,11 @@ static PyObject *parse(PyObject *self, PyObject *args)
                           &st->json_values)) {
         PyMem_Free(st);
         return NULL;
+    }
+    if (!PyType_Check(st->record_type)
+        || !PyType_IsSubtype((PyTypeObject *)st->record_type, &PyDict_Type)) {
+        PyErr_SetString(PyExc_TypeError, "record_type must be a subclass of dict");
+        goto end;
     }
     if (!PyTuple_Check(parsers) || PyTuple_GET_SIZE(parsers) != 5) {
         PyErr_SetString(PyExc_TypeError,
