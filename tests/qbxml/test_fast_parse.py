@@ -9,6 +9,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -391,3 +392,26 @@ def test_sandbox_answers_parse_the_same_both_ways(monkeypatch: pytest.MonkeyPatc
             answer = session.process(build(Message(f"{name}Query"), version="13.0"))
             fast, pure = _both(answer, monkeypatch)
             assert fast == pure, name
+
+
+def test_repeated_values_are_shared_only_when_no_one_can_change_them(accelerator: object
+                                                                      ) -> None:
+    """The reader makes a value once per parse for a text read the same way again, and
+    shares it between records only when it is immutable (a parser that made lists would get
+    a list of its own for each record)."""
+    plan = {"CustomerRet": ({"Balance": (None, parse._P_DECIMAL, Decimal, False, False),
+                             "Name": (None, parse._P_TEXT, None, False, False),
+                             "Tags": (None, parse._P_CALL, lambda text: [text], False, False)},
+                            0, None, False, False)}
+    ret = "<CustomerRet><Balance>1.50</Balance><Name>Ann</Name><Tags>x</Tags></CustomerRet>"
+    data = _rs(ret * 3).encode()
+    found = accelerator.parse(data, lambda root, rs: plan, parse.Record,  # type: ignore[attr-defined]
+                              parse._FAST_PARSERS, False)
+    records = found[1][0][1][0][3]
+    assert [r["Balance"] for r in records] == [Decimal("1.50")] * 3
+    assert records[0]["Balance"] is records[2]["Balance"]
+    assert records[0]["Name"] is records[1]["Name"]
+    assert [r["Tags"] for r in records] == [["x"]] * 3
+    assert records[0]["Tags"] is not records[1]["Tags"]
+    records[0]["Tags"].append("changed")
+    assert records[1]["Tags"] == ["x"]

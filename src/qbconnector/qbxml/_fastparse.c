@@ -21,6 +21,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include <datetime.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -540,6 +541,16 @@ static PyObject *read_value(State *st, Frame *f, int code, PyObject *parser)
     return value;
 }
 
+static int immutable(State *st, PyObject *value)
+{
+    /* Only values no one can change are shared: what the parsers make today (a parser that
+     * made anything else would have its values made anew for each record). */
+    PyTypeObject *type = Py_TYPE(value);
+    return type == &PyUnicode_Type || type == &PyLong_Type || type == &PyBool_Type
+        || type == (PyTypeObject *)st->decimal || PyDate_CheckExact(value)
+        || PyDateTime_CheckExact(value) || PyDelta_CheckExact(value);
+}
+
 static PyObject *leaf_value(State *st, Frame *f)
 {
     /* A leaf's value, from the memo when the same text was read the same way before. */
@@ -559,8 +570,8 @@ static PyObject *leaf_value(State *st, Frame *f)
         return slot->value;
     }
     PyObject *value = read_value(st, f, code, parser);
-    if (value == NULL)
-        return NULL;
+    if (value == NULL || !immutable(st, value))
+        return value;
     Py_XSETREF(slot->value, Py_NewRef(value));
     slot->parser = parser;
     slot->hash = h;
@@ -1252,6 +1263,9 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_fastparse",
 
 PyMODINIT_FUNC PyInit__fastparse(void)
 {
+    PyDateTime_IMPORT;
+    if (PyDateTimeAPI == NULL)
+        return NULL;
     for (int c = 0; c < 256; c++) {
         int start = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
         NAME[c] = start ? 3 : ((c >= '0' && c <= '9') || c == '.' || c == '-') ? 2 : 0;
