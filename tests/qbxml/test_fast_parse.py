@@ -398,20 +398,23 @@ def test_repeated_values_are_shared_only_when_no_one_can_change_them(accelerator
                                                                       ) -> None:
     """The reader makes a value once per parse for a text read the same way again, and
     shares it between records only when it is immutable (a parser that made lists would get
-    a list of its own for each record)."""
-    plan = {"CustomerRet": ({"Balance": (None, parse._P_DECIMAL, Decimal, False, False),
-                             "Name": (None, parse._P_TEXT, None, False, False),
-                             "Tags": (None, parse._P_CALL, lambda text: [text], False, False)},
-                            0, None, False, False)}
-    ret = "<CustomerRet><Balance>1.50</Balance><Name>Ann</Name><Tags>x</Tags></CustomerRet>"
-    data = _rs(ret * 3).encode()
-    found = accelerator.parse(data, lambda root, rs: plan, parse.Record,  # type: ignore[attr-defined]
-                              parse._FAST_PARSERS, False)
-    records = found[1][0][1][0][3]
-    assert [r["Balance"] for r in records] == [Decimal("1.50")] * 3
-    assert records[0]["Balance"] is records[2]["Balance"]
-    assert records[0]["Name"] is records[1]["Name"]
-    assert [r["Tags"] for r in records] == [["x"]] * 3
-    assert records[0]["Tags"] is not records[1]["Tags"]
-    records[0]["Tags"].append("changed")
-    assert records[1]["Tags"] == ["x"]
+    a list of its own for each record). Each parse has one kept field, so no other text can
+    take its slot of the memo (direct-mapped: two texts may share a slot)."""
+    def records_of(field: str, code: int, parser: object, text: str) -> list:
+        plan = {"CustomerRet": ({field: (None, code, parser, False, False)},
+                                0, None, False, False)}
+        data = _rs(f"<CustomerRet><{field}>{text}</{field}></CustomerRet>" * 3).encode()
+        found = accelerator.parse(data, lambda root, rs: plan,  # type: ignore[attr-defined]
+                                  parse.Record, parse._FAST_PARSERS, False)
+        return [record[field] for record in found[1][0][1][0][3]]
+
+    balances = records_of("Balance", parse._P_DECIMAL, Decimal, "1.50")
+    assert balances == [Decimal("1.50")] * 3
+    assert balances[0] is balances[2]
+    names = records_of("Name", parse._P_TEXT, None, "Ann")
+    assert names[0] is names[1]
+    tags = records_of("Tags", parse._P_CALL, lambda text: [text], "x")
+    assert tags == [["x"]] * 3
+    assert tags[0] is not tags[1]
+    tags[0].append("changed")
+    assert tags[1] == ["x"]

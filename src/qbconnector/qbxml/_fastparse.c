@@ -25,9 +25,6 @@
 #include <stdint.h>
 #include <string.h>
 
-typedef char XML_Char;                /* names and values handed to the handlers: UTF-8, NUL-ended */
-#define XMLCALL
-
 #ifndef QBX_SOURCE_SHA
 #define QBX_SOURCE_SHA ""             /* the build hook passes the SHA-256 of this file */
 #endif
@@ -93,7 +90,7 @@ typedef struct {
     char *tmp;             /* a start tag's name and attributes, each NUL-ended */
     Py_ssize_t tmp_len, tmp_cap;
     Py_ssize_t *offsets;   /* where each of them starts in tmp */
-    const XML_Char **atts; /* the attributes as the handlers take them: name, value, ..., NULL */
+    const char **atts;     /* the attributes as on_start takes them: name, value, ..., NULL */
     Py_ssize_t atts_cap;
     const unsigned char *open_name[MAX_DEPTH + 2];   /* the open elements' names, to match */
     Py_ssize_t open_len[MAX_DEPTH + 2];              /* their end tags */
@@ -130,7 +127,7 @@ static PyObject *name_string(const char *name, Py_ssize_t n)
             if (str == NULL)
                 return NULL;
             PyUnicode_InternInPlace(&str);
-            if (names_used < NAMES / 2 && n < 65536) {       /* keep the table sparse */
+            if (names_used < NAMES / 2) {            /* keep the table sparse */
                 char *copy = PyMem_RawMalloc(n);
                 if (copy != NULL) {
                     memcpy(copy, name, n);
@@ -342,7 +339,7 @@ static int add_child(PyObject *out, PyObject *tag, PyObject *value, int repeats)
     return rc;
 }
 
-static PyObject *attributes(const XML_Char **atts, int prefixed)
+static PyObject *attributes(const char **atts, int prefixed)
 {
     PyObject *out = PyDict_New();
     if (out == NULL)
@@ -363,7 +360,7 @@ static PyObject *attributes(const XML_Char **atts, int prefixed)
     return out;
 }
 
-static int unusual(const XML_Char **atts)
+static int unusual(const char **atts)
 {
     /* What the fast path leaves to lxml: namespace declarations and attribute values past its
      * limits (the reader has already left prefixed, non-ASCII and overlong names to it). */
@@ -399,9 +396,9 @@ static PyObject *new_record(State *st, PyObject *tag)
     return record;
 }
 
-static void XMLCALL on_start(void *data, const XML_Char *name, const XML_Char **atts)
+static void on_start(State *st, const char *name, const char **atts)
 {
-    State *st = (State *)data;
+    /* name and attributes NUL-ended UTF-8 (the reader's scratch buffer). */
     if (stopped(st))
         return;
     st->run = 0;
@@ -624,10 +621,8 @@ done:
     return rc;
 }
 
-static void XMLCALL on_end(void *data, const XML_Char *name)
+static void on_end(State *st)
 {
-    State *st = (State *)data;
-    (void)name;
     if (stopped(st))
         return;
     st->run = 0;
@@ -641,9 +636,28 @@ static void XMLCALL on_end(void *data, const XML_Char *name)
     st->depth--;
 }
 
-static void XMLCALL on_text(void *data, const XML_Char *s, int len)
+static inline int append(State *st, char **buf, Py_ssize_t *len, Py_ssize_t *cap,
+                         const char *s, Py_ssize_t n)
 {
-    State *st = (State *)data;
+    /* Add n bytes to a growing buffer (the text collected, a start tag's strings). */
+    if (*len + n > *cap) {
+        Py_ssize_t grown_cap = *cap * 2 > *len + n ? *cap * 2 : *len + n + 4096;
+        char *grown = PyMem_Realloc(*buf, grown_cap);
+        if (grown == NULL) {
+            PyErr_NoMemory();
+            st->error = 1;
+            return -1;
+        }
+        *buf = grown;
+        *cap = grown_cap;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    return 0;
+}
+
+static void on_text(State *st, const char *s, Py_ssize_t len)
+{
     if (stopped(st))
         return;
     st->run += len;
@@ -651,21 +665,8 @@ static void XMLCALL on_text(void *data, const XML_Char *s, int len)
         give_up(st);
         return;
     }
-    if (st->depth == 0 || !st->frames[st->depth].collecting)
-        return;
-    if (st->len + len > st->cap) {
-        Py_ssize_t cap = st->cap * 2 > st->len + len ? st->cap * 2 : st->len + len + 4096;
-        char *grown = PyMem_Realloc(st->buf, cap);
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            st->error = 1;
-            return;
-        }
-        st->buf = grown;
-        st->cap = cap;
-    }
-    memcpy(st->buf + st->len, s, len);
-    st->len += len;
+    if (st->depth > 0 && st->frames[st->depth].collecting)
+        append(st, &st->buf, &st->len, &st->cap, s, len);
 }
 
 /* -- the reader: bytes -> on_start / on_text / on_end ------------------------------------ */
@@ -817,22 +818,7 @@ static int reference(const unsigned char **at, const unsigned char *end, char ou
 
 static int put(State *st, const char *s, Py_ssize_t n)
 {
-    /* Append to the start tag's scratch buffer. */
-    if (st->tmp_len + n > st->tmp_cap) {
-        Py_ssize_t cap = st->tmp_cap * 2 > st->tmp_len + n ? st->tmp_cap * 2
-                                                          : st->tmp_len + n + 256;
-        char *grown = PyMem_Realloc(st->tmp, cap);
-        if (grown == NULL) {
-            PyErr_NoMemory();
-            st->error = 1;
-            return -1;
-        }
-        st->tmp = grown;
-        st->tmp_cap = cap;
-    }
-    memcpy(st->tmp + st->tmp_len, s, n);
-    st->tmp_len += n;
-    return 0;
+    return append(st, &st->tmp, &st->tmp_len, &st->tmp_cap, s, n);
 }
 
 static int mark(State *st, Py_ssize_t index)
@@ -843,8 +829,8 @@ static int mark(State *st, Py_ssize_t index)
         Py_ssize_t *offsets = PyMem_Realloc(st->offsets, cap * sizeof(Py_ssize_t));
         if (offsets != NULL)
             st->offsets = offsets;
-        const XML_Char **atts = offsets == NULL ? NULL
-            : PyMem_Realloc(st->atts, cap * sizeof(XML_Char *));
+        const char **atts = offsets == NULL ? NULL
+            : PyMem_Realloc(st->atts, cap * sizeof(char *));
         if (atts == NULL) {
             PyErr_NoMemory();
             st->error = 1;
@@ -858,10 +844,10 @@ static int mark(State *st, Py_ssize_t index)
 }
 
 static const unsigned char *start_tag(State *st, const unsigned char *p,
-                                      const unsigned char *end, int *empty)
+                                      const unsigned char *end)
 {
-    /* p is at '<' of a start tag: read it, open the element (on_start); past it, or NULL
-     * (gave up or failed). */
+    /* p is at '<' of a start tag: read it, open the element (on_start, and on_end too for
+     * an empty-element tag); past it, or NULL (gave up or failed). */
     const unsigned char *name = p + 1, *q = name_end(name, end);
     if (q == NULL)
         return NULL;
@@ -870,6 +856,7 @@ static const unsigned char *start_tag(State *st, const unsigned char *p,
     if (mark(st, 0) < 0 || put(st, (const char *)name, q - name) < 0 || put(st, "", 1) < 0)
         return NULL;
     Py_ssize_t strings = 1;
+    int empty;
     p = q;
     for (;;) {
         q = skip_space(p, end);
@@ -877,14 +864,14 @@ static const unsigned char *start_tag(State *st, const unsigned char *p,
             return NULL;
         if (*q == '>') {
             p = q + 1;
-            *empty = 0;
+            empty = 0;
             break;
         }
         if (*q == '/') {
             if (q + 1 >= end || q[1] != '>')
                 return NULL;
             p = q + 2;
-            *empty = 1;
+            empty = 1;
             break;
         }
         if (q == p)                        /* an attribute must follow white space */
@@ -951,6 +938,8 @@ static const unsigned char *start_tag(State *st, const unsigned char *p,
     st->open_len[st->depth] = name_len;
     st->name_len = name_len;
     on_start(st, st->atts[0], st->atts + 1);
+    if (empty && !stopped(st))
+        on_end(st);
     return stopped(st) ? NULL : p;
 }
 
@@ -966,7 +955,7 @@ static const unsigned char *end_tag(State *st, const unsigned char *p, const uns
     q = skip_space(q, end);
     if (q >= end || *q != '>')
         return NULL;
-    on_end(st, NULL);
+    on_end(st);
     return stopped(st) ? NULL : q + 1;
 }
 
@@ -1069,9 +1058,7 @@ static const unsigned char *outside(const unsigned char *p, const unsigned char 
 
 static int text(State *st, const char *s, Py_ssize_t n)
 {
-    if (n > INT_MAX)
-        return -1;
-    on_text(st, s, (int)n);
+    on_text(st, s, n);
     return stopped(st) ? -1 : 0;
 }
 
@@ -1101,7 +1088,6 @@ static void read_document(State *st, const unsigned char *p, Py_ssize_t n)
     /* Read the whole document, calling the handlers; give up on anything out of the ordinary
      * (st->fallback) and stop on a Python error (st->error). */
     const unsigned char *end = p + n;
-    int empty = 0;
     if (!acceptable_chars(p, n)) {
         give_up(st);
         return;
@@ -1116,14 +1102,9 @@ static void read_document(State *st, const unsigned char *p, Py_ssize_t n)
     p = outside(p, end);
     if (p == NULL || p >= end || *p != '<')
         goto unusual;
-    p = start_tag(st, p, end, &empty);
+    p = start_tag(st, p, end);
     if (p == NULL)
         goto unusual;
-    if (empty) {
-        on_end(st, NULL);
-        if (stopped(st))
-            return;
-    }
     while (st->depth > 0) {
         if (p >= end)
             goto unusual;
@@ -1135,12 +1116,7 @@ static void read_document(State *st, const unsigned char *p, Py_ssize_t n)
             } else if (end - p >= 2 && (p[1] == '!' || p[1] == '?')) {
                 goto unusual;              /* a comment, PI or declaration inside: lxml's */
             } else {
-                p = start_tag(st, p, end, &empty);
-                if (p != NULL && empty) {
-                    on_end(st, NULL);
-                    if (stopped(st))
-                        return;
-                }
+                p = start_tag(st, p, end);
             }
             if (p == NULL)
                 goto unusual;
