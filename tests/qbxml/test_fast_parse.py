@@ -5,10 +5,12 @@ tests of ``test_parse.py`` are its tests."""
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import subprocess
 import sys
+import weakref
 from decimal import Decimal
 from pathlib import Path
 
@@ -418,3 +420,36 @@ def test_repeated_values_are_shared_only_when_no_one_can_change_them(accelerator
     assert tags[0] is not tags[1]
     tags[0].append("changed")
     assert tags[1] == ["x"]
+
+
+def test_records_of_plain_values_are_left_to_reference_counting(accelerator: object) -> None:
+    """A record (or nested dict) holding only text, numbers, dates and dicts of them is not
+    tracked by the cycle collector, as Python does for its own dicts, so collections after a
+    large parse skip it; one holding a list stays tracked. Storing a container into a record
+    tracks it again, so a cycle made through it later is still collected."""
+    data = _rs("<CustomerRet><ListID>1</ListID><Name>Ann</Name>"
+               "<BillAddress><City>Oslo</City></BillAddress>"
+               "<ParentRef><ListID>2</ListID></ParentRef></CustomerRet>").encode()
+    record = parse.parse_response(data)[0].records[0]
+    assert record["BillAddress"] == {"City": "Oslo"}
+    assert not gc.is_tracked(record) and not gc.is_tracked(record["BillAddress"])
+
+    line = "<InvoiceLineRet><TxnLineID>{}</TxnLineID><ItemRef><ListID>3</ListID></ItemRef>" \
+           "<Amount>1.00</Amount></InvoiceLineRet>"
+    invoice = _rs("<InvoiceRet><TxnID>1</TxnID>" + line.format(1) + line.format(2)
+                  + "</InvoiceRet>", rs="InvoiceQueryRs").encode()
+    lines = parse.parse_response(invoice)[0].records[0]
+    assert isinstance(lines["InvoiceLineRet"], list)
+    assert gc.is_tracked(lines)                  # it holds a list
+    assert not any(gc.is_tracked(line) for line in lines["InvoiceLineRet"])
+
+    class Box:
+        pass
+    box = Box()
+    box.record = record                          # a cycle through the record
+    record["Box"] = box
+    assert gc.is_tracked(record)
+    witness = weakref.ref(box)
+    del record, box
+    gc.collect()
+    assert witness() is None

@@ -42,6 +42,7 @@ typedef struct {
     int depth4;            /* a child of a response: a field or a record */
     Py_ssize_t children;   /* element children seen */
     int has_attrs;         /* the element has attributes */
+    int holds_tracked;     /* a value the cycle collector tracks was added to out */
     int collecting;        /* its text (before the first child) is being collected */
     Py_ssize_t text_start; /* where its text starts in the shared buffer */
     PyObject *tag;         /* owned */
@@ -308,14 +309,22 @@ static PyObject *json_value(State *st, PyObject *text, int code, PyObject *parse
     return ready;
 }
 
-static int add_child(PyObject *out, PyObject *tag, PyObject *value, int repeats)
+static int add_child(Frame *parent, PyObject *tag, PyObject *value, int repeats)
 {
-    PyObject *current = PyDict_GetItemWithError(out, tag);
-    if (current == NULL) {
+    /* Add a child's value to parent->out: a list when the child repeats (or comes twice). */
+    PyObject *out = parent->out, *current;
+    if (repeats || PyObject_GC_IsTracked(value))
+        parent->holds_tracked = 1;
+    if (!repeats) {                   /* one lookup: most children come once */
+        Py_ssize_t before = PyDict_GET_SIZE(out);
+        current = PyDict_SetDefault(out, tag, value);
+        if (current == NULL)
+            return -1;
+        if (PyDict_GET_SIZE(out) > before)
+            return 0;
+    } else if ((current = PyDict_GetItemWithError(out, tag)) == NULL) {
         if (PyErr_Occurred())
             return -1;
-        if (!repeats)
-            return PyDict_SetItem(out, tag, value);
         PyObject *list = PyList_New(1);
         if (list == NULL)
             return -1;
@@ -325,6 +334,7 @@ static int add_child(PyObject *out, PyObject *tag, PyObject *value, int repeats)
         Py_DECREF(list);
         return rc;
     }
+    parent->holds_tracked = 1;
     if (PyList_Check(current))
         return PyList_Append(current, value);
     PyObject *pair = PyList_New(2);
@@ -412,6 +422,7 @@ static void on_start(State *st, const char *name, const char **atts)
     f->depth4 = 0;
     f->children = 0;
     f->has_attrs = 0;
+    f->holds_tracked = 0;
     f->collecting = 0;
     f->text_start = 0;
     f->tag = f->out = f->plan = f->entry = f->text = f->fields = f->records = NULL;
@@ -596,8 +607,8 @@ static int finish(State *st, Frame *f, Frame *parent)
                 value = f->out;
                 f->out = NULL;
             }
-            rc = add_child(parent->out, f->tag,
-                           value, PyObject_IsTrue(PyTuple_GET_ITEM(f->entry, 3)));
+            rc = add_child(parent, f->tag, value,
+                           PyObject_IsTrue(PyTuple_GET_ITEM(f->entry, 3)));
         }
     } else if (f->entry == NULL && f->children == 0 && (f->depth4 || !f->has_attrs)) {
         PyObject *text = text_of(st, f);                 /* an unknown leaf: its text */
@@ -609,12 +620,19 @@ static int finish(State *st, Frame *f, Frame *parent)
         if (value == NULL)
             return -1;
         rc = f->depth4 ? PyDict_SetItem(parent->fields, f->tag, value)
-                       : add_child(parent->out, f->tag, value, 0);
-    } else if (f->depth4) {
-        rc = PyList_Append(parent->records, f->out);
+                       : add_child(parent, f->tag, value, 0);
     } else {
-        int repeats = f->entry != NULL && PyObject_IsTrue(PyTuple_GET_ITEM(f->entry, 3));
-        rc = add_child(parent->out, f->tag, f->out, repeats);
+        /* Holding only values the collector does not track (text, numbers, dates, and dicts
+         * of them), the dict need not be tracked either, as Python does for its own dicts:
+         * collections then skip the records. Storing a tracked value tracks it again. */
+        if (!f->holds_tracked)
+            PyObject_GC_UnTrack(f->out);
+        if (f->depth4) {
+            rc = PyList_Append(parent->records, f->out);
+        } else {
+            int repeats = f->entry != NULL && PyObject_IsTrue(PyTuple_GET_ITEM(f->entry, 3));
+            rc = add_child(parent, f->tag, f->out, repeats);
+        }
     }
 done:
     Py_XDECREF(value);

@@ -17,6 +17,7 @@ import gc
 import hashlib
 import io
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -338,8 +339,9 @@ def _cplan(element: Element) -> dict[str, tuple]:
         plan = _CPLANS[id(element)] = {}        # before the children: specs may recurse
         for tag, (child, repeats, parser) in _plan(element).items():
             code = _P_TEXT if parser is None else _CODES.get(parser, _P_CALL)
-            plan[tag] = (None if child.type else _cplan(child), code, parser, repeats,
-                         bool(child.attrs))
+            # interned, as the reader's tags are: a lookup then matches by identity
+            plan[sys.intern(tag)] = (None if child.type else _cplan(child), code, parser,
+                                     repeats, bool(child.attrs))
     return plan
 
 
