@@ -37,6 +37,24 @@ enum { K_ROOT, K_MSGS, K_RS, K_AGG, K_LEAF, K_SKIP };
 enum { P_TEXT = 0, P_DECIMAL = 1, P_INT = 2, P_BOOL = 3, P_DATE = 4, P_DATETIME = 5,
        P_CALL = 6 };
 
+/* A short text's first and last eight bytes as words, the head zero past the text when it is
+ * shorter (the tail 0 then): with the length they tell texts of up to sixteen bytes apart
+ * without a call of memcmp, and they are most of what its hash reads. */
+typedef struct {
+    uint64_t head, tail;
+} Words;
+
+/* An element's entry in its parent's plan, read out of the tuple once (see plan_entry). */
+typedef struct {
+    int known;             /* the plan names the element (else all below are 0 / NULL) */
+    int leaf;              /* a value (the entry's sub-plan is None) */
+    int code;              /* how its text is read (P_...) */
+    int repeats;           /* always a list */
+    int attrs;             /* the spec declares attributes */
+    PyObject *plan;        /* borrowed: an aggregate's plan */
+    PyObject *parser;      /* borrowed */
+} Entry;
+
 typedef struct {
     int kind;
     int depth4;            /* a child of a response: a field or a record */
@@ -48,7 +66,7 @@ typedef struct {
     PyObject *tag;         /* owned */
     PyObject *out;         /* owned: the dict (or Record) being filled; a leaf's attributes */
     PyObject *plan;        /* owned: a response's plan; borrowed otherwise (NULL: unknown) */
-    PyObject *entry;       /* borrowed: the entry of the element in its parent's plan */
+    Entry entry;           /* the element's entry in its parent's plan */
     PyObject *text;        /* owned: its text, once a child has started (NULL: none) */
     PyObject *fields;      /* borrowed (responses): the response's fields */
     PyObject *records;     /* borrowed (responses): the response's records */
@@ -67,7 +85,8 @@ typedef struct Memo {
     PyObject *parser;      /* borrowed: with code, how the text was read */
     uint32_t hash;
     unsigned char len, code;
-    char key[MEMO_KEY];
+    Words words;           /* of key */
+    unsigned char key[MEMO_KEY];
 } Memo;
 
 typedef struct {
@@ -87,73 +106,189 @@ typedef struct {
     struct Memo *memo;     /* values made once per parse (see leaf_value) */
     size_t memo_mask;
     /* the reader's own */
-    Py_ssize_t name_len;   /* of the element on_start opens */
-    char *tmp;             /* a start tag's name and attributes, each NUL-ended */
+    char *tmp;             /* a start tag's attribute names and values, each NUL-ended */
     Py_ssize_t tmp_len, tmp_cap;
     Py_ssize_t *offsets;   /* where each of them starts in tmp */
     const char **atts;     /* the attributes as on_start takes them: name, value, ..., NULL */
     Py_ssize_t atts_cap;
     const unsigned char *open_name[MAX_DEPTH + 2];   /* the open elements' names, to match */
     Py_ssize_t open_len[MAX_DEPTH + 2];              /* their end tags */
+    Words open_words[MAX_DEPTH + 2];                 /* (the names' words) */
+    const unsigned char *safe;   /* just past the document's last '<': a run of text or a name
+                                  * starting before it ends at that '<' at the latest, so
+                                  * those scans need not check for the end of the document */
 } State;
+
+static uint64_t PREFIX[9];            /* PREFIX[n] keeps the first n bytes of a word */
+
+static inline Words words(const unsigned char *s, Py_ssize_t n, const unsigned char *limit)
+{
+    /* limit: how far s may be read; a text shorter than eight bytes with eight at hand is
+     * read as one word, then masked. */
+    Words w = {0, 0};
+    if (n >= 8) {
+        memcpy(&w.head, s, 8);
+        memcpy(&w.tail, s + n - 8, 8);
+    } else if (limit - s >= 8) {
+        memcpy(&w.head, s, 8);
+        w.head &= PREFIX[n];
+    } else {
+        memcpy(&w.head, s, n);
+    }
+    return w;
+}
+
+static inline uint64_t mix(uint64_t x, uint64_t w)
+{
+    x = (x ^ w) * 0xFF51AFD7ED558CCDULL;
+    return x ^ (x >> 29);
+}
+
+static inline uint32_t hash_text(const unsigned char *s, Py_ssize_t n, Words w, uint64_t seed)
+{
+    /* A quick hash of a short text (w its words): head, the middle eight bytes at a time
+     * (the last of them overlapping the tail), tail; the high half of the last product. */
+    uint64_t x = seed ^ (uint64_t)n ^ w.head;
+    for (Py_ssize_t i = 8; i < n - 8; i += 8) {
+        uint64_t m;
+        memcpy(&m, s + i, 8);
+        x = mix(x, m);
+    }
+    x = (x ^ (w.tail * 0x9E3779B97F4A7C15ULL)) * 0xFF51AFD7ED558CCDULL;
+    return (uint32_t)(x >> 32);
+}
+
+static inline int same_text(const unsigned char *a, Words wa, const unsigned char *b, Words wb,
+                            Py_ssize_t n)
+{
+    /* Two texts of n bytes (wa, wb their words) are the same. */
+    return wa.head == wb.head && wa.tail == wb.tail
+        && (n <= 16 || memcmp(a + 8, b + 8, n - 16) == 0);
+}
 
 /* Element names as interned strings, kept across calls: qbXML has a few thousand names, and
  * making each tag's string anew was a good part of the time. Open addressing on the UTF-8
  * name; when the table is full, names are made as they come. */
-static uint64_t hash_bytes(const unsigned char *s, Py_ssize_t n, uint64_t seed)
-{
-    /* A quick hash of a short text, eight bytes at a time. */
-    uint64_t x = seed;
-    for (Py_ssize_t i = 0; i < n; i += 8) {
-        uint64_t w = 0;
-        memcpy(&w, s + i, n - i < 8 ? (size_t)(n - i) : 8);
-        x = (x ^ w) * 0xFF51AFD7ED558CCDULL;
-        x ^= x >> 29;
-    }
-    return x ^ (uint64_t)n;
-}
-
 #define NAMES 8192
-static struct { uint32_t hash, len; char *name; PyObject *str; } names[NAMES];
+static struct {
+    uint32_t len;
+    Words words;
+    unsigned char *name;
+    PyObject *str;
+} names[NAMES];
 static int names_used = 0;
 
-static PyObject *name_string(const char *name, Py_ssize_t n)
+/* Entries found in plans, by plan and name (its slot in names): the plan's dict lookup and the
+ * reading of its tuple are done once for each. Direct-mapped; the plan and entry are held (a
+ * plan cannot be freed and another made at its address meanwhile); plans are made once by
+ * parse.py and never changed. */
+#define FOUND 2048
+static struct {
+    PyObject *plan, *entry;
+    int index;
+    Entry found;
+} found_cache[FOUND];
+
+static PyObject *name_string(const unsigned char *name, Py_ssize_t n, Words w, int *index)
 {
-    uint64_t x = hash_bytes((const unsigned char *)name, n, 0x9E3779B97F4A7C15ULL);
-    uint32_t h = (uint32_t)(x ^ (x >> 32));
+    /* The element name's interned string (new reference), and in *index its slot in names
+     * (-1: the table is full). w: the name's words. */
+    uint32_t h = hash_text(name, n, w, 0x9E3779B97F4A7C15ULL);
+    *index = -1;
     for (unsigned long probe = 0; probe < NAMES; probe++) {
         size_t slot = (h + probe) & (NAMES - 1);
         if (names[slot].name == NULL) {
-            PyObject *str = PyUnicode_FromStringAndSize(name, n);
+            PyObject *str = PyUnicode_FromStringAndSize((const char *)name, n);
             if (str == NULL)
                 return NULL;
             PyUnicode_InternInPlace(&str);
             if (names_used < NAMES / 2) {            /* keep the table sparse */
-                char *copy = PyMem_RawMalloc(n);
+                unsigned char *copy = PyMem_RawMalloc(n);
                 if (copy != NULL) {
                     memcpy(copy, name, n);
-                    names[slot].hash = h;
+                    names[slot].words = w;
                     names[slot].len = (uint32_t)n;
                     names[slot].name = copy;
                     Py_INCREF(str);
                     names[slot].str = str;
                     names_used++;
+                    *index = (int)slot;
                 }
             }
             return str;
         }
-        if (names[slot].hash == h && names[slot].len == n
-            && memcmp(names[slot].name, name, n) == 0) {
+        if (names[slot].len == n && same_text(names[slot].name, names[slot].words, name, w, n)) {
+            *index = (int)slot;
             Py_INCREF(names[slot].str);
             return names[slot].str;
         }
     }
-    return PyUnicode_FromStringAndSize(name, n);
+    return PyUnicode_FromStringAndSize((const char *)name, n);
+}
+
+static int plan_entry(PyObject *plan, PyObject *tag, int index, Entry *found)
+{
+    /* The entry of tag in plan (NULL: none) as an Entry; 0, or -1 with an exception set. */
+    memset(found, 0, sizeof(Entry));
+    if (plan == NULL)
+        return 0;
+    size_t slot = (((uintptr_t)plan >> 4) ^ ((size_t)index * 0x9E3779B1u)) & (FOUND - 1);
+    if (index >= 0 && found_cache[slot].plan == plan && found_cache[slot].index == index) {
+        *found = found_cache[slot].found;
+        return 0;
+    }
+    PyObject *entry = PyDict_GetItemWithError(plan, tag);
+    if (entry == NULL && PyErr_Occurred())
+        return -1;
+    if (entry != NULL) {
+        found->known = 1;
+        found->leaf = PyTuple_GET_ITEM(entry, 0) == Py_None;
+        found->plan = found->leaf ? NULL : PyTuple_GET_ITEM(entry, 0);
+        found->code = (int)PyLong_AsLong(PyTuple_GET_ITEM(entry, 1));
+        found->parser = PyTuple_GET_ITEM(entry, 2);
+        found->repeats = PyObject_IsTrue(PyTuple_GET_ITEM(entry, 3));
+        found->attrs = PyObject_IsTrue(PyTuple_GET_ITEM(entry, 4));
+        if (PyErr_Occurred())
+            return -1;
+    }
+    if (index >= 0) {
+        PyObject *old_plan = found_cache[slot].plan, *old_entry = found_cache[slot].entry;
+        Py_INCREF(plan);
+        Py_XINCREF(entry);
+        found_cache[slot].plan = plan;
+        found_cache[slot].entry = entry;
+        found_cache[slot].index = index;
+        found_cache[slot].found = *found;
+        Py_XDECREF(old_plan);           /* last: the slot is whole again if this frees */
+        Py_XDECREF(old_entry);
+    }
+    return 0;
 }
 
 static void give_up(State *st) { st->fallback = 1; }
 
 static int stopped(State *st) { return st->fallback || st->error; }
+
+static PyObject *decode(const char *s, Py_ssize_t n)
+{
+    /* UTF-8 text (already checked) as a str. ASCII, the usual case, is copied as it is: a
+     * good part of the general decoder's time is its bookkeeping around a short text. */
+    uint64_t high = 0;
+    Py_ssize_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        high |= w;
+    }
+    for (; i < n; i++)
+        high |= (unsigned char)s[i];
+    if (n < 2 || (high & 0x8080808080808080ULL))   /* one character: Python's own str */
+        return PyUnicode_DecodeUTF8(s, n, "strict");
+    PyObject *str = PyUnicode_New(n, 127);
+    if (str != NULL)
+        memcpy(PyUnicode_DATA(str), s, n);
+    return str;
+}
 
 static PyObject *text_of(State *st, Frame *f)
 {
@@ -165,7 +300,7 @@ static PyObject *text_of(State *st, Frame *f)
     Py_ssize_t n = st->len - f->text_start;
     if (!f->collecting || n <= 0)
         Py_RETURN_NONE;
-    return PyUnicode_DecodeUTF8(st->buf + f->text_start, n, "strict");
+    return decode(st->buf + f->text_start, n);
 }
 
 static int close_text(State *st, Frame *f)
@@ -174,8 +309,7 @@ static int close_text(State *st, Frame *f)
     if (!f->collecting)
         return 0;
     if (st->len > f->text_start) {
-        f->text = PyUnicode_DecodeUTF8(st->buf + f->text_start, st->len - f->text_start,
-                                       "strict");
+        f->text = decode(st->buf + f->text_start, st->len - f->text_start);
         if (f->text == NULL)
             return -1;
     }
@@ -406,9 +540,11 @@ static PyObject *new_record(State *st, PyObject *tag)
     return record;
 }
 
-static void on_start(State *st, const char *name, const char **atts)
+static void on_start(State *st, const unsigned char *name, Py_ssize_t name_len,
+                     Words name_words, const char **atts)
 {
-    /* name and attributes NUL-ended UTF-8 (the reader's scratch buffer). */
+    /* name: name_len bytes of the document (name_words its words); attributes NUL-ended
+     * UTF-8 (the reader's scratch buffer): name, value, ..., NULL. */
     if (stopped(st))
         return;
     st->run = 0;
@@ -425,7 +561,7 @@ static void on_start(State *st, const char *name, const char **atts)
     f->holds_tracked = 0;
     f->collecting = 0;
     f->text_start = 0;
-    f->tag = f->out = f->plan = f->entry = f->text = f->fields = f->records = NULL;
+    f->tag = f->out = f->plan = f->text = f->fields = f->records = NULL;
     if (parent != NULL) {
         parent->children++;
         if (close_text(st, parent) < 0)
@@ -436,13 +572,15 @@ static void on_start(State *st, const char *name, const char **atts)
             return;
         }
     }
-    f->tag = name_string(name, st->name_len);
+    int index;
+    f->tag = name_string(name, name_len, name_words, &index);
     if (f->tag == NULL)
         goto error;
     f->has_attrs = atts[0] != NULL;
     f->text_start = st->len;
     if (parent == NULL) {                                   /* the root */
-        if (strcmp(name, "QBXML") != 0 && strcmp(name, "QBPOSXML") != 0) {
+        if (!(name_len == 5 && memcmp(name, "QBXML", 5) == 0)
+            && !(name_len == 8 && memcmp(name, "QBPOSXML", 8) == 0)) {
             Py_CLEAR(f->tag);
             give_up(st);
             return;
@@ -451,8 +589,7 @@ static void on_start(State *st, const char *name, const char **atts)
         Py_INCREF(f->tag);
         st->root_tag = f->tag;
     } else if (parent->kind == K_ROOT) {                    /* a message set */
-        size_t n = strlen(name);
-        if (n < 6 || strcmp(name + n - 6, "MsgsRs") != 0) {
+        if (name_len < 6 || memcmp(name + name_len - 6, "MsgsRs", 6) != 0) {
             Py_CLEAR(f->tag);
             give_up(st);
             return;
@@ -495,15 +632,10 @@ static void on_start(State *st, const char *name, const char **atts)
         f->records = records;
     } else if (parent->kind == K_RS || parent->kind == K_AGG) {   /* in a response */
         f->depth4 = parent->kind == K_RS;
-        PyObject *entry = NULL;
-        if (parent->plan != NULL) {
-            entry = PyDict_GetItemWithError(parent->plan, f->tag);
-            if (entry == NULL && PyErr_Occurred())
-                goto error;
-        }
-        f->entry = entry;
-        int spec_attrs = entry != NULL && PyObject_IsTrue(PyTuple_GET_ITEM(entry, 4));
-        if (entry != NULL && PyTuple_GET_ITEM(entry, 0) == Py_None) {
+        if (plan_entry(parent->plan, f->tag, index, &f->entry) < 0)
+            goto error;
+        int spec_attrs = f->entry.attrs;
+        if (f->entry.leaf) {
             f->kind = K_LEAF;
             f->collecting = 1;
             if (!f->depth4 && spec_attrs && f->has_attrs) {
@@ -513,12 +645,12 @@ static void on_start(State *st, const char *name, const char **atts)
             }
         } else {
             f->kind = K_AGG;
-            f->plan = entry != NULL ? PyTuple_GET_ITEM(entry, 0) : NULL;
-            f->collecting = entry == NULL;            /* an unknown element may be a leaf */
+            f->plan = f->entry.plan;
+            f->collecting = !f->entry.known;          /* an unknown element may be a leaf */
             f->out = f->depth4 ? new_record(st, f->tag) : PyDict_New();
             if (f->out == NULL)
                 goto error;
-            if ((entry == NULL || spec_attrs) && f->has_attrs) {
+            if ((!f->entry.known || spec_attrs) && f->has_attrs) {
                 PyObject *attrs = attributes(atts, 1);
                 if (attrs == NULL || PyDict_Update(f->out, attrs) < 0) {
                     Py_XDECREF(attrs);
@@ -562,18 +694,18 @@ static int immutable(State *st, PyObject *value)
 static PyObject *leaf_value(State *st, Frame *f)
 {
     /* A leaf's value, from the memo when the same text was read the same way before. */
-    int code = (int)PyLong_AsLong(PyTuple_GET_ITEM(f->entry, 1));
-    PyObject *parser = PyTuple_GET_ITEM(f->entry, 2);
+    int code = f->entry.code;
+    PyObject *parser = f->entry.parser;
     Py_ssize_t n = st->len - f->text_start;
     if (st->memo == NULL || f->text != NULL || !f->collecting || n <= 0 || n > MEMO_KEY)
         return read_value(st, f, code, parser);
     const unsigned char *s = (const unsigned char *)st->buf + f->text_start;
-    uint64_t x = hash_bytes(s, n, 0x9E3779B97F4A7C15ULL * ((uint64_t)code + 1)
-                                   ^ (uint64_t)(uintptr_t)parser);
-    uint32_t h = (uint32_t)(x ^ (x >> 32));
+    Words w = words(s, n, (const unsigned char *)st->buf + st->cap);
+    uint32_t h = hash_text(s, n, w, 0x9E3779B97F4A7C15ULL * ((uint64_t)code + 1)
+                                    ^ (uint64_t)(uintptr_t)parser);
     Memo *slot = &st->memo[(h ^ (h >> 15)) & st->memo_mask];
     if (slot->value != NULL && slot->hash == h && slot->len == n && slot->code == code
-        && slot->parser == parser && memcmp(slot->key, s, n) == 0) {
+        && slot->parser == parser && same_text(slot->key, slot->words, s, w, n)) {
         Py_INCREF(slot->value);
         return slot->value;
     }
@@ -585,6 +717,7 @@ static PyObject *leaf_value(State *st, Frame *f)
     slot->hash = h;
     slot->len = (unsigned char)n;
     slot->code = (unsigned char)code;
+    slot->words = w;
     memcpy(slot->key, s, n);
     return value;
 }
@@ -607,10 +740,9 @@ static int finish(State *st, Frame *f, Frame *parent)
                 value = f->out;
                 f->out = NULL;
             }
-            rc = add_child(parent, f->tag, value,
-                           PyObject_IsTrue(PyTuple_GET_ITEM(f->entry, 3)));
+            rc = add_child(parent, f->tag, value, f->entry.repeats);
         }
-    } else if (f->entry == NULL && f->children == 0 && (f->depth4 || !f->has_attrs)) {
+    } else if (!f->entry.known && f->children == 0 && (f->depth4 || !f->has_attrs)) {
         PyObject *text = text_of(st, f);                 /* an unknown leaf: its text */
         if (text == NULL)
             return -1;
@@ -630,8 +762,7 @@ static int finish(State *st, Frame *f, Frame *parent)
         if (f->depth4) {
             rc = PyList_Append(parent->records, f->out);
         } else {
-            int repeats = f->entry != NULL && PyObject_IsTrue(PyTuple_GET_ITEM(f->entry, 3));
-            rc = add_child(parent, f->tag, f->out, repeats);
+            rc = add_child(parent, f->tag, f->out, f->entry.repeats);
         }
     }
 done:
@@ -752,16 +883,23 @@ static const unsigned char *skip_space(const unsigned char *p, const unsigned ch
     return p;
 }
 
-static const unsigned char *name_end(const unsigned char *p, const unsigned char *end)
+static const unsigned char *name_end(const unsigned char *p, const unsigned char *end,
+                                     const unsigned char *safe)
 {
     /* Past an ASCII name starting at p, or NULL: no name there, or one the reader leaves to
-     * lxml (a prefix, a character beyond ASCII, longer than libxml2 takes). */
+     * lxml (a prefix, a character beyond ASCII, longer than libxml2 takes). safe: see
+     * State.safe (p itself when not known). */
     const unsigned char *start = p;
     if (p >= end || NAME[*p] != 3)
         return NULL;
     p++;
-    while (p < end && NAME[*p])
-        p++;
+    if (p < safe) {
+        while (NAME[*p])
+            p++;
+    } else {
+        while (p < end && NAME[*p])
+            p++;
+    }
     if (p < end && (*p == ':' || *p >= 0x80))
         return NULL;
     if (p - start > MAX_NAME)
@@ -866,15 +1004,20 @@ static const unsigned char *start_tag(State *st, const unsigned char *p,
 {
     /* p is at '<' of a start tag: read it, open the element (on_start, and on_end too for
      * an empty-element tag); past it, or NULL (gave up or failed). */
-    const unsigned char *name = p + 1, *q = name_end(name, end);
+    const unsigned char *name = p + 1, *q = name_end(name, end, st->safe);
     if (q == NULL)
         return NULL;
     Py_ssize_t name_len = q - name;
-    st->tmp_len = 0;
-    if (mark(st, 0) < 0 || put(st, (const char *)name, q - name) < 0 || put(st, "", 1) < 0)
-        return NULL;
-    Py_ssize_t strings = 1;
+    static const char *no_atts[1] = {NULL};
+    const char **atts = no_atts;
     int empty;
+    if (q < end && *q == '>') {            /* the usual tag: no attributes */
+        p = q + 1;
+        empty = 0;
+        goto open;
+    }
+    st->tmp_len = 0;
+    Py_ssize_t strings = 0;
     p = q;
     for (;;) {
         q = skip_space(p, end);
@@ -895,10 +1038,10 @@ static const unsigned char *start_tag(State *st, const unsigned char *p,
         if (q == p)                        /* an attribute must follow white space */
             return NULL;
         const unsigned char *att = q;
-        q = name_end(att, end);
+        q = name_end(att, end, st->safe);
         if (q == NULL)
             return NULL;
-        for (Py_ssize_t i = 1; i < strings; i += 2) {      /* a repeated attribute */
+        for (Py_ssize_t i = 0; i < strings; i += 2) {      /* a repeated attribute */
             const char *seen = st->tmp + st->offsets[i];
             if ((Py_ssize_t)strlen(seen) == q - att && memcmp(seen, att, q - att) == 0)
                 return NULL;
@@ -945,17 +1088,22 @@ static const unsigned char *start_tag(State *st, const unsigned char *p,
             return NULL;
         p = q;
     }
-    for (Py_ssize_t i = 0; i < strings; i++)
-        st->atts[i] = st->tmp + st->offsets[i];
-    st->atts[strings] = NULL;
+    if (strings > 0) {
+        for (Py_ssize_t i = 0; i < strings; i++)
+            st->atts[i] = st->tmp + st->offsets[i];
+        st->atts[strings] = NULL;
+        atts = st->atts;
+    }
+open:
     if (st->depth >= MAX_DEPTH) {
         give_up(st);
         return NULL;
     }
+    Words w = words(name, name_len, end);
     st->open_name[st->depth] = name;
     st->open_len[st->depth] = name_len;
-    st->name_len = name_len;
-    on_start(st, st->atts[0], st->atts + 1);
+    st->open_words[st->depth] = w;
+    on_start(st, name, name_len, w, atts);
     if (empty && !stopped(st))
         on_end(st);
     return stopped(st) ? NULL : p;
@@ -964,13 +1112,15 @@ static const unsigned char *start_tag(State *st, const unsigned char *p,
 static const unsigned char *end_tag(State *st, const unsigned char *p, const unsigned char *end)
 {
     /* p is at '</': the end tag of the open element, closing it (on_end). */
-    const unsigned char *name = p + 2, *q = name_end(name, end);
-    if (q == NULL || st->depth < 1)
+    const unsigned char *name = p + 2;
+    if (st->depth < 1)
         return NULL;
-    Py_ssize_t open = st->depth - 1;
-    if (q - name != st->open_len[open] || memcmp(name, st->open_name[open], q - name) != 0)
+    /* The open element's name, then white space or '>' (neither continues a name). */
+    Py_ssize_t open = st->depth - 1, n = st->open_len[open];
+    if (end - name <= n
+        || !same_text(name, words(name, n, end), st->open_name[open], st->open_words[open], n))
         return NULL;
-    q = skip_space(q, end);
+    const unsigned char *q = skip_space(name + n, end);
     if (q >= end || *q != '>')
         return NULL;
     on_end(st);
@@ -991,7 +1141,7 @@ static const unsigned char *pi_end(const unsigned char *p, const unsigned char *
 {
     /* p is at '<?' of a processing instruction outside the root: past it, or NULL (its
      * target is xml in any case, which only the declaration at the start may be). */
-    const unsigned char *target = p + 2, *q = name_end(target, end);
+    const unsigned char *target = p + 2, *q = name_end(target, end, target);
     if (q == NULL)
         return NULL;
     if (q - target == 3 && (target[0] | 32) == 'x' && (target[1] | 32) == 'm'
@@ -1117,6 +1267,8 @@ static void read_document(State *st, const unsigned char *p, Py_ssize_t n)
         if (p == NULL)
             goto unusual;
     }
+    for (st->safe = end; st->safe > p && st->safe[-1] != '<'; st->safe--)
+        ;
     p = outside(p, end);
     if (p == NULL || p >= end || *p != '<')
         goto unusual;
@@ -1141,8 +1293,13 @@ static void read_document(State *st, const unsigned char *p, Py_ssize_t n)
             continue;
         }
         const unsigned char *run = p;                   /* text up to the next markup */
-        while (p < end && !SPECIAL[*p])
-            p++;
+        if (p < st->safe) {
+            while (!SPECIAL[*p])
+                p++;
+        } else {
+            while (p < end && !SPECIAL[*p])
+                p++;
+        }
         if (p > run && text(st, (const char *)run, p - run) < 0)
             goto unusual;
         if (p >= end || *p == '<')
@@ -1260,6 +1417,11 @@ PyMODINIT_FUNC PyInit__fastparse(void)
     PyDateTime_IMPORT;
     if (PyDateTimeAPI == NULL)
         return NULL;
+    for (int n = 0; n <= 8; n++) {
+        unsigned char kept[8] = {0};
+        memset(kept, 0xFF, n);
+        memcpy(&PREFIX[n], kept, 8);
+    }
     for (int c = 0; c < 256; c++) {
         int start = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
         NAME[c] = start ? 3 : ((c >= '0' && c <= '9') || c == '.' || c == '-') ? 2 : 0;
