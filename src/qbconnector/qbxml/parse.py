@@ -251,8 +251,9 @@ def parse_response(text: str | bytes, max_bytes: int = xmlsafe.DEFAULT_MAX_BYTES
 
     With the accelerator built, an ordinary message set is read in one pass of its bytes
     straight into records (a value repeated in the response is made once and shared: they are
-    immutable); anything else (errors included) goes the pure-Python way, which gives the same
-    answer and says what is wrong.
+    immutable; a record holding only such values is left out of the cycle collector's walks,
+    as Python leaves its own dicts of them); anything else (errors included) goes the
+    pure-Python way, which gives the same answer and says what is wrong.
     """
     if values not in VALUES:
         raise ValueError(f"values is one of {', '.join(VALUES)}, not {values!r}")
