@@ -269,3 +269,11 @@ def test_a_worker_dying_under_a_pipeline_is_a_clear_error_then_replaced(blank_co
         pipe.close()
         assert "<CustomerRet>" in worker.process(LISTING.format(extra=""))
         assert worker.pid not in (None, first)
+
+
+def test_the_worker_started_by_hand_says_how_it_is_used() -> None:
+    run = subprocess.run([sys.executable, "-m", "qbconnector.sandbox.engine.worker"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert "usage: python -m qbconnector.sandbox.engine.worker PATH TOKEN" in run.stderr
+    assert "Traceback" not in run.stderr

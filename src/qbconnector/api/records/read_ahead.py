@@ -69,6 +69,7 @@ class ReadAhead:
                  check: Callable[[Response, str], Response]) -> None:
         self.connection = connection
         self.name = name
+        self.response_name = name[:-2] + "Rs"
         self.iterator_id = iterator_id
         self.values = values
         self.check = check
@@ -126,12 +127,11 @@ class ReadAhead:
             self._unasked = max(0, self._unasked - self._page)
 
     def _answers(self) -> Iterator[Response]:
-        response_name = self.name[:-2] + "Rs"
         try:
             while self._ahead is not None and self._ahead.waiting:
                 text = self._ahead.receive()
                 asked = self._asked.popleft()
-                self.remaining = remaining_in(text, response_name)
+                self.remaining = remaining_in(text, self.response_name)
                 self._unasked = min(self._unasked, self.remaining)   # as the company file says
                 self._ask(len(text), asked)          # made while this one is parsed
                 yield self.check(self.connection.read(text, values=self.values)[0], self.name)
@@ -143,10 +143,9 @@ class ReadAhead:
         them), or stop the thread and wait for it (it finishes the page it is fetching)."""
         if self._ahead is not None:
             ahead, self._ahead = self._ahead, None
-            response_name = self.name[:-2] + "Rs"
             try:
                 while ahead.waiting:
-                    self.remaining = remaining_in(ahead.receive(), response_name)
+                    self.remaining = remaining_in(ahead.receive(), self.response_name)
             except errors.SessionError:     # the session is gone: no iterator to stop
                 self.remaining = 0
             finally:
@@ -164,7 +163,6 @@ class ReadAhead:
 
     # -- the thread ---------------------------------------------------------------------------
     def _fetch(self) -> None:
-        response_name = self.name[:-2] + "Rs"
         size, count = self._last
         try:
             while self.remaining and not self._stop.is_set():
@@ -172,7 +170,7 @@ class ReadAhead:
                 follow = Message(self.name, {"MaxReturned": self._page}, iterator="Continue",
                                  iteratorID=self.iterator_id)
                 text = self.connection.exchange([follow])
-                self.remaining = remaining_in(text, response_name)
+                self.remaining = remaining_in(text, self.response_name)
                 size, count = len(text), self._page   # a full page, but for the last
                 self._put(("page", text))
             self._put(("end", None))

@@ -133,6 +133,9 @@ def main() -> None:
     and output, the output's first begun by TOKEN (what the interpreter's start-up may print
     comes before it and is skipped); anything the process prints later goes to standard
     error."""
+    if len(sys.argv) != 3 or not sys.argv[2].isascii():
+        sys.exit("usage: python -m qbconnector.sandbox.engine.worker PATH TOKEN (a sandbox "
+                 "session started with worker=True runs it; it is not for use by hand)")
     sys.stdout.flush()
     frames_out = os.fdopen(os.dup(sys.stdout.fileno()), "wb", buffering=0)
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())    # stray prints cannot break a frame
@@ -316,10 +319,6 @@ class WorkerSession(CompanyFileFacts):
         self.close()
 
 
-if __name__ == "__main__":
-    main()
-
-
 class WorkerPipeline:
     """Requests to a worker sent ahead of their answers, which come back in order
     (:meth:`WorkerSession.pipeline`). :meth:`close` drops the answers not taken."""
@@ -370,3 +369,7 @@ class WorkerPipeline:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+if __name__ == "__main__":
+    main()
