@@ -64,3 +64,57 @@ def test_a_dtd_in_a_wide_encoding_is_refused_too(codec):
     payload = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><QBXML/>'.encode(codec)
     with pytest.raises(xmlsafe.XMLError):
         xmlsafe.parse(payload)
+
+
+def _prologs() -> list[bytes]:
+    """Documents that differ only where the one-look check of checked_bytes decides."""
+    declarations = [b"", b'<?xml version="1.0"?>', b'<?xml version="1.0" encoding="utf-8"?>',
+                    b"<?xml version='1.0' encoding='ISO-8859-1'?>",
+                    b'<?xml version="1.0" encoding="utf-7"?>',
+                    b'<?xml version="1.0" encoding="ebcdic-cp-us"?>',
+                    b'<?xml version="1.0" encoding=" UTF-8 "?>',
+                    b'<?xml version="1.0"' + b" " * 1100 + b'encoding="utf-7"?>']
+    middles = [b"", b'<?qbxml version="13.0"?>', b"<!-- note -->", b"<!DOCTYPE QBXML>",
+               b"<!doctype x [<!ENTITY a 'b'>]>",
+               b"<!DOCTYPE QBXML PUBLIC '-//INTUIT//DTD QBXML QBD 2.0//EN'>", b"\n  "]
+    body = b'<QBXML><QBXMLMsgsRq onError="stopOnError"><HostQueryRq/></QBXMLMsgsRq></QBXML>'
+    found = []
+    for declaration in declarations:
+        for middle in middles:
+            text = declaration + middle + body
+            found += [text, b" " + text, b"\xef\xbb\xbf" + text, text + b"<!-- after -->"]
+            try:
+                found.append(text.decode("latin-1").encode("utf-16"))
+                found.append(text.decode("latin-1").encode("utf-16-le"))
+            except UnicodeError:
+                pass
+    found += [b"<", b"<!", b"<<!DOCTYPE x>", b"<\x00Q\x00", b"<\x00\x00\x00", b"plain text"]
+    return found
+
+
+@pytest.mark.parametrize("data", _prologs())
+def test_the_one_look_check_agrees_with_the_full_checks(data):
+    """checked_bytes skips its full checks for documents that plainly pass them: the skip is
+    taken only where they pass, and leave the bytes as they are."""
+    def full() -> bytes | str:
+        try:
+            xmlsafe.check_encoding(data[:1024])
+            xmlsafe.check_prolog(data[:65536])
+            return xmlsafe._as_header(data)
+        except xmlsafe.XMLError as exc:
+            return str(exc)
+
+    if xmlsafe._plainly_acceptable(data):
+        assert full() == data
+    try:
+        verdict: bytes | str = xmlsafe.checked_bytes(data)
+    except xmlsafe.XMLError as exc:
+        verdict = str(exc)
+    assert verdict == full()
+
+
+def test_the_one_look_check_takes_plain_documents_only():
+    taken = [data for data in _prologs() if xmlsafe._plainly_acceptable(data)]
+    assert b'<?xml version="1.0"?><?qbxml version="13.0"?><QBXML>' in b"".join(taken)
+    assert not any(b"<!" in data.split(b"<QBXML>")[0] for data in taken)
+    assert 20 < len(taken) < len(_prologs()) / 2

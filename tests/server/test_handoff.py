@@ -9,6 +9,7 @@ import pytest
 
 from qbconnector.qbxml import xmlsafe
 from qbconnector.qbxml.session import Caller, ParsedRequest, calling_as, parsed_already
+from qbconnector.server import scan
 from qbconnector.server.handoff import Job, Outcomes, QueueTimeout, QueueWatch
 from tests.server.helpers import HOST_QUERY, client, post
 
@@ -111,9 +112,13 @@ def test_each_request_is_parsed_once_between_the_server_and_the_sandbox(
         return real(text, *args, **kwargs)
 
     monkeypatch.setattr(xmlsafe, "parse", counting)
+    monkeypatch.setattr(scan, "_REMEMBERED", scan.Remembered())
+    distinct = [HOST_QUERY.replace('requestID="1"', f'requestID="{n}"') for n in (7, 8, 9)]
     with client(server) as c:
-        for _ in range(3):
-            r = post(c, HOST_QUERY)
+        for body in distinct + [HOST_QUERY] * 3:
+            r = post(c, body)
             assert r.status_code == 200 and 'statusCode="0"' in r.text
             assert "<HostRet>" in r.text
-    assert len(parsed) == 3
+    # once per request; the same body a third time is not parsed at all (its scan and a copy
+    # of its tree are remembered from the second)
+    assert parsed == [d.encode() for d in distinct] + [HOST_QUERY.encode()] * 2

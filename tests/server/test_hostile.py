@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from qbconnector.server.scan import HostileOrMalformed, scan_request
+from qbconnector.qbxml.xmlsafe import declared_version
+from qbconnector.server.scan import HostileOrMalformed, Remembered, _scan, scan_request
 from tests.server.helpers import HOST_QUERY, Journal, client, post, recording
 
 BILLION_LAUGHS = (
@@ -85,3 +86,52 @@ def test_scan_decodes_declared_encodings():
     assert scan.requests == (("CustomerAddRq", "é"),) and scan.text == text
     latin = '<?xml version="1.0" encoding="ISO-8859-1"?><QBXML><M><R a="é"/></M></QBXML>'
     assert scan_request(latin.encode("latin-1")).text == latin
+
+
+def test_a_repeated_body_is_scanned_once_and_each_caller_gets_its_own_tree():
+    remembered = Remembered(limit=4)
+    body = HOST_QUERY.encode()
+    first = scan_with(remembered, body)
+    assert remembered.scan_of(body) is None          # once is not a repeat: nothing kept
+    second = scan_with(remembered, body)
+    kept = remembered.scan_of(body)
+    assert kept is not None and kept.tree is not second.tree
+    for scan in (second, kept):
+        assert (scan.root, scan.message_set, scan.on_error, scan.requests, scan.names,
+                scan.text, scan.recovery) == (first.root, first.message_set, first.on_error,
+                                              first.requests, first.names, first.text,
+                                              first.recovery)
+    # a session may change the tree it takes: the next caller still gets the request as sent
+    kept.tree[0].clear()
+    again = remembered.scan_of(body)
+    assert again.tree[0][0].tag == "HostQueryRq" and again.tree[0][0].get("requestID") == "1"
+    assert declared_version(again.tree, "qbxml") == "13.0"     # the <?qbxml?> header too
+
+
+def test_hostile_large_and_new_bodies_are_not_remembered():
+    remembered = Remembered(limit=2, size=len(HOST_QUERY) + 10)
+    for _ in range(2):
+        with pytest.raises(HostileOrMalformed):
+            scan_with(remembered, BILLION_LAUGHS.encode())
+        assert remembered.scan_of(BILLION_LAUGHS.encode()) is None
+    large = HOST_QUERY.replace('requestID="1"', 'requestID="' + "9" * 20 + '"').encode()
+    for _ in range(2):
+        scan_with(remembered, large)
+    assert remembered.scan_of(large) is None
+    bodies = [HOST_QUERY.replace('"1"', f'"{n}"').encode() for n in range(4)]
+    for body in bodies + bodies[:1]:        # the first is seen again after three others
+        scan_with(remembered, body)
+    assert remembered.scan_of(bodies[0]) is None   # only the newest two sightings are kept
+    for body in (bodies[1], bodies[1], bodies[2], bodies[2], bodies[3], bodies[3]):
+        scan_with(remembered, body)    # three repeats: the newest two are remembered
+    assert [remembered.scan_of(b) is not None for b in bodies] == [False, False, True, True]
+
+
+def scan_with(remembered: Remembered, body: bytes):
+    """What scan_request does, with a table of its own."""
+    found = remembered.scan_of(body)
+    if found is not None:
+        return found
+    scan = _scan(body)
+    remembered.note(body, scan)
+    return scan

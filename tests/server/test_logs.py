@@ -14,6 +14,7 @@ import pytest
 from qbconnector.server.logs import (
     LOGGER_NAME,
     ConsoleLog,
+    RequestLines,
     RotatingLogFile,
     SafeFormatter,
     configure_logging,
@@ -21,6 +22,7 @@ from qbconnector.server.logs import (
     log_file_stem,
     newest_log_file,
     request_line,
+    safe_text,
 )
 from tests.server.helpers import PASSWORDS, client, post
 
@@ -200,9 +202,9 @@ def test_server_log_lines_name_everything_but_secrets(start_server, tmp_path, mo
     lines_without_records: list[str] = []
     write_line = RotatingLogFile.write_line
 
-    def counted(self, levelname, message, created):
+    def counted(self, levelname, message, created, **options):
         lines_without_records.append(message)
-        write_line(self, levelname, message, created)
+        write_line(self, levelname, message, created, **options)
 
     monkeypatch.setattr(RotatingLogFile, "write_line", counted)
     server = start_server(LogEnabled=True, LogDir=str(log_dir), LogLevel=3)
@@ -298,3 +300,32 @@ def test_log_port_needs_local_auth(start_server, caplog):
     assert f"LogPort {port} is not opened" in caplog.text
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def _request_facts() -> list[dict]:
+    """Fixed parts a client chooses, nasty ones included, around varying status and time."""
+    import itertools
+
+    users = ["alice", "a b", "evil\nINFO forged", "password:", "x password=hunter2",
+             "4111 1111 1111 1111", "4111111111111111", "<SSN>123-45", "\u2028", None]
+    companies = [None, "/srv/books/Main.qbdb", "C:\\Books\\x \"y\".qbw", "1234-5678 9012",
+                 "45-6789</SSN>", "secret: s3"]
+    details = ["", "bad credentials", "read-only user: refused CustomerAddRq",
+               "LocalAuth=abc", "tab\there"]
+    found = []
+    for n, (user, company, detail) in enumerate(itertools.product(users, companies, details)):
+        found.append({"client": "10.0.0.9" if n % 2 else "::1", "user": user,
+                      "interaction": None if n % 7 == 0 else n % 3,
+                      "requests": (("HostQueryRq", "CustomerAddRq"), (), ("password",))[n % 3],
+                      "status": (200, 401, 517)[n % 3], "duration": n * 0.0173,
+                      "company": company, "detail": detail})
+    return found
+
+
+def test_request_lines_made_safe_in_parts_are_the_lines_made_safe_whole():
+    lines = RequestLines(limit=10_000)
+    for facts in _request_facts() * 2:       # the second time from the parts kept
+        assert lines.line(**facts) == safe_text(request_line(**facts)), facts
+    kept = [parts for parts in lines._parts.values() if parts is not None]
+    plain = [f for f in _request_facts() if "<" not in f"{f['user']}{f['company']}"]
+    assert len(lines._parts) == 300 and len(kept) == len(plain) == 225   # "<": made whole

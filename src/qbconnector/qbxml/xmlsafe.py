@@ -98,6 +98,11 @@ EBCDIC, the ISO-2022 family — is refused before a parser sees it."""
 _DECLARED_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
 
 
+def _accepted(declared: bytes) -> bool:
+    """Whether a declared encoding name is one QuickBooks reads."""
+    return declared.strip().lower().decode("ascii", "replace") in ACCEPTED_ENCODINGS
+
+
 def check_encoding(head: bytes) -> None:
     """Refuse a document in an encoding QuickBooks does not read, declared or detected."""
     if head.startswith((b"\x00\x00\xfe\xff", b"\xff\xfe\x00\x00")) or (
@@ -109,8 +114,7 @@ def check_encoding(head: bytes) -> None:
     if not view.lstrip()[:1] == b"<":
         raise XMLError("not XML text in an encoding QuickBooks reads: send UTF-8 or UTF-16")
     declared = _DECLARED_ENCODING.match(view)
-    if declared is not None and declared.group(1).strip().lower().decode(
-            "ascii", "replace") not in ACCEPTED_ENCODINGS:
+    if declared is not None and not _accepted(declared.group(1)):
         name = declared.group(1).decode("ascii", "replace")
         raise XMLError(f"the encoding {name!r} is not accepted: send UTF-8 or UTF-16")
 
@@ -213,9 +217,26 @@ def checked_bytes(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> byte
         raise XMLError(f"XML of {len(data)} bytes is larger than the limit of {max_bytes}")
     if not data or data.isspace():
         raise XMLError("empty XML document")
+    if _plainly_acceptable(data):
+        return data
     check_encoding(data[:1024])
     check_prolog(data[:65536])
     return _as_header(data)
+
+
+def _plainly_acceptable(data: bytes) -> bool:
+    """Whether ``data`` passes every check of :func:`checked_bytes` in one look, as nearly
+    every request does: it starts with ``<`` in a one-byte encoding (no mark, no NUL: not
+    UTF-16 or UTF-32), its prolog holds no ``<!`` (so neither a DOCTYPE, Intuit's or
+    another, nor an entity) and any encoding it declares is one QuickBooks reads. Anything
+    else takes the full checks, which give the same verdict with the reason."""
+    if data[:1] != b"<" or data[1:2] == b"\x00":
+        return False
+    first = _FIRST_ELEMENT.search(data, 0, 65536)
+    if data.find(b"<!", 0, first.start() if first else 65536) >= 0:
+        return False
+    declared = _DECLARED_ENCODING.match(data, 0, 1024)   # what check_encoding reads
+    return declared is None or _accepted(declared.group(1))
 
 
 def parse(text: str | bytes, max_bytes: int = DEFAULT_MAX_BYTES,

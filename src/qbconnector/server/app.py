@@ -24,7 +24,7 @@ from qbconnector.server.auth import Authenticator, LoginBackoff
 from qbconnector.server.clients import AllowedClients
 from qbconnector.server.execute import Limits, Outcome, Spool, execute_job
 from qbconnector.server.logport import LogPortServer
-from qbconnector.server.logs import LOGGER_NAME, line_writers, request_line
+from qbconnector.server.logs import LOGGER_NAME, RequestLines, line_writers, request_line
 from qbconnector.server.protocol import Call, Reply, RequestHead
 from qbconnector.server.settings import Settings, User
 from qbconnector.server.state import ConnectorState
@@ -90,6 +90,7 @@ class ConnectorApp:
         self.default_company = default_company
         self.max_body = max_body
         self.log = logging.getLogger(LOGGER_NAME)
+        self.lines = RequestLines()
         self.users = UserStore(settings)
         self.auth = authenticator or Authenticator(
             self.users, interactive_logon=settings.UseInteractiveLogon)
@@ -326,23 +327,25 @@ class ConnectorApp:
         else:
             level = logging.INFO
         log = self.log
-        if log.isEnabledFor(level):
-            text = request_line(
-                client=client, user=outcome.user, interaction=outcome.interaction,
-                requests=outcome.requests, status=reply.status, duration=duration,
-                company=outcome.company, detail=outcome.detail)
-            files = line_writers(log, level)
-            if files is not None:      # only files and the console: no record needed
-                created = time.time()
-                name = logging.getLevelName(level)
-                for handler in files:
-                    handler.write_line(name, text, created)
-                return
-            # A record made directly: the logger would otherwise walk the stack for the
-            # caller's file and line, which the connector's lines do not show.
-            log.handle(log.makeRecord(
-                log.name, level, "(unknown file)", 0, text, None, None,
-                extra={"connector_user": outcome.user} if outcome.authenticated else None))
+        if not log.isEnabledFor(level):
+            return
+        facts = {"client": client, "user": outcome.user, "interaction": outcome.interaction,
+                 "requests": outcome.requests, "status": reply.status, "duration": duration,
+                 "company": outcome.company, "detail": outcome.detail}
+        files = line_writers(log, level)
+        if files is not None:      # only files and the console: no record needed
+            text = self.lines.line(**facts)      # made safe already, part by part
+            created = time.time()
+            name = logging.getLevelName(level)
+            for handler in files:
+                handler.write_line(name, text, created, safe=True)
+            return
+        # A record made directly: the logger would otherwise walk the stack for the
+        # caller's file and line, which the connector's lines do not show. Its handlers'
+        # formatters make the line safe.
+        log.handle(log.makeRecord(
+            log.name, level, "(unknown file)", 0, request_line(**facts), None, None,
+            extra={"connector_user": outcome.user} if outcome.authenticated else None))
 
 
 @dataclass

@@ -46,13 +46,15 @@ class _WritesLines:
 
     formatter: logging.Formatter | None
 
-    def write_line(self, levelname: str, message: str, created: float) -> None:
+    def write_line(self, levelname: str, message: str, created: float, *,
+                   safe: bool = False) -> None:
         """Write what ``emit`` writes for a record of these fields with no exception
-        attached, without making the record."""
+        attached, without making the record. ``safe``: the message has passed
+        :func:`safe_text` already (:class:`RequestLines`)."""
         formatter = self.formatter
         assert isinstance(formatter, SafeFormatter)
         try:
-            self._put(formatter.line(levelname, message, created), created)
+            self._put(formatter.line(levelname, message, created, safe=safe), created)
         except Exception:
             self.handleError(logging.makeLogRecord(  # type: ignore[attr-defined]
                 {"msg": message, "levelname": levelname, "created": created}))
@@ -232,12 +234,14 @@ class SafeFormatter(logging.Formatter):
         return self._fmt == _FORMAT and self.datefmt is None and \
             isinstance(self._style, logging.PercentStyle)
 
-    def line(self, levelname: str, message: str, created: float) -> str:
+    def line(self, levelname: str, message: str, created: float, *,
+             safe: bool = False) -> str:
         """What :meth:`format` makes of a record of these fields with no exception or stack
-        attached, for a formatter that :attr:`writes_lines`."""
+        attached, for a formatter that :attr:`writes_lines` (``safe``: the message has passed
+        :func:`safe_text` already)."""
         msecs = int((created - int(created)) * 1000) + 0.0     # as LogRecord works it out
         return _FORMAT % {"asctime": self._time_text(created, msecs), "levelname": levelname,
-                          "message": safe_text(message)}
+                          "message": message if safe else safe_text(message)}
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         original = record.message
@@ -332,9 +336,12 @@ def newest_log_file(directory: str | os.PathLike[str]) -> Path | None:
     return max(files, key=lambda p: (p.stat().st_mtime_ns, p.name), default=None)
 
 
+_NEEDS_QUOTES = re.compile(r"[\s\"=]")
+
+
 def _clean(value: object) -> str:
     text = str(value)
-    return text if text and not re.search(r"[\s\"=]", text) else '"' + text.replace(
+    return text if text and not _NEEDS_QUOTES.search(text) else '"' + text.replace(
         "\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
@@ -351,6 +358,53 @@ def request_line(*, client: str, user: str | None, interaction: int | None,
     if detail:
         parts.append(f"detail={_clean(detail)}")
     return " ".join(parts)
+
+
+SAFE_PARTS_KEPT = 256
+"""Distinct (client, user, requests, company, detail) whose safe line parts are kept."""
+
+
+class RequestLines:
+    """Request lines already passed through :func:`safe_text`, made the cheap way.
+
+    A line is its fixed parts (client, user, type and requests; company and detail) around
+    the status and time, and a connector writes the same fixed parts over and over. Those
+    parts are made safe once and kept. Making each part safe on its own gives the line
+    :func:`safe_text` gives the whole: the status and time between them are digits behind
+    letters (``status=``, ``ms=``), which no pattern can join to a neighbour, except a
+    masked XML element, whose tags may sit in two parts; a part holding ``<`` is therefore
+    never kept, and its line is made safe whole."""
+
+    def __init__(self, limit: int = SAFE_PARTS_KEPT) -> None:
+        self.limit = limit
+        self._parts: dict[tuple[Any, ...], tuple[str, str] | None] = {}
+
+    def line(self, *, client: str, user: str | None, interaction: int | None,
+             requests: tuple[str, ...], status: int, duration: float,
+             company: str | None = None, detail: str = "") -> str:
+        """:func:`safe_text` of :func:`request_line` of the same arguments."""
+        key = (client, user, interaction, requests, company, detail)
+        parts = self._parts.get(key, False)
+        if parts is False:
+            parts = self._safe_parts(key)
+        if parts is None:
+            return safe_text(request_line(
+                client=client, user=user, interaction=interaction, requests=requests,
+                status=status, duration=duration, company=company, detail=detail))
+        return f"{parts[0]} status={status} ms={duration * 1000:.1f}{parts[1]}"
+
+    def _safe_parts(self, key: tuple[Any, ...]) -> tuple[str, str] | None:
+        client, user, interaction, requests, company, detail = key
+        head = (f"client={_clean(client)} user={_clean(user or '-')} "
+                f"type={interaction if interaction is not None else '-'} "
+                f"requests={_clean(','.join(requests) or '-')}")
+        tail = (f" company={_clean(company)}" if company else "") + (
+            f" detail={_clean(detail)}" if detail else "")
+        parts = None if "<" in head or "<" in tail else (safe_text(head), safe_text(tail))
+        if len(self._parts) >= self.limit:
+            self._parts.clear()
+        self._parts[key] = parts
+        return parts
 
 
 def last_lines(path: str | os.PathLike[str], count: int) -> list[str]:
