@@ -101,3 +101,16 @@ def test_processor_error():
 def test_from_pairs_lowercases_and_keeps_first():
     h = RequestHead.from_pairs("post", "/", [(b"X-QBPOS", b"True"), (b"x-qbpos", b"False")])
     assert h.method == "POST" and h.headers == {"x-qbpos": "True"}
+
+
+def test_a_request_without_optional_headers_is_a_plain_call():
+    """read_call answers a request naming none of its headers at once: with what it makes of
+    the same request naming each one with its default."""
+    bare = RequestHead.from_pairs("POST", "/", [(b"content-length", b"5")])
+    spelled = RequestHead.from_pairs("POST", "/", [
+        (b"content-length", b"5"), (b"X-AcctSyncInteractionType", b"0"),
+        (b"X-QBPOS", b"False"), (b"X-AcctQBPOSPractice", b"false")])
+    assert protocol.read_call(bare) == protocol.read_call(spelled) == Call()
+    named = RequestHead.from_pairs("POST", "/", [(b"content-length", b"5"),
+                                                 (b"x-qbconnector-appname", b"Books")])
+    assert protocol.read_call(named) == Call(app_name="Books")

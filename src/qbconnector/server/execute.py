@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Any
 
 from qbconnector import wire
@@ -93,18 +93,20 @@ class Spool:
         self._chunks = []
 
 
-@dataclass
 class Outcome:
     """What happened to one request, for the log line."""
 
-    user: str | None = None
-    interaction: int | None = None
-    requests: tuple[str, ...] = ()
-    company: str | None = None
-    options: SessionOptions | None = None
-    authenticated: bool = False
-    detail: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("user", "interaction", "requests", "company", "options", "authenticated",
+                 "detail")
+
+    def __init__(self) -> None:
+        self.user: str | None = None
+        self.interaction: int | None = None
+        self.requests: tuple[str, ...] = ()
+        self.company: str | None = None
+        self.options: SessionOptions | None = None
+        self.authenticated = False
+        self.detail = ""
 
 
 @dataclass(frozen=True)

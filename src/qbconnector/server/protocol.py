@@ -50,13 +50,16 @@ from qbconnector.wire import (  # noqa: F401 - the vocabulary, re-exported for t
 _LOWER = str.lower   # header names arrive lower-cased (RequestHead.from_pairs)
 
 
-@dataclass(frozen=True)
 class RequestHead:
     """The facts of an HTTP request the rules look at; header names are lower case."""
 
-    method: str
-    path: str
-    headers: Mapping[str, str]
+    __slots__ = ("method", "path", "headers")
+
+    def __init__(self, method: str, path: str, headers: Mapping[str, str]) -> None:
+        self.method, self.path, self.headers = method, path, headers
+
+    def __repr__(self) -> str:
+        return f"RequestHead({self.method!r}, {self.path!r}, {self.headers!r})"
 
     @classmethod
     def from_pairs(cls, method: str, path: str,
@@ -64,9 +67,13 @@ class RequestHead:
         """Build from raw header pairs; a repeated header keeps its first value."""
         headers: dict[str, str] = {}
         for name, value in pairs:
-            key = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
-            text = value.decode("latin-1") if isinstance(value, bytes) else value
-            headers.setdefault(key, text)
+            if type(name) is bytes and type(value) is bytes:    # as ASGI servers give them
+                key, text = name.decode("latin-1").lower(), value.decode("latin-1")
+            else:
+                key = (name.decode("latin-1") if isinstance(name, bytes) else name).lower()
+                text = value.decode("latin-1") if isinstance(value, bytes) else value
+            if key not in headers:
+                headers[key] = text
         return cls(method.upper(), path, headers)
 
     def header(self, name: str) -> str | None:
@@ -117,7 +124,7 @@ def text_reply(status: int, message: str, *, close: bool = False,
 
 def check_framing(head: RequestHead) -> Reply | None:
     """404 / 405 / 411, or None when the request is a ``POST /`` with a Content-Length."""
-    path = head.path.split("?", 1)[0]
+    path = head.path if head.path == wire.PATH else head.path.split("?", 1)[0]
     if path != wire.PATH:
         return text_reply(wire.NOT_FOUND, f"Not found: {path}. The connector answers POST / "
                                           "only.", close=True)
@@ -187,7 +194,7 @@ def credentials(head: RequestHead) -> tuple[str, str] | None:
 
 
 def _flag(head: RequestHead, name: str) -> bool | Reply:
-    value = head.header(name)
+    value = head.headers.get(_LOWER(name))
     if value is None:
         return False
     parsed = wire.parse_flag(value)
@@ -197,9 +204,22 @@ def _flag(head: RequestHead, name: str) -> bool | Reply:
     return parsed
 
 
+# the request headers read_call reads, as RequestHead keeps them (lower case)
+_INTERACTION, _POS, _POS_PRACTICE, _POS_VERSION, _DELAY, _APP_NAME, _COMPANY_FILE = (
+    name.lower() for name in (wire.INTERACTION_HEADER, wire.POS_HEADER,
+                              wire.POS_PRACTICE_HEADER, wire.POS_VERSION_HEADER,
+                              wire.DELAY_HEADER, wire.APP_NAME_HEADER, wire.COMPANY_FILE_HEADER))
+_OPTIONAL_HEADERS = frozenset({_INTERACTION, _POS, _POS_PRACTICE, _POS_VERSION, _DELAY,
+                               _APP_NAME, _COMPANY_FILE})
+_PLAIN_CALL = Call()
+
+
 def read_call(head: RequestHead) -> Call | Reply:
     """The :class:`Call` a request asks for, or a 400 naming the malformed header."""
-    raw_type = head.header(wire.INTERACTION_HEADER) or "0"
+    headers = head.headers
+    if _OPTIONAL_HEADERS.isdisjoint(headers):
+        return _PLAIN_CALL         # what the lines below make of a request without them
+    raw_type = headers.get(_INTERACTION) or "0"
     interaction = wire.parse_interaction(raw_type)
     if interaction is None:
         known = ", ".join(str(t) for t in INTERACTION_TYPES)
@@ -207,31 +227,31 @@ def read_call(head: RequestHead) -> Call | Reply:
         shown = raw_type.strip() if what == "Unknown" else repr(raw_type.strip())
         return text_reply(wire.BAD_REQUEST, f"{what} {wire.INTERACTION_HEADER} {shown}: "
                                             f"expected one of {known}.")
-    pos = _flag(head, wire.POS_HEADER)
+    pos = _flag(head, wire.POS_HEADER) if _POS in headers else False
     if isinstance(pos, Reply):
         return pos
-    practice = _flag(head, wire.POS_PRACTICE_HEADER)
+    practice = _flag(head, wire.POS_PRACTICE_HEADER) if _POS_PRACTICE in headers else False
     if isinstance(practice, Reply):
         return practice
-    pos_version = head.header(wire.POS_VERSION_HEADER)
+    pos_version = headers.get(_POS_VERSION)
     if pos_version is not None:
         pos_version = pos_version.strip()
         if not wire.is_pos_version(pos_version):
             return text_reply(wire.BAD_REQUEST, f"Bad {wire.POS_VERSION_HEADER} "
                               f"{pos_version!r}: expected a version number such as 12 or 12.0.")
     delay_ms = 0
-    delay = head.header(wire.DELAY_HEADER)
+    delay = headers.get(_DELAY)
     if delay is not None:
         parsed = wire.parse_delay(delay)
         if parsed is None:
             return text_reply(wire.BAD_REQUEST, f"Bad {wire.DELAY_HEADER} {delay!r}: expected "
                               f"milliseconds, a whole number up to {MAX_DELAY_AFTER_OPEN_MS}.")
         delay_ms = parsed
-    app_name = head.header(wire.APP_NAME_HEADER)
+    app_name = headers.get(_APP_NAME)
     if app_name is not None and not wire.is_app_name(app_name):
         return text_reply(wire.BAD_REQUEST, f"Bad {wire.APP_NAME_HEADER}: 1 to 256 printable "
                                             "characters.")
-    company = head.header(wire.COMPANY_FILE_HEADER)
+    company = headers.get(_COMPANY_FILE)
     if company is not None:
         try:
             company = wire.parse_company_file(company)
@@ -309,7 +329,26 @@ def session_options(*, user_name: str, company_file: str, app_name: str, read_on
                     connection_mode: str, auth_flags: int, call: Call,
                     default_company: str) -> SessionOptions | Reply:
     """The options of the session serving ``call`` for this user, or a 517 refusing a
-    company file the user may not use."""
+    company file the user may not use (the same answer object for the same facts: a user's
+    requests mostly ask for the same session)."""
+    key = (user_name, company_file, app_name, read_only, connection_mode, auth_flags, call,
+           default_company)
+    found = _OPTIONS.get(key)
+    if found is None:
+        found = _session_options(*key)
+        if len(_OPTIONS) >= _OPTIONS_KEPT:
+            _OPTIONS.clear()
+        _OPTIONS[key] = found
+    return found
+
+
+_OPTIONS: dict[tuple[object, ...], SessionOptions | Reply] = {}
+_OPTIONS_KEPT = 1024
+
+
+def _session_options(user_name: str, company_file: str, app_name: str, read_only: bool,
+                     connection_mode: str, auth_flags: int, call: Call,
+                     default_company: str) -> SessionOptions | Reply:
     company = company_for(company_file, call.company_file, default_company)
     if company is None:
         wanted = call.company_file or default_company

@@ -287,8 +287,16 @@ class CompanyWorker:
         several requests (a persistent connection), which the factory is told so that a
         backend that is itself a connector keeps its own session open too."""
         policy = self.policy
-        attempts = 1 + (policy.retry_count if policy.retry else 0)
         made_with = dataclasses.replace(options, keep_open=True) if keep_open else options
+        if not policy.retry:        # one attempt: what the loop below does for it
+            session = self.factory(made_with)
+            try:
+                session.open()
+            except RequestProcessorError:
+                _close_quietly(session)
+                raise
+            return session
+        attempts = 1 + policy.retry_count
         for attempt in range(1, attempts + 1):
             session = self.factory(made_with)
             try:
@@ -365,7 +373,7 @@ class CompanyWorker:
         session :meth:`park` opened for this request.
         """
         session = self._parked.pop(parked)[0] if parked in self._parked else None
-        held = self._persistent.get(options)
+        held = self._persistent.get(options) if self._persistent else None
         if held is None and session is None and opened and self.policy.persistent:
             try:
                 held = self._keep(options, user)
