@@ -22,6 +22,7 @@ from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import values, xmlsafe
 from qbconnector.qbxml.spec import (
     UNBOUNDED,
+    Attr,
     Choice,
     Element,
     Particle,
@@ -67,11 +68,20 @@ class MessageSet:
     def messages(self) -> list[etree._Element]:
         if self.msgs is None:
             return []
-        return list(self.msgs.iterchildren(etree.Element))    # elements only, not PIs
+        return _elements(self.msgs)
 
     @property
     def on_error(self) -> str:
         return "" if self.msgs is None else self.msgs.get("onError", "")
+
+
+def _elements(parent: etree._Element) -> list[etree._Element]:
+    """The child elements of ``parent`` (not processing instructions or comments); one child
+    (the usual message set, the usual request) without building an iterator."""
+    if len(parent) == 1:
+        only = parent[0]
+        return [only] if isinstance(only.tag, str) else []
+    return [el for el in parent if isinstance(el.tag, str)]
 
 
 _FAMILY_BY_ROOT = {"QBXML": "qbxml", "QBPOSXML": "qbposxml"}
@@ -111,7 +121,7 @@ def read_message_set(text: str | bytes | etree._Element, version: str | None = N
     except ValueError as exc:
         problems.append(Problem(tag, str(exc)))
         return MessageSet(fam, declared, root, None, problems)
-    sets = list(root.iterchildren(etree.Element))     # elements only, not PIs
+    sets = _elements(root)
     if root.text and root.text.strip():
         problems.append(Problem(tag, "text is not allowed here"))
     if len(sets) != 1:
@@ -198,8 +208,10 @@ class Validator:
             self.add(set_tag, "text is not allowed here")
         counts: dict[str, int] = {}
         index = _child_index(set_spec)    # the spec's index: no set built per request
-        for el in msgs.iterchildren(etree.Element):
+        for el in msgs:
             tag = el.tag
+            if not isinstance(tag, str):
+                continue
             count = counts[tag] = counts.get(tag, 0) + 1
             path = f"{set_tag}/{tag}[{count}]"
             message = index.get(tag)
@@ -212,7 +224,11 @@ class Validator:
             if why:
                 self.add(path, why)
                 continue
-            self.element(message, el, path)
+            self.attributes(message, el, path)     # self.element(), spelt out
+            if message.type:
+                self.leaf(message, el, path)
+            else:
+                self.aggregate(message, el, path)
 
     # -- elements ----------------------------------------------------------------------------
     def element(self, node: Element, el: etree._Element, path: str) -> None:
@@ -223,18 +239,22 @@ class Validator:
             self.aggregate(node, el, path)
 
     def attributes(self, node: Element, el: etree._Element, path: str) -> None:
+        facts = _ATTRIBUTES.get(id(node))
+        if facts is None:
+            facts = _ATTRIBUTES[id(node)] = _attribute_facts(node)
+        known, required = facts
         attrib = el.attrib
         if attrib:
-            for name, value in xmlsafe.attributes(el):
-                attr = node.attr(name)
+            for name, value in el.items() if len(attrib) <= 8 else xmlsafe.attributes(el):
+                attr = known.get(name)
                 if attr is None:
                     self.add(path, f"unknown attribute {name!r}")
                 elif attr.enum and value not in attr.enum:
                     self.add(path, f"attribute {name}={value!r} is not one of: "
                                    f"{', '.join(attr.enum)}")
-        for attr in node.attrs:
-            if attr.required and attr.name not in attrib:
-                self.add(path, f"missing required attribute {attr.name!r}")
+        for name in required:
+            if name not in attrib:
+                self.add(path, f"missing required attribute {name!r}")
 
     def leaf(self, node: Element, el: etree._Element, path: str) -> None:
         if len(el):
@@ -433,6 +453,19 @@ class _Run:
 
 
 # -- fast path: a content model compiled to a regular expression over child-name tokens ----------
+
+_ATTRIBUTES: dict[int, tuple[dict[str, Attr], tuple[str, ...]]] = {}
+
+
+def _attribute_facts(node: Element) -> tuple[dict[str, Attr], tuple[str, ...]]:
+    """A spec element's attributes by name (the first of a name, as Element.attr finds it)
+    and the names it requires: worked out once per element (keyed by id: spec elements live
+    as long as the process)."""
+    known: dict[str, Attr] = {}
+    for attr in node.attrs:
+        known.setdefault(attr.name, attr)
+    return known, tuple(attr.name for attr in node.attrs if attr.required)
+
 
 _TOKENS: dict[str, str] = {}
 _EMPTY_FITS: dict[int, bool] = {}     # by id(spec element): may it be empty?

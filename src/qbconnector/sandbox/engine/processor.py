@@ -181,10 +181,12 @@ class Engine:
         elements = message_set.messages
         unsupported = _strip_unsupported(elements, message_set.unsupported) \
             if message_set.unsupported else {}
-        tags = [el.tag for el in elements]
+        tags: list[str] = []
         writes = new_id is not None
         storeless = not writes
-        for tag in tags:
+        for el in elements:
+            tag = el.tag
+            tags.append(tag)
             if tag not in _READ_ONLY:
                 writes = True
             if tag not in NO_STORE:
@@ -273,8 +275,8 @@ class Engine:
                 with store.savepoint():
                     rets, extra, status = handler(ctx)
             elif scope == TRANSACTION:
-                # store.savepoint(alone=True) without its generator: this runs for every
-                # request of one.
+                # store.savepoint(alone=True) spelt out: this runs for every set of one
+                # request, the usual kind.
                 if store.cache.get("counters_pending"):
                     store.flush_counters()
                 try:
