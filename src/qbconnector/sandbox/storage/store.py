@@ -636,7 +636,6 @@ class Store:
             del self.cache[key]
 
 
-
 class _Transaction:
     """:meth:`Store.transaction`'s ``with`` block (a class: cheaper than a generator)."""
 
