@@ -265,3 +265,20 @@ def test_failing_mod_changes_nothing(qb: QB) -> None:
     assert rs.status_code == 3140
     again = qb.ok("CustomerQuery", {"ListID": customer["ListID"]})
     assert again == customer
+
+
+def test_host_query_alone_does_not_touch_the_company_file(session: SandboxSession) -> None:
+    """HostQueryRq reads nothing of the file: a set of those runs no SQL statement at all
+    (not even BEGIN); next to a request that does, it is answered all the same."""
+    statements: list[str] = []
+    session.store.db.set_trace_callback(statements.append)
+    try:
+        host = '<HostQueryRq requestID="h"/>'
+        answer = session.process(message_set(host + host))
+        assert statements == []
+        assert answer.count('<HostQueryRs requestID="h" statusCode="0"') == 2
+        mixed = session.process(message_set(host + GOOD_ADD + host))
+        assert statements and statements[0] == "BEGIN IMMEDIATE"
+        assert [r.status_code for r in parse_response(mixed)] == [0, 0, 0]
+    finally:
+        session.store.db.set_trace_callback(None)

@@ -187,3 +187,24 @@ def test_the_server_factory_names_the_file_and_refuses_none(company_path: Path) 
     finally:
         factory.close()
     assert factory.connections.idle_count == 0
+
+
+def test_a_reused_connection_given_back_to_a_full_pool_is_closed(company_path: Path,
+                                                                 clock: Clock) -> None:
+    pool = ConnectionPool(per_file=1)
+    try:
+        first = SandboxSession(company_path, clock=clock, connections=pool)
+        first.open()
+        first.close()
+        reusing = SandboxSession(company_path, clock=clock, connections=pool)
+        reusing.open()                       # takes the idle one: lent, nothing written
+        lent = reusing.store.db
+        other = SandboxSession(company_path, clock=clock, connections=pool)
+        other.open()                         # a new connection
+        other.close()                        # fills the pool
+        reusing.close()
+        assert pool.idle_count == 1
+        with pytest.raises(sqlite3.ProgrammingError):
+            lent.execute("SELECT 1")         # closed, not left open
+    finally:
+        pool.close()

@@ -39,6 +39,22 @@ def response(name: str, attrs: Mapping[str, object | None], body: str = "") -> s
     return f"<{name}{text}>\n{body}</{name}>"
 
 
+_OK_ATTRIBUTES = "".join(f' {k}="{escape(v)}"' for k, v in status(0).items())
+
+
+def ok_response(name: str, request_id: str | None, body: str = "") -> str:
+    """:func:`response` with status 0 (and ``requestID`` unless None): what most requests
+    are answered with, its status attributes written once."""
+    if request_id is None:
+        text = _OK_ATTRIBUTES
+    else:     # letters and digits need no escaping (the usual IDs: 1, 2, a7...)
+        text = f' requestID="{request_id if request_id.isalnum() else escape(request_id)}"' \
+            f"{_OK_ATTRIBUTES}"
+    if not body:
+        return f"<{name}{text} />"
+    return f"<{name}{text}>\n{body}</{name}>"
+
+
 def message_set(responses: Iterable[str], new_message_set_id: str | None = None,
                 family: str = "qbxml", request_set: str | None = None) -> str:
     """The response envelope; with error recovery it names the message set and its status.

@@ -22,6 +22,7 @@ from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import values, xmlsafe
 from qbconnector.qbxml.spec import (
     UNBOUNDED,
+    Attr,
     Choice,
     Element,
     Particle,
@@ -67,11 +68,20 @@ class MessageSet:
     def messages(self) -> list[etree._Element]:
         if self.msgs is None:
             return []
-        return [el for el in self.msgs if isinstance(el.tag, str)]
+        return _elements(self.msgs)
 
     @property
     def on_error(self) -> str:
         return "" if self.msgs is None else self.msgs.get("onError", "")
+
+
+def _elements(parent: etree._Element) -> list[etree._Element]:
+    """The child elements of ``parent`` (not processing instructions or comments); one child
+    (the usual message set, the usual request) without building an iterator."""
+    if len(parent) == 1:
+        only = parent[0]
+        return [only] if isinstance(only.tag, str) else []
+    return [el for el in parent if isinstance(el.tag, str)]
 
 
 _FAMILY_BY_ROOT = {"QBXML": "qbxml", "QBPOSXML": "qbposxml"}
@@ -91,40 +101,41 @@ def read_message_set(text: str | bytes | etree._Element, version: str | None = N
     and processes the rest) instead of being problems.
     """
     root = text if isinstance(text, etree._Element) else xmlsafe.parse(text)
-    fam = family or _FAMILY_BY_ROOT.get(root.tag, "qbxml")
+    tag = root.tag
+    fam = family or _FAMILY_BY_ROOT.get(tag, "qbxml")
     problems: list[Problem] = []
-    if root.tag not in _FAMILY_BY_ROOT:
-        problems.append(Problem(root.tag, "the root element must be QBXML or QBPOSXML"))
+    if tag not in _FAMILY_BY_ROOT:
+        problems.append(Problem(tag, "the root element must be QBXML or QBPOSXML"))
         return MessageSet(fam, version or "", root, None, problems)
     sp = specmod.load(fam)
     declared = version or xmlsafe.declared_version(root, _PI_BY_FAMILY[fam]) or ""
-    is_response = any(isinstance(el.tag, str) and el.tag.endswith("MsgsRs") for el in root)
     if not declared:
         # Responses carry no version header (QuickBooks answers in the request's version);
         # they are checked against the newest spec.
-        if not is_response:
-            problems.append(Problem(root.tag, f"missing <?{_PI_BY_FAMILY[fam]} "
-                                              "version=\"...\"?> header naming the version"))
+        if not any(isinstance(el.tag, str) and el.tag.endswith("MsgsRs") for el in root):
+            problems.append(Problem(tag, f"missing <?{_PI_BY_FAMILY[fam]} "
+                                         "version=\"...\"?> header naming the version"))
         declared = sp.latest
     try:
         resolved = sp.check_version(declared)
     except ValueError as exc:
-        problems.append(Problem(root.tag, str(exc)))
+        problems.append(Problem(tag, str(exc)))
         return MessageSet(fam, declared, root, None, problems)
-    sets = [el for el in root if isinstance(el.tag, str)]
+    sets = _elements(root)
     if root.text and root.text.strip():
-        problems.append(Problem(root.tag, "text is not allowed here"))
+        problems.append(Problem(tag, "text is not allowed here"))
     if len(sets) != 1:
-        problems.append(Problem(root.tag, f"must contain exactly one message set, found "
-                                          f"{len(sets)}"))
+        problems.append(Problem(tag, f"must contain exactly one message set, found "
+                                     f"{len(sets)}"))
     msgs = sets[0] if sets else None
     result = MessageSet(fam, resolved, root, msgs, problems)
     if msgs is None:
         return result
-    set_spec = sp.message_sets.get(msgs.tag)
-    if set_spec is None or not msgs.tag.endswith(("MsgsRq", "MsgsRs")):
-        problems.append(Problem(msgs.tag, f"unknown message set element; expected one of "
-                                          f"{', '.join(sorted(sp.message_sets))}"))
+    set_tag = msgs.tag
+    set_spec = sp.message_sets.get(set_tag)
+    if set_spec is None or not set_tag.endswith(("MsgsRq", "MsgsRs")):
+        problems.append(Problem(set_tag, f"unknown message set element; expected one of "
+                                         f"{', '.join(sorted(sp.message_sets))}"))
         result.msgs = None
         return result
     if check:
@@ -191,18 +202,21 @@ class Validator:
 
     # -- message-set level ---------------------------------------------------------------------
     def message_set(self, set_spec: Element, msgs: etree._Element) -> None:
-        self.attributes(set_spec, msgs, msgs.tag)
+        set_tag = msgs.tag
+        self.attributes(set_spec, msgs, set_tag)
         if msgs.text and msgs.text.strip():
-            self.add(msgs.tag, "text is not allowed here")
+            self.add(set_tag, "text is not allowed here")
         counts: dict[str, int] = {}
+        index = _child_index(set_spec)    # the spec's index: no set built per request
         for el in msgs:
-            if not isinstance(el.tag, str):
+            tag = el.tag
+            if not isinstance(tag, str):
                 continue
-            counts[el.tag] = counts.get(el.tag, 0) + 1
-            path = f"{msgs.tag}/{el.tag}[{counts[el.tag]}]"
-            message = set_spec.child(el.tag)   # the spec's index: no set built per request
+            count = counts[tag] = counts.get(tag, 0) + 1
+            path = f"{set_tag}/{tag}[{count}]"
+            message = index.get(tag)
             if message is None:
-                other = self.spec.message_set_of.get(el.tag)
+                other = self.spec.message_set_of.get(tag)
                 hint = f" (it belongs in {other})" if other else ""
                 self.add(path, f"unknown {self.spec.family} message{hint}")
                 continue
@@ -210,27 +224,37 @@ class Validator:
             if why:
                 self.add(path, why)
                 continue
-            self.element(message, el, path)
+            self.attributes(message, el, path)     # self.element(), spelt out
+            if message.type:
+                self.leaf(message, el, path)
+            else:
+                self.aggregate(message, el, path)
 
     # -- elements ----------------------------------------------------------------------------
     def element(self, node: Element, el: etree._Element, path: str) -> None:
         self.attributes(node, el, path)
-        if node.is_leaf:
+        if node.type:
             self.leaf(node, el, path)
         else:
             self.aggregate(node, el, path)
 
     def attributes(self, node: Element, el: etree._Element, path: str) -> None:
-        for name, value in xmlsafe.attributes(el):
-            attr = node.attr(name)
-            if attr is None:
-                self.add(path, f"unknown attribute {name!r}")
-            elif attr.enum and value not in attr.enum:
-                self.add(path, f"attribute {name}={value!r} is not one of: "
-                               f"{', '.join(attr.enum)}")
-        for attr in node.attrs:
-            if attr.required and attr.name not in el.attrib:
-                self.add(path, f"missing required attribute {attr.name!r}")
+        facts = _ATTRIBUTES.get(id(node))
+        if facts is None:
+            facts = _ATTRIBUTES[id(node)] = _attribute_facts(node)
+        known, required = facts
+        attrib = el.attrib
+        if attrib:
+            for name, value in el.items() if len(attrib) <= 8 else xmlsafe.attributes(el):
+                attr = known.get(name)
+                if attr is None:
+                    self.add(path, f"unknown attribute {name!r}")
+                elif attr.enum and value not in attr.enum:
+                    self.add(path, f"attribute {name}={value!r} is not one of: "
+                                   f"{', '.join(attr.enum)}")
+        for name in required:
+            if name not in attrib:
+                self.add(path, f"missing required attribute {name!r}")
 
     def leaf(self, node: Element, el: etree._Element, path: str) -> None:
         if len(el):
@@ -275,8 +299,13 @@ class Validator:
                 known.append(child)
             elif isinstance(tag, str):
                 self.add(f"{path}/{tag}", f"unknown element in {node.name}")
-        if not known and not node.children:
-            return
+        if not known:
+            fits = _EMPTY_FITS.get(id(node))
+            if fits is None:
+                fits = _EMPTY_FITS[id(node)] = not node.children or \
+                    _fast_match(node, []) is not None
+            if fits:        # nothing inside, and nothing is required (a HostQueryRq)
+                return
         matched = _fast_match(node, known)
         if matched is None:
             matched = self.match(node, known, path)
@@ -425,7 +454,21 @@ class _Run:
 
 # -- fast path: a content model compiled to a regular expression over child-name tokens ----------
 
+_ATTRIBUTES: dict[int, tuple[dict[str, Attr], tuple[str, ...]]] = {}
+
+
+def _attribute_facts(node: Element) -> tuple[dict[str, Attr], tuple[str, ...]]:
+    """A spec element's attributes by name (the first of a name, as Element.attr finds it)
+    and the names it requires: worked out once per element (keyed by id: spec elements live
+    as long as the process)."""
+    known: dict[str, Attr] = {}
+    for attr in node.attrs:
+        known.setdefault(attr.name, attr)
+    return known, tuple(attr.name for attr in node.attrs if attr.required)
+
+
 _TOKENS: dict[str, str] = {}
+_EMPTY_FITS: dict[int, bool] = {}     # by id(spec element): may it be empty?
 _PATTERNS: dict[int, re.Pattern[str]] = {}
 _GATES: dict[int, dict[str, tuple]] = {}
 _QUANT = {(1, 1): "", (0, 1): "?", (0, UNBOUNDED): "*", (1, UNBOUNDED): "+"}

@@ -179,12 +179,28 @@ def _as_header(data: bytes) -> bytes:
 def declared_version(root: etree._Element, target: str) -> str | None:
     """The version a request declares: ``<?qbxml version="13.0"?>`` (``qbposxml`` for Point
     of Sale), else the version in Intuit's DOCTYPE public identifier."""
-    header = processing_instruction(root, target) or {}
-    if header.get("version"):
-        return header["version"]
+    node = root.getprevious()
+    while node is not None:
+        if isinstance(node, etree._ProcessingInstruction) and node.target == target:
+            # The nearest such instruction, as processing_instruction() finds it; its text
+            # read once per spelling (every request of a client carries the same header).
+            text = node.text or ""
+            version = _HEADER_VERSIONS.get(text)
+            if version is None:
+                version = dict(_PSEUDO_ATTRIBUTE.findall(text)).get("version") or ""
+                if len(text) <= 200 and len(_HEADER_VERSIONS) < 256:   # senders choose it
+                    _HEADER_VERSIONS[text] = version
+            if version:
+                return version
+            break
+        node = node.getprevious()
     public_id = root.getroottree().docinfo.public_id or ""
     found = _PUBLIC_ID.match(public_id.strip())
     return found.group(1) if found else None
+
+
+_HEADER_VERSIONS: dict[str, str] = {}
+"""The version ("" for none) of each header text seen (``version="13.0"``)."""
 
 
 _PARSERS = threading.local()

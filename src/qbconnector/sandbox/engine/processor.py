@@ -18,7 +18,7 @@ from lxml import etree
 from qbconnector.qbxml import respond, xmlsafe
 from qbconnector.qbxml import spec as specmod
 from qbconnector.qbxml import status as catalogue
-from qbconnector.qbxml.access import is_read_only
+from qbconnector.qbxml.access import read_only_requests
 from qbconnector.qbxml.parse import convert
 from qbconnector.qbxml.session import (
     RequestProcessorError,
@@ -112,6 +112,19 @@ def _strip_unsupported(elements: list[etree._Element],
     return named
 
 
+# Requests whose answer reads nothing of the company file (the host is described from the
+# session's options and the spec): a message set made of these alone needs no transaction,
+# and inside a longer one they need no savepoint. Clients send HostQueryRq first on every
+# connection, so it is answered without touching SQLite.
+NO_STORE = frozenset({"HostQueryRq"})
+
+_SPEC = specmod.load()
+_READ_ONLY = read_only_requests("qbxml")
+
+SAVEPOINT, TRANSACTION, NOTHING = 0, 1, 2
+"""What makes one request atomic (:meth:`Engine._run`)."""
+
+
 class Engine:
     """Processes message sets for one open session on one company file."""
 
@@ -120,6 +133,7 @@ class Engine:
         self.session = session
 
     def process(self, text: str | bytes) -> str:
+        """Answer one message set (RequestProcessorError when QuickBooks would refuse it)."""
         root = parsed_already(text)   # a server has read the request safely already
         if root is None:
             try:
@@ -131,68 +145,102 @@ class Engine:
                 catalogue.HR_COULD_NOT_ACCESS,
                 "QuickBooks Point of Sale is not available: the sandbox company file holds "
                 "QuickBooks Desktop data only.")
-        version = xmlsafe.declared_version(root, "qbxml") or ""
-        sp = specmod.load()
         try:
-            version = sp.check_version(version)
+            version = _SPEC.check_version(xmlsafe.declared_version(root, "qbxml") or "")
         except ValueError:
             raise RequestProcessorError(catalogue.HR_VERSION_UNSUPPORTED) from None
-        message_set = read_message_set(root, lengths=False, desktop=False)
+        # The version is read and checked once: the message set is validated against it.
+        message_set = read_message_set(root, version, lengths=False, desktop=False)
         if message_set.problems:
             log.info("parse error: %s", "; ".join(str(p) for p in message_set.problems[:5]))
             raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
-        if message_set.msgs is None or message_set.msgs.tag != "QBXMLMsgsRq":
+        msgs = message_set.msgs
+        if msgs is None or msgs.tag != "QBXMLMsgsRq":
             raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
-        on_error = message_set.on_error
+        on_error = msgs.get("onError", "")
         if on_error == "rollbackOnError":
             raise RequestProcessorError(catalogue.HR_ROLLBACK_UNSUPPORTED)
-        old_id = message_set.msgs.get("oldMessageSetID")
-        new_id = message_set.msgs.get("newMessageSetID")
-        for value in (old_id, new_id):
-            if value is not None and len(value) > MAX_ID_LENGTH:
-                raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
+        old_id = msgs.get("oldMessageSetID")
+        new_id = msgs.get("newMessageSetID")
+        if (old_id is not None and len(old_id) > MAX_ID_LENGTH) or (
+                new_id is not None and len(new_id) > MAX_ID_LENGTH):
+            raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
         options = getattr(self.session, "options", None)
         read_only = options is not None and options.read_only
         caller = current_caller()
-        recovery = Recovery(self.store, Scope(caller.user, options.app_name if options else "",
-                                              read_only))
+        store = self.store
+        recovery = None
+        if old_id is not None or new_id is not None:
+            recovery = Recovery(store, Scope(caller.user, options.app_name if options else "",
+                                             read_only))
         if old_id is not None:
-            with self.store.transaction(write=not read_only):
-                recovered = recovery.answer(old_id, new_id)
+            with store.transaction(write=not read_only):
+                recovered = recovery.answer(old_id, new_id)   # type: ignore[union-attr]
             if recovered is not None:
                 return recovered
         elements = message_set.messages
-        unsupported = _strip_unsupported(elements, message_set.unsupported)
-        writes = any(not is_read_only(el.tag) for el in elements) or new_id is not None
+        unsupported = _strip_unsupported(elements, message_set.unsupported) \
+            if message_set.unsupported else {}
+        tags: list[str] = []
+        writes = new_id is not None
+        storeless = not writes
+        for el in elements:
+            tag = el.tag
+            tags.append(tag)
+            if tag not in _READ_ONLY:
+                writes = True
+            if tag not in NO_STORE:
+                storeless = False
         budget = caller.max_response_size
+        if storeless:         # nothing to read or write: no transaction
+            return respond.message_set(self._answers(
+                elements, tags, version, unsupported, on_error, read_only, budget, False),
+                new_id)
+        store.begin(writes and not read_only)
+        try:
+            text = respond.message_set(self._answers(
+                elements, tags, version, unsupported, on_error, read_only, budget,
+                len(elements) == 1), new_id)
+            if recovery is not None and new_id is not None:
+                recovery.remember(new_id, text)
+        except BaseException:
+            store.abort()
+            raise
+        store.commit()
+        return text
+
+    def _answers(self, elements: list[etree._Element], tags: list[str], version: str,
+                 unsupported: dict[int, str], on_error: str, read_only: bool, budget: int,
+                 alone: bool) -> list[str]:
+        """Each request's response, in order; ``alone``: the set's one request is all its
+        transaction does (no savepoint needed). ResponseTooLarge past the ``budget``."""
+        stop = on_error == "stopOnError"
         size = 0
         responses: list[str] = []
         stopped = False
-        alone = len(elements) == 1      # the request is the transaction: no savepoint needed
-        with self.store.transaction(write=writes and not read_only):
-            for el in elements:
-                rs_name = el.tag[:-2] + "Rs"
-                attrs = {"requestID": el.get("requestID")}
-                if stopped:
-                    responses.append(self._status(rs_name, attrs, errors.fail(3231)))
-                    continue
-                if read_only and not is_read_only(el.tag):
-                    responses.append(self._status(rs_name, attrs, errors.fail(3260)))
-                    failed = True
-                else:
-                    text_rs, failed = self._run(el, version, attrs, rs_name,
-                                                unsupported.get(id(el)),
-                                                max(1, budget - size) if budget else 0, alone)
-                    responses.append(text_rs)
-                    size += len(text_rs)
-                    if budget and size > budget:
-                        raise ResponseTooLarge(budget)
-                if failed and on_error == "stopOnError":
-                    stopped = True
-            text = respond.message_set(responses, new_id)
-            if new_id is not None:
-                recovery.remember(new_id, text)
-        return text
+        for el, tag in zip(elements, tags, strict=True):
+            request_id = el.get("requestID")
+            rs_name = tag[:-2] + "Rs"
+            if stopped:
+                responses.append(self._status(rs_name, {"requestID": request_id},
+                                              errors.fail(3231)))
+                continue
+            if read_only and tag not in _READ_ONLY:
+                responses.append(self._status(rs_name, {"requestID": request_id},
+                                              errors.fail(3260)))
+                failed = True
+            else:
+                scope = NOTHING if tag in NO_STORE else TRANSACTION if alone else SAVEPOINT
+                text_rs, failed = self._run(el, tag, version, request_id, rs_name,
+                                            unsupported.get(id(el)) if unsupported else None,
+                                            max(1, budget - size) if budget else 0, scope)
+                responses.append(text_rs)
+                size += len(text_rs)
+                if budget and size > budget:
+                    raise ResponseTooLarge(budget)
+            if failed and stop:
+                stopped = True
+        return responses
 
     def _status(self, rs_name: str, attrs: dict[str, str | None], status: errors.QBStatus,
                 body: str = "") -> str:
@@ -200,28 +248,55 @@ class Engine:
             rs_name, {**attrs, **respond.status(status.code, status.message, status.severity)},
             body)
 
-    def _run(self, el: etree._Element, version: str, attrs: dict[str, str | None],
-             rs_name: str, unsupported: str | None = None,
-             budget: int = 0, alone: bool = False) -> tuple[str, bool]:
-        sp = specmod.load()
-        spec = sp.message(el.tag)
+    def _run(self, el: etree._Element, tag: str, version: str, request_id: str | None,
+             rs_name: str, unsupported: str | None = None, budget: int = 0,
+             scope: int = SAVEPOINT) -> tuple[str, bool]:
+        """Run one request and return its response and whether it failed. ``scope`` says
+        what makes it atomic: a savepoint, the transaction itself (the request is all the
+        transaction does: it is rolled back and begun again on failure), or nothing (a
+        request that does not touch the file)."""
+        spec = _SPEC.messages.get(tag) or _SPEC.message(tag)
         data = convert(el, spec)
-        request_attrs = {k[1:]: data.pop(k) for k in list(data) if k.startswith("@")}
-        request = Request(el.tag, request_attrs, el, spec, data, version, version_key(version))
+        request_attrs = {}
+        for key in list(data):
+            if key[0] == "@":
+                request_attrs[key[1:]] = data.pop(key)
+        request = Request(tag, request_attrs, el, spec, data, version, version_key(version))
         ctx = Context(self.store, request, self.session, budget=budget)
         if unsupported is not None:
             ctx.warn(errors.fail(530, field=unsupported))
-        handler = handler_for(el.tag)
+        handler = _HANDLERS.get(tag) or handler_for(tag)
         if handler is None:
-            return self._status(rs_name, attrs, errors.QBStatus(
+            return self._status(rs_name, {"requestID": request_id}, errors.QBStatus(
                 1030, "This request is not supported by the qbconnector sandbox.")), False
+        store = self.store
         try:
-            with self.store.savepoint(alone):
+            if scope == SAVEPOINT:
+                with store.savepoint():
+                    rets, extra, status = handler(ctx)
+            elif scope == TRANSACTION:
+                # store.savepoint(alone=True) spelt out: this runs for every set of one
+                # request, the usual kind.
+                if store.cache.get("counters_pending"):
+                    store.flush_counters()
+                try:
+                    rets, extra, status = handler(ctx)
+                except BaseException:
+                    store.restart()
+                    raise
+                if store.cache.get("counters_pending"):
+                    store.flush_counters()
+            else:
                 rets, extra, status = handler(ctx)
         except errors.QBStatus as exc:
-            return self._status(rs_name, attrs, exc, exc.ret + "\n" if exc.ret else ""), \
-                exc.severity == "Error"
-        body = "".join(r + "\n" for r in rets)
-        ok = status or ctx.warning or errors.QBStatus(0, _STATUS_OK)
-        full = {**attrs, **respond.status(ok.code, ok.message, ok.severity), **extra}
+            return self._status(rs_name, {"requestID": request_id}, exc,
+                                exc.ret + "\n" if exc.ret else ""), exc.severity == "Error"
+        body = rets[0] + "\n" if len(rets) == 1 else "".join(r + "\n" for r in rets)
+        ok = status or ctx.warning
+        if ok is None and not extra:
+            return respond.ok_response(rs_name, request_id, body), False
+        ok = ok or errors.QBStatus(0, _STATUS_OK)
+        full = {"requestID": request_id, **respond.status(ok.code, ok.message, ok.severity),
+                **extra}
         return respond.response(rs_name, full, body), ok.severity == "Error"
+

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from pathlib import Path
 
@@ -49,7 +50,12 @@ class SandboxSession(CompanyFileFacts):
 
     def __init__(self, path: str | Path, options: SessionOptions | None = None, *,
                  clock: Clock | None = None, connections: ConnectionPool | None = None) -> None:
-        self.path = path if isinstance(path, Path) else Path(path)
+        # The file as text (what the pool and SQLite take); its Path only when asked for.
+        if path.__class__ is str:
+            self._where, self._path = path, None
+        else:
+            self._path = path if isinstance(path, Path) else Path(path)
+            self._where = os.fspath(self._path)
         self.connections = connections   # reuse idle connections (the connector's sessions)
         self.options = options or SessionOptions(company_file=str(path))
         self.clock = clock or Clock()
@@ -57,6 +63,14 @@ class SandboxSession(CompanyFileFacts):
         self._engine: Engine | None = None
         self._store: Store | None = None
         self._lock = threading.Lock()
+
+    @property
+    def path(self) -> Path:  # type: ignore[override]
+        """The company file."""
+        found = self._path
+        if found is None:
+            found = self._path = Path(self._where)
+        return found
 
     # -- the Session protocol -----------------------------------------------------------------
     def open(self) -> None:
@@ -69,9 +83,9 @@ class SandboxSession(CompanyFileFacts):
                 "QuickBooks Desktop data only.")
         try:
             if self.connections is not None:
-                db = self.connections.take(self.path)
+                db = self.connections.take(self._where)
             else:
-                db = open_company_file(self.path)
+                db = open_company_file(self._where)
         except (OSError, ValueError) as exc:
             raise RequestProcessorError(
                 catalogue.HR_COULD_NOT_OPEN_FILE,
@@ -82,7 +96,7 @@ class SandboxSession(CompanyFileFacts):
     def close(self) -> None:
         if self._store is not None:
             if self.connections is not None:
-                self.connections.give(self.path, self._store.db)
+                self.connections.give(self._where, self._store.db)
             else:
                 self._store.db.close()
         self._store = None
@@ -125,7 +139,7 @@ class SandboxSessions:
         self.company = str(company)
         self.fixed = fixed
         self.connections = connections or ConnectionPool()
-        self._paths: dict[str, Path] = {}     # each file's Path, made once (one per request)
+        self.clock = Clock()      # one for all its sessions (a clock caches per second)
 
     def __call__(self, options: SessionOptions) -> SandboxSession:
         path = self.company if self.fixed else (options.company_file or self.company)
@@ -136,12 +150,8 @@ class SandboxSessions:
                 "CompanyFile)")
         if options.company_file != path:
             options = dataclasses.replace(options, company_file=path)
-        found = self._paths.get(path)
-        if found is None:
-            if len(self._paths) >= 1024:       # users may name many files: bounded
-                self._paths.clear()
-            found = self._paths[path] = Path(path)
-        return SandboxSession(found, options, connections=self.connections)
+        # The path as text: a session makes its Path only if asked for it (not per request).
+        return SandboxSession(path, options, clock=self.clock, connections=self.connections)
 
     def close(self) -> None:
         self.connections.close()

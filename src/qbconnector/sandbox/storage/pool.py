@@ -31,10 +31,10 @@ PER_FILE = 4
 LENT_AT_MOST = 1000
 
 
-def _key(path: Path) -> str:
+def _key(path: str | Path) -> str:
     """The pool's name for a file: its absolute path (worked out once per absolute spelling;
     a relative one depends on the working directory, so it is worked out every time)."""
-    text = os.fspath(path)
+    text = path if path.__class__ is str else os.fspath(path)
     found = _ABSOLUTE.get(text)
     if found is None:
         found = os.path.abspath(text)
@@ -46,7 +46,7 @@ def _key(path: Path) -> str:
 _ABSOLUTE: dict[str, str] = {}
 
 
-def _identity(path: Path) -> tuple[int, int, int, int]:
+def _identity(path: str | Path) -> tuple[int, int, int, int]:
     """What tells a file apart from a replaced or rewritten one (raises when it is gone)."""
     facts = os.stat(path)
     return facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns
@@ -65,11 +65,12 @@ class ConnectionPool:
         self._lent: dict[int, tuple[sqlite3.Connection, tuple, int]] = {}
         _POOLS.add(self)
 
-    def take(self, path: Path) -> sqlite3.Connection:
+    def take(self, path: str | Path) -> sqlite3.Connection:
         """An open connection to ``path``: an idle one still valid, else a new one."""
-        key = _key(path)
+        key = (_ABSOLUTE.get(path) if path.__class__ is str else None) or _key(path)
         try:
-            identity = _identity(path)
+            facts = os.stat(key)     # _identity(), inline: this runs for every session
+            identity = (facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns)
         except OSError:
             identity = None
         found = None
@@ -82,43 +83,55 @@ class ConnectionPool:
                     found = db
                 else:
                     stale.append(db)
+            if found is not None and identity is not None:
+                if len(self._lent) > LENT_AT_MOST:   # sessions that never gave theirs back
+                    self._lent.clear()
+                self._lent[id(found)] = (found, identity, found.total_changes)
         for db in stale:
             _close(db)
         if found is None:
             return open_company_file(path)
-        if identity is not None:
-            with self._lock:
-                if len(self._lent) > LENT_AT_MOST:   # sessions that never gave theirs back
-                    self._lent.clear()
-                self._lent[id(found)] = (found, identity, found.total_changes)
         return found
 
-    def give(self, path: Path, db: sqlite3.Connection) -> None:
+    def give(self, path: str | Path, db: sqlite3.Connection) -> None:
         """Take back a session's connection (closed instead when it cannot be reused)."""
         if db.in_transaction:
             _close(db)
             return
+        key = (_ABSOLUTE.get(path) if path.__class__ is str else None) or _key(path)
         with self._lock:
             lent = self._lent.pop(id(db), None)
-        if lent is not None and lent[0] is db and lent[2] == db.total_changes:
-            # Nothing written through it: the file is as this connection found it, unless
-            # someone else changed it, which the next take() sees and reopens for.
-            identity = lent[1]
-        else:
+            if lent is not None and lent[0] is db and lent[2] == db.total_changes:
+                # Nothing written through it: the file is as this connection found it,
+                # unless someone else changed it, which the next take() sees and reopens
+                # for. The usual case, kept with this one look at the lock.
+                if self._keep(key, db, lent[1]):
+                    return
+                full = True
+            else:
+                full = False
+        if not full:
             try:
                 identity = _identity(path)
             except OSError:
                 _close(db)
                 return
-        key = _key(path)
-        with self._lock:
-            entries = self._idle.setdefault(key, [])
-            if len(entries) < self.per_file:
-                entries.append((db, identity, time.monotonic()))
-                db = None  # type: ignore[assignment]
-                self._schedule()
-        if db is not None:
-            _close(db)
+            with self._lock:
+                if self._keep(key, db, identity):
+                    return
+        _close(db)
+
+    def _keep(self, key: str, db: sqlite3.Connection, identity: tuple) -> bool:
+        """(With the lock held.) Keep ``db`` idle, unless the file has enough already."""
+        entries = self._idle.get(key)
+        if entries is None:
+            entries = self._idle[key] = []
+        if len(entries) >= self.per_file:
+            return False
+        entries.append((db, identity, time.monotonic()))
+        if self._timer is None:
+            self._schedule()
+        return True
 
     def close(self) -> None:
         """Close every idle connection now (a server that stops; the pool stays usable)."""

@@ -17,8 +17,6 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
@@ -330,34 +328,54 @@ class Store:
         return self.writing and self.write_cache
 
     # -- transactions -----------------------------------------------------------------------
-    @contextmanager
-    def transaction(self, write: bool) -> Iterator[None]:
-        """One SQLite transaction: IMMEDIATE (the write lock) for writers, deferred for
-        readers, who then see one consistent snapshot."""
+    def transaction(self, write: bool) -> _Transaction:
+        """One SQLite transaction as a ``with`` block: IMMEDIATE (the write lock) for
+        writers, deferred for readers, who then see one consistent snapshot. Committed when
+        the block ends, rolled back when it raises."""
+        return _Transaction(self, write)
+
+    def begin(self, write: bool) -> None:
+        """Begin a transaction (see :meth:`transaction`); end it with :meth:`commit` or
+        :meth:`abort`. Callers on the hot path use these three instead of a ``with``."""
         self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         self._check_cache(write)
         self.writing = write
-        try:
-            yield
-        except BaseException:
-            self.cache.clear()
-            self._cache_version = None
-            self.db.execute("ROLLBACK")
-            raise
-        else:
+
+    def commit(self) -> None:
+        """Commit the transaction begun: a writer's counters counted in memory first (the
+        transaction is rolled back when that fails)."""
+        write = self.writing
+        if write and self.cache.get("counters_pending"):
             try:
-                if write:
-                    self.flush_counters()
+                self.flush_counters()
             except BaseException:
-                self.cache.clear()
-                self._cache_version = None
-                self.db.execute("ROLLBACK")
+                self.abort()
                 raise
+        try:
             self.db.execute("COMMIT")
-            if write and isinstance(self.db, CompanyConnection):
-                self.db.committed()
         finally:
             self.writing = False
+        if write and isinstance(self.db, CompanyConnection):
+            self.db.committed()
+
+    def abort(self) -> None:
+        """Roll the transaction back; what the cache held may no longer be true."""
+        self.cache.clear()
+        self._cache_version = None
+        try:
+            self.db.execute("ROLLBACK")
+        finally:
+            self.writing = False
+
+    def restart(self) -> None:
+        """Roll the transaction back and begin it again (a request that was all the
+        transaction did failed: the same as rolling back to a savepoint)."""
+        write = self.writing
+        self.cache.clear()
+        self._cache_version = None
+        self.db.execute("ROLLBACK")
+        self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        self._check_cache(write)
 
     def _check_cache(self, write: bool) -> None:
         """Keep the cache only while no other connection committed since it was filled.
@@ -374,45 +392,15 @@ class Store:
             self.cache.clear()
         self._cache_version = version
 
-    @contextmanager
-    def savepoint(self, alone: bool = False) -> Iterator[None]:
-        """Make one request atomic inside the message set's transaction.
+    def savepoint(self, alone: bool = False) -> _Savepoint:
+        """Make one request atomic inside the message set's transaction (a ``with`` block).
 
         ``alone``: the request is all the transaction does (yet), so the transaction itself
         is its scope and no savepoint is opened (SQLite copies every page a savepoint
         changes into a sub-journal, to undo it); a failure then rolls the transaction back
-        and begins it again, which leaves the same as rolling back to a savepoint."""
-        # Counted ids written before: a rollback to the savepoint forgets the cache.
-        self.flush_counters()
-        if alone:
-            with self._undone_by_restart():
-                yield
-            self.flush_counters()
-            return
-        self.db.execute("SAVEPOINT request")
-        try:
-            yield
-        except BaseException:
-            self.cache.clear()
-            self.db.execute("ROLLBACK TO request")
-            self.db.execute("RELEASE request")
-            raise
-        else:
-            self.flush_counters()
-            self.db.execute("RELEASE request")
-
-    @contextmanager
-    def _undone_by_restart(self) -> Iterator[None]:
-        try:
-            yield
-        except BaseException:
-            write = self.writing
-            self.cache.clear()
-            self._cache_version = None
-            self.db.execute("ROLLBACK")
-            self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            self._check_cache(write)
-            raise
+        and begins it again (:meth:`restart`), which leaves the same as rolling back to a
+        savepoint."""
+        return _Savepoint(self, alone)
 
     # -- meta and counters ------------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -647,6 +635,53 @@ class Store:
         for key in [k for k in self.cache if k.startswith("special:")]:
             del self.cache[key]
 
+
+class _Transaction:
+    """:meth:`Store.transaction`'s ``with`` block (a class: cheaper than a generator)."""
+
+    __slots__ = ("store", "write")
+
+    def __init__(self, store: Store, write: bool) -> None:
+        self.store, self.write = store, write
+
+    def __enter__(self) -> None:
+        self.store.begin(self.write)
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None:
+            self.store.commit()
+        else:
+            self.store.abort()
+
+
+class _Savepoint:
+    """:meth:`Store.savepoint`'s ``with`` block."""
+
+    __slots__ = ("store", "alone")
+
+    def __init__(self, store: Store, alone: bool) -> None:
+        self.store, self.alone = store, alone
+
+    def __enter__(self) -> None:
+        store = self.store
+        # Counted ids written before: a rollback to the savepoint forgets the cache.
+        store.flush_counters()
+        if not self.alone:
+            store.db.execute("SAVEPOINT request")
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        store = self.store
+        if kind is not None:
+            if self.alone:
+                store.restart()
+            else:
+                store.cache.clear()
+                store.db.execute("ROLLBACK TO request")
+                store.db.execute("RELEASE request")
+            return
+        store.flush_counters()
+        if not self.alone:
+            store.db.execute("RELEASE request")
 
 def dumps(doc: dict[str, Any]) -> str:
     """A document as stored: compact JSON, non-ASCII as is. orjson writes exactly what
