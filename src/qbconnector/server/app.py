@@ -189,15 +189,25 @@ class ConnectorApp:
         allowed: bool | None = None
         authenticated: bool | None = None
         user: User | None = None
+        limit = self.body_limit
         while True:   # the pure rules ask for each fact when they reach it
             step = protocol.decide(head, client_allowed=allowed, authenticated=authenticated,
-                                   client=client, max_body=self.body_limit)
+                                   client=client, max_body=limit)
             if step is protocol.Need.CLIENT_CHECK:
-                allowed = await self._client_allowed(client)
+                # an address list decides at once; a host name is looked up off the loop
+                allowed = self.clients.allows_address(client)
+                if allowed is None:
+                    allowed = await asyncio.to_thread(self.clients.allows, client)
                 if not allowed:
                     self.log.warning("refused client %s: not in AllowedClients", client)
             elif step is protocol.Need.AUTHENTICATION:
-                user = await self._authenticate(head, client, outcome)
+                # credentials verified recently are known at once; others are checked off
+                # the loop
+                user, creds = self._recently_verified(head, outcome)
+                if user is None and creds is not None:
+                    user = await self._verify_once(*creds, client)
+                    if user is None:
+                        outcome.detail = "bad credentials"
                 authenticated = user is not None
                 if user is not None:
                     outcome.authenticated = True
@@ -209,7 +219,6 @@ class ConnectorApp:
         assert user is not None and isinstance(step, Call)
         call = step
         outcome.interaction = call.interaction
-        limit = self.body_limit
         body = await _read_body(receive, limit)
         if body is None:
             return protocol.too_large(limit), False, None
@@ -235,20 +244,16 @@ class ConnectorApp:
             return decided
         return await asyncio.to_thread(self.clients.allows, client)
 
-    async def _authenticate(self, head: RequestHead, client: str,
-                            outcome: Outcome) -> User | None:
+    def _recently_verified(self, head: RequestHead, outcome: Outcome
+                           ) -> tuple[User | None, tuple[str, str] | None]:
+        """The user when the request's credentials were verified recently, and the
+        credentials (None when there are none: nothing to check)."""
         creds = protocol.credentials(head)
         if creds is None:
             outcome.detail = "no credentials"
-            return None
-        name, password = creds
-        outcome.user = name
-        user = self.auth.cached(name, password)
-        if user is None:
-            user = await self._verify_once(name, password, client)
-            if user is None:
-                outcome.detail = "bad credentials"
-        return user
+            return None, None
+        outcome.user = creds[0]
+        return self.auth.cached(*creds), creds
 
     async def _verify_once(self, name: str, password: str, client: str) -> User | None:
         """A full verification, shared by every request that arrives with the same
