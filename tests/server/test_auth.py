@@ -246,3 +246,16 @@ def test_a_user_saved_by_the_console_signs_in_at_once(tmp_path):
     assert store.get("bob") is not None
     assert Authenticator(store).verify("bob", "two") is not None
     assert set(store.users()) == {"ann", "bob"}
+
+
+def test_cache_keys_are_keyed_blake2b_of_the_credentials():
+    """key() copies a hash with the cache's secret mixed in: the same MAC as hashing with
+    that key each time, and another cache (another secret) gives another key."""
+    import hashlib
+
+    cache, other = VerificationCache(), VerificationCache()
+    for user, password in (("alice", "s3cret"), ("bob", ""), ("é", "pässword")):
+        expected = hashlib.blake2b(user.encode() + b"\x00" + password.encode(),
+                                   key=cache._secret, digest_size=32).digest()
+        assert cache.key(user, password) == expected == cache.key(user, password)
+        assert other.key(user, password) != expected

@@ -72,7 +72,7 @@ SessionFactory = Callable[[SessionOptions], Session]
 
 
 # -- who a call is made for ----------------------------------------------------------------------
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Caller:
     """Who one ``process`` call is made for and what its answer may take: set by a server
     around each call, since one (persistent) session may serve several users in turn.
@@ -80,7 +80,8 @@ class Caller:
     ``user`` is the server's user ('' when a program uses the session directly); a backend
     keeps per-user state, such as stored error-recovery statuses, under it.
     ``max_response_size`` bounds the answer in bytes (0 = no limit): a backend that can stop
-    early raises :class:`ResponseTooLarge` instead of building more.
+    early raises :class:`ResponseTooLarge` instead of building more. (Not frozen: one is made
+    per request, and a frozen dataclass pays a setattr per field.)
     """
 
     user: str = ""

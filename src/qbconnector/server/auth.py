@@ -39,6 +39,8 @@ class VerificationCache:
     def __init__(self, ttl: float = 120.0, max_entries: int = 4096,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._secret = secrets.token_bytes(32)
+        # the keyed hash with its key block already mixed in: each key() copies it
+        self._keyed = hashlib.blake2b(key=self._secret, digest_size=32)
         self._ttl = ttl
         self._max = max_entries
         self._clock = clock
@@ -47,10 +49,11 @@ class VerificationCache:
 
     def key(self, user: str, password: str) -> bytes:
         """An opaque key for these credentials (no secret can be read back from it)."""
-        message = user.encode("utf-8") + b"\x00" + password.encode("utf-8")
         # Keyed BLAKE2b is a MAC in its own right (RFC 7693), and costs a fraction of an
         # OpenSSL HMAC, which looks its digest up by name on every call.
-        return hashlib.blake2b(message, key=self._secret, digest_size=32).digest()
+        mac = self._keyed.copy()
+        mac.update(user.encode("utf-8") + b"\x00" + password.encode("utf-8"))
+        return mac.digest()
 
     @staticmethod
     @functools.lru_cache(maxsize=256)

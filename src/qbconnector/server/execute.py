@@ -109,7 +109,7 @@ class Outcome:
         self.detail = ""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Limits:
     """What one message set may hold and answer (0 = no limit)."""
 

@@ -53,10 +53,11 @@ _LOWER = str.lower   # header names arrive lower-cased (RequestHead.from_pairs)
 class RequestHead:
     """The facts of an HTTP request the rules look at; header names are lower case."""
 
-    __slots__ = ("method", "path", "headers")
+    __slots__ = ("method", "path", "headers", "framing")
 
     def __init__(self, method: str, path: str, headers: Mapping[str, str]) -> None:
         self.method, self.path, self.headers = method, path, headers
+        self.framing: Reply | None | bool = False   # check_framing's answer, once known
 
     def __repr__(self) -> str:
         return f"RequestHead({self.method!r}, {self.path!r}, {self.headers!r})"
@@ -80,9 +81,10 @@ class RequestHead:
         return self.headers.get(_LOWER(name))
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Reply:
-    """An HTTP answer: status, body and extra headers. ``close`` asks to end the connection."""
+    """An HTTP answer: status, body and extra headers. ``close`` asks to end the connection.
+    (Not frozen, so one is made without a setattr per field: one is made per request.)"""
 
     status: int
     body: bytes = b""
@@ -274,7 +276,9 @@ def decide(head: RequestHead, *, client_allowed: bool | None = None,
     :class:`Need`, and the caller calls again with that fact. So the app never checks a
     password for a request that is refused earlier, and never re-codes a rule.
     """
-    framing = check_framing(head)
+    framing = head.framing
+    if framing is False:     # the app asks again with each fact: the framing is checked once
+        framing = head.framing = check_framing(head)
     if framing is not None:
         return framing
     if client_allowed is None:

@@ -9,7 +9,6 @@ request processor's parse error (HRESULT 0x80040400).
 from __future__ import annotations
 
 import codecs
-import copy
 import re
 import threading
 from typing import Any
@@ -54,9 +53,10 @@ class RequestScan:
     def again(self, tree: Any) -> RequestScan:
         """The same scan holding another copy of the tree."""
         found = object.__new__(RequestScan)
-        for name in RequestScan.__slots__:
-            setattr(found, name, getattr(self, name))
-        found.tree = tree
+        found.root, found.message_set, found.on_error = self.root, self.message_set, \
+            self.on_error
+        found.requests, found.names, found.text = self.requests, self.names, self.text
+        found.recovery, found.tree = self.recovery, tree
         return found
 
 
@@ -172,7 +172,7 @@ def _keep(table: dict[bytes, Any], key: bytes, value: Any, limit: int) -> None:
 def _copy(root: Any) -> Any:
     """A copy of the whole document of ``root`` (its ``<?qbxml?>`` header and declared
     encoding included), as its root element."""
-    return copy.deepcopy(root.getroottree()).getroot()
+    return root.getroottree().__deepcopy__(None).getroot()   # copy.deepcopy, less its memo
 
 
 _REMEMBERED = Remembered()

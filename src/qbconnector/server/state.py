@@ -30,6 +30,7 @@ class _Activity:
     day: str = ""
     today: int = 0
     options: set[SessionOptions] = field(default_factory=set)
+    last_options: SessionOptions | None = None
 
 
 class ConnectorState:
@@ -58,7 +59,7 @@ class ConnectorState:
     def begin(self, user: str) -> None:
         """An authenticated request of ``user`` is being served."""
         with self._lock:
-            self._users.setdefault(user, _Activity()).in_flight += 1
+            self._activity_of(user).in_flight += 1
 
     def finish(self, user: str | None, status: int, options: SessionOptions | None = None,
                *, began: bool = False) -> None:
@@ -73,14 +74,22 @@ class ConnectorState:
                 self.refused += 1
             if user is None or not began:
                 return
-            activity = self._users.setdefault(user, _Activity())
+            activity = self._activity_of(user)
             activity.in_flight = max(0, activity.in_flight - 1)
             activity.last_request = now
             if activity.day != day:
                 activity.day, activity.today = day, 0
             activity.today += 1
-            if options is not None:
-                activity.options.add(options)
+            if options is not None and options is not activity.last_options:
+                activity.options.add(options)     # (the same options: already in)
+                activity.last_options = options
+
+    def _activity_of(self, user: str) -> _Activity:
+        """(With the lock held.) The user's traffic, made on first use."""
+        activity = self._users.get(user)
+        if activity is None:
+            activity = self._users[user] = _Activity()
+        return activity
 
     def _day_of(self, moment: float) -> str:
         """The local date of ``moment``, worked out once a day rather than per request."""
