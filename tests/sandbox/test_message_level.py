@@ -282,3 +282,49 @@ def test_host_query_alone_does_not_touch_the_company_file(session: SandboxSessio
         assert [r.status_code for r in parse_response(mixed)] == [0, 0, 0]
     finally:
         session.store.db.set_trace_callback(None)
+
+
+# -- a request text validated once ------------------------------------------------------------
+def test_a_valid_request_text_is_validated_once_and_answered_the_same(session, monkeypatch):
+    from qbconnector.sandbox.engine import processor
+
+    checked: list[str] = []
+    real = processor.read_message_set
+
+    def counting(root, *args, **kwargs):
+        checked.append(root[0][0].tag)
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(processor, "read_message_set", counting)
+    monkeypatch.setattr(processor, "_VALIDATED", {})
+    query = message_set('<CustomerQueryRq requestID="q"><MaxReturned>2</MaxReturned>'
+                        "</CustomerQueryRq>")
+    answers = [session.process(query) for _ in range(3)]
+    assert checked == ["CustomerQueryRq"] and answers[0] == answers[1] == answers[2]
+    # the same set in another version is another text: validated for itself
+    session.process(query.replace('version="13.0"', 'version="7.0"'))
+    assert checked == ["CustomerQueryRq"] * 2
+
+
+def test_invalid_or_unsupported_request_texts_are_validated_every_time(session, monkeypatch):
+    from qbconnector.sandbox.engine import processor
+
+    checked: list[str] = []
+    real = processor.read_message_set
+
+    def counting(root, *args, **kwargs):
+        checked.append(root[0][0].tag)
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(processor, "read_message_set", counting)
+    monkeypatch.setattr(processor, "_VALIDATED", {})
+    misordered = message_set("<CustomerAddRq><CustomerAdd><CompanyName>C</CompanyName>"
+                             "<Name>N</Name></CustomerAdd></CustomerAddRq>")
+    for _ in range(2):
+        assert hresult_of(session, misordered) == catalogue.HR_PARSE_ERROR
+    unsupported = message_set("<CustomerAddRq><CustomerAdd><Name>Kept apart</Name>"
+                              "<IsStatementWithParent>true</IsStatementWithParent>"
+                              "</CustomerAdd></CustomerAddRq>", version="7.0")
+    statuses = [parse_response(session.process(unsupported))[0].status_code for _ in range(2)]
+    assert statuses == [530, 3100]          # added with the warning, then the name is taken
+    assert checked == ["CustomerAddRq"] * 4 and processor._VALIDATED == {}

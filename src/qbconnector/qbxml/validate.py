@@ -84,6 +84,13 @@ def _elements(parent: etree._Element) -> list[etree._Element]:
     return [el for el in parent if isinstance(el.tag, str)]
 
 
+def valid_message_set(root: etree._Element, version: str,
+                      family: str = "qbxml") -> MessageSet:
+    """The :class:`MessageSet` of a document already known to be valid against ``version``
+    (what :func:`read_message_set` returns for it, without validating it again)."""
+    return MessageSet(family, version, root, _elements(root)[0], [])
+
+
 _FAMILY_BY_ROOT = {"QBXML": "qbxml", "QBPOSXML": "qbposxml"}
 _PI_BY_FAMILY = {"qbxml": "qbxml", "qbposxml": "qbposxml"}
 

@@ -27,7 +27,7 @@ from qbconnector.qbxml.session import (
     parsed_already,
 )
 from qbconnector.qbxml.spec import version_key
-from qbconnector.qbxml.validate import read_message_set
+from qbconnector.qbxml.validate import MessageSet, read_message_set, valid_message_set
 from qbconnector.sandbox import rules  # noqa: F401  (importing it registers every type's rules)
 from qbconnector.sandbox.core import errors
 from qbconnector.sandbox.core.context import Context, Request
@@ -125,6 +125,34 @@ SAVEPOINT, TRANSACTION, NOTHING = 0, 1, 2
 """What makes one request atomic (:meth:`Engine._run`)."""
 
 
+VALIDATED = 256
+"""Request texts remembered as valid (see :func:`_validate`)."""
+VALIDATED_SIZE = 4096
+"""Characters a request text may have to be remembered as valid."""
+_VALIDATED: dict[tuple[str, bool], str] = {}
+
+
+def _validate(root: etree._Element, text: str | bytes, handed_over: bool,
+              version: str) -> MessageSet:
+    """The message set of ``root``, validated against ``version``.
+
+    Validation is a pure function of the document, so a small request text found valid once
+    (with nothing QuickBooks Desktop lacks) is not validated again: clients repeat the same
+    requests (a HostQuery on every connection, polling queries). The text is remembered with
+    the version it passed and with where its tree came from (the server's scan of the bytes,
+    or this engine's parse of the text), so that only trees made the same way share an
+    answer. Invalid texts are never remembered."""
+    key = (text, handed_over) if type(text) is str and len(text) <= VALIDATED_SIZE else None
+    if key is not None and _VALIDATED.get(key) == version:
+        return valid_message_set(root, version)
+    message_set = read_message_set(root, version, lengths=False, desktop=False)
+    if key is not None and not message_set.problems and not message_set.unsupported:
+        if len(_VALIDATED) >= VALIDATED:
+            _VALIDATED.clear()
+        _VALIDATED[key] = version
+    return message_set
+
+
 class Engine:
     """Processes message sets for one open session on one company file."""
 
@@ -135,6 +163,7 @@ class Engine:
     def process(self, text: str | bytes) -> str:
         """Answer one message set (RequestProcessorError when QuickBooks would refuse it)."""
         root = parsed_already(text)   # a server has read the request safely already
+        handed_over = root is not None
         if root is None:
             try:
                 root = xmlsafe.parse(text)
@@ -150,7 +179,7 @@ class Engine:
         except ValueError:
             raise RequestProcessorError(catalogue.HR_VERSION_UNSUPPORTED) from None
         # The version is read and checked once: the message set is validated against it.
-        message_set = read_message_set(root, version, lengths=False, desktop=False)
+        message_set = _validate(root, text, handed_over, version)
         if message_set.problems:
             log.info("parse error: %s", "; ".join(str(p) for p in message_set.problems[:5]))
             raise RequestProcessorError(catalogue.HR_PARSE_ERROR)
