@@ -240,8 +240,14 @@ class SafeFormatter(logging.Formatter):
         attached, for a formatter that :attr:`writes_lines` (``safe``: the message has passed
         :func:`safe_text` already)."""
         msecs = int((created - int(created)) * 1000) + 0.0     # as LogRecord works it out
+        if not safe:
+            message = safe_text(message)
+        if self.default_msec_format == "%s,%03d":      # logging's own: spelt out, cheaper
+            if self._second[0] != int(created):
+                self._time_text(created, msecs)      # the second's text, kept in _second
+            return f"{self._second[1]},{int(msecs):03d} {levelname} {message}"
         return _FORMAT % {"asctime": self._time_text(created, msecs), "levelname": levelname,
-                          "message": message if safe else safe_text(message)}
+                          "message": message}
 
     def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
         original = record.message
