@@ -4,11 +4,15 @@ a failed request, not after another connection wrote to the same file, not after
 
 from __future__ import annotations
 
+import sqlite3
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
+
 from qbconnector.qbxml.build import Message
 from qbconnector.qbxml.parse import parse_response
+from qbconnector.sandbox.storage import store as store_module
 from qbconnector.sandbox.storage.store import Clock
 
 from .conftest import QB, open_session
@@ -289,3 +293,30 @@ def test_automatic_reference_numbers_counted_in_memory(qb: QB) -> None:
                                      "InvoiceLineAdd": [{"ItemRef": {"FullName": "Nothing"}}]})
     assert qb.send(failing)[0].status_code == 3140
     assert qb.ok("InvoiceAdd", invoice("Buyer", "Work").data)["RefNumber"] == "503"
+
+
+def test_a_transaction_whose_cache_check_fails_is_not_left_open(company_path: Path) -> None:
+    """BEGIN succeeded, then reading the data version failed: the writer's lock is given
+    back and the store begins again cleanly once the failure is gone."""
+    db = store_module.open_company_file(company_path)
+    store = store_module.Store(db)
+    other = sqlite3.connect(company_path, isolation_level=None, timeout=0)
+    try:
+        def deny_data_version(action: int, arg1: str | None, *rest: object) -> int:
+            refused = action == sqlite3.SQLITE_PRAGMA and arg1 == "data_version"
+            return sqlite3.SQLITE_DENY if refused else sqlite3.SQLITE_OK
+
+        db.set_authorizer(deny_data_version)
+        with pytest.raises(sqlite3.DatabaseError, match="not authorized"):
+            store.begin(True)
+        assert not db.in_transaction and not store.writing
+        other.execute("BEGIN IMMEDIATE")        # the write lock is free (timeout 0)
+        other.execute("ROLLBACK")
+        db.set_authorizer(None)
+        store.begin(True)
+        assert db.in_transaction and store.writing
+        store.commit()
+        assert not db.in_transaction
+    finally:
+        other.close()
+        db.close()

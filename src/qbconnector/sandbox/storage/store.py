@@ -338,7 +338,7 @@ class Store:
         """Begin a transaction (see :meth:`transaction`); end it with :meth:`commit` or
         :meth:`abort`. Callers on the hot path use these three instead of a ``with``."""
         self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        self._check_cache(write)
+        self._checked_in(write)
         self.writing = write
 
     def commit(self) -> None:
@@ -375,7 +375,23 @@ class Store:
         self._cache_version = None
         self.db.execute("ROLLBACK")
         self.db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        self._check_cache(write)
+        self._checked_in(write)
+
+    def _checked_in(self, write: bool) -> None:
+        """:meth:`_check_cache` just after BEGIN; when it fails, the transaction just begun
+        is rolled back, so the connection (and a writer's lock) is not left holding it."""
+        try:
+            self._check_cache(write)
+        except BaseException:
+            self.cache.clear()
+            self._cache_version = None
+            self.writing = False
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass            # the first error is the one to report
+            raise
 
     def _check_cache(self, write: bool) -> None:
         """Keep the cache only while no other connection committed since it was filled.
