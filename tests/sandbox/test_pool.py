@@ -4,6 +4,7 @@ deleted one, and closed (log checkpointed into the file) when the pool closes.""
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sqlite3
 import time
@@ -16,6 +17,7 @@ from qbconnector.qbxml.build import Message, build
 from qbconnector.qbxml.parse import parse_response
 from qbconnector.qbxml.session import RequestProcessorError, SessionOptions
 from qbconnector.sandbox import ConnectionPool, SandboxSession, SandboxSessions
+from qbconnector.sandbox.engine import session as session_module
 from qbconnector.sandbox.storage.store import Clock
 
 from .conftest import SANDBOX_VERSION
@@ -187,6 +189,32 @@ def test_the_server_factory_names_the_file_and_refuses_none(company_path: Path) 
     finally:
         factory.close()
     assert factory.connections.idle_count == 0
+
+
+def test_the_server_factory_fills_in_its_file_once_per_options_object(
+        company_path: Path) -> None:
+    """Options naming no file get the factory's, as a copy made once per options object;
+    everything else they say is kept, and other options get a copy of their own."""
+    factory = SandboxSessions(company_path)
+    try:
+        asked = SessionOptions(app_name="Shop", read_only=True)
+        first, second = factory(asked), factory(asked)
+        assert first.options is second.options
+        assert first.options == dataclasses.replace(asked, company_file=str(company_path))
+        assert asked.company_file == ""                  # the caller's options untouched
+        other = factory(SessionOptions(app_name="Other"))
+        assert other.options.app_name == "Other"
+        assert other.options.company_file == str(company_path)
+        assert not other.options.read_only
+        named = SessionOptions(company_file=str(company_path))
+        assert factory(named).options is named          # already naming it: as given
+        for n in range(session_module.PLACED_AT_MOST + 10):   # bounded, still right
+            options = SessionOptions(app_id=str(n))
+            placed = factory(options).options
+            assert (placed.app_id, placed.company_file) == (str(n), str(company_path))
+        assert len(factory._placed) <= session_module.PLACED_AT_MOST
+    finally:
+        factory.close()
 
 
 def test_a_reused_connection_given_back_to_a_full_pool_is_closed(company_path: Path,

@@ -124,6 +124,10 @@ class SandboxSession(CompanyFileFacts):
         self.close()
 
 
+PLACED_AT_MOST = 256
+"""Options objects a :class:`SandboxSessions` remembers with their company file filled in."""
+
+
 class SandboxSessions:
     """A session factory for a server: sandbox sessions on each user's CompanyFile, else on
     ``company`` (always on ``company`` when ``fixed``). The sessions hand their connection on
@@ -140,6 +144,10 @@ class SandboxSessions:
         self.fixed = fixed
         self.connections = connections or ConnectionPool()
         self.clock = Clock()      # one for all its sessions (a clock caches per second)
+        # Options naming no company file, with this factory's file filled in: per options
+        # object (the connector hands the same one for the same facts), since
+        # dataclasses.replace costs more than opening a pooled session.
+        self._placed: dict[int, tuple[SessionOptions, SessionOptions]] = {}
 
     def __call__(self, options: SessionOptions) -> SandboxSession:
         path = self.company if self.fixed else (options.company_file or self.company)
@@ -149,9 +157,21 @@ class SandboxSessions:
                 "no company file: the sandbox needs one (serve --company FILE or the user's "
                 "CompanyFile)")
         if options.company_file != path:
-            options = dataclasses.replace(options, company_file=path)
+            options = self._with_file(options, path)
         # The path as text: a session makes its Path only if asked for it (not per request).
         return SandboxSession(path, options, clock=self.clock, connections=self.connections)
+
+    def _with_file(self, options: SessionOptions, path: str) -> SessionOptions:
+        """``options`` naming ``path`` as their company file (remembered per options object;
+        the entry holds the object, so its id is not reused while remembered)."""
+        found = self._placed.get(id(options))
+        if found is not None and found[0] is options and found[1].company_file == path:
+            return found[1]
+        placed = dataclasses.replace(options, company_file=path)
+        if len(self._placed) >= PLACED_AT_MOST:
+            self._placed.clear()
+        self._placed[id(options)] = (options, placed)
+        return placed
 
     def close(self) -> None:
         self.connections.close()
