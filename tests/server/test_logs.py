@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import logging
@@ -11,6 +12,8 @@ import time
 
 import pytest
 
+from qbconnector.server.console import LogFeed
+from qbconnector.server.logport import LogBroadcast
 from qbconnector.server.logs import (
     LOGGER_NAME,
     ConsoleLog,
@@ -125,6 +128,71 @@ def test_the_console_writes_the_line_a_record_gives(message):
     assert by_line.getvalue().count("\n") == 1 and "hunter2" not in by_line.getvalue()
 
 
+FEED_LINES = [
+    ("alice", "client=127.0.0.1 user=alice type=0 requests=HostQueryRq status=200 ms=0.4"),
+    ("bad\rname", 'client=10.0.0.9 user="bad\\rname" type=0 requests=- status=200 ms=1.0'),
+    ("-", "client=::1 user=- type=0 requests=HostQueryRq status=500 ms=2.5"),
+    ("carol", "password=hunter2 card 4111-1111-1111-1111 <SSN>123-45-6789</SSN> \x1b[31m"),
+]
+
+
+@pytest.mark.parametrize("user,message", FEED_LINES)
+@pytest.mark.parametrize("safe", [False, True])
+def test_the_admin_console_feed_keeps_the_entry_a_record_gives(user, message, safe):
+    """A request line kept without a record (the request's user known) is the entry the
+    record carrying that user as ``connector_user`` makes: time, level, user and message,
+    secrets masked and control characters escaped."""
+    created = 1717245296.2504
+    by_record, by_line = LogFeed(), LogFeed()
+    record = logging.makeLogRecord({"msg": message, "levelname": "WARNING", "levelno": 30,
+                                    "created": created, "msecs": 250.0,
+                                    "connector_user": user})
+    by_record.handle(record)
+    by_line.write_line("WARNING", safe_text(message) if safe else message, created,
+                       safe=safe, user=user)
+    assert by_line.after(0) == by_record.after(0)
+    [entry] = by_line.after(0)
+    assert entry["user"] == ("" if user == "-" else safe_text(user))
+    assert "hunter2" not in entry["message"] and "\r" not in entry["user"]
+
+
+def test_the_admin_console_feed_takes_lines_only_when_their_user_is_known():
+    feed = LogFeed()
+    assert feed.takes_lines(user_known=True)
+    assert not feed.takes_lines(user_known=False)     # the record path reads it back
+    feed.setFormatter(SafeFormatter("%(levelname)s %(message)s"))
+    assert not feed.takes_lines(user_known=True)      # another format: records make it
+
+
+def test_the_log_port_sends_the_line_a_record_gives():
+    async def both() -> tuple[list[str], list[str]]:
+        loop = asyncio.get_running_loop()
+        sent = []
+        for by_line in (False, True):
+            handler = LogBroadcast(loop)
+            handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(message)s"))
+            assert handler.takes_lines(user_known=False)
+            handler.write_line("INFO", "nobody listens", 1.0)   # no queue: nothing to do
+            queue: asyncio.Queue[str] = asyncio.Queue()
+            handler.queues.add(queue)
+            for user, message in FEED_LINES:
+                created = 1717245296.5
+                if by_line:
+                    handler.write_line("INFO", message, created, user=user)
+                else:
+                    handler.handle(logging.makeLogRecord(
+                        {"msg": message, "levelname": "INFO", "levelno": 20,
+                         "created": created, "msecs": 500.0}))
+            await asyncio.sleep(0)
+            sent.append([queue.get_nowait() for _ in FEED_LINES])
+            assert queue.empty()
+        return sent[0], sent[1]
+
+    by_record, by_line = asyncio.run(both())
+    assert by_line == by_record
+    assert not any("hunter2" in line for line in by_line)
+
+
 def test_serve_s_console_and_files_take_lines_without_records(tmp_path, monkeypatch):
     logger = configure_logging(enabled=True, directory=str(tmp_path), console=True)
     try:
@@ -134,8 +202,12 @@ def test_serve_s_console_and_files_take_lines_without_records(tmp_path, monkeypa
         # loggers that do not propagate)
         monkeypatch.setattr(logger, "handlers", list(mine))
         assert line_writers(logger, logging.INFO) == mine
-        logger.handlers.append(logging.Handler())    # the admin console's feed, the LogPort
-        assert line_writers(logger, logging.INFO) is None
+        feed = LogFeed()                             # the admin console's feed
+        logger.handlers.append(feed)
+        assert line_writers(logger, logging.INFO, user_known=True) == [*mine, feed]
+        assert line_writers(logger, logging.INFO) is None   # no user: records, to read it
+        logger.handlers.append(logging.Handler())    # any other handler needs records
+        assert line_writers(logger, logging.INFO, user_known=True) is None
     finally:
         monkeypatch.undo()
         configure_logging(enabled=False, console=False)

@@ -337,13 +337,15 @@ class ConnectorApp:
         facts = {"client": client, "user": outcome.user, "interaction": outcome.interaction,
                  "requests": outcome.requests, "status": reply.status, "duration": duration,
                  "company": outcome.company, "detail": outcome.detail}
-        files = line_writers(log, level)
-        if files is not None:      # only files and the console: no record needed
+        known = outcome.authenticated
+        files = line_writers(log, level, user_known=known)
+        if files is not None:      # files, the console, the admin console's feed: no record
             text = self.lines.line(**facts)      # made safe already, part by part
             created = time.time()
             name = logging.getLevelName(level)
+            user = outcome.user if known else None
             for handler in files:
-                handler.write_line(name, text, created, safe=True)
+                handler.write_line(name, text, created, safe=True, user=user)
             return
         # A record made directly: the logger would otherwise walk the stack for the
         # caller's file and line, which the connector's lines do not show. Its handlers'

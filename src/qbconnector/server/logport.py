@@ -15,15 +15,17 @@ import hmac
 import logging
 
 from qbconnector.server.backoff import LoginBackoff
-from qbconnector.server.logs import SafeFormatter
+from qbconnector.server.logs import SafeFormatter, takes_lines
 
 MAX_QUEUED_LINES = 1000
 ACCOUNT = "\x00LogPort"
 """The login backoff's account for the LocalAuth secret (no user can be named so)."""
 
 
+@takes_lines
 class LogBroadcast(logging.Handler):
-    """A logging handler that copies each formatted line to every connected client."""
+    """A logging handler that copies each formatted line to every connected client (the
+    connector's request lines come without a record: :meth:`write_line`)."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         super().__init__()
@@ -38,6 +40,30 @@ class LogBroadcast(logging.Handler):
         except Exception:
             self.handleError(record)
             return
+        self._send(line)
+
+    def takes_lines(self, user_known: bool) -> bool:
+        """Whether :meth:`write_line` sends what :meth:`emit` would (the connector's format)."""
+        formatter = self.formatter
+        return isinstance(formatter, SafeFormatter) and formatter.writes_lines
+
+    def write_line(self, levelname: str, message: str, created: float, *,
+                   safe: bool = False, user: str | None = None) -> None:
+        """Send what :meth:`emit` sends for a record of these fields with no exception
+        attached (``safe``: the message has passed ``safe_text`` already)."""
+        if not self.queues:
+            return
+        formatter = self.formatter
+        assert isinstance(formatter, SafeFormatter)
+        try:
+            line = formatter.line(levelname, message, created, safe=safe)
+        except Exception:
+            self.handleError(logging.makeLogRecord(
+                {"msg": message, "levelname": levelname, "created": created}))
+            return
+        self._send(line)
+
+    def _send(self, line: str) -> None:
         for queue in list(self.queues):
             with contextlib.suppress(RuntimeError):   # loop closed during shutdown
                 self.loop.call_soon_threadsafe(_offer, queue, line)

@@ -46,11 +46,18 @@ class _WritesLines:
 
     formatter: logging.Formatter | None
 
+    def takes_lines(self, user_known: bool) -> bool:
+        """Whether :meth:`write_line` writes what ``emit`` would (the connector's own
+        format; these handlers do not show the user apart, so ``user_known`` is not needed)."""
+        formatter = self.formatter
+        return isinstance(formatter, SafeFormatter) and formatter.writes_lines
+
     def write_line(self, levelname: str, message: str, created: float, *,
-                   safe: bool = False) -> None:
+                   safe: bool = False, user: str | None = None) -> None:
         """Write what ``emit`` writes for a record of these fields with no exception
         attached, without making the record. ``safe``: the message has passed
-        :func:`safe_text` already (:class:`RequestLines`)."""
+        :func:`safe_text` already (:class:`RequestLines`). ``user``: the authenticated
+        user a record would carry (``connector_user``); files and the console ignore it."""
         formatter = self.formatter
         assert isinstance(formatter, SafeFormatter)
         try:
@@ -268,25 +275,33 @@ class ConsoleLog(_WritesLines, logging.StreamHandler):  # type: ignore[type-arg]
             self.flush()
 
 
-_LINE_HANDLERS = (RotatingLogFile, ConsoleLog)
+_LINE_HANDLERS: set[type[logging.Handler]] = {RotatingLogFile, ConsoleLog}
 
 
-def line_writers(logger: logging.Logger, level: int
-                 ) -> list[RotatingLogFile | ConsoleLog] | None:
-    """The handlers a line of ``level`` goes to when every one of them is a log file or the
-    console, which can write it without a record (``write_line``: the connector writes a line
-    per request, and the record, its handling and formatting cost more than the line); None
-    when a record is needed (another kind of handler, filters, propagation)."""
+def takes_lines(cls: type[logging.Handler]) -> type[logging.Handler]:
+    """Register a handler class whose instances write a line without a record: it has
+    ``takes_lines(user_known)`` and ``write_line(levelname, message, created, *, safe, user)``
+    doing what its ``emit`` does. Only that very class counts (a subclass may emit otherwise)."""
+    _LINE_HANDLERS.add(cls)
+    return cls
+
+
+def line_writers(logger: logging.Logger, level: int, *, user_known: bool = False
+                 ) -> list[Any] | None:
+    """The handlers a line of ``level`` goes to when every one of them can write it without
+    a record (``write_line``: the connector writes a line per request, and the record, its
+    handling and formatting cost more than the line): log files, the console, the admin
+    console's feed when the line's user is known (``user_known``); None when a record is
+    needed (another kind of handler, filters, propagation)."""
     if logger.propagate or logger.filters or not logger.handlers:
         return None
-    found: list[RotatingLogFile | ConsoleLog] = []
+    found: list[Any] = []
     for handler in logger.handlers:
         if type(handler) not in _LINE_HANDLERS or handler.filters or level < handler.level:
             return None
-        formatter = handler.formatter
-        if not isinstance(formatter, SafeFormatter) or not formatter.writes_lines:
+        if not handler.takes_lines(user_known):  # type: ignore[attr-defined]
             return None
-        found.append(handler)  # type: ignore[arg-type]
+        found.append(handler)
     return found
 
 

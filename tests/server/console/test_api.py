@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -10,7 +11,9 @@ import httpx
 from click.testing import CliRunner
 
 from qbconnector.cli.main import cli
+from qbconnector.server.console import LogFeed
 from qbconnector.server.console.catalog import BY_KEY, ENTRIES
+from qbconnector.server.logs import LOGGER_NAME, ConsoleLog, RotatingLogFile
 from qbconnector.server.passwords import verify_password
 from qbconnector.server.settings import SETTING_KEYS, load_settings, read_raw
 from qbconnector.server.tls import certificate_fingerprint
@@ -139,6 +142,40 @@ def test_log_lines_carry_level_and_user_and_can_be_cleared(console_server, admin
     assert admin.get("/api/log.txt?level=error").text.count("INFO") == 0
     admin.change("POST", "/api/log/clear")
     assert admin.get("/api/log").json()["lines"] == []
+
+
+def test_request_lines_reach_the_log_page_without_records(console_server, admin,
+                                                         monkeypatch):
+    """With only the connector's own handlers listening (pytest adds its capture handlers
+    to a logger that does not propagate), a signed-in request's line reaches the log page
+    straight from the connector, with its user; a refused login's line still goes as a
+    record, its user read back from the message."""
+    logger = logging.getLogger(LOGGER_NAME)
+    monkeypatch.setattr(logger, "handlers", [
+        h for h in logger.handlers if type(h) in (LogFeed, RotatingLogFile, ConsoleLog)])
+    assert console_server.log_feed in logger.handlers
+    straight: list[str | None] = []
+    write_line = LogFeed.write_line
+
+    def counted(self, levelname, message, created, **options):
+        straight.append(options.get("user"))
+        write_line(self, levelname, message, created, **options)
+
+    monkeypatch.setattr(LogFeed, "write_line", counted)
+    admin.change("POST", "/api/log/clear")
+    httpx.post(console_server.url, auth=("alice", "alice-secret"), content=HOST_QUERY)
+    httpx.post(console_server.url, auth=("mallory", "wrong"), content=HOST_QUERY)
+
+    def requests(lines):
+        return [line for line in lines if line["message"].startswith("client=")]
+
+    lines = requests(bookkept(lambda: admin.get("/api/log").json()["lines"],
+                              lambda lines: len(requests(lines)) == 2))
+    assert straight == ["alice"]
+    assert [(line["user"], line["level"]) for line in lines] == [("alice", "info"),
+                                                                  ("mallory", "info")]
+    assert "requests=HostQueryRq status=200" in lines[0]["message"]
+    assert "wrong" not in lines[1]["message"]
 
 
 def test_settings_are_validated_and_a_cli_change_meanwhile_is_kept(console_server, admin):

@@ -14,7 +14,7 @@ import re
 import threading
 from typing import Any
 
-from qbconnector.server.logs import SafeFormatter, safe_text
+from qbconnector.server.logs import SafeFormatter, safe_text, takes_lines
 
 MAX_LINES = 2000
 _USER_FIELD = re.compile(r'\buser=("(?:[^"\\]|\\.)*"|\S+)')
@@ -22,15 +22,22 @@ LEVEL_NAMES = {"DEBUG": "verbose", "INFO": "info", "WARNING": "warning", "ERROR"
                "CRITICAL": "error"}
 
 
+_MESSAGE_ONLY = "%(message)s"
+
+
+@takes_lines
 class LogFeed(logging.Handler):
-    """Keeps the last ``size`` log records as numbered, JSON-ready lines."""
+    """Keeps the last ``size`` log records as numbered, JSON-ready lines.
+
+    The connector's request lines come without a record (:meth:`write_line`, when the
+    request's user is known), the other lines as records (:meth:`emit`): the same entries."""
 
     def __init__(self, size: int = MAX_LINES) -> None:
         super().__init__()
         self._lines: collections.deque[dict[str, Any]] = collections.deque(maxlen=size)
         self._next = 1
         self._lock_lines = threading.Lock()
-        self.setFormatter(SafeFormatter("%(message)s"))
+        self.setFormatter(SafeFormatter(_MESSAGE_ONLY))
 
     def emit(self, record: logging.LogRecord) -> None:
         try:
@@ -42,10 +49,34 @@ class LogFeed(logging.Handler):
         if user is None:
             found = _USER_FIELD.search(record.getMessage())
             user = _unquote(found.group(1)) if found else ""
+        self._keep(record.created, record.levelname, user, message)
+
+    def takes_lines(self, user_known: bool) -> bool:
+        """Whether :meth:`write_line` keeps what :meth:`emit` would: the line's user must be
+        known (a record without one has it read back from the message) and the formatter
+        must be the feed's own."""
+        formatter = self.formatter
+        return user_known and isinstance(formatter, SafeFormatter) and \
+            formatter._fmt == _MESSAGE_ONLY and \
+            isinstance(formatter._style, logging.PercentStyle)
+
+    def write_line(self, levelname: str, message: str, created: float, *,
+                   safe: bool = False, user: str | None = None) -> None:
+        """Keep what :meth:`emit` keeps for a record of these fields carrying ``user`` (its
+        ``connector_user``), with no exception attached; ``safe``: the message has passed
+        :func:`safe_text` already."""
+        try:
+            self._keep(created, levelname, user or "",
+                       message if safe else safe_text(message))
+        except Exception:
+            self.handleError(logging.makeLogRecord(
+                {"msg": message, "levelname": levelname, "created": created}))
+
+    def _keep(self, created: float, levelname: str, user: str, message: str) -> None:
         line = {
-            "time": dt.datetime.fromtimestamp(record.created).astimezone()
+            "time": dt.datetime.fromtimestamp(created).astimezone()
             .isoformat(timespec="milliseconds"),
-            "level": LEVEL_NAMES.get(record.levelname, record.levelname.lower()),
+            "level": LEVEL_NAMES.get(levelname, levelname.lower()),
             "user": "" if user == "-" else safe_text(user),
             "message": message,
         }
