@@ -81,7 +81,7 @@ def add_common_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", type=Path, metavar="FILE",
                         help="also write the figures as JSON to FILE")
     parser.add_argument("--quick", action="store_true",
-                        help="the same ratios on smaller data (under two minutes)")
+                        help="the same ratios on smaller data (each bench under two minutes)")
 
 
 def own_peak_mb() -> float:

@@ -10,7 +10,8 @@ saying so, and the run exits 1. ``--from DIR`` rebuilds the table from the JSON 
 earlier run without measuring again; ``--no-readme`` only prints it.
 
 Run: ``python bench/report.py [--quick] [--only sandbox,export] [--work DIR] [--from DIR]
-[--no-readme]`` (on a 2-core machine a full run took 8-12 minutes, ``--quick`` under two).
+[--no-readme]`` (on a 2-core machine a full run took 8-12 minutes, ``--quick`` about two,
+each bench under two).
 """
 
 from __future__ import annotations
