@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from functools import cache
 
 UNBOUNDED = -1
@@ -126,7 +127,7 @@ def _collect(particles: tuple[Particle, ...], out: dict[str, Element]) -> None:
                 _collect(branch, out)
 
 
-def iter_elements(particles: tuple[Particle, ...]):
+def iter_elements(particles: tuple[Particle, ...]) -> Iterator[Element]:
     """Yield the elements of a content model in schema order, OR-groups flattened."""
     for p in particles:
         if isinstance(p, Element):

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import hmac
 import logging
+from collections.abc import Iterator
 
 from qbconnector.server.backoff import LoginBackoff
 from qbconnector.server.logs import SafeFormatter, takes_lines
@@ -153,7 +154,7 @@ class LogPortServer:
                 await writer.wait_closed()
 
 
-def read_live(port: int, secret: str, *, timeout: float | None = None):
+def read_live(port: int, secret: str, *, timeout: float | None = None) -> Iterator[str]:
     """Yield lines from a running connector's LogPort (blocking; for ``log tail --live``)."""
     import socket
 

@@ -205,7 +205,7 @@ class CsvSink(TableSink):
 
 
 # -- Parquet ----------------------------------------------------------------------------------
-def _arrow():
+def _arrow() -> tuple[Any, Any, Any]:
     try:
         import pyarrow as pa
         import pyarrow.compute as pc

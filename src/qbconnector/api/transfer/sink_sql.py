@@ -27,7 +27,7 @@ from qbconnector.api.transfer.tables import DELETED, JSON, Table, TypeTables
 from qbconnector.qbxml.values import parse_datetime
 
 
-def _sqlalchemy():
+def _sqlalchemy() -> Any:
     try:
         import sqlalchemy
     except ImportError:
