@@ -11,9 +11,16 @@ from typing import Any
 
 from qbconnector.qbxml.session import Session, SessionOptions
 from qbconnector.sandbox import SandboxSessions
-from qbconnector.server import workers
+from qbconnector.server import execute, workers
+from qbconnector.server.execute import (
+    QUICK_BODY,
+    QUICK_RECORDS,
+    QUICK_REQUESTS,
+    Spool,
+    looks_quick,
+)
 from qbconnector.server.workers import QUICK_JOB, QUICK_RUN, CompanyWorker, OpenPolicy
-from tests.server.helpers import Journal, RecordingSession, client, post
+from tests.server.helpers import HOST_QUERY, Journal, RecordingSession, client, post
 
 LOOP_THREAD = "qbconnector-server"     # the thread ConnectorServer.start() serves on
 
@@ -86,6 +93,61 @@ def test_a_slow_job_puts_the_file_back_on_its_thread(start_server, company_path:
     after = factory.threads[-QUICK_RUN:]
     assert all(name.startswith("company:") for name in after), after
     _ask_until_on_the_loop(server, factory)
+
+
+def _message_set(*requests: str) -> str:
+    return ('<?xml version="1.0"?><?qbxml version="13.0"?><QBXML><QBXMLMsgsRq '
+            f'onError="continueOnError">{"".join(requests)}</QBXMLMsgsRq></QBXML>')
+
+
+CUSTOMERS = _message_set('<CustomerQueryRq requestID="1"><ActiveStatus>All</ActiveStatus>'
+                         '</CustomerQueryRq>')
+
+
+def _customers(max_returned: int) -> str:
+    return _message_set(f'<CustomerQueryRq requestID="1"><MaxReturned>{max_returned}'
+                        '</MaxReturned></CustomerQueryRq>')
+
+
+def test_what_a_request_says_of_its_own_length() -> None:
+    assert looks_quick(Spool.of(HOST_QUERY.encode()))
+    assert looks_quick(Spool.of(_message_set('<CompanyQueryRq requestID="1"/>',
+                                             '<PreferencesQueryRq/>').encode()))
+    assert looks_quick(Spool.of(_message_set(
+        '<CustomerAddRq><CustomerAdd><Name>A</Name></CustomerAdd></CustomerAddRq>').encode()))
+    assert not looks_quick(Spool.of(CUSTOMERS.encode()))        # a list may be long
+    assert looks_quick(Spool.of(_customers(QUICK_RECORDS).encode()))   # a page of a few
+    assert not looks_quick(Spool.of(_customers(QUICK_RECORDS + 1).encode()))
+    assert not looks_quick(Spool.of(_message_set(            # one bounded, one not
+        '<CustomerQueryRq><MaxReturned>5</MaxReturned></CustomerQueryRq>',
+        '<InvoiceQueryRq><IncludeLineItems>true</IncludeLineItems></InvoiceQueryRq>').encode()))
+    assert not looks_quick(Spool.of(_message_set(
+        '<GeneralSummaryReportQueryRq requestID="2">'
+        '<GeneralSummaryReportType>ProfitAndLossStandard</GeneralSummaryReportType>'
+        '</GeneralSummaryReportQueryRq>').encode()))
+    many = _message_set(*['<HostQueryRq/>'] * (QUICK_REQUESTS + 1))
+    assert not looks_quick(Spool.of(many.encode()))
+    big = HOST_QUERY.replace("<HostQueryRq", " " * QUICK_BODY + "<HostQueryRq")
+    assert not looks_quick(Spool.of(big.encode()))
+    for n in range(execute.JUDGED_AT_MOST + 10):      # verdicts kept per body, bounded
+        body = HOST_QUERY if n % 2 else CUSTOMERS
+        assert looks_quick(Spool.of(body.replace('"1"', f'"{n}"').encode())) == (n % 2 == 1)
+    assert len(execute._JUDGED) <= execute.JUDGED_AT_MOST
+
+
+def test_a_request_that_may_read_a_whole_list_never_skips_the_thread(
+        start_server, company_path: str) -> None:
+    factory = Watched(SandboxSessions(company_path))
+    server = start_server(factory)
+    _ask_until_on_the_loop(server, factory)
+    with client(server) as c:
+        assert post(c, CUSTOMERS).status_code == 200
+        assert factory.threads[-1].startswith("company:")
+        for _ in range(50):        # quick on the thread: the run goes on, the next skips it
+            assert post(c).status_code == 200
+            if factory.threads[-1] == LOOP_THREAD:
+                break
+    assert factory.threads[-1] == LOOP_THREAD
 
 
 def test_factories_that_need_their_thread_keep_every_job_on_it(start_server,

@@ -22,7 +22,7 @@ from qbconnector.qbxml.session import RequestProcessorError, Session, SessionOpt
 from qbconnector.server import protocol
 from qbconnector.server.auth import Authenticator, LoginBackoff
 from qbconnector.server.clients import AllowedClients
-from qbconnector.server.execute import Limits, Outcome, Spool, execute_job
+from qbconnector.server.execute import Limits, Outcome, Spool, execute_job, looks_quick
 from qbconnector.server.logport import LogPortServer
 from qbconnector.server.logs import LOGGER_NAME, RequestLines, line_writers, request_line
 from qbconnector.server.protocol import Call, Reply, RequestHead
@@ -307,7 +307,8 @@ class ConnectorApp:
                 limits = Limits(int(self.settings.MaxMessageSetRequests),
                                 int(self.settings.MaxResponseSize))
                 return await worker.call(
-                    execute_job(body, options, user, limits, outcome, ticket), timeout)
+                    execute_job(body, options, user, limits, outcome, ticket), timeout,
+                    quick=lambda: looks_quick(body))
             result = await worker.call(_interaction_job(call, options, user, ticket), timeout)
             if call.interaction == protocol.OPEN_PERSISTENT and result and delay:
                 await asyncio.sleep(delay)

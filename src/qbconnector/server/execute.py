@@ -16,6 +16,7 @@ uploading slowly or reading slowly holds disk, not memory.
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -115,6 +116,46 @@ class Limits:
 
     max_requests: int = 0
     max_response: int = 0
+
+
+QUICK_BODY = 4096
+"""Bytes a request may have and still be run on the event loop (see :func:`looks_quick`)."""
+QUICK_REQUESTS = 8
+"""Requests a message set may hold and still be run on the event loop."""
+CHEAP_QUERIES = frozenset({b"Host", b"Company", b"Preferences"})
+"""Queries that answer one small record whatever the company file holds."""
+QUICK_RECORDS = 100
+"""A query asking for at most this many records (MaxReturned) is answered quickly."""
+_REQUEST_TAG = re.compile(rb"<(\w+)Rq[\s>/]")
+_MAX_RETURNED = re.compile(rb"<MaxReturned>\s*(\d{1,9})\s*</MaxReturned>")
+
+
+def looks_quick(body: Spool) -> bool:
+    """Whether a request's own text says it should be answered quickly: a small body of a
+    few requests, whose queries each ask for a handful of records at most (MaxReturned) or
+    answer one record anyway (HostQuery...); a report, or a query that may read a whole list,
+    is not. Only a hint for where a job runs (:meth:`CompanyWorker.call`): such a request
+    runs on the company file's thread even after a run of quick jobs, so the event loop keeps
+    serving everyone else meanwhile."""
+    if body.size > QUICK_BODY:
+        return False
+    data = body.read()
+    known = _JUDGED.get(data)
+    if known is None:        # a client sends the same bytes over and over: judged once
+        names = [name for name in _REQUEST_TAG.findall(data) if not name.endswith(b"Msgs")]
+        queries = sum(1 for name in names
+                      if name.endswith(b"Query") and name[:-5] not in CHEAP_QUERIES)
+        bounded = sum(1 for count in _MAX_RETURNED.findall(data)
+                      if int(count) <= QUICK_RECORDS) if queries else 0
+        known = len(names) <= QUICK_REQUESTS and bounded >= queries
+        if len(_JUDGED) >= JUDGED_AT_MOST:
+            _JUDGED.clear()
+        _JUDGED[data] = known
+    return known
+
+
+JUDGED_AT_MOST = 256
+_JUDGED: dict[bytes, bool] = {}
 
 
 def execute_job(body: Spool, options: SessionOptions, user: str, limits: Limits,

@@ -19,7 +19,9 @@ sandbox's do; never COM), the file's thread is idle with nothing queued, and the
 :data:`QUICK_RUN` jobs on the file each took at most :data:`QUICK_JOB` seconds, a job runs on
 the event loop itself, still one at a time with every other job on the file. A slow job puts the
 file back on its thread for the next :data:`QUICK_RUN` jobs, so long queries and exports keep
-off the event loop.
+off the event loop. A job whose request says it may take long (a query that may return many
+records, a report, many requests or a large body: ``quick`` in :meth:`CompanyWorker.call`)
+never skips the thread, so it is not the one that finds out.
 """
 
 from __future__ import annotations
@@ -153,15 +155,17 @@ class CompanyWorker:
         self._thread.start()
 
     # -- scheduling (the event loop) -----------------------------------------------------------
-    async def call(self, job: Callable[[CompanyWorker], T], queue_timeout: float | None) -> T:
+    async def call(self, job: Callable[[CompanyWorker], T], queue_timeout: float | None, *,
+                   quick: Callable[[], bool] | None = None) -> T:
         """Run ``job(worker)`` on this company file's thread and return its result.
 
         QueueTimeout when it has not *started* within ``queue_timeout`` seconds (it is then
         dropped from the queue); once running it is waited for, since QuickBooks cannot be
-        interrupted mid-request.
+        interrupted mid-request. ``quick``, asked only when the job could skip the thread,
+        says whether the job itself looks quick (a request's text: see the module).
         """
         if not self._slow_left and self.any_thread and self._jobs.empty() \
-                and self._turn.acquire(blocking=False):
+                and (quick is None or quick()) and self._turn.acquire(blocking=False):
             try:   # quick, and nobody else's turn: on the event loop (see the module)
                 if not self._slow_left:
                     return self._timed(job)
