@@ -15,8 +15,7 @@ Every figure is a ratio against a baseline measured in the same run:
 Goal (issue 15): the typed parse with every value read at >= 0.5x the raw parse, for
 CustomerQueryRs and InvoiceQueryRs. Run: ``python bench/bench_codec.py [--mb 50] [--quick]
 [--json FILE]`` (``--quick``: 20 MB files, a smaller memory test; about the same ratios: on
-5 MB files, as before, a parse took 20 ms with its data in the CPU's caches and the collector
-had almost nothing to walk, and invoices gave 1.17x against 0.51-0.56x at 52 MB).
+5 MB files, as before, invoices gave 1.17x against 0.51-0.58x at 52 MB).
 """
 
 from __future__ import annotations
