@@ -172,7 +172,7 @@ def test_the_log_port_sends_the_line_a_record_gives():
             handler = LogBroadcast(loop)
             handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(message)s"))
             assert handler.takes_lines(user_known=False)
-            handler.write_line("INFO", "nobody listens", 1.0)   # no queue: nothing to do
+            handler.write_line("INFO", "nobody listens", 1.0)   # no client: nothing sent
             queue: asyncio.Queue[str] = asyncio.Queue()
             handler.queues.add(queue)
             for user, message in FEED_LINES:

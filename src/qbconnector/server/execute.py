@@ -128,6 +128,9 @@ QUICK_RECORDS = 100
 """A query asking for at most this many records (MaxReturned) is answered quickly."""
 _REQUEST_TAG = re.compile(rb"<(\w+)Rq[\s>/]")
 _MAX_RETURNED = re.compile(rb"<MaxReturned>\s*(\d{1,9})\s*</MaxReturned>")
+JUDGED_AT_MOST = 256
+"""Request bodies whose verdict :func:`looks_quick` keeps."""
+_JUDGED: dict[bytes, bool] = {}
 
 
 def looks_quick(body: Spool) -> bool:
@@ -153,9 +156,6 @@ def looks_quick(body: Spool) -> bool:
         _JUDGED[data] = known
     return known
 
-
-JUDGED_AT_MOST = 256
-_JUDGED: dict[bytes, bool] = {}
 
 
 def execute_job(body: Spool, options: SessionOptions, user: str, limits: Limits,

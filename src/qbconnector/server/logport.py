@@ -16,7 +16,7 @@ import logging
 from collections.abc import Iterator
 
 from qbconnector.server.backoff import LoginBackoff
-from qbconnector.server.logs import SafeFormatter, takes_lines
+from qbconnector.server.logs import SafeFormatter, WritesLines, takes_lines
 
 MAX_QUEUED_LINES = 1000
 ACCOUNT = "\x00LogPort"
@@ -24,7 +24,7 @@ ACCOUNT = "\x00LogPort"
 
 
 @takes_lines
-class LogBroadcast(logging.Handler):
+class LogBroadcast(WritesLines, logging.Handler):
     """A logging handler that copies each formatted line to every connected client (the
     connector's request lines come without a record: :meth:`write_line`)."""
 
@@ -43,25 +43,14 @@ class LogBroadcast(logging.Handler):
             return
         self._send(line)
 
-    def takes_lines(self, user_known: bool) -> bool:
-        """Whether :meth:`write_line` sends what :meth:`emit` would (the connector's format)."""
-        formatter = self.formatter
-        return isinstance(formatter, SafeFormatter) and formatter.writes_lines
-
     def write_line(self, levelname: str, message: str, created: float, *,
                    safe: bool = False, user: str | None = None) -> None:
-        """Send what :meth:`emit` sends for a record of these fields with no exception
-        attached (``safe``: the message has passed ``safe_text`` already)."""
-        if not self.queues:
-            return
-        formatter = self.formatter
-        assert isinstance(formatter, SafeFormatter)
-        try:
-            line = formatter.line(levelname, message, created, safe=safe)
-        except Exception:
-            self.handleError(logging.makeLogRecord(
-                {"msg": message, "levelname": levelname, "created": created}))
-            return
+        """Send what :meth:`emit` sends for a record of these fields (nothing to format
+        while no client listens)."""
+        if self.queues:
+            super().write_line(levelname, message, created, safe=safe, user=user)
+
+    def _put(self, line: str, created: float) -> None:
         self._send(line)
 
     def _send(self, line: str) -> None:

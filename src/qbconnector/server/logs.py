@@ -41,8 +41,9 @@ def log_file_stem(when: dt.datetime, log_format: int) -> str:
     return f"{when.year:04d}_{when.month:02d}_{when.day:02d}"
 
 
-class _WritesLines:
-    """A handler that can also write a line without a record (see :func:`line_writers`)."""
+class WritesLines:
+    """A handler that can also write a line without a record (see :func:`line_writers`):
+    formatted as its ``emit`` would, then handed to ``_put``."""
 
     formatter: logging.Formatter | None
 
@@ -70,7 +71,7 @@ class _WritesLines:
         raise NotImplementedError
 
 
-class RotatingLogFile(_WritesLines, logging.Handler):
+class RotatingLogFile(WritesLines, logging.Handler):
     """Writes to the file of the current day/week/month, rolling over at ``max_size`` bytes."""
 
     def __init__(self, directory: str | os.PathLike[str], log_format: int = 0,
@@ -265,7 +266,7 @@ class SafeFormatter(logging.Formatter):
             record.message = original
 
 
-class ConsoleLog(_WritesLines, logging.StreamHandler):  # type: ignore[type-arg]
+class ConsoleLog(WritesLines, logging.StreamHandler):  # type: ignore[type-arg]
     """The console's share of the log (standard error), which can also write a line without
     a record (``write_line``, as :class:`RotatingLogFile` does)."""
 

@@ -12,6 +12,7 @@ SQLite's write lock (``BEGIN IMMEDIATE``), reads never block.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -383,14 +384,8 @@ class Store:
         try:
             self._check_cache(write)
         except BaseException:
-            self.cache.clear()
-            self._cache_version = None
-            self.writing = False
-            if self.db.in_transaction:
-                try:
-                    self.db.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass            # the first error is the one to report
+            with contextlib.suppress(sqlite3.Error):   # the first error is the one to report
+                self.abort()
             raise
 
     def _check_cache(self, write: bool) -> None:
